@@ -1,0 +1,108 @@
+# gilspy - a GIL-aware sampling profiler for CPython.
+#
+#   make                 build ./gilspy (installs missing build deps when root)
+#   make test            unit + functional tests (TAP through prove)
+#   make check           the same, with SANITIZE=address,undefined honoured
+#   make demo            record the bundled example and write demo/ outputs
+#   make install PREFIX=/usr/local DESTDIR=
+#   V=1                  show full commands
+#   SANITIZE=address,undefined   build with sanitizers
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+BUILD ?= build
+PKGS = libelf zlib ncursesw libunwind
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wformat=2 -Wvla -Wno-format-nonliteral
+OPT ?= -O2 -g
+CFLAGS_ALL = -std=gnu11 $(OPT) $(WARN) -Iinclude -I$(BUILD)/gen \
+	-DGILSPY_VERSION='"$(VERSION)"' -D_GNU_SOURCE -MMD -MP \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm $(LDLIBS)
+
+ifneq ($(SANITIZE),)
+CFLAGS_ALL += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+BUILD := $(BUILD)/san
+endif
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+SRCS := $(wildcard src/*/*.c) $(wildcard flamegraph/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS))
+MAIN_OBJ := $(BUILD)/src/main.o
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS))
+
+# Files embedded in the binary (the flame graph's JS and CSS).
+EMBED := $(wildcard flamegraph/*.js flamegraph/*.css)
+EMBED_C := $(BUILD)/gen/embedded.c
+EMBED_O := $(BUILD)/gen/embedded.o
+
+.PHONY: all build deps test check demo install clean unit functional bench
+
+all: deps
+	$(Q)$(MAKE) --no-print-directory build
+
+deps:
+	$(Q)scripts/deps.sh
+
+build: gilspy$(if $(SANITIZE),-san) $(BUILD)/unit-tests
+
+gilspy$(if $(SANITIZE),-san): $(MAIN_OBJ) $(LIB_OBJS) $(EMBED_O)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS) $(EMBED_O)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(EMBED_C): $(EMBED) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@echo "  EMBED   $@"
+	$(Q)scripts/embed.sh $@ $(EMBED)
+
+$(EMBED_O): $(EMBED_C)
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# Everything that includes the embedded table must wait for it.
+$(LIB_OBJS) $(MAIN_OBJ): | $(EMBED_C)
+
+test: all
+	$(Q)GILSPY=$(CURDIR)/gilspy UNIT=$(CURDIR)/$(BUILD)/unit-tests tests/run.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory build SANITIZE=$(SANITIZE)
+	$(Q)GILSPY=$(CURDIR)/gilspy$(if $(SANITIZE),-san) \
+	    UNIT=$(CURDIR)/$(BUILD)/unit-tests \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
+
+demo: all
+	$(Q)scripts/demo.sh $(CURDIR)/gilspy
+
+bench: all
+	$(Q)for b in bench/*.sh; do echo "== $$b"; bash $$b $(CURDIR)/gilspy || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 gilspy $(DESTDIR)$(PREFIX)/bin/gilspy
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf build gilspy gilspy-san
+
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJS:.o=.d)

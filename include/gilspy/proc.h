@@ -1,0 +1,107 @@
+/*
+ * proc.h - access to another process: memory, mappings, per-task state,
+ * and the ELF symbols of the files it has mapped.
+ *
+ * Every read goes through proc_read(), which is the only place where errno
+ * from process_vm_readv is turned into a gs_err.  Files of the target are
+ * opened through /proc/PID/root (and /proc/PID/map_files as a fallback) so
+ * that processes in containers and chroots resolve to their own binaries.
+ */
+#ifndef GILSPY_PROC_H
+#define GILSPY_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "gilspy/error.h"
+
+struct proc_map {
+	uint64_t start, end, offset;
+	unsigned int prot;	/* PROT_READ | PROT_WRITE | PROT_EXEC */
+	char *path;		/* owned by the proc; NULL for anonymous */
+};
+
+struct proc {
+	pid_t pid;
+	struct proc_map *maps;
+	size_t nmaps;
+	char *exe;		/* readlink of /proc/PID/exe, owned */
+	char comm[32];
+	char *cmdline;		/* NUL bytes replaced by spaces, owned */
+	uint64_t reads, read_bytes, faults;	/* counters for benchmarks */
+};
+
+/* Open pid: checks existence and permission, reads maps, exe and cmdline.
+ * On failure *out is NULL and err says why (ENOPROC, EPERM, EGONE). */
+enum gs_err proc_open(pid_t pid, struct proc **out, struct gs_error *err);
+void proc_free(struct proc *p);
+
+/* Re-read /proc/PID/maps (after the target dlopen()s a library). */
+enum gs_err proc_refresh_maps(struct proc *p);
+
+/* Read len bytes at addr.  Returns GS_OK only if all len bytes were read;
+ * GS_EFAULT for an unmapped or partial read, GS_EGONE when the process has
+ * exited, GS_EPERM when not permitted. */
+enum gs_err proc_read(struct proc *p, uint64_t addr, void *buf, size_t len);
+
+/* Read up to len bytes; returns the count read (0 on error) - for strings
+ * that may end near the end of a mapping. */
+size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len);
+
+/* Is the process still alive (and not a zombie)? */
+int proc_alive(pid_t pid);
+
+/* The first mapping whose file's base name matches pred(basename). */
+const struct proc_map *proc_find_map(const struct proc *p,
+				     int (*pred)(const char *base, void *arg),
+				     void *arg);
+
+/* Lowest start address of any mapping of path (the load base of that file
+ * before the ELF's own first PT_LOAD vaddr is subtracted). */
+uint64_t proc_map_base(const struct proc *p, const char *path);
+
+/* Open a file as the target sees it (through /proc/PID/root); returns an fd
+ * or -1. */
+int proc_open_file(const struct proc *p, const char *path);
+
+/* --- tasks (threads) ---------------------------------------------------- */
+
+/* List the TIDs of the process. *tids is malloc'ed; returns count or -1. */
+int proc_tasks(pid_t pid, pid_t **tids);
+
+struct proc_task_state {
+	char state;		/* 'R', 'S', 'D', ... from /proc/PID/task/TID/stat */
+	int syscall;		/* -1 running, else the syscall number, or -2 unknown */
+	uint64_t arg0;		/* first syscall argument when syscall >= 0 */
+	uint64_t utime, stime;	/* clock ticks */
+	char comm[32];
+};
+
+/* Read stat and syscall for one task.  Each needs one open+read.  with_syscall
+ * 0 skips /proc/.../syscall (cheaper; then syscall == -2). */
+enum gs_err proc_task_state(pid_t pid, pid_t tid, int with_syscall,
+			    struct proc_task_state *st);
+
+/* --- ELF ---------------------------------------------------------------- */
+
+struct elf_image;	/* symbols and sections of one mapped file */
+
+/* Load the ELF file mapped at path in p and compute its load bias. */
+enum gs_err elf_load(const struct proc *p, const char *path,
+		     struct elf_image **out, struct gs_error *err);
+void elf_free(struct elf_image *e);
+
+/* Address in the target of a symbol (.dynsym first, then .symtab); 0 if
+ * absent.  size (may be NULL) receives st_size. */
+uint64_t elf_symbol(const struct elf_image *e, const char *name, uint64_t *size);
+
+/* Address and size in the target of a section, 0 if absent. */
+uint64_t elf_section(const struct elf_image *e, const char *name, uint64_t *size);
+
+/* Does the file have a .symtab (i.e. is it not stripped)? */
+int elf_has_symtab(const struct elf_image *e);
+const char *elf_path(const struct elf_image *e);
+uint64_t elf_bias(const struct elf_image *e);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * python.h - a live CPython process seen from outside.
+ *
+ * pyt_attach() finds the interpreter (version, layout, _PyRuntime, GIL) in
+ * a process; pyt_sample() takes one snapshot of every thread: its Python
+ * stack as interned frame ids, its GIL state, and the GIL's holder and
+ * switch counter.  Code objects are cached by address and frames are
+ * interned in a table owned by the target, so a sample is a few integers per
+ * frame and turning ids back into text is a lookup (pyt_frame()).
+ *
+ * Invariants: every walk is bounded (PY_MAX_THREADS, PY_MAX_DEPTH, string
+ * lengths) and cycle-checked; a torn read marks one thread's stack as
+ * incomplete and counts an error, it never fails the whole sample unless
+ * the interpreter itself cannot be read.
+ */
+#ifndef GILSPY_PYTHON_H
+#define GILSPY_PYTHON_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "gilspy/error.h"
+#include "gilspy/proc.h"
+#include "gilspy/pylayout.h"
+
+#define PY_MAX_THREADS 256
+#define PY_MAX_DEPTH 512
+#define PY_MAX_INTERPRETERS 64
+#define PY_MAX_STR 1024
+
+enum gil_state {
+	GIL_HELD = 0,		/* holds the GIL */
+	GIL_WAITING,		/* blocked taking the GIL */
+	GIL_NATIVE,		/* on CPU, GIL released */
+	GIL_IDLE,		/* off CPU, GIL released */
+	GIL_RUNNING,		/* free-threaded build: on CPU (no GIL) */
+	GIL_NSTATES
+};
+
+/* "held", "waiting", "native", "idle", "running" */
+const char *gil_state_name(enum gil_state s);
+
+/* Why a thread's state was chosen: kept for the JSON debug section. */
+enum gil_evidence {
+	EV_HOLDER,		/* gil.locked && last_holder == tstate */
+	EV_HOLDS_FLAG,		/* per-thread holds_gil flag (3.13+) */
+	EV_REQUESTED_FLAG,	/* per-thread gil_requested flag (3.15+) */
+	EV_FUTEX_COND,		/* futex wait on gil->cond / gil->mutex */
+	EV_OS_RUNNING,		/* /proc state R */
+	EV_OS_SLEEPING,		/* /proc state other than R */
+	EV_NSTATES
+};
+const char *gil_evidence_name(enum gil_evidence e);
+
+/* One interned frame: a code object at a line. */
+struct py_frame_info {
+	const char *filename;	/* owned by the target's tables */
+	const char *name;	/* qualname where the version has one */
+	int line;		/* 0 when unknown */
+	int firstlineno;
+};
+
+struct py_thread_sample {
+	uint64_t tstate;
+	uint64_t thread_id;	/* pthread_t, what threading.get_ident() says */
+	pid_t tid;		/* native thread id, 0 if unknown */
+	int interp_id;		/* interpreter index (0 = main) */
+	enum gil_state state;
+	enum gil_evidence evidence;
+	char os_state;		/* from /proc: 'R', 'S', ... or '?' */
+	int incomplete;		/* the stack walk hit a torn read or a bound */
+	int nframes;
+	uint32_t *frames;	/* interned ids, innermost first; points into
+				   the sample's frame pool */
+};
+
+struct py_sample {
+	uint64_t time_ns;		/* CLOCK_MONOTONIC at the start */
+	int gil_locked;			/* -1 not created, 0, 1 */
+	uint64_t gil_holder;		/* tstate, 0 if none */
+	uint64_t switch_number;
+	uint64_t interval_us;
+	int nthreads;
+	int errors;			/* torn reads in this sample */
+	struct py_thread_sample threads[PY_MAX_THREADS];
+	uint32_t pool[PY_MAX_THREADS * PY_MAX_DEPTH];	/* frame ids */
+	int pool_used;
+};
+
+struct py_target;
+
+struct pyt_options {
+	int with_syscall;	/* read /proc/TID/syscall to detect waiters (1) */
+	int with_lines;		/* decode line numbers (1) */
+};
+
+/* Attach to pid (no ptrace stop is done).  Fills err on failure:
+ * ENOPROC, EPERM, ENOTPY ("which binary was found"), EVERSION. */
+enum gs_err pyt_attach(pid_t pid, const struct pyt_options *opt,
+		       struct py_target **out, struct gs_error *err);
+void pyt_free(struct py_target *t);
+
+/* Take one snapshot into s.  GS_EGONE when the process has exited;
+ * GS_EFAULT/GS_EBADDATA when the interpreter could not be read at all
+ * (counted as an error sample by callers); GS_OK otherwise, with
+ * s->errors counting per-thread torn reads. */
+enum gs_err pyt_sample(struct py_target *t, struct py_sample *s);
+
+/* Interned frame by id; NULL if out of range. */
+const struct py_frame_info *pyt_frame(const struct py_target *t, uint32_t id);
+uint32_t pyt_nframes(const struct py_target *t);
+
+/* Facts about the target. */
+const char *pyt_version(const struct py_target *t);	/* "3.12.1" */
+unsigned long pyt_hexversion(const struct py_target *t);
+const struct py_layout *pyt_layout(const struct py_target *t);
+int pyt_free_threaded(const struct py_target *t);
+int pyt_debug_build(const struct py_target *t);
+struct proc *pyt_proc(struct py_target *t);
+pid_t pyt_pid(const struct py_target *t);
+const char *pyt_binary(const struct py_target *t);	/* exe or libpython */
+
+/* Thread name for a native tid: the Python name when known, else the OS
+ * name from /proc/PID/task/TID/comm.  Cached; refreshed when a tid is new. */
+const char *pyt_thread_name(struct py_target *t, pid_t tid, uint64_t thread_id);
+
+#endif

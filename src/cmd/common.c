@@ -1,0 +1,43 @@
+/* common.c - error printing and argument helpers shared by subcommands. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "gilspy/cmd.h"
+
+void cmd_errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("gilspy: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cmd_report_error(const struct gs_error *err)
+{
+	if (err->msg[0])
+		cmd_errorf("%s", err->msg);
+	else
+		cmd_errorf("%s", gs_strerror(err->code));
+	return gs_exit_code(err->code);
+}
+
+int cmd_parse_pid(const char *arg, int *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > 0x3fffffff) {
+		cmd_errorf("'%s' is not a process id; pass a positive number, "
+			   "e.g. -p 4242", arg);
+		return 2;
+	}
+	*pid = (int)v;
+	return 0;
+}

@@ -1,0 +1,16 @@
+#!/bin/sh
+# run.sh - the whole test suite through prove (TAP).
+#   GILSPY=path/to/gilspy UNIT=path/to/unit-tests tests/run.sh [test files]
+# Functional tests are tests/*/tNNNN-*.sh; each prints TAP and says which
+# interpreters it covered or why it skipped.
+set -eu
+cd "$(dirname "$0")/.."
+: "${GILSPY:?set GILSPY to the gilspy binary}"
+: "${UNIT:?set UNIT to the unit-test binary}"
+export GILSPY UNIT
+TOP=$(pwd)
+export TOP
+if [ $# -gt 0 ]; then
+	exec prove --timer -e /bin/bash "$@"
+fi
+exec prove --timer -e /bin/bash tests/*/t[0-9]*.sh
