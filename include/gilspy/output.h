@@ -1,0 +1,110 @@
+/*
+ * output.h - render a recorded profile: folded stacks ("collapsed"), a JSON
+ * report, and the end-of-run text summary.
+ *
+ * Renderers append to a strbuf and never print, write files or exit: the
+ * command decides where the text goes.  Output is deterministic for a given
+ * profile: everything is sorted, nothing depends on hash order or time of
+ * rendering.
+ *
+ * Frames are written `function (file.py:LINE)` (`function (file.py)` without
+ * line numbers).  Files under a Python library directory (lib/pythonX.Y,
+ * site-packages, dist-packages) are shown relative to it, other files by
+ * their base name; the JSON report keeps full paths.  The GIL state is a
+ * synthetic leaf frame, and --threads adds a root `thread NAME (tid)`.  The
+ * four state-frame strings are a contract with flamegraph/ (which colours
+ * by them): do not change them.
+ */
+#ifndef GILSPY_OUTPUT_H
+#define GILSPY_OUTPUT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "gilspy/profile.h"
+#include "gilspy/util.h"
+
+#define STATE_FRAME_HELD "[GIL held]"
+#define STATE_FRAME_WAITING "[waiting for GIL]"
+#define STATE_FRAME_NATIVE "[running without GIL]"
+#define STATE_FRAME_IDLE "[idle]"
+
+/* Version of the JSON report's schema (its "version" field); bumped when a
+ * field changes meaning or disappears, not when one is added. */
+#define OUTPUT_JSON_VERSION 1
+
+enum output_format {
+	OUT_COLLAPSED,
+	OUT_JSON,
+	OUT_SVG,
+	OUT_NFORMATS
+};
+
+/* "collapsed", "json", "svg". */
+const char *output_format_name(enum output_format f);
+/* Parse a -f argument (also accepts "folded", "txt"); 0 ok, -1 unknown. */
+int output_format_parse(const char *name, enum output_format *f);
+/* Format implied by a file name's extension (.txt .folded .collapsed
+ * .json .svg); -1 when the extension says nothing. */
+int output_format_from_path(const char *path, enum output_format *f);
+
+/* The synthetic leaf frame of a state (GIL_RUNNING, free-threaded, is shown
+ * as running without the GIL). */
+const char *output_state_frame(enum gil_state s);
+
+struct output_options {
+	unsigned states;	/* bit (1u << state) for each state rendered */
+	int threads;		/* add a `thread NAME (tid)` root */
+	int lineno;		/* show line numbers (default 1) */
+	int function;		/* line = the function's first line */
+	int state_frames;	/* add the GIL-state leaf (default 1) */
+};
+
+/* Defaults: every state but idle, line numbers, state frames. */
+void output_options_init(struct output_options *o);
+
+/* Facts about the recording that the profile itself does not hold. */
+struct record_info {
+	pid_t pid;
+	const char *python;		/* "3.12.1", or NULL */
+	const char *binary;		/* exe or libpython, or NULL */
+	const char *command;		/* launch mode: the command line */
+	double requested_hz;
+	int blocking;
+	const char *stopped_by;		/* "duration", "interrupted", ... */
+	uint64_t profiler_cpu_ns;	/* gilspy's CPU time while sampling */
+	uint64_t missed_ticks;		/* deadlines skipped when behind */
+	long peak_rss_kb;
+	int exit_code;			/* launch mode, -1 otherwise */
+};
+
+/* Folded stacks, one `root;...;leaf count` line each, sorted. */
+void output_collapsed(struct strbuf *sb, const struct profile *p,
+		      const struct output_options *o);
+
+/* The JSON report (schema in man/gilspy-record.1, section JSON REPORT). */
+void output_json(struct strbuf *sb, const struct profile *p,
+		 const struct output_options *o, const struct record_info *ri);
+
+/* The text summary printed at the end of `record`, several lines. */
+void output_summary(struct strbuf *sb, const struct profile *p,
+		    const struct record_info *ri);
+
+/* Text of one frame as the collapsed output writes it. */
+void output_frame(struct strbuf *sb, const struct profile_frame *f,
+		  const struct output_options *o);
+
+/* Figures derived from the profile, shared by the summary and the JSON. */
+struct output_figures {
+	double duration_s;
+	double achieved_hz;
+	double errors_pct;		/* failed or torn ticks / ticks */
+	uint64_t errors;
+	double utilisation_pct;		/* ticks with a holder / samples */
+	double contention_pct;		/* ticks with a waiter / samples */
+	double mean_waiters;		/* waiters per sample */
+	double switches_per_s;
+};
+void output_figures(const struct profile *p, struct output_figures *fig);
+
+#endif

@@ -1,0 +1,145 @@
+/* common.c - formats, frame text and the figures shared by all renderers. */
+#include <string.h>
+
+#include "gilspy/output.h"
+
+static const char *const format_names[OUT_NFORMATS] = {
+	[OUT_COLLAPSED] = "collapsed",
+	[OUT_JSON] = "json",
+	[OUT_SVG] = "svg",
+};
+
+const char *output_format_name(enum output_format f)
+{
+	return (unsigned)f < OUT_NFORMATS ? format_names[f] : "?";
+}
+
+int output_format_parse(const char *name, enum output_format *f)
+{
+	if (!strcmp(name, "collapsed") || !strcmp(name, "folded") ||
+	    !strcmp(name, "txt"))
+		*f = OUT_COLLAPSED;
+	else if (!strcmp(name, "json"))
+		*f = OUT_JSON;
+	else if (!strcmp(name, "svg"))
+		*f = OUT_SVG;
+	else
+		return -1;
+	return 0;
+}
+
+int output_format_from_path(const char *path, enum output_format *f)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (!dot || strchr(dot, '/'))
+		return -1;
+	dot++;
+	if (!strcmp(dot, "collapsed") || !strcmp(dot, "folded"))
+		*f = OUT_COLLAPSED;
+	else
+		return output_format_parse(dot, f);
+	return 0;
+}
+
+const char *output_state_frame(enum gil_state s)
+{
+	switch (s) {
+	case GIL_HELD: return STATE_FRAME_HELD;
+	case GIL_WAITING: return STATE_FRAME_WAITING;
+	case GIL_NATIVE: return STATE_FRAME_NATIVE;
+	case GIL_RUNNING: return STATE_FRAME_NATIVE;
+	case GIL_IDLE:
+	default: return STATE_FRAME_IDLE;
+	}
+}
+
+void output_options_init(struct output_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->states = (1u << GIL_HELD) | (1u << GIL_WAITING) |
+		    (1u << GIL_NATIVE) | (1u << GIL_RUNNING);
+	o->lineno = 1;
+	o->state_frames = 1;
+}
+
+/* The part of a path worth showing: relative to a library directory when
+ * under one, else the base name. */
+static const char *short_file(const char *path)
+{
+	static const char *const marks[] = {
+		"/site-packages/", "/dist-packages/",
+	};
+	const char *p, *best = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		p = strstr(path, marks[i]);
+		if (p)
+			return p + strlen(marks[i]);
+	}
+	/* .../lib/python3.12/x.py -> x.py, but .../lib/python3.12/a/b.py
+	 * -> a/b.py (the module path). */
+	p = strstr(path, "/lib/python");
+	if (p) {
+		const char *slash = strchr(p + strlen("/lib/python"), '/');
+
+		if (slash)
+			return slash + 1;
+	}
+	best = strrchr(path, '/');
+	return best ? best + 1 : path;
+}
+
+/* Append s with the characters that would break a folded line replaced. */
+static void add_clean(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		char c = *s;
+
+		if (c == ';')
+			c = ':';
+		else if ((unsigned char)c < 0x20)
+			c = ' ';
+		sb_addc(sb, c);
+	}
+}
+
+void output_frame(struct strbuf *sb, const struct profile_frame *f,
+		  const struct output_options *o)
+{
+	int line;
+
+	if (!f) {
+		sb_adds(sb, "???");
+		return;
+	}
+	add_clean(sb, f->name);
+	sb_adds(sb, " (");
+	add_clean(sb, short_file(f->file));
+	line = o->function ? f->firstlineno : f->line;
+	if (o->lineno && line > 0)
+		sb_addf(sb, ":%d", line);
+	sb_addc(sb, ')');
+}
+
+void output_figures(const struct profile *p, struct output_figures *fig)
+{
+	const struct profile_stats *st = profile_stats(p);
+	double samples = st->samples ? (double)st->samples : 1;
+
+	memset(fig, 0, sizeof(*fig));
+	if (st->end_ns > st->start_ns)
+		fig->duration_s = (double)(st->end_ns - st->start_ns) / 1e9;
+	/* n ticks span n - 1 intervals */
+	if (fig->duration_s > 0 && st->ticks > 1)
+		fig->achieved_hz = (double)(st->ticks - 1) / fig->duration_s;
+	fig->errors = st->failed + st->torn_ticks;
+	if (st->ticks)
+		fig->errors_pct = 100.0 * (double)fig->errors / (double)st->ticks;
+	fig->utilisation_pct = 100.0 * (double)st->held_ticks / samples;
+	fig->contention_pct = 100.0 * (double)st->contended_ticks / samples;
+	fig->mean_waiters = (double)st->waiter_sum / samples;
+	if (fig->duration_s > 0)
+		fig->switches_per_s = (double)st->switches / fig->duration_s;
+}

@@ -1,0 +1,567 @@
+/*
+ * profile.c - stacks interned in a trie, counts per (thread, state, stack),
+ * a fixed-size GIL timeline, and the per-tick totals of a recording.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gilspy/profile.h"
+#include "gilspy/util.h"
+#include "ptab.h"
+
+#define KEY_TAG (1ull << 63)
+
+struct node {
+	uint32_t parent, frame, depth;
+};
+
+struct count {
+	uint64_t key;		/* packed (thread, state, stack) */
+	uint64_t n;
+};
+
+struct profile {
+	struct profile_resolver r;
+
+	/* text */
+	char **strs;
+	size_t nstrs, astrs;
+	struct ptab str_index;		/* string hash -> strs index */
+	struct profile_frame *frames;	/* by the target's frame id */
+	unsigned char *frame_seen;
+	size_t nframes;			/* allocated length of frames */
+	size_t frame_bytes;
+	struct profile_func *funcs;
+	size_t nfuncs, afuncs;
+	struct ptab func_index;		/* (file, name) -> funcs index */
+
+	/* stacks */
+	struct node *nodes;
+	size_t nnodes, anodes;
+	struct ptab node_index;		/* (parent, frame) -> node */
+
+	/* counts */
+	struct count *counts;
+	size_t ncounts, acounts;
+	struct ptab count_index;	/* packed key -> counts index */
+
+	/* threads; cache maps a sample's thread slot to a thread index */
+	struct profile_thread *threads;
+	size_t nthreads, athreads;
+	uint32_t cache[PY_MAX_THREADS];
+
+	/* timeline */
+	struct profile_bucket buckets[PROFILE_TIMELINE_BUCKETS];
+	size_t nbuckets;
+	uint64_t span;			/* samples per bucket */
+
+	struct profile_stats st;
+	uint64_t last_switch;
+	int have_switch;
+};
+
+/* --- text ---------------------------------------------------------------- */
+
+static const char *intern(struct profile *p, const char *s)
+{
+	uint64_t key;
+	uint32_t *v, idx;
+
+	if (!s)
+		s = "???";
+	key = ptab_hash_str(s) | KEY_TAG;
+	v = ptab_get(&p->str_index, key);
+	if (v && !strcmp(p->strs[*v], s))
+		return p->strs[*v];
+	if (p->nstrs == p->astrs) {
+		p->astrs = p->astrs ? p->astrs * 2 : 256;
+		p->strs = xrealloc(p->strs, p->astrs * sizeof(*p->strs));
+	}
+	idx = (uint32_t)p->nstrs++;
+	p->strs[idx] = xstrdup(s);
+	p->frame_bytes += strlen(s) + 1;
+	/* A hash collision with a different string keeps its own copy and
+	 * is simply not indexed: correct, only less shared. */
+	if (!v)
+		ptab_put(&p->str_index, key, idx);
+	return p->strs[idx];
+}
+
+static uint32_t func_for(struct profile *p, const char *file, const char *name,
+			 int firstlineno)
+{
+	uint64_t key = ptab_hash((uint64_t)(uintptr_t)file * 31 +
+				 (uint64_t)(uintptr_t)name) | KEY_TAG;
+	uint32_t *v = ptab_get(&p->func_index, key);
+	struct profile_func *f;
+
+	if (v && p->funcs[*v].file == file && p->funcs[*v].name == name)
+		return *v;
+	if (p->nfuncs == p->afuncs) {
+		p->afuncs = p->afuncs ? p->afuncs * 2 : 256;
+		p->funcs = xrealloc(p->funcs, p->afuncs * sizeof(*p->funcs));
+	}
+	f = &p->funcs[p->nfuncs];
+	f->file = file;
+	f->name = name;
+	f->firstlineno = firstlineno;
+	if (!v)
+		ptab_put(&p->func_index, key, (uint32_t)p->nfuncs);
+	return (uint32_t)p->nfuncs++;
+}
+
+static void see_frame(struct profile *p, uint32_t id)
+{
+	const struct py_frame_info *fi;
+	struct profile_frame *f;
+
+	if (id < p->nframes && p->frame_seen[id])
+		return;
+	if (id >= p->nframes) {
+		size_t n = p->nframes ? p->nframes : 256;
+
+		while (n <= id)
+			n *= 2;
+		p->frames = xrealloc(p->frames, n * sizeof(*p->frames));
+		p->frame_seen = xrealloc(p->frame_seen, n);
+		memset(p->frames + p->nframes, 0,
+		       (n - p->nframes) * sizeof(*p->frames));
+		memset(p->frame_seen + p->nframes, 0, n - p->nframes);
+		p->nframes = n;
+	}
+	fi = p->r.frame ? p->r.frame(p->r.ctx, id) : NULL;
+	f = &p->frames[id];
+	f->name = intern(p, fi ? fi->name : NULL);
+	f->file = intern(p, fi ? fi->filename : NULL);
+	f->line = fi ? fi->line : 0;
+	f->firstlineno = fi ? fi->firstlineno : 0;
+	f->func = func_for(p, f->file, f->name, f->firstlineno);
+	p->frame_seen[id] = 1;
+}
+
+/* --- stacks -------------------------------------------------------------- */
+
+static uint32_t child(struct profile *p, uint32_t parent, uint32_t frame)
+{
+	uint64_t key = ((uint64_t)parent << 32 | frame) | KEY_TAG;
+	uint32_t *v = ptab_get(&p->node_index, key);
+	struct node *n;
+
+	if (v)
+		return *v;
+	if (p->nnodes == p->anodes) {
+		p->anodes *= 2;
+		p->nodes = xrealloc(p->nodes, p->anodes * sizeof(*p->nodes));
+	}
+	n = &p->nodes[p->nnodes];
+	n->parent = parent;
+	n->frame = frame;
+	n->depth = p->nodes[parent].depth + 1;
+	ptab_put(&p->node_index, key, (uint32_t)p->nnodes);
+	return (uint32_t)p->nnodes++;
+}
+
+/* frames are innermost first, as the sample gives them. */
+static uint32_t intern_stack(struct profile *p, const uint32_t *frames, int n)
+{
+	uint32_t node = 0;
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		see_frame(p, frames[i]);
+		node = child(p, node, frames[i]);
+	}
+	return node;
+}
+
+/* --- counts -------------------------------------------------------------- */
+
+static uint64_t count_key(uint32_t thread, enum gil_state state, uint32_t stack)
+{
+	return KEY_TAG | (uint64_t)thread << 35 | (uint64_t)state << 32 | stack;
+}
+
+static void add_count(struct profile *p, uint32_t thread, enum gil_state state,
+		      uint32_t stack)
+{
+	uint64_t key = count_key(thread, state, stack);
+	uint32_t *v = ptab_get(&p->count_index, key);
+
+	if (v) {
+		p->counts[*v].n++;
+		return;
+	}
+	if (p->ncounts == p->acounts) {
+		p->acounts = p->acounts ? p->acounts * 2 : 256;
+		p->counts = xrealloc(p->counts, p->acounts * sizeof(*p->counts));
+	}
+	p->counts[p->ncounts].key = key;
+	p->counts[p->ncounts].n = 1;
+	ptab_put(&p->count_index, key, (uint32_t)p->ncounts++);
+}
+
+/* --- threads ------------------------------------------------------------- */
+
+static uint32_t thread_for(struct profile *p, int slot,
+			   const struct py_thread_sample *ts)
+{
+	struct profile_thread *t;
+	uint32_t i = p->cache[slot];
+	const char *name;
+
+	if (i < p->nthreads && p->threads[i].tid == ts->tid &&
+	    p->threads[i].thread_id == ts->thread_id)
+		return i;
+	for (i = 0; i < p->nthreads; i++)
+		if (p->threads[i].tid == ts->tid &&
+		    p->threads[i].thread_id == ts->thread_id)
+			goto found;
+	if (p->nthreads == p->athreads) {
+		p->athreads = p->athreads ? p->athreads * 2 : 16;
+		p->threads = xrealloc(p->threads,
+				      p->athreads * sizeof(*p->threads));
+	}
+	t = &p->threads[p->nthreads];
+	memset(t, 0, sizeof(*t));
+	t->tid = ts->tid;
+	t->thread_id = ts->thread_id;
+	name = p->r.thread_name ?
+		p->r.thread_name(p->r.ctx, ts->tid, ts->thread_id) : NULL;
+	if (name && *name) {
+		t->name = xstrdup(name);
+	} else {
+		struct strbuf sb = STRBUF_INIT;
+
+		sb_addf(&sb, "%d", (int)ts->tid);
+		t->name = sb_detach(&sb);
+	}
+	t->timeline = xcalloc(PROFILE_TIMELINE_BUCKETS * GIL_NSTATES,
+			      sizeof(*t->timeline));
+	i = (uint32_t)p->nthreads++;
+found:
+	p->cache[slot] = i;
+	return i;
+}
+
+/* --- timeline ------------------------------------------------------------ */
+
+static void merge_buckets(struct profile *p)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < PROFILE_TIMELINE_BUCKETS / 2; i++) {
+		struct profile_bucket *a = &p->buckets[2 * i];
+		struct profile_bucket *b = &p->buckets[2 * i + 1];
+		struct profile_bucket m = *a;
+
+		m.ticks += b->ticks;
+		m.held += b->held;
+		m.contended += b->contended;
+		m.waiters += b->waiters;
+		m.switches += b->switches;
+		p->buckets[i] = m;
+	}
+	memset(&p->buckets[PROFILE_TIMELINE_BUCKETS / 2], 0,
+	       sizeof(p->buckets) / 2);
+	for (j = 0; j < p->nthreads; j++) {
+		uint32_t *tl = p->threads[j].timeline;
+
+		for (i = 0; i < PROFILE_TIMELINE_BUCKETS / 2; i++)
+			for (k = 0; k < GIL_NSTATES; k++)
+				tl[i * GIL_NSTATES + k] =
+					tl[2 * i * GIL_NSTATES + k] +
+					tl[(2 * i + 1) * GIL_NSTATES + k];
+		memset(tl + PROFILE_TIMELINE_BUCKETS / 2 * GIL_NSTATES, 0,
+		       PROFILE_TIMELINE_BUCKETS / 2 * GIL_NSTATES * sizeof(*tl));
+	}
+	p->span *= 2;
+	p->nbuckets = PROFILE_TIMELINE_BUCKETS / 2;
+}
+
+/* The bucket for the sample about to be added (p->st.samples not yet
+ * incremented), merging when the timeline is full. */
+static size_t bucket_for(struct profile *p, uint64_t time_ns)
+{
+	size_t b = (size_t)(p->st.samples / p->span);
+
+	if (b >= PROFILE_TIMELINE_BUCKETS) {
+		merge_buckets(p);
+		b = (size_t)(p->st.samples / p->span);
+	}
+	if (b >= p->nbuckets) {
+		p->nbuckets = b + 1;
+		p->buckets[b].t_ns = time_ns - p->st.start_ns;
+	}
+	return b;
+}
+
+/* --- public -------------------------------------------------------------- */
+
+struct profile *profile_new(const struct profile_resolver *r)
+{
+	struct profile *p = xcalloc(1, sizeof(*p));
+
+	if (r)
+		p->r = *r;
+	p->anodes = 1024;
+	p->nodes = xmalloc(p->anodes * sizeof(*p->nodes));
+	p->nodes[0].parent = 0;
+	p->nodes[0].frame = 0;
+	p->nodes[0].depth = 0;
+	p->nnodes = 1;
+	p->span = 1;
+	p->st.last_holder = PROFILE_NO_THREAD;
+	memset(p->cache, 0xff, sizeof(p->cache));
+	return p;
+}
+
+void profile_free(struct profile *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nstrs; i++)
+		free(p->strs[i]);
+	free(p->strs);
+	ptab_release(&p->str_index);
+	free(p->frames);
+	free(p->frame_seen);
+	free(p->funcs);
+	ptab_release(&p->func_index);
+	free(p->nodes);
+	ptab_release(&p->node_index);
+	free(p->counts);
+	ptab_release(&p->count_index);
+	for (i = 0; i < p->nthreads; i++) {
+		free(p->threads[i].name);
+		free(p->threads[i].timeline);
+	}
+	free(p->threads);
+	free(p);
+}
+
+static void see_tick(struct profile *p, uint64_t time_ns)
+{
+	if (!p->st.ticks)
+		p->st.start_ns = time_ns;
+	if (time_ns > p->st.end_ns)
+		p->st.end_ns = time_ns;
+	p->st.ticks++;
+}
+
+void profile_add_failed(struct profile *p, uint64_t time_ns)
+{
+	see_tick(p, time_ns);
+	p->st.failed++;
+}
+
+void profile_add(struct profile *p, const struct py_sample *s)
+{
+	struct profile_bucket *bk;
+	size_t b;
+	int i, n = s->nthreads, waiters = 0, held = 0, torn = 0;
+	uint32_t holder = PROFILE_NO_THREAD;
+
+	if (n > PY_MAX_THREADS)
+		n = PY_MAX_THREADS;
+	if (n < 0)
+		n = 0;
+	see_tick(p, s->time_ns);
+	b = bucket_for(p, s->time_ns);
+	bk = &p->buckets[b];
+	for (i = 0; i < n; i++) {
+		const struct py_thread_sample *ts = &s->threads[i];
+		enum gil_state st = ts->state;
+		uint32_t t = thread_for(p, i, ts), stack;
+		struct profile_thread *th = &p->threads[t];
+
+		if ((unsigned)st >= GIL_NSTATES)
+			st = GIL_IDLE;
+		th->samples++;
+		th->state[st]++;
+		th->timeline[b * GIL_NSTATES + st]++;
+		if ((unsigned)ts->evidence < EV_NSTATES)
+			p->st.evidence[st][ts->evidence]++;
+		if (st == GIL_HELD) {
+			held = 1;
+			holder = t;
+		} else if (st == GIL_WAITING) {
+			waiters++;
+		} else if (st == GIL_RUNNING) {
+			p->st.no_gil = 1;
+		}
+		/* A torn read drops the stack; the state still counts. */
+		if (ts->incomplete || (ts->nframes > 0 && !ts->frames)) {
+			th->torn++;
+			torn++;
+			continue;
+		}
+		stack = ts->nframes > 0 ?
+			intern_stack(p, ts->frames, ts->nframes) : 0;
+		add_count(p, t, st, stack);
+	}
+	if (s->gil_locked == 1)
+		held = 1;
+	p->st.samples++;
+	bk->ticks++;
+	if (held) {
+		p->st.held_ticks++;
+		bk->held++;
+	}
+	if (waiters) {
+		p->st.contended_ticks++;
+		p->st.waiter_sum += (uint64_t)waiters;
+		bk->contended++;
+		bk->waiters += (uint32_t)waiters;
+	}
+	if (torn || s->errors > 0)
+		p->st.torn_ticks++;
+	p->st.torn_stacks += (uint64_t)torn;
+	if (p->have_switch && s->switch_number > p->last_switch &&
+	    s->switch_number - p->last_switch < (1ull << 32)) {
+		uint64_t d = s->switch_number - p->last_switch;
+
+		p->st.switches += d;
+		bk->switches += (uint32_t)d;
+	}
+	p->last_switch = s->switch_number;
+	p->have_switch = 1;
+	if (s->interval_us)
+		p->st.interval_us = s->interval_us;
+	p->st.last_holder = holder;
+}
+
+const struct profile_stats *profile_stats(const struct profile *p)
+{
+	return &p->st;
+}
+
+size_t profile_nthreads(const struct profile *p)
+{
+	return p->nthreads;
+}
+
+const struct profile_thread *profile_thread(const struct profile *p, size_t i)
+{
+	return i < p->nthreads ? &p->threads[i] : NULL;
+}
+
+const struct profile_frame *profile_frame(const struct profile *p, uint32_t id)
+{
+	return id < p->nframes && p->frame_seen[id] ? &p->frames[id] : NULL;
+}
+
+const struct profile_func *profile_func(const struct profile *p, uint32_t id)
+{
+	return id < p->nfuncs ? &p->funcs[id] : NULL;
+}
+
+uint32_t profile_stack_frame(const struct profile *p, uint32_t stack)
+{
+	return stack < p->nnodes ? p->nodes[stack].frame : 0;
+}
+
+uint32_t profile_stack_parent(const struct profile *p, uint32_t stack)
+{
+	return stack < p->nnodes ? p->nodes[stack].parent : 0;
+}
+
+uint32_t profile_stack_depth(const struct profile *p, uint32_t stack)
+{
+	return stack < p->nnodes ? p->nodes[stack].depth : 0;
+}
+
+size_t profile_nstacks(const struct profile *p)
+{
+	return p->nnodes;
+}
+
+static int cmp_count(const void *a, const void *b)
+{
+	const struct profile_count *x = a, *y = b;
+
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	if (x->state != y->state)
+		return x->state < y->state ? -1 : 1;
+	if (x->stack != y->stack)
+		return x->stack < y->stack ? -1 : 1;
+	return 0;
+}
+
+struct profile_count *profile_counts(const struct profile *p, size_t *n)
+{
+	struct profile_count *out = xcalloc(p->ncounts + 1, sizeof(*out));
+	size_t i;
+
+	for (i = 0; i < p->ncounts; i++) {
+		uint64_t k = p->counts[i].key & ~KEY_TAG;
+
+		out[i].thread = (uint32_t)(k >> 35);
+		out[i].state = (enum gil_state)((k >> 32) & 7);
+		out[i].stack = (uint32_t)k;
+		out[i].count = p->counts[i].n;
+	}
+	qsort(out, p->ncounts, sizeof(*out), cmp_count);
+	*n = p->ncounts;
+	return out;
+}
+
+struct profile_func_stats *profile_func_stats(const struct profile *p,
+					      size_t *n)
+{
+	struct profile_func_stats *out = xcalloc(p->nfuncs + 1, sizeof(*out));
+	/* stamp[f] == mark: f already counted for the stack being walked */
+	uint64_t *stamp = xcalloc(p->nfuncs + 1, sizeof(*stamp));
+	uint64_t mark = 0;
+	size_t i;
+
+	for (i = 0; i < p->nfuncs; i++)
+		out[i].func = (uint32_t)i;
+	for (i = 0; i < p->ncounts; i++) {
+		uint64_t k = p->counts[i].key & ~KEY_TAG;
+		enum gil_state st = (enum gil_state)((k >> 32) & 7);
+		uint32_t node = (uint32_t)k;
+		uint64_t c = p->counts[i].n;
+		int leaf = 1;
+
+		mark++;
+		for (; node; node = p->nodes[node].parent) {
+			uint32_t f = p->frames[p->nodes[node].frame].func;
+
+			if (leaf)
+				out[f].self[st] += c;
+			leaf = 0;
+			if (stamp[f] != mark) {
+				stamp[f] = mark;
+				out[f].total[st] += c;
+			}
+		}
+	}
+	free(stamp);
+	*n = p->nfuncs;
+	return out;
+}
+
+const struct profile_bucket *profile_timeline(const struct profile *p,
+					      size_t *n,
+					      uint64_t *ticks_per_bucket)
+{
+	*n = p->nbuckets;
+	*ticks_per_bucket = p->span;
+	return p->buckets;
+}
+
+size_t profile_memory(const struct profile *p)
+{
+	return sizeof(*p) + p->frame_bytes +
+	       p->astrs * sizeof(*p->strs) + ptab_memory(&p->str_index) +
+	       p->nframes * (sizeof(*p->frames) + 1) +
+	       p->afuncs * sizeof(*p->funcs) + ptab_memory(&p->func_index) +
+	       p->anodes * sizeof(*p->nodes) + ptab_memory(&p->node_index) +
+	       p->acounts * sizeof(*p->counts) + ptab_memory(&p->count_index) +
+	       p->athreads * sizeof(*p->threads) +
+	       p->nthreads * PROFILE_TIMELINE_BUCKETS * GIL_NSTATES *
+		       sizeof(uint32_t);
+}
