@@ -78,10 +78,21 @@ struct proc_task_state {
 	char comm[32];
 };
 
-/* Read stat and syscall for one task.  Each needs one open+read.  with_syscall
- * 0 skips /proc/.../syscall (cheaper; then syscall == -2). */
-enum gs_err proc_task_state(pid_t pid, pid_t tid, int with_syscall,
-			    struct proc_task_state *st);
+/* A task's /proc files, kept open so each sample costs one pread each. */
+struct proc_task {
+	pid_t pid, tid;
+	int stat_fd, syscall_fd;	/* -1 until first use */
+};
+
+void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid);
+void proc_task_release(struct proc_task *t);
+
+/* The task's state.  with_syscall: from /proc/.../syscall alone (one pread:
+ * "running" is state R, otherwise the syscall and its first argument; comm
+ * and times are then not filled), falling back to stat when unreadable.
+ * Without it: from stat (st->syscall == -2).  GS_EGONE when gone. */
+enum gs_err proc_task_read(struct proc_task *t, int with_syscall,
+			   struct proc_task_state *st);
 
 /* --- ELF ---------------------------------------------------------------- */
 

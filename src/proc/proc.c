@@ -1,0 +1,447 @@
+/*
+ * proc.c - another process's memory and mappings.
+ *
+ * proc_read() is the one place where errno from process_vm_readv becomes a
+ * gs_err (Austin's copy_memory is the model: one function, one mapping).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "gilspy/proc.h"
+#include "gilspy/util.h"
+
+#define MAX_MAPS 65536
+
+/* Read a whole small file under /proc into buf (NUL-terminated). */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n, total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)total < len - 1) {
+		n = read(fd, buf + total, len - 1 - (size_t)total);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			total = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	close(fd);
+	if (total >= 0)
+		buf[total] = '\0';
+	return total;
+}
+
+int proc_alive(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return 0;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
+static enum gs_err parse_maps(struct proc *p)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0, n = 0, alloc = 0;
+	struct proc_map *maps = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)p->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? GS_EGONE :
+		       errno == EACCES ? GS_EPERM : GS_EIO;
+	while (getline(&line, &cap, f) > 0 && n < MAX_MAPS) {
+		unsigned long long start, end, off;
+		char perms[8];
+		int pathpos = 0;
+		struct proc_map *m;
+		char *nl;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end,
+			   perms, &off, &pathpos) < 4)
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 256;
+			maps = xrealloc(maps, alloc * sizeof(*maps));
+		}
+		m = &maps[n++];
+		m->start = start;
+		m->end = end;
+		m->offset = off;
+		m->prot = (perms[0] == 'r' ? PROT_READ : 0) |
+			  (perms[1] == 'w' ? PROT_WRITE : 0) |
+			  (perms[2] == 'x' ? PROT_EXEC : 0);
+		m->path = NULL;
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (pathpos > 0 && line[pathpos] == '/')
+			m->path = xstrdup(line + pathpos);
+	}
+	free(line);
+	fclose(f);
+	for (size_t i = 0; i < p->nmaps; i++)
+		free(p->maps[i].path);
+	free(p->maps);
+	p->maps = maps;
+	p->nmaps = n;
+	return n ? GS_OK : GS_EGONE;
+}
+
+enum gs_err proc_refresh_maps(struct proc *p)
+{
+	return parse_maps(p);
+}
+
+enum gs_err proc_open(pid_t pid, struct proc **out, struct gs_error *err)
+{
+	char path[64], buf[4096];
+	struct proc *p;
+	enum gs_err rc;
+	ssize_t n;
+	uint64_t probe;
+
+	*out = NULL;
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return gs_error_set(err, GS_ENOPROC,
+				    "no process with pid %d; check the pid "
+				    "with 'ps' or 'pgrep python'", (int)pid);
+	if (!proc_alive(pid))
+		return gs_error_set(err, GS_ENOPROC,
+				    "process %d has exited (it is a zombie or "
+				    "gone)", (int)pid);
+	p = xcalloc(1, sizeof(*p));
+	p->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		rc = errno == ENOENT ? GS_EGONE : GS_EPERM;
+		goto fail_perm;
+	}
+	buf[n] = '\0';
+	p->exe = xstrdup(buf);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (read_small(path, p->comm, sizeof(p->comm)) > 0)
+		p->comm[strcspn(p->comm, "\n")] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	n = read_small(path, buf, sizeof(buf));
+	if (n > 0) {
+		for (ssize_t i = 0; i < n - 1; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		p->cmdline = xstrdup(buf);
+	} else {
+		p->cmdline = xstrdup(p->comm);
+	}
+	rc = parse_maps(p);
+	if (rc == GS_EPERM)
+		goto fail_perm;
+	if (rc != GS_OK) {
+		gs_error_set(err, rc, "process %d exited while gilspy attached",
+			     (int)pid);
+		proc_free(p);
+		return rc;
+	}
+	/* Probe that process_vm_readv is allowed, on the first readable map. */
+	for (size_t i = 0; i < p->nmaps; i++) {
+		if (!(p->maps[i].prot & PROT_READ))
+			continue;
+		rc = proc_read(p, p->maps[i].start, &probe, sizeof(probe));
+		if (rc == GS_EPERM)
+			goto fail_perm;
+		if (rc == GS_EGONE) {
+			gs_error_set(err, rc, "process %d exited while gilspy "
+				     "attached", (int)pid);
+			proc_free(p);
+			return rc;
+		}
+		break;
+	}
+	*out = p;
+	return GS_OK;
+fail_perm:
+	proc_free(p);
+	if (rc == GS_EGONE)
+		return gs_error_set(err, GS_EGONE, "process %d exited while "
+				    "gilspy attached", (int)pid);
+	return gs_error_set(err, GS_EPERM,
+			    "cannot read memory of pid %d: permission denied "
+			    "(run as root or as the process's owner with "
+			    "kernel.yama.ptrace_scope=0, or add CAP_SYS_PTRACE "
+			    "in containers)", (int)pid);
+}
+
+void proc_free(struct proc *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nmaps; i++)
+		free(p->maps[i].path);
+	free(p->maps);
+	free(p->exe);
+	free(p->cmdline);
+	free(p);
+}
+
+enum gs_err proc_read(struct proc *p, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	ssize_t n;
+
+	if (!len)
+		return GS_OK;
+	if (addr < 4096 || addr + len < addr) {
+		p->faults++;
+		return GS_EFAULT;
+	}
+	n = process_vm_readv(p->pid, &local, 1, &remote, 1, 0);
+	p->reads++;
+	if (n == (ssize_t)len) {
+		p->read_bytes += len;
+		return GS_OK;
+	}
+	if (n >= 0) {
+		p->faults++;
+		return GS_EFAULT;	/* partial: crosses into unmapped memory */
+	}
+	switch (errno) {
+	case ESRCH:
+		return GS_EGONE;
+	case EPERM:
+	case EACCES:
+		return GS_EPERM;
+	case ENOMEM:
+		return GS_ENOMEM;
+	default:		/* EFAULT and anything odd: a torn read */
+		p->faults++;
+		return GS_EFAULT;
+	}
+}
+
+size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len)
+{
+	/* Read in page-bounded pieces so a string near the end of a mapping
+	 * still yields its readable prefix. */
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t a = addr + done;
+		size_t chunk = 4096 - (a & 4095);
+
+		if (chunk > len - done)
+			chunk = len - done;
+		if (proc_read(p, a, (char *)buf + done, chunk) != GS_OK)
+			break;
+		done += chunk;
+	}
+	return done;
+}
+
+const struct proc_map *proc_find_map(const struct proc *p,
+				     int (*pred)(const char *base, void *arg),
+				     void *arg)
+{
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const char *path = p->maps[i].path, *base;
+
+		if (!path)
+			continue;
+		base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		if (pred(base, arg))
+			return &p->maps[i];
+	}
+	return NULL;
+}
+
+uint64_t proc_map_base(const struct proc *p, const char *path)
+{
+	uint64_t base = 0;
+
+	for (size_t i = 0; i < p->nmaps; i++)
+		if (p->maps[i].path && !strcmp(p->maps[i].path, path) &&
+		    (!base || p->maps[i].start - p->maps[i].offset < base))
+			base = p->maps[i].start - p->maps[i].offset;
+	return base;
+}
+
+int proc_open_file(const struct proc *p, const char *path)
+{
+	char buf[PATH_MAX + 64];
+	int fd;
+
+	/* The target's own view first: containers and chroots. */
+	snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)p->pid, path);
+	fd = open(buf, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	/* A file deleted or replaced since it was mapped: map_files keeps it. */
+	for (size_t i = 0; i < p->nmaps; i++) {
+		if (!p->maps[i].path || strcmp(p->maps[i].path, path))
+			continue;
+		snprintf(buf, sizeof(buf), "/proc/%d/map_files/%llx-%llx",
+			 (int)p->pid, (unsigned long long)p->maps[i].start,
+			 (unsigned long long)p->maps[i].end);
+		fd = open(buf, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+	}
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* --- tasks ------------------------------------------------------------- */
+
+int proc_tasks(pid_t pid, pid_t **tids)
+{
+	char path[64];
+	struct dirent *de;
+	int n = 0, alloc = 0;
+	pid_t *v = NULL;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long t = strtol(de->d_name, &end, 10);
+
+		if (*end || t <= 0)
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 32;
+			v = xrealloc(v, (size_t)alloc * sizeof(*v));
+		}
+		v[n++] = (pid_t)t;
+	}
+	closedir(d);
+	*tids = v;
+	return n;
+}
+
+void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid)
+{
+	t->pid = pid;
+	t->tid = tid;
+	t->stat_fd = t->syscall_fd = -1;
+}
+
+void proc_task_release(struct proc_task *t)
+{
+	if (t->stat_fd >= 0)
+		close(t->stat_fd);
+	if (t->syscall_fd >= 0)
+		close(t->syscall_fd);
+	t->stat_fd = t->syscall_fd = -1;
+}
+
+/* pread a /proc file kept open in *fd (opened on first use). */
+static ssize_t task_pread(struct proc_task *t, int *fd, const char *name,
+			  char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (*fd < 0) {
+		char path[96];
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)t->pid,
+			 (int)t->tid, name);
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return -1;
+	}
+	do
+		n = pread(*fd, buf, len - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Parse /proc/PID/task/TID/syscall: "running", "-1 ..." (blocked outside
+ * a syscall), or "NR 0xARG0 ...". */
+static void parse_syscall(const char *buf, struct proc_task_state *st)
+{
+	long nr;
+	unsigned long long a0;
+
+	if (!strncmp(buf, "running", 7)) {
+		st->syscall = -1;
+		st->state = 'R';
+	} else if (sscanf(buf, "%ld 0x%llx", &nr, &a0) == 2) {
+		st->syscall = (int)nr;
+		st->arg0 = a0;
+		st->state = 'S';
+	} else if (sscanf(buf, "%ld", &nr) == 1) {
+		st->syscall = (int)nr;
+		st->state = 'S';
+	}
+}
+
+enum gs_err proc_task_read(struct proc_task *t, int with_syscall,
+			   struct proc_task_state *st)
+{
+	char buf[1024], *p, *q;
+	unsigned long long utime = 0, stime = 0;
+	size_t len;
+
+	st->state = '?';
+	st->syscall = -2;
+	st->arg0 = 0;
+	st->comm[0] = '\0';
+	/* The syscall file alone answers both questions the sampler asks (on
+	 * CPU? blocked on which futex?) in one pread: "running" means the task
+	 * is runnable (state R).  stat is the fallback when it is unreadable. */
+	if (with_syscall && task_pread(t, &t->syscall_fd, "syscall", buf, 128) > 0) {
+		parse_syscall(buf, st);
+		if (st->state != '?')
+			return GS_OK;
+	}
+	if (task_pread(t, &t->stat_fd, "stat", buf, sizeof(buf)) <= 0)
+		return proc_alive(t->pid) ? GS_EFAULT : GS_EGONE;
+	/* comm may hold spaces and parens: it ends at the last ')'. */
+	p = strchr(buf, '(');
+	q = strrchr(buf, ')');
+	if (!p || !q || q < p || q[1] != ' ')
+		return GS_EBADDATA;
+	len = (size_t)(q - p - 1);
+	if (len >= sizeof(st->comm))
+		len = sizeof(st->comm) - 1;
+	memcpy(st->comm, p + 1, len);
+	st->comm[len] = '\0';
+	st->state = q[2];
+	/* after state: ppid pgrp session tty_nr tpgid flags minflt cminflt
+	 * majflt cmajflt utime stime */
+	if (sscanf(q + 3, "%*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &utime, &stime) == 2) {
+		st->utime = utime;
+		st->stime = stime;
+	}
+	return GS_OK;
+}
