@@ -1,0 +1,314 @@
+/*
+ * gil.c - one snapshot of a live interpreter: every thread's stack and its
+ * GIL state (held / waiting / native / idle).
+ *
+ * Evidence per state (DESIGN.md), strongest first:
+ *   held     gil.locked && gil.last_holder == tstate; 3.13+ holds_gil flag
+ *            as a tie-break when the struct is mid-update
+ *   waiting  3.15 gil_requested; else a futex wait on the GIL's cond or
+ *            mutex (or, during a forced hand-off, switch_cond/switch_mutex)
+ *            seen in /proc/PID/task/TID/syscall
+ *   native   not the holder, not waiting, OS state R
+ *   idle     everything else
+ * The GIL fields are read before and after the per-thread /proc reads; if
+ * a hand-off happened in between, the thread states are read again (up to
+ * twice) so holder and waiters describe the same instant.
+ */
+#include <string.h>
+
+#include "gilspy/util.h"
+#include "../python/target.h"
+
+#define FUTEX_SYSCALL 202	/* x86-64 */
+
+struct gil_snap {
+	int32_t locked;
+	uint64_t holder, switch_number, interval;
+};
+
+static const char *const state_names[GIL_NSTATES] = {
+	"held", "waiting", "native", "idle", "running"
+};
+
+static const char *const evidence_names[EV_NSTATES] = {
+	"gil-holder", "holds-gil-flag", "gil-requested-flag",
+	"futex-on-gil", "os-running", "os-sleeping"
+};
+
+const char *gil_state_name(enum gil_state s)
+{
+	return (unsigned)s < GIL_NSTATES ? state_names[s] : "?";
+}
+
+const char *gil_evidence_name(enum gil_evidence e)
+{
+	return (unsigned)e < EV_NSTATES ? evidence_names[e] : "?";
+}
+
+static enum gs_err read_gil(struct py_target *t, const struct gil_addrs *g,
+			    struct gil_snap *s)
+{
+	const struct py_layout *l = &t->layout;
+	uint8_t buf[256];
+	enum gs_err rc;
+
+	memset(s, 0, sizeof(*s));
+	if (g->base && l->gil_end > 0 && (size_t)l->gil_cond <= sizeof(buf)) {
+		/* one read for locked, last_holder, switch_number, interval */
+		rc = proc_read(t->proc, g->base, buf, (size_t)l->gil_cond);
+		if (rc)
+			return rc;
+		s->locked = (int32_t)rd_u32(buf, l->gil_locked);
+		s->holder = rd_u64(buf, l->gil_last_holder);
+		s->switch_number = rd_u64(buf, l->gil_switch_number);
+		s->interval = rd_u64(buf, l->gil_interval);
+		return GS_OK;
+	}
+	/* 3.6: separate globals */
+	if ((rc = proc_read(t->proc, g->locked, &s->locked, 4)) ||
+	    (rc = rd_ptr(t->proc, g->last_holder, &s->holder)))
+		return rc;
+	if (g->switch_number)
+		rd_ptr(t->proc, g->switch_number, &s->switch_number);
+	if (g->interval)
+		rd_ptr(t->proc, g->interval, &s->interval);
+	return GS_OK;
+}
+
+static int futex_on_gil(const struct gil_addrs *g, const struct proc_task_state *st)
+{
+	if (st->syscall != FUTEX_SYSCALL)
+		return 0;
+	for (int i = 0; i < g->nwait; i++)
+		if (st->arg0 >= g->wait_lo[i] && st->arg0 < g->wait_hi[i])
+			return 1;
+	return 0;
+}
+
+/* Per-thread facts gathered during the walk, beyond struct py_thread_sample. */
+struct thread_facts {
+	int gil_idx;		/* which GIL (per-interpreter GILs, 3.12+) */
+	int holds_flag, requested_flag;
+	struct proc_task_state st;
+};
+
+struct gil_set {
+	struct gil_addrs addrs[PY_MAX_INTERPRETERS];
+	struct gil_snap snap[PY_MAX_INTERPRETERS];
+	int n;
+};
+
+static int gil_index(struct py_target *t, struct gil_set *gs, uint64_t base)
+{
+	for (int i = 0; i < gs->n; i++)
+		if (gs->addrs[i].base == base)
+			return i;
+	if (gs->n == PY_MAX_INTERPRETERS)
+		return -1;
+	gil_addrs_at(&t->layout, base, &gs->addrs[gs->n]);
+	return gs->n++;
+}
+
+static enum gs_err read_gils(struct py_target *t, struct gil_set *gs)
+{
+	for (int i = 0; i < gs->n; i++) {
+		enum gs_err rc = read_gil(t, &gs->addrs[i], &gs->snap[i]);
+
+		if (rc)
+			return rc;
+	}
+	return GS_OK;
+}
+
+static void read_tasks(struct py_target *t, struct py_sample *s,
+		       struct thread_facts *facts, const struct gil_set *gs)
+{
+	for (int i = 0; i < s->nthreads; i++) {
+		struct py_thread_sample *th = &s->threads[i];
+		const struct gil_snap *g = facts[i].gil_idx >= 0 ?
+					   &gs->snap[facts[i].gil_idx] : NULL;
+		struct thread_entry *e;
+		int holder = g && g->locked == 1 && g->holder == th->tstate;
+
+		facts[i].st.state = '?';
+		facts[i].st.syscall = -2;
+		if (!th->tid || (holder && !t->free_threaded))
+			continue;	/* the holder needs no /proc evidence */
+		e = pyt_thread_entry(t, th->tid, th->thread_id);
+		proc_task_read(&e->task, t->opt.with_syscall, &facts[i].st);
+	}
+}
+
+static void classify(struct py_target *t, struct py_sample *s,
+		     const struct thread_facts *facts, const struct gil_set *gs)
+{
+	for (int i = 0; i < s->nthreads; i++) {
+		struct py_thread_sample *th = &s->threads[i];
+		const struct thread_facts *f = &facts[i];
+		const struct gil_snap *g = f->gil_idx >= 0 ?
+					   &gs->snap[f->gil_idx] : NULL;
+
+		th->os_state = f->st.state;
+		if (t->free_threaded) {
+			th->state = f->st.state == 'R' ? GIL_RUNNING : GIL_IDLE;
+			th->evidence = f->st.state == 'R' ? EV_OS_RUNNING :
+							    EV_OS_SLEEPING;
+			continue;
+		}
+		if (g && g->locked == 1 && g->holder == th->tstate) {
+			th->state = GIL_HELD;
+			th->evidence = EV_HOLDER;
+			th->os_state = 'R';
+		} else if (f->holds_flag && g && g->locked == 1 &&
+			   !f->requested_flag) {
+			/* last_holder not yet updated by take_gil */
+			th->state = GIL_HELD;
+			th->evidence = EV_HOLDS_FLAG;
+		} else if (f->requested_flag) {
+			th->state = GIL_WAITING;
+			th->evidence = EV_REQUESTED_FLAG;
+		} else if (f->gil_idx >= 0 &&
+			   futex_on_gil(&gs->addrs[f->gil_idx], &f->st)) {
+			th->state = GIL_WAITING;
+			th->evidence = EV_FUTEX_COND;
+		} else if (f->st.state == 'R') {
+			th->state = GIL_NATIVE;
+			th->evidence = EV_OS_RUNNING;
+		} else {
+			th->state = GIL_IDLE;
+			th->evidence = EV_OS_SLEEPING;
+		}
+	}
+}
+
+static int same_gils(const struct gil_set *a, const struct gil_set *b)
+{
+	for (int i = 0; i < a->n; i++)
+		if (a->snap[i].locked != b->snap[i].locked ||
+		    a->snap[i].holder != b->snap[i].holder ||
+		    a->snap[i].switch_number != b->snap[i].switch_number)
+			return 0;
+	return 1;
+}
+
+enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
+{
+	const struct py_layout *l = &t->layout;
+	static __thread struct thread_facts facts[PY_MAX_THREADS];
+	struct gil_set gs, after;
+	uint64_t interp, seen_interp[PY_MAX_INTERPRETERS];
+	uint8_t ts[1024];
+	int ninterp = 0;
+	enum gs_err rc;
+
+	s->time_ns = now_ns();
+	s->nthreads = 0;
+	s->errors = 0;
+	s->pool_used = 0;
+	s->gil_locked = -1;
+	s->gil_holder = 0;
+	s->switch_number = 0;
+	s->interval_us = 0;
+	t->seq++;
+	gs.n = 0;
+	if (l->gil_kind != PY_GIL_INTERP) {
+		gs.addrs[0] = t->gil;
+		gs.n = 1;
+	}
+	if ((size_t)l->ts_size > sizeof(ts))
+		return GS_EBADDATA;
+	rc = rd_ptr(t->proc, t->interp_head_addr, &interp);
+	if (rc)
+		goto fail;
+	while (interp && ninterp < PY_MAX_INTERPRETERS) {
+		uint64_t tstate, next_interp, gil_base, seen_ts[PY_MAX_THREADS];
+		int gil_idx = gs.n ? 0 : -1, nseen = 0;
+
+		for (int i = 0; i < ninterp; i++)
+			if (seen_interp[i] == interp)
+				goto interps_done;
+		seen_interp[ninterp++] = interp;
+		if ((rc = rd_ptr(t->proc, interp + (uint64_t)l->is_next, &next_interp)) ||
+		    (rc = rd_ptr(t->proc, interp + (uint64_t)l->is_tstate_head, &tstate)))
+			goto fail;
+		if (l->gil_kind == PY_GIL_INTERP) {
+			if (rd_ptr(t->proc, interp + (uint64_t)l->is_ceval_gil, &gil_base) ||
+			    !gil_base)
+				gil_idx = -1;
+			else
+				gil_idx = gil_index(t, &gs, gil_base);
+		}
+		while (tstate && s->nthreads < PY_MAX_THREADS) {
+			struct py_thread_sample *th = &s->threads[s->nthreads];
+			struct thread_facts *f = &facts[s->nthreads];
+			int dup = 0;
+
+			for (int i = 0; i < nseen; i++)
+				dup |= seen_ts[i] == tstate;
+			if (dup)
+				break;
+			seen_ts[nseen++] = tstate;
+			if (proc_read(t->proc, tstate, ts, (size_t)l->ts_size)) {
+				s->errors++;
+				break;
+			}
+			memset(th, 0, sizeof(*th));
+			memset(f, 0, sizeof(*f));
+			th->tstate = tstate;
+			th->interp_id = ninterp - 1;
+			th->thread_id = rd_u64(ts, l->ts_thread_id);
+			th->tid = pyt_native_tid(t, ts);
+			th->frames = s->pool + s->pool_used;
+			th->nframes = pyt_walk_stack(t, tstate, ts, th->frames,
+						     (int)(ARRAY_SIZE(s->pool) -
+							   (size_t)s->pool_used),
+						     &th->incomplete);
+			s->pool_used += th->nframes;
+			s->errors += th->incomplete;
+			f->gil_idx = gil_idx;
+			switch (l->tflag_kind) {
+			case PY_TFLAG_STATUS_BIT:
+				f->holds_flag = (rd_u32(ts, l->ts_status) >>
+						 l->ts_holds_gil_bit) & 1;
+				break;
+			case PY_TFLAG_INT:
+				f->holds_flag = rd_u32(ts, l->ts_holds_gil) != 0;
+				if (l->ts_gil_requested != OFF_NONE)
+					f->requested_flag =
+						rd_u32(ts, l->ts_gil_requested) != 0;
+				break;
+			case PY_TFLAG_NONE:
+				break;
+			}
+			s->nthreads++;
+			tstate = rd_u64(ts, l->ts_next);
+		}
+		interp = next_interp;
+	}
+interps_done:
+	if (gs.n == 0 && !t->free_threaded)
+		return GS_EBADDATA;
+	/* Consistent GIL view: snapshot, task states, snapshot again. */
+	for (int attempt = 0;; attempt++) {
+		if ((rc = read_gils(t, &gs)))
+			goto fail;
+		read_tasks(t, s, facts, &gs);
+		after = gs;
+		if ((rc = read_gils(t, &after)))
+			goto fail;
+		if (same_gils(&gs, &after) || attempt == 2)
+			break;
+	}
+	classify(t, s, facts, &gs);
+	if (gs.n) {
+		s->gil_locked = gs.snap[0].locked;
+		s->gil_holder = gs.snap[0].locked == 1 ? gs.snap[0].holder : 0;
+		s->switch_number = gs.snap[0].switch_number;
+		s->interval_us = gs.snap[0].interval;
+	}
+	return GS_OK;
+fail:
+	if (!proc_alive(t->proc->pid))
+		return GS_EGONE;
+	return rc == GS_EPERM ? GS_EPERM : GS_EFAULT;
+}

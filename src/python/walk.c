@@ -1,0 +1,401 @@
+/*
+ * walk.c - Python stacks from target memory: frames, code objects, strings.
+ *
+ * Every read is bounded: PY_MAX_DEPTH frames, PY_MAX_STR characters per
+ * string, 1 MiB per line table, and a frame address seen twice in one walk
+ * ends it (a cycle in torn memory).  Code objects are cached by address, and
+ * (code, instruction) pairs map straight to interned frame ids, so a frame
+ * already seen costs one read of the frame itself and two hash lookups.
+ *
+ * A code object freed and another allocated at the same address would be
+ * shown with the old name; CPython rarely frees code objects of running
+ * functions, and validating every hit would double the reads per frame.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gilspy/linetable.h"
+#include "gilspy/util.h"
+#include "target.h"
+
+#define MAX_LINETABLE (1u << 20)
+
+/* Encode one code point as UTF-8 into out (at least 4 bytes). */
+static size_t put_utf8(uint32_t cp, char *out)
+{
+	if (cp >= 0xd800 && cp <= 0xdfff)
+		cp = '?';	/* lone surrogates (e.g. surrogateescape) */
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	if (cp > 0x10ffff)
+		cp = 0xfffd;
+	out[0] = (char)(0xf0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * Read a str object (PyASCIIObject / PyCompactUnicodeObject /
+ * PyUnicodeObject, Include/cpython/unicodeobject.h) and intern it as UTF-8.
+ * state bits (3.6-3.15): interned:2 kind:3 compact:1 ascii:1.
+ */
+static const char *read_str(struct py_target *t, uint64_t addr)
+{
+	const struct py_layout *l = &t->layout;
+	uint8_t hdr[128], raw[PY_MAX_STR * 4];
+	char utf8[PY_MAX_STR * 4 + 4];
+	uint64_t len, data;
+	uint32_t state, kind, compact, ascii;
+	size_t n = 0;
+
+	if (!addr || (size_t)l->unicode_compact_size + 8 > sizeof(hdr))
+		return NULL;
+	if (proc_read(t->proc, addr, hdr, (size_t)l->unicode_compact_size + 8))
+		return NULL;
+	len = rd_u64(hdr, l->unicode_length);
+	state = rd_u32(hdr, l->unicode_state);
+	kind = (state >> 2) & 7;
+	compact = (state >> 5) & 1;
+	ascii = (state >> 6) & 1;
+	if (kind != 1 && kind != 2 && kind != 4)
+		return NULL;	/* legacy not-ready string (<=3.11) */
+	if (len > PY_MAX_STR)
+		len = PY_MAX_STR;
+	if (compact)
+		data = addr + (uint64_t)(ascii ? l->unicode_ascii_size :
+					 l->unicode_compact_size);
+	else
+		data = rd_u64(hdr, l->unicode_compact_size);
+	if (proc_read(t->proc, data, raw, (size_t)(len * kind)))
+		return NULL;
+	for (uint64_t i = 0; i < len; i++) {
+		uint32_t cp;
+
+		if (kind == 1)
+			cp = raw[i];
+		else if (kind == 2)
+			cp = (uint32_t)raw[2 * i] | (uint32_t)raw[2 * i + 1] << 8;
+		else
+			cp = rd_u32(raw, (int64_t)(4 * i));
+		if (cp == 0)
+			cp = '?';
+		n += put_utf8(cp, utf8 + n);
+	}
+	return strpool_intern(&t->strings, utf8, n);
+}
+
+/* Copy a bytes object's payload (the line table). */
+static uint8_t *read_bytes(struct py_target *t, uint64_t addr, size_t *out_len)
+{
+	const struct py_layout *l = &t->layout;
+	uint64_t size;
+	uint8_t *buf;
+
+	*out_len = 0;
+	if (!addr || rd_ptr(t->proc, addr + (uint64_t)l->bytes_size, &size))
+		return NULL;
+	if (size > MAX_LINETABLE)
+		return NULL;
+	buf = xmalloc(size ? size : 1);
+	if (proc_read(t->proc, addr + (uint64_t)l->bytes_sval, buf, size)) {
+		free(buf);
+		return NULL;
+	}
+	*out_len = size;
+	return buf;
+}
+
+/* The cached code object at addr; -1 on a torn read. */
+static int64_t get_code(struct py_target *t, uint64_t addr)
+{
+	const struct py_layout *l = &t->layout;
+	struct code_entry *c;
+	uint8_t buf[512];
+	uint32_t idx;
+
+	if (u64map_get(&t->code_index, addr, &idx))
+		return idx;
+	if ((size_t)l->co_size > sizeof(buf) ||
+	    proc_read(t->proc, addr, buf, (size_t)l->co_size))
+		return -1;
+	if (t->ncodes == t->acodes) {
+		t->acodes = t->acodes ? t->acodes * 2 : 256;
+		t->codes = xrealloc(t->codes, t->acodes * sizeof(*t->codes));
+	}
+	c = &t->codes[t->ncodes];
+	memset(c, 0, sizeof(*c));
+	c->addr = addr;
+	c->is_code = !t->code_type || rd_u64(buf, l->ob_type) == t->code_type;
+	if (c->is_code) {
+		c->filename = read_str(t, rd_u64(buf, l->co_filename));
+		c->name = read_str(t, rd_u64(buf, l->co_qualname != OFF_NONE ?
+					      l->co_qualname : l->co_name));
+		if (!c->filename || !c->name)
+			return -1;	/* torn: do not cache */
+		c->firstlineno = (int32_t)rd_u32(buf, l->co_firstlineno);
+		c->lines = read_bytes(t, rd_u64(buf, l->co_linetable), &c->nlines);
+	}
+	idx = (uint32_t)t->ncodes++;
+	u64map_put(&t->code_index, addr, idx);
+	return idx;
+}
+
+static uint32_t new_frame(struct py_target *t, const struct code_entry *c,
+			  int line)
+{
+	struct py_frame_info *f;
+
+	if (t->nframes == t->aframes) {
+		t->aframes = t->aframes ? t->aframes * 2 : 256;
+		t->frames = xrealloc(t->frames, t->aframes * sizeof(*t->frames));
+	}
+	f = &t->frames[t->nframes];
+	f->filename = c->filename;
+	f->name = c->name;
+	f->line = line;
+	f->firstlineno = c->firstlineno;
+	return t->nframes++;
+}
+
+/* Interned frame id for code idx at instruction byte offset addr (-1 when
+ * unknown).  Keys are exact: (idx + 1) << 32 | offset. */
+static uint32_t intern_frame(struct py_target *t, uint32_t idx, int64_t addr)
+{
+	const struct code_entry *c = &t->codes[idx];
+	uint64_t akey = ((uint64_t)idx + 1) << 32 | (uint32_t)addr;
+	uint64_t lkey;
+	uint32_t id;
+	int line;
+
+	if (u64map_get(&t->frame_by_addr, akey, &id))
+		return id;
+	if (!t->opt.with_lines || addr < 0 || !c->lines)
+		line = t->opt.with_lines ? c->firstlineno : 0;
+	else
+		line = linetable_addr2line(t->layout.lines_kind, c->lines,
+					   c->nlines, c->firstlineno, (int)addr);
+	if (line < 0)
+		line = 0;
+	lkey = ((uint64_t)idx + 1) << 32 | (uint32_t)line;
+	if (!u64map_get(&t->frame_by_line, lkey, &id)) {
+		id = new_frame(t, c, line);
+		u64map_put(&t->frame_by_line, lkey, id);
+	}
+	u64map_put(&t->frame_by_addr, akey, id);
+	return id;
+}
+
+/* Byte offset of the current instruction of a frame buffer, or -1. */
+static int64_t frame_addr(const struct py_target *t, const uint8_t *fb,
+			  uint64_t code)
+{
+	const struct py_layout *l = &t->layout;
+	int32_t lasti;
+	uint64_t ptr, base;
+
+	switch (l->lasti_kind) {
+	case PY_LASTI_BYTES:
+		lasti = (int32_t)rd_u32(fb, l->fr_lasti);
+		return lasti < 0 ? -1 : lasti;
+	case PY_LASTI_UNITS:
+		lasti = (int32_t)rd_u32(fb, l->fr_lasti);
+		return lasti < 0 ? -1 : (int64_t)lasti * 2;
+	case PY_LASTI_PTR:
+		ptr = rd_u64(fb, l->fr_lasti);
+		base = code + (uint64_t)l->co_code_adaptive;
+		if (ptr < base || ptr - base > (1u << 26))
+			return -1;
+		return (int64_t)((ptr - base) & ~1ull);
+	}
+	return -1;
+}
+
+int pyt_walk_stack(struct py_target *t, uint64_t tstate_addr,
+		   const uint8_t *ts, uint32_t *ids, int max, int *incomplete)
+{
+	const struct py_layout *l = &t->layout;
+	uint64_t frame, base_frame = 0, seen[PY_MAX_DEPTH];
+	uint8_t fb[256];
+	int n = 0, depth = 0;
+
+	(void)tstate_addr;
+	*incomplete = 0;
+	frame = rd_u64(ts, l->ts_frame);
+	if (l->frame_kind == PY_FRAME_CFRAME && frame &&
+	    rd_ptr(t->proc, frame + (uint64_t)l->cframe_current, &frame)) {
+		*incomplete = 1;
+		return 0;
+	}
+	if (l->ts_base_frame != OFF_NONE)
+		base_frame = tstate_addr + (uint64_t)l->ts_base_frame;
+	if ((size_t)l->fr_size > sizeof(fb)) {
+		*incomplete = 1;
+		return 0;
+	}
+	while (frame && frame != base_frame) {
+		uint64_t code, back;
+		int64_t idx;
+
+		if (depth == PY_MAX_DEPTH || n == max) {
+			*incomplete = 1;
+			break;
+		}
+		for (int i = 0; i < depth; i++) {
+			if (seen[i] == frame) {
+				*incomplete = 1;
+				return n;
+			}
+		}
+		seen[depth++] = frame;
+		if (proc_read(t->proc, frame, fb, (size_t)l->fr_size)) {
+			*incomplete = 1;
+			break;
+		}
+		back = rd_u64(fb, l->fr_back);
+		if (l->skip_kind != PY_SKIP_NONE) {
+			int owner = fb[l->fr_owner];
+
+			if ((l->skip_kind == PY_SKIP_OWNER_EQ && owner == l->skip_owner) ||
+			    (l->skip_kind == PY_SKIP_OWNER_GE && owner >= l->skip_owner)) {
+				frame = back;
+				continue;
+			}
+		}
+		code = rd_u64(fb, l->fr_code) & l->code_ptr_mask;
+		if (!code) {
+			frame = back;
+			continue;
+		}
+		idx = get_code(t, code);
+		if (idx < 0) {
+			*incomplete = 1;
+			break;
+		}
+		if (t->codes[idx].is_code)
+			ids[n++] = intern_frame(t, (uint32_t)idx,
+						frame_addr(t, fb, code));
+		frame = back;
+	}
+	return n;
+}
+
+/* glibc's struct pthread keeps the kernel tid at this offset on x86-64
+ * (nptl/descr.h, checked on glibc 2.36); other libcs are found by scan. */
+#define GLIBC_PTHREAD_TID_OFF 720
+
+static int task_exists(pid_t pid, pid_t tid)
+{
+	char path[64];
+
+	if (tid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)tid);
+	return access(path, F_OK) == 0;
+}
+
+pid_t pyt_native_tid(struct py_target *t, const uint8_t *ts)
+{
+	const struct py_layout *l = &t->layout;
+	uint64_t pthread = rd_u64(ts, l->ts_thread_id);
+	uint8_t buf[1024];
+	int32_t v;
+
+	if (l->ts_native_thread_id != OFF_NONE)
+		return (pid_t)rd_u64(ts, l->ts_native_thread_id);
+	/* <=3.10: the tstate only has pthread_self(); read the tid from the
+	 * C library's thread descriptor it points to. */
+	for (size_t i = 0; i < t->nthreads; i++)
+		if (t->threads[i].thread_id == pthread && t->threads[i].tid)
+			return t->threads[i].tid;
+	if (!pthread || proc_read(t->proc, pthread, buf, sizeof(buf)))
+		return 0;
+	if (t->pthread_tid_off >= 0) {
+		v = (int32_t)rd_u32(buf, t->pthread_tid_off);
+		if (task_exists(t->proc->pid, v))
+			return v;
+	}
+	v = (int32_t)rd_u32(buf, GLIBC_PTHREAD_TID_OFF);
+	if (task_exists(t->proc->pid, v)) {
+		t->pthread_tid_off = GLIBC_PTHREAD_TID_OFF;
+		return v;
+	}
+	for (int off = 0; off + 4 <= (int)sizeof(buf); off += 4) {
+		v = (int32_t)rd_u32(buf, off);
+		if (v > 1 && v < (1 << 22) && task_exists(t->proc->pid, v)) {
+			t->pthread_tid_off = off;
+			return v;
+		}
+	}
+	return 0;
+}
+
+struct thread_entry *pyt_thread_entry(struct py_target *t, pid_t tid,
+				      uint64_t thread_id)
+{
+	struct thread_entry *e;
+
+	for (size_t i = 0; i < t->nthreads; i++) {
+		e = &t->threads[i];
+		if (e->tid == tid && e->thread_id == thread_id) {
+			e->last_seen = t->seq;
+			return e;
+		}
+	}
+	/* Forget threads gone for a while, so the table stays small. */
+	for (size_t i = 0; i < t->nthreads;) {
+		if (t->seq - t->threads[i].last_seen > 64) {
+			proc_task_release(&t->threads[i].task);
+			t->threads[i] = t->threads[--t->nthreads];
+		} else {
+			i++;
+		}
+	}
+	if (t->nthreads == t->athreads) {
+		t->athreads = t->athreads ? t->athreads * 2 : 16;
+		t->threads = xrealloc(t->threads, t->athreads * sizeof(*t->threads));
+	}
+	e = &t->threads[t->nthreads++];
+	memset(e, 0, sizeof(*e));
+	e->tid = tid;
+	e->thread_id = thread_id;
+	e->last_seen = t->seq;
+	proc_task_init(&e->task, t->proc->pid, tid);
+	return e;
+}
+
+const char *pyt_thread_name(struct py_target *t, pid_t tid, uint64_t thread_id)
+{
+	struct thread_entry *e = NULL;
+	struct proc_task_state st;
+
+	for (size_t i = 0; i < t->nthreads; i++)
+		if (t->threads[i].tid == tid && t->threads[i].thread_id == thread_id)
+			e = &t->threads[i];
+	if (e && e->name)
+		return e->name;
+	if (!e) {
+		if (!tid)
+			return "?";
+		e = pyt_thread_entry(t, tid, thread_id);
+	}
+	if (tid && proc_task_read(&e->task, 0, &st) == GS_OK)
+		e->name = strpool_intern(&t->strings, st.comm, strlen(st.comm));
+	return e->name ? e->name : "?";
+}
