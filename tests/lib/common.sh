@@ -24,6 +24,7 @@ ok() {  # ok COND-EXIT-STATUS DESCRIPTION
 	else
 		echo "not ok $tap_n - $*"
 		tap_failed=$((tap_failed + 1))
+		return 1
 	fi
 }
 diag() { printf '# %s\n' "$@"; }
