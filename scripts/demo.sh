@@ -1,0 +1,32 @@
+#!/bin/bash
+# demo.sh GILSPY - run gilspy on the bundled example (examples/gil_lab.py):
+# start it in "mixed" mode (two threads computing primes in pure Python, one
+# hashing with the GIL released, one sleeping) and show what gilspy sees.
+set -euo pipefail
+GILSPY=${1:-./gilspy}
+cd "$(dirname "$0")/.."
+
+python=
+for p in python3 "$HOME"/.pyenv/versions/3.*/bin/python3.[0-9]*; do
+	if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 6))' 2>/dev/null; then
+		python=$(command -v "$p")
+		break
+	fi
+done
+[ -n "$python" ] || { echo "demo: no python3 found; install python3" >&2; exit 1; }
+
+out=demo/out
+mkdir -p "$out"
+echo "demo: running examples/gil_lab.py mixed under $python ($("$python" -V 2>&1))"
+"$python" examples/gil_lab.py mixed 6 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+sleep 1.5
+echo "demo: gilspy dump -p $pid"
+echo
+"$GILSPY" dump -p "$pid" | tee "$out/dump.txt"
+"$GILSPY" dump -p "$pid" --json >"$out/dump.json"
+echo
+echo "demo: wrote $out/dump.txt and $out/dump.json"
+wait $pid || true
+trap - EXIT
