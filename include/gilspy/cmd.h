@@ -18,6 +18,10 @@ int cmd_diff(int argc, char **argv);
 void cmd_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print err (its message, or the code's phrase) and return its exit code. */
 int cmd_report_error(const struct gs_error *err);
+/* After getopt_long returned c == '?' or ':' (use opterr = 0 and an
+ * optstring starting with ':'): print one line naming the bad option of
+ * subcommand cmd and return 2. */
+int cmd_bad_option(const char *cmd, int c, char **argv);
 /* Parse a PID argument; returns 0 on success, prints and returns 2 if bad. */
 int cmd_parse_pid(const char *arg, int *pid);
 

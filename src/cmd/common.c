@@ -1,8 +1,10 @@
 /* common.c - error printing and argument helpers shared by subcommands. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gilspy/cmd.h"
 
@@ -40,4 +42,19 @@ int cmd_parse_pid(const char *arg, int *pid)
 	}
 	*pid = (int)v;
 	return 0;
+}
+
+int cmd_bad_option(const char *cmd, int c, char **argv)
+{
+	const char *opt = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		cmd_errorf("option '%s' needs a value; see 'gilspy %s --help'",
+			   opt, cmd);
+	else if (optopt && strncmp(opt, "--", 2))
+		cmd_errorf("unknown option '-%c'; see 'gilspy %s --help'",
+			   optopt, cmd);
+	else
+		cmd_errorf("unknown option '%s'; see 'gilspy %s --help'", opt, cmd);
+	return 2;
 }

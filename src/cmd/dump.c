@@ -158,7 +158,8 @@ int cmd_dump(int argc, char **argv)
 	enum gs_err rc = GS_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:jh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (cmd_parse_pid(optarg, &pid))
@@ -174,8 +175,7 @@ int cmd_dump(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			fputs(usage_text, stderr);
-			return 2;
+			return cmd_bad_option("dump", c, argv);
 		}
 	}
 	if (optind < argc) {

@@ -25,7 +25,8 @@ expect() {  # expect CODE REGEX DESCRIPTION -- command...
 
 expect 2 "no process given" "no -p is a usage error" -- "$GILSPY" dump
 expect 2 "'abc' is not a process id" "bad pid is a usage error" -- "$GILSPY" dump -p abc
-expect 2 "unrecognized option|usage" "unknown option is a usage error" -- "$GILSPY" dump --bogus
+expect 2 "unknown option .--bogus.; see .gilspy dump --help." "unknown option is a usage error" -- "$GILSPY" dump --bogus
+expect 2 "option '-p' needs a value" "missing value is a usage error" -- "$GILSPY" dump -p
 "$GILSPY" dump --help >"$tmp/out" 2>&1 && grep -q -- '--json' "$tmp/out"
 ok $? "dump --help exits 0 and documents --json"
 
