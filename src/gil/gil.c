@@ -191,6 +191,40 @@ static int same_gils(const struct gil_set *a, const struct gil_set *b)
 	return 1;
 }
 
+/* next, the first thread and (3.12+) the GIL pointer of an interpreter:
+ * one read when the fields are close together, as they are up to 3.12. */
+static enum gs_err read_interp(struct py_target *t, uint64_t interp,
+			       uint64_t *next, uint64_t *tstate, uint64_t *gil)
+{
+	const struct py_layout *l = &t->layout;
+	int64_t offs[3] = { l->is_next, l->is_tstate_head,
+			    l->gil_kind == PY_GIL_INTERP ? l->is_ceval_gil : l->is_next };
+	uint64_t *outs[3] = { next, tstate, gil };
+	int64_t lo = offs[0], hi = offs[0];
+	uint8_t buf[1024];
+	enum gs_err rc;
+
+	*gil = 0;
+	for (int i = 1; i < 3; i++) {
+		lo = offs[i] < lo ? offs[i] : lo;
+		hi = offs[i] > hi ? offs[i] : hi;
+	}
+	if (hi + 8 - lo <= (int64_t)sizeof(buf)) {
+		rc = proc_read(t->proc, interp + (uint64_t)lo, buf, (size_t)(hi + 8 - lo));
+		if (rc)
+			return rc;
+		for (int i = 0; i < 3; i++)
+			*outs[i] = rd_u64(buf, offs[i] - lo);
+	} else {
+		for (int i = 0; i < 3; i++)
+			if ((rc = rd_ptr(t->proc, interp + (uint64_t)offs[i], outs[i])))
+				return rc;
+	}
+	if (l->gil_kind != PY_GIL_INTERP)
+		*gil = 0;
+	return GS_OK;
+}
+
 enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 {
 	const struct py_layout *l = &t->layout;
@@ -228,16 +262,10 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 			if (seen_interp[i] == interp)
 				goto interps_done;
 		seen_interp[ninterp++] = interp;
-		if ((rc = rd_ptr(t->proc, interp + (uint64_t)l->is_next, &next_interp)) ||
-		    (rc = rd_ptr(t->proc, interp + (uint64_t)l->is_tstate_head, &tstate)))
+		if ((rc = read_interp(t, interp, &next_interp, &tstate, &gil_base)))
 			goto fail;
-		if (l->gil_kind == PY_GIL_INTERP) {
-			if (rd_ptr(t->proc, interp + (uint64_t)l->is_ceval_gil, &gil_base) ||
-			    !gil_base)
-				gil_idx = -1;
-			else
-				gil_idx = gil_index(t, &gs, gil_base);
-		}
+		if (l->gil_kind == PY_GIL_INTERP)
+			gil_idx = gil_base ? gil_index(t, &gs, gil_base) : -1;
 		while (tstate && s->nthreads < PY_MAX_THREADS) {
 			struct py_thread_sample *th = &s->threads[s->nthreads];
 			struct thread_facts *f = &facts[s->nthreads];

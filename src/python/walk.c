@@ -227,6 +227,53 @@ static int64_t frame_addr(const struct py_target *t, const uint8_t *fb,
 	return -1;
 }
 
+/*
+ * Frames of 3.11+ live in the thread's data stack (callers just below
+ * callees) and, for the eval loop's entry frames, on the C stack (callers
+ * above).  A frame not in a window already read pulls in the pages around
+ * it; two windows are kept, so a typical stack costs two or three
+ * process_vm_readv calls instead of one per frame.  <=3.10's heap frame
+ * objects are read one by one.
+ */
+struct frame_window {
+	uint64_t base;		/* target address of buf[off]; 0 when empty */
+	size_t len, off;
+	uint8_t buf[3 * 4096];
+};
+
+struct frame_reader {
+	struct frame_window w[2];
+	int next;		/* window to replace */
+};
+
+static enum gs_err read_frame(struct py_target *t, struct frame_reader *r,
+			      uint64_t addr, uint8_t *out, size_t len)
+{
+	uint64_t end = addr + len;
+	struct frame_window *w;
+
+	for (int i = 0; i < 2; i++) {
+		w = &r->w[i];
+		if (w->base && addr >= w->base && end <= w->base + w->len &&
+		    end > addr) {
+			memcpy(out, w->buf + w->off + (addr - w->base), len);
+			return GS_OK;
+		}
+	}
+	if (t->layout.frame_kind == PY_FRAME_OBJECT)
+		return proc_read(t->proc, addr, out, len);
+	w = &r->w[r->next];
+	r->next ^= 1;
+	w->len = proc_read_around(t->proc, addr, w->buf, &w->base);
+	w->off = w->len == sizeof(w->buf) ? 0 : 4096;
+	if (!w->len || end > w->base + w->len || end < addr) {
+		w->base = 0;
+		return proc_read(t->proc, addr, out, len);
+	}
+	memcpy(out, w->buf + w->off + (addr - w->base), len);
+	return GS_OK;
+}
+
 int pyt_walk_stack(struct py_target *t, uint64_t tstate_addr,
 		   const uint8_t *ts, uint32_t *ids, int max, int *incomplete)
 {
@@ -234,14 +281,22 @@ int pyt_walk_stack(struct py_target *t, uint64_t tstate_addr,
 	uint64_t frame, base_frame = 0, seen[PY_MAX_DEPTH];
 	uint8_t fb[256];
 	int n = 0, depth = 0;
+	struct frame_reader rd;
 
-	(void)tstate_addr;
+	rd.w[0].base = rd.w[1].base = 0;
+	rd.next = 0;
 	*incomplete = 0;
 	frame = rd_u64(ts, l->ts_frame);
-	if (l->frame_kind == PY_FRAME_CFRAME && frame &&
-	    rd_ptr(t->proc, frame + (uint64_t)l->cframe_current, &frame)) {
-		*incomplete = 1;
-		return 0;
+	/* The _PyCFrame sits on the C stack next to the entry frames: read it
+	 * through the windows, which then serve those frames too. */
+	if (l->frame_kind == PY_FRAME_CFRAME && frame) {
+		uint8_t cf[8];
+
+		if (read_frame(t, &rd, frame + (uint64_t)l->cframe_current, cf, 8)) {
+			*incomplete = 1;
+			return 0;
+		}
+		frame = rd_u64(cf, 0);
 	}
 	if (l->ts_base_frame != OFF_NONE)
 		base_frame = tstate_addr + (uint64_t)l->ts_base_frame;
@@ -264,7 +319,7 @@ int pyt_walk_stack(struct py_target *t, uint64_t tstate_addr,
 			}
 		}
 		seen[depth++] = frame;
-		if (proc_read(t->proc, frame, fb, (size_t)l->fr_size)) {
+		if (read_frame(t, &rd, frame, fb, (size_t)l->fr_size)) {
 			*incomplete = 1;
 			break;
 		}
