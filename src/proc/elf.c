@@ -4,8 +4,9 @@
  * The load bias is the difference between where the target mapped the file
  * and the virtual addresses the file declares: zero for non-PIE
  * executables, the mapping base for PIE executables and shared libraries.
- * Symbols are kept sorted by name for lookup; only data and function
- * symbols are kept.
+ * The file stays open (libelf maps it) while the image lives; symbol names
+ * point into libelf's data and are indexed by a hash of the name, so loading
+ * a libpython with 15 000 symbols costs one pass, not a sort.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,13 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gilspy/hashmap.h"
 #include "gilspy/proc.h"
 #include "gilspy/util.h"
 
 struct elf_sym {
-	char *name;
+	const char *name;	/* points into libelf's string table */
 	uint64_t value, size;
-	int dynamic;
 };
 
 struct elf_section {
@@ -32,24 +33,43 @@ struct elf_section {
 struct elf_image {
 	char *path;
 	uint64_t bias;
+	Elf *elf;
+	int fd;
 	struct elf_sym *syms;
 	size_t nsyms;
+	struct u64map index;	/* name hash (probed on collision) -> sym */
 	struct elf_section *secs;
 	size_t nsecs;
 	int has_symtab;
 };
 
-static int sym_cmp(const void *a, const void *b)
+static uint64_t sym_key(const char *name, size_t probe)
 {
-	const struct elf_sym *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
+	uint64_t h = hash_bytes(name, strlen(name)) + probe;
 
-	/* .dynsym before .symtab for the same name */
-	return c ? c : y->dynamic - x->dynamic;
+	return h ? h : 1;
+}
+
+/* Index sym i under its name unless the name is indexed already (the first
+ * one wins: .dynsym is added before .symtab). */
+static void index_symbol(struct elf_image *e, size_t i)
+{
+	uint32_t j;
+
+	for (size_t probe = 0;; probe++) {
+		uint64_t key = sym_key(e->syms[i].name, probe);
+
+		if (!u64map_get(&e->index, key, &j)) {
+			u64map_put(&e->index, key, (uint32_t)i);
+			return;
+		}
+		if (!strcmp(e->syms[j].name, e->syms[i].name))
+			return;
+	}
 }
 
 static void add_symbols(struct elf_image *e, Elf *elf, Elf_Scn *scn,
-			GElf_Shdr *sh, int dynamic)
+			GElf_Shdr *sh)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t count, i;
@@ -72,10 +92,10 @@ static void add_symbols(struct elf_image *e, Elf *elf, Elf_Scn *scn,
 		name = elf_strptr(elf, sh->sh_link, s.st_name);
 		if (!name || !*name)
 			continue;
-		e->syms[e->nsyms].name = xstrdup(name);
+		e->syms[e->nsyms].name = name;
 		e->syms[e->nsyms].value = s.st_value;
 		e->syms[e->nsyms].size = s.st_size;
-		e->syms[e->nsyms].dynamic = dynamic;
+		index_symbol(e, e->nsyms);
 		e->nsyms++;
 	}
 }
@@ -109,6 +129,9 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 	}
 	e = xcalloc(1, sizeof(*e));
 	e->path = xstrdup(path);
+	e->elf = elf;
+	e->fd = fd;
+	u64map_init(&e->index);
 
 	/* Bias: mapping base minus the first PT_LOAD's page-aligned vaddr. */
 	if (elf_getphdrnum(elf, &nphdr) == 0) {
@@ -126,6 +149,20 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 	e->bias = eh.e_type == ET_EXEC ? 0 : map_base - (first_vaddr & ~0xfffull);
 
 	if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
+		/* .dynsym first: exported names win over local ones */
+		for (int pass = 0; pass < 2; pass++) {
+			scn = NULL;
+			while ((scn = elf_nextscn(elf, scn)) != NULL) {
+				GElf_Shdr sh;
+
+				if (!gelf_getshdr(scn, &sh) ||
+				    sh.sh_type != (pass ? SHT_SYMTAB : SHT_DYNSYM))
+					continue;
+				e->has_symtab |= pass;
+				add_symbols(e, elf, scn, &sh);
+			}
+		}
+		scn = NULL;
 		while ((scn = elf_nextscn(elf, scn)) != NULL) {
 			GElf_Shdr sh;
 			const char *name;
@@ -133,12 +170,6 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 			if (!gelf_getshdr(scn, &sh))
 				continue;
 			name = elf_strptr(elf, shstrndx, sh.sh_name);
-			if (sh.sh_type == SHT_SYMTAB) {
-				e->has_symtab = 1;
-				add_symbols(e, elf, scn, &sh, 0);
-			} else if (sh.sh_type == SHT_DYNSYM) {
-				add_symbols(e, elf, scn, &sh, 1);
-			}
 			if (name && sh.sh_addr) {
 				e->secs = xrealloc(e->secs, (e->nsecs + 1) *
 						   sizeof(*e->secs));
@@ -149,10 +180,6 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 			}
 		}
 	}
-	elf_end(elf);
-	close(fd);
-	if (e->nsyms)
-		qsort(e->syms, e->nsyms, sizeof(*e->syms), sym_cmp);
 	*out = e;
 	return GS_OK;
 }
@@ -161,33 +188,28 @@ void elf_free(struct elf_image *e)
 {
 	if (!e)
 		return;
-	for (size_t i = 0; i < e->nsyms; i++)
-		free(e->syms[i].name);
 	for (size_t i = 0; i < e->nsecs; i++)
 		free(e->secs[i].name);
 	free(e->syms);
 	free(e->secs);
 	free(e->path);
+	u64map_release(&e->index);
+	elf_end(e->elf);
+	close(e->fd);
 	free(e);
 }
 
 uint64_t elf_symbol(const struct elf_image *e, const char *name, uint64_t *size)
 {
-	size_t lo = 0, hi = e->nsyms;
+	uint32_t j;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(e->syms[mid].name, name);
-
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < e->nsyms && !strcmp(e->syms[lo].name, name)) {
-		if (size)
-			*size = e->syms[lo].size;
-		return e->syms[lo].value + e->bias;
+	for (size_t probe = 0; u64map_get(&e->index, sym_key(name, probe), &j);
+	     probe++) {
+		if (!strcmp(e->syms[j].name, name)) {
+			if (size)
+				*size = e->syms[j].size;
+			return e->syms[j].value + e->bias;
+		}
 	}
 	return 0;
 }
