@@ -14,6 +14,7 @@ struct subcommand {
 };
 
 static const struct subcommand commands[] = {
+	{ "record", cmd_record, "sample a process and write a GIL-aware profile" },
 	{ "dump", cmd_dump, "print every thread's stack and GIL state once" },
 	{ "flamegraph", cmd_flamegraph, "render folded stacks as an interactive SVG" },
 	{ "diff", cmd_diff, "render the difference of two folded profiles as an SVG" },

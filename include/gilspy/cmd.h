@@ -11,6 +11,7 @@
 #include "gilspy/error.h"
 
 int cmd_dump(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 

@@ -70,6 +70,8 @@ struct record_info {
 	const char *binary;		/* exe or libpython, or NULL */
 	const char *command;		/* launch mode: the command line */
 	double requested_hz;
+	uint64_t wall_ns;		/* length of the recording, 0: from the
+					   first to the last tick */
 	int blocking;
 	const char *stopped_by;		/* "duration", "interrupted", ... */
 	uint64_t profiler_cpu_ns;	/* gilspy's CPU time while sampling */
@@ -96,8 +98,8 @@ void output_frame(struct strbuf *sb, const struct profile_frame *f,
 
 /* Figures derived from the profile, shared by the summary and the JSON. */
 struct output_figures {
-	double duration_s;
-	double achieved_hz;
+	double duration_s;		/* ri->wall_ns, else first to last tick */
+	double achieved_hz;		/* ticks / duration */
 	double errors_pct;		/* failed or torn ticks / ticks */
 	uint64_t errors;
 	double utilisation_pct;		/* ticks with a holder / samples */
@@ -105,6 +107,8 @@ struct output_figures {
 	double mean_waiters;		/* waiters per sample */
 	double switches_per_s;
 };
-void output_figures(const struct profile *p, struct output_figures *fig);
+/* ri may be NULL. */
+void output_figures(const struct profile *p, const struct record_info *ri,
+		    struct output_figures *fig);
 
 #endif

@@ -123,17 +123,24 @@ void output_frame(struct strbuf *sb, const struct profile_frame *f,
 	sb_addc(sb, ')');
 }
 
-void output_figures(const struct profile *p, struct output_figures *fig)
+void output_figures(const struct profile *p, const struct record_info *ri,
+		    struct output_figures *fig)
 {
 	const struct profile_stats *st = profile_stats(p);
 	double samples = st->samples ? (double)st->samples : 1;
 
 	memset(fig, 0, sizeof(*fig));
-	if (st->end_ns > st->start_ns)
+	if (ri && ri->wall_ns) {
+		fig->duration_s = (double)ri->wall_ns / 1e9;
+		if (fig->duration_s > 0)
+			fig->achieved_hz = (double)st->ticks / fig->duration_s;
+	} else if (st->end_ns > st->start_ns) {
+		/* n ticks span n - 1 intervals */
 		fig->duration_s = (double)(st->end_ns - st->start_ns) / 1e9;
-	/* n ticks span n - 1 intervals */
-	if (fig->duration_s > 0 && st->ticks > 1)
-		fig->achieved_hz = (double)(st->ticks - 1) / fig->duration_s;
+		if (st->ticks > 1)
+			fig->achieved_hz = (double)(st->ticks - 1) /
+					   fig->duration_s;
+	}
 	fig->errors = st->failed + st->torn_ticks;
 	if (st->ticks)
 		fig->errors_pct = 100.0 * (double)fig->errors / (double)st->ticks;

@@ -98,7 +98,7 @@ void output_json(struct strbuf *sb, const struct profile *p,
 	uint64_t per_bucket;
 	size_t *order, nthreads = profile_nthreads(p), n, nb, i, j, k;
 
-	output_figures(p, &fig);
+	output_figures(p, ri, &fig);
 	sb_addf(sb, "{\n  \"version\": %d,\n  \"generator\": \"gilspy %s\",\n",
 		OUTPUT_JSON_VERSION, GILSPY_VERSION);
 

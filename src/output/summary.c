@@ -116,7 +116,7 @@ void output_summary(struct strbuf *sb, const struct profile *p,
 	struct profile_func_stats *fs;
 	size_t *order, n, i, namew = 6;
 
-	output_figures(p, &fig);
+	output_figures(p, ri, &fig);
 	sb_addf(sb, "gilspy record: pid %d", (int)ri->pid);
 	if (ri->python)
 		sb_addf(sb, ", Python %s", ri->python);

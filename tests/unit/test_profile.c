@@ -137,7 +137,7 @@ TEST(profile, totals_per_tick)
 	CHECK_EQ_STR(profile_thread(p, 0)->name, "MainThread");
 	CHECK_EQ_STR(profile_thread(p, 2)->name, "102");
 	CHECK_EQ_INT(profile_thread(p, 2)->state[GIL_NATIVE], 7);
-	output_figures(p, &fig);
+	output_figures(p, NULL, &fig);
 	CHECK(fig.duration_s > 0.0999 && fig.duration_s < 0.1001);
 	CHECK(fig.achieved_hz > 99.9 && fig.achieved_hz < 100.1);
 	CHECK_EQ_INT((int)(fig.utilisation_pct + 0.5), 60);

@@ -1,0 +1,613 @@
+/*
+ * record.c - `gilspy record`: sample a live Python process (-p PID) or a
+ * command it launches (-- python app.py), then write the profile and print
+ * the GIL summary.
+ *
+ * Every way a recording ends (duration, Ctrl-C, SIGTERM, the target's
+ * exit, a failed ptrace stop) goes through the same tail: outputs written,
+ * summary printed, one closing line.  In launch mode the exit status is the
+ * target's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gilspy/cmd.h"
+#include "gilspy/output.h"
+#include "gilspy/profile.h"
+#include "gilspy/python.h"
+#include "gilspy/sampler.h"
+#include "gilspy/util.h"
+
+#define MAX_OUTPUTS 8
+#define ATTACH_TIMEOUT_NS 10000000000ull	/* launch mode: wait for Python */
+
+static const char usage_text[] =
+	"usage: gilspy record [options] -p PID\n"
+	"   or: gilspy record [options] -- COMMAND [ARGS...]\n"
+	"\n"
+	"Sample a running Python process (or a command gilspy starts) and write\n"
+	"a profile of who holds the GIL, who waits for it, and which code does.\n"
+	"A summary is printed on stderr at the end.\n"
+	"\n"
+	"  -p, --pid PID          record a running process\n"
+	"  -r, --rate HZ          samples per second (default 100)\n"
+	"  -d, --duration SECS    stop after SECS seconds (default: until Ctrl-C\n"
+	"                         or the target exits)\n"
+	"  -o, --output FILE      where to write (repeatable; '-' is stdout;\n"
+	"                         default gilspy-PID-DATE.EXT)\n"
+	"  -f, --format FMT       collapsed, json or svg (default: from the file\n"
+	"                         name's extension, else collapsed)\n"
+	"      --blocking         stop the target's threads for each sample\n"
+	"                         (consistent snapshots, slows the target)\n"
+	"      --gil              only samples holding the GIL\n"
+	"      --waiting          only samples waiting for the GIL\n"
+	"      --idle             include idle samples (left out by default)\n"
+	"      --threads          one root frame per thread\n"
+	"      --nolineno         no line numbers in frames\n"
+	"      --function         aggregate by function (its first line)\n"
+	"      --no-state-frames  no [GIL held]/[waiting for GIL]/... leaf frames\n"
+	"  -v, --verbose          say more; progress even when not on a terminal\n"
+	"  -h, --help             show this help\n";
+
+enum {
+	OPT_BLOCKING = 256, OPT_GIL, OPT_WAITING, OPT_IDLE, OPT_THREADS,
+	OPT_NOLINENO, OPT_FUNCTION, OPT_NO_STATE_FRAMES, OPT_SEED,
+};
+
+struct out_file {
+	const char *path;
+	enum output_format fmt;
+};
+
+struct record {
+	/* options */
+	int pid;
+	double rate, duration;
+	int blocking, verbose;
+	unsigned long long seed;
+	struct output_options oo;
+	struct out_file outs[MAX_OUTPUTS];
+	int nouts;
+	int have_format;
+	enum output_format format;
+	char **command;
+
+	/* state */
+	pid_t child;			/* launch mode */
+	int child_status, child_reaped;
+	struct py_target *t;
+	struct profile *prof;
+	struct sampler *s;
+	const char *stopped_by;
+	char *default_path;
+	uint64_t cpu_start;
+	uint64_t wall_start, wall_end;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void set_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: the sleep must end at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* --- options ------------------------------------------------------------- */
+
+static int parse_double(const char *opt, const char *arg, double min,
+			double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= min) || !(v <= max)) {
+		cmd_errorf("%s '%s' is not a number from %g to %g", opt, arg,
+			   min, max);
+		return 2;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(struct record *r, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "blocking", no_argument, NULL, OPT_BLOCKING },
+		{ "gil", no_argument, NULL, OPT_GIL },
+		{ "waiting", no_argument, NULL, OPT_WAITING },
+		{ "idle", no_argument, NULL, OPT_IDLE },
+		{ "threads", no_argument, NULL, OPT_THREADS },
+		{ "nolineno", no_argument, NULL, OPT_NOLINENO },
+		{ "function", no_argument, NULL, OPT_FUNCTION },
+		{ "no-state-frames", no_argument, NULL, OPT_NO_STATE_FRAMES },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned only = 0;
+	int c, idle = 0, i;
+
+	opterr = 0;
+	/* '+': stop at the first non-option, the command to launch */
+	while ((c = getopt_long(argc, argv, "+:p:r:d:o:f:vh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (cmd_parse_pid(optarg, &r->pid))
+				return 2;
+			break;
+		case 'r':
+			if (parse_double("rate", optarg, 0.1, 1000000, &r->rate))
+				return 2;
+			break;
+		case 'd':
+			if (parse_double("duration", optarg, 0.001, 1e9,
+					 &r->duration))
+				return 2;
+			break;
+		case 'o':
+			if (r->nouts == MAX_OUTPUTS) {
+				cmd_errorf("too many -o options (at most %d)",
+					   MAX_OUTPUTS);
+				return 2;
+			}
+			r->outs[r->nouts++].path = optarg;
+			break;
+		case 'f':
+			if (output_format_parse(optarg, &r->format)) {
+				cmd_errorf("unknown format '%s'; use collapsed, "
+					   "json or svg", optarg);
+				return 2;
+			}
+			r->have_format = 1;
+			break;
+		case OPT_BLOCKING: r->blocking = 1; break;
+		case OPT_GIL: only |= 1u << GIL_HELD; break;
+		case OPT_WAITING: only |= 1u << GIL_WAITING; break;
+		case OPT_IDLE: idle = 1; break;
+		case OPT_THREADS: r->oo.threads = 1; break;
+		case OPT_NOLINENO: r->oo.lineno = 0; break;
+		case OPT_FUNCTION: r->oo.function = 1; break;
+		case OPT_NO_STATE_FRAMES: r->oo.state_frames = 0; break;
+		case OPT_SEED:
+			r->seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'v': r->verbose = 1; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		default:
+			return cmd_bad_option("record", c, argv);
+		}
+	}
+	if (only)
+		r->oo.states = only | (idle ? 1u << GIL_IDLE : 0);
+	else if (idle)
+		r->oo.states |= 1u << GIL_IDLE;
+	if (optind < argc)
+		r->command = argv + optind;
+	if (!r->pid == !r->command) {
+		cmd_errorf(r->pid ? "give either -p PID or a command, not both" :
+			   "nothing to record; give -p PID or -- COMMAND "
+			   "(see 'gilspy record --help')");
+		return 2;
+	}
+	for (i = 0; i < r->nouts; i++) {
+		struct out_file *o = &r->outs[i];
+
+		if (r->have_format)
+			o->fmt = r->format;
+		else if (!strcmp(o->path, "-") ||
+			 output_format_from_path(o->path, &o->fmt))
+			o->fmt = OUT_COLLAPSED;
+	}
+	if (!r->nouts) {
+		r->outs[0].fmt = r->have_format ? r->format : OUT_COLLAPSED;
+		r->nouts = 1;
+	}
+	for (i = 0; i < r->nouts; i++)
+		if (r->outs[i].fmt == OUT_SVG) {
+			cmd_errorf("the svg format is not available yet; use "
+				   "-f collapsed (for flamegraph.pl, inferno or "
+				   "speedscope) or -f json");
+			return 2;
+		}
+	return 0;
+}
+
+/* --- launch mode --------------------------------------------------------- */
+
+static int launch(struct record *r)
+{
+	int pfd[2], err = 0;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		cmd_errorf("cannot create a pipe: %s", strerror(errno));
+		return 1;
+	}
+	r->child = fork();
+	if (r->child < 0) {
+		cmd_errorf("cannot fork: %s", strerror(errno));
+		return 1;
+	}
+	if (r->child == 0) {
+		close(pfd[0]);
+		execvp(r->command[0], r->command);
+		err = errno;
+		if (write(pfd[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pfd[1]);
+	do
+		n = read(pfd[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == sizeof(err)) {
+		waitpid(r->child, NULL, 0);
+		r->child = 0;
+		cmd_errorf("cannot run '%s': %s", r->command[0], strerror(err));
+		return 127;
+	}
+	r->pid = r->child;
+	return 0;
+}
+
+/* Reap the child if it has exited; 1 when it has. */
+static int reap(struct record *r, int block)
+{
+	int st;
+	pid_t w;
+
+	if (!r->child || r->child_reaped)
+		return r->child_reaped;
+	for (;;) {
+		w = waitpid(r->child, &st, block ? 0 : WNOHANG);
+		if (w >= 0 || errno != EINTR || !block)
+			break;
+		/* waiting for the target after the output is written:
+		 * SIGTERM is for it, anything else we wait through */
+		if (stop_signal == SIGTERM)
+			kill(r->child, SIGTERM);
+		stop_signal = 0;
+	}
+	if (w != r->child)
+		return 0;
+	r->child_reaped = 1;
+	r->child_status = WIFEXITED(st) ? WEXITSTATUS(st) :
+			  WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+	return 1;
+}
+
+static int attach(struct record *r)
+{
+	struct pyt_options po = { .with_syscall = 1, .with_lines = 1 };
+	struct gs_error err = { 0 };
+	uint64_t t0 = now_ns();
+
+	for (;;) {
+		enum gs_err rc;
+
+		memset(&err, 0, sizeof(err));
+		rc = pyt_attach(r->pid, &po, &r->t, &err);
+		if (rc == GS_OK)
+			return 0;
+		/* A launched command is not Python until it has exec'd and
+		 * loaded the interpreter: keep trying for a while. */
+		if (!r->child || rc == GS_EPERM || stop_signal ||
+		    now_ns() - t0 > ATTACH_TIMEOUT_NS)
+			break;
+		if (reap(r, 0)) {
+			cmd_errorf("'%s' exited (status %d) before gilspy could "
+				   "attach to it", r->command[0], r->child_status);
+			return -1;
+		}
+		usleep(5000);
+	}
+	cmd_report_error(&err);
+	return -1;
+}
+
+/* --- the recording loop -------------------------------------------------- */
+
+static const struct py_frame_info *resolve_frame(void *ctx, uint32_t id)
+{
+	return pyt_frame(ctx, id);
+}
+
+static const char *resolve_name(void *ctx, pid_t tid, uint64_t thread_id)
+{
+	return pyt_thread_name(ctx, tid, thread_id);
+}
+
+static void progress(struct record *r, uint64_t start, int tty)
+{
+	const struct profile_stats *st = profile_stats(r->prof);
+	const struct profile_thread *h = st->last_holder == PROFILE_NO_THREAD ?
+		NULL : profile_thread(r->prof, st->last_holder);
+	double el = (double)(now_ns() - start) / 1e9;
+
+	if (tty)
+		fprintf(stderr, "\rgilspy: %.1f s, %llu samples, GIL: %s%s%.0d%s\033[K",
+			el, (unsigned long long)st->ticks,
+			h ? h->name : "free", h ? " (" : "", h ? (int)h->tid : 0,
+			h ? ")" : "");
+	else
+		fprintf(stderr, "gilspy: %.1f s, %llu samples, GIL: %s\n", el,
+			(unsigned long long)st->ticks, h ? h->name : "free");
+}
+
+static const char *signal_reason(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "interrupt (SIGINT)";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	default: return "signal";
+	}
+}
+
+static int sample_loop(struct record *r)
+{
+	struct sampler_options so = {
+		.rate_hz = r->rate, .blocking = r->blocking, .jitter = 1,
+		.seed = r->seed,
+	};
+	struct profile_resolver res = { resolve_frame, resolve_name, r->t };
+	struct gs_error err = { 0 };
+	uint64_t start, end = 0, next_progress, next_reap;
+	int tty = isatty(2), show = tty || r->verbose, ret = 0;
+
+	r->prof = profile_new(&res);
+	if (sampler_new(r->t, &so, &r->s, &err) != GS_OK)
+		return cmd_report_error(&err);
+	start = now_ns();
+	if (r->duration > 0)
+		end = start + (uint64_t)(r->duration * 1e9);
+	next_progress = start + 250000000ull;
+	next_reap = start + 50000000ull;
+	r->cpu_start = cpu_ns();
+	r->wall_start = start;
+	for (;;) {
+		const struct py_sample *smp = NULL;
+		uint64_t t = 0, now;
+		double achieved;
+		enum sampler_tick k = sampler_next(r->s, &stop_signal, &smp,
+						   &t, &err);
+
+		if (k == SAMPLER_SAMPLE) {
+			profile_add(r->prof, smp);
+		} else if (k == SAMPLER_FAILED) {
+			profile_add_failed(r->prof, t);
+		} else if (k == SAMPLER_GONE) {
+			r->stopped_by = "target exit";
+			break;
+		} else if (k == SAMPLER_STOPPED) {
+			r->stopped_by = signal_reason(stop_signal);
+			break;
+		} else {
+			if (show && tty)
+				fputs("\r\033[K", stderr);
+			cmd_report_error(&err);
+			r->stopped_by = "error";
+			ret = 1;
+			break;
+		}
+		now = now_ns();
+		if (sampler_behind(r->s, &achieved)) {
+			if (show && tty)
+				fputs("\r\033[K", stderr);
+			cmd_errorf("falling behind: %.0f Hz achieved of %.0f Hz "
+				   "requested; try a lower --rate", achieved,
+				   r->rate);
+		}
+		if (end && now >= end) {
+			r->stopped_by = "duration";
+			break;
+		}
+		if (r->child && now >= next_reap) {
+			next_reap = now + 50000000ull;
+			if (reap(r, 0)) {
+				r->stopped_by = "target exit";
+				break;
+			}
+		}
+		if (show && now >= next_progress) {
+			next_progress = now + (tty ? 250000000ull : 1000000000ull);
+			progress(r, start, tty);
+		}
+	}
+	r->wall_end = now_ns();
+	if (show && tty)
+		fputs("\r\033[K", stderr);
+	return ret;
+}
+
+/* --- the tail: outputs, summary, exit status ------------------------------ */
+
+static const char *default_path(struct record *r, enum output_format f)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char date[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y%m%d-%H%M%S", &tm);
+	sb_addf(&sb, "gilspy-%d-%s.%s", r->pid, date,
+		f == OUT_JSON ? "json" : "txt");
+	free(r->default_path);
+	r->default_path = sb_detach(&sb);
+	return r->default_path;
+}
+
+static int write_outputs(struct record *r, const struct record_info *ri,
+			 struct strbuf *done)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < r->nouts; i++) {
+		struct out_file *o = &r->outs[i];
+		struct strbuf sb = STRBUF_INIT;
+		const char *path = o->path ? o->path : default_path(r, o->fmt);
+
+		if (o->fmt == OUT_JSON)
+			output_json(&sb, r->prof, &r->oo, ri);
+		else
+			output_collapsed(&sb, r->prof, &r->oo);
+		if (!strcmp(path, "-")) {
+			if (sb.len && (fwrite(sb.buf, 1, sb.len, stdout) != sb.len ||
+				       fflush(stdout))) {
+				cmd_errorf("cannot write the %s profile to stdout: %s",
+					   output_format_name(o->fmt),
+					   strerror(errno));
+				ret = 1;
+			}
+		} else if (write_file_atomic(path, sb.buf ? sb.buf : "",
+					     sb.len) < 0) {
+			cmd_errorf("cannot write '%s': %s; the %s profile was "
+				   "not saved", path, strerror(errno),
+				   output_format_name(o->fmt));
+			ret = 1;
+		} else {
+			sb_addf(done, "%s%s (%s)", done->len ? ", " : "",
+				path, output_format_name(o->fmt));
+		}
+		sb_release(&sb);
+	}
+	return ret;
+}
+
+static int finish(struct record *r, int ret)
+{
+	struct record_info ri = { 0 };
+	struct strbuf sum = STRBUF_INIT, done = STRBUF_INIT;
+	struct strbuf cmdline = STRBUF_INIT;
+	struct rusage ru;
+	const struct profile_stats *st = profile_stats(r->prof);
+	uint64_t cpu = cpu_ns() - r->cpu_start;
+	int i;
+
+	/* A target that has already gone is reaped now so its exit status
+	 * is in the report; a running one is waited for after the output
+	 * is safe on disk. */
+	if (r->child && r->stopped_by && !strcmp(r->stopped_by, "target exit"))
+		reap(r, 1);
+	getrusage(RUSAGE_SELF, &ru);
+	ri.pid = r->pid;
+	ri.python = r->t ? pyt_version(r->t) : NULL;
+	ri.binary = r->t ? pyt_binary(r->t) : NULL;
+	for (i = 0; r->command && r->command[i]; i++)
+		sb_addf(&cmdline, "%s%s", i ? " " : "", r->command[i]);
+	ri.command = r->command ? cmdline.buf : NULL;
+	ri.requested_hz = r->rate;
+	ri.wall_ns = r->wall_end - r->wall_start;
+	ri.blocking = r->blocking;
+	ri.stopped_by = r->stopped_by;
+	ri.profiler_cpu_ns = cpu;
+	ri.missed_ticks = r->s ? sampler_missed(r->s) : 0;
+	ri.peak_rss_kb = ru.ru_maxrss;
+	ri.exit_code = r->child_reaped ? r->child_status : -1;
+
+	if (write_outputs(r, &ri, &done))
+		ret = 1;
+	output_summary(&sum, r->prof, &ri);
+	if (r->verbose)
+		sb_addf(&sum, "\n  gilspy: %.1f us CPU per sample, peak RSS "
+			"%ld kB, profile %zu kB\n",
+			st->ticks ? (double)cpu / 1e3 / (double)st->ticks : 0.0,
+			ru.ru_maxrss, profile_memory(r->prof) / 1024);
+	fputs(sum.buf, stderr);
+	fprintf(stderr, "gilspy: %llu samples in %.2f s, stopped by %s; %s%s\n",
+		(unsigned long long)st->ticks, (double)ri.wall_ns / 1e9,
+		r->stopped_by ? r->stopped_by : "?",
+		done.len ? "wrote " : "nothing written",
+		done.len ? done.buf : "");
+	sb_release(&sum);
+	sb_release(&done);
+	sb_release(&cmdline);
+
+	if (r->child) {
+		/* SIGTERM is passed on to the target; Ctrl-C already reached
+		 * it through the terminal's process group. */
+		if (!r->child_reaped && stop_signal == SIGTERM)
+			kill(r->child, SIGTERM);
+		stop_signal = 0;
+		reap(r, 1);
+		return r->child_status;
+	}
+	return ret;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.rate = 100;
+	output_options_init(&r.oo);
+	ret = parse_args(&r, argc, argv);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+
+	stop_signal = 0;
+	set_handlers();
+	if (r.command) {
+		ret = launch(&r);
+		if (ret)
+			return ret;
+	}
+	if (attach(&r)) {
+		if (r.child) {
+			/* The command runs on without us; its status is
+			 * still what the caller gets. */
+			reap(&r, 1);
+			return r.child_reaped && r.child_status ?
+				r.child_status : 1;
+		}
+		return 1;
+	}
+	if (r.verbose)
+		fprintf(stderr, "gilspy: recording pid %d (Python %s, %s) at "
+			"%g Hz%s\n", r.pid, pyt_version(r.t), pyt_binary(r.t),
+			r.rate, r.blocking ? ", blocking" : "");
+	signal(SIGPIPE, SIG_IGN);
+	ret = sample_loop(&r);
+	ret = finish(&r, ret);
+	sampler_free(r.s);
+	profile_free(r.prof);
+	pyt_free(r.t);
+	free(r.default_path);
+	return ret;
+}

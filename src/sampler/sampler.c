@@ -1,0 +1,179 @@
+/* sampler.c - paced, jittered ticks with absolute deadlines. */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gilspy/sampler.h"
+#include "gilspy/util.h"
+#include "freeze.h"
+
+struct sampler {
+	struct py_target *t;
+	struct sampler_options o;
+	struct py_sample *sample;
+	struct freezer fz;
+	uint64_t period_ns;
+	uint64_t start_ns;
+	uint64_t k;		/* index of the next period */
+	uint64_t ticks, missed;
+	uint64_t rng;
+	int behind;		/* 1: fell behind, not reported; 2: reported */
+};
+
+/* xorshift64*: quality is ample for jitter and it never blocks. */
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+enum gs_err sampler_new(struct py_target *t, const struct sampler_options *o,
+			struct sampler **out, struct gs_error *err)
+{
+	struct sampler *s;
+
+	*out = NULL;
+	if (!(o->rate_hz > 0) || o->rate_hz > 1e6)
+		return gs_error_set(err, GS_EUSAGE,
+				    "sampling rate %g Hz is out of range; use "
+				    "1 to 1000000", o->rate_hz);
+	s = xcalloc(1, sizeof(*s));
+	s->t = t;
+	s->o = *o;
+	s->sample = xcalloc(1, sizeof(*s->sample));
+	s->period_ns = (uint64_t)(1e9 / o->rate_hz);
+	if (!s->period_ns)
+		s->period_ns = 1;
+	s->rng = o->seed ? o->seed :
+		 (now_ns() ^ ((uint64_t)getpid() << 32)) | 1;
+	freeze_init(&s->fz, pyt_pid(t));
+	/* The default 50 us timer slack would make every 100 us tick at
+	 * 10 kHz late; 1 us keeps wake-ups where we ask for them. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	s->start_ns = now_ns();
+	*out = s;
+	return GS_OK;
+}
+
+void sampler_free(struct sampler *s)
+{
+	if (!s)
+		return;
+	freeze_release(&s->fz);
+	free(s->sample);
+	free(s);
+}
+
+static uint64_t deadline(struct sampler *s, uint64_t k)
+{
+	uint64_t d = s->start_ns + k * s->period_ns;
+
+	if (s->o.jitter && k > 0)
+		d += rng_next(&s->rng) % s->period_ns;
+	return d;
+}
+
+/* Sleep until the absolute time d; 1 if stop was raised meanwhile. */
+static int sleep_until(uint64_t d, volatile sig_atomic_t *stop)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(d / 1000000000ull),
+		.tv_nsec = (long)(d % 1000000000ull),
+	};
+
+	for (;;) {
+		int r;
+
+		if (stop && *stop)
+			return 1;
+		r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		if (r == 0)
+			return stop && *stop;
+		if (r != EINTR)
+			return stop && *stop;
+	}
+}
+
+enum sampler_tick sampler_next(struct sampler *s, volatile sig_atomic_t *stop,
+			       const struct py_sample **out, uint64_t *time_ns,
+			       struct gs_error *err)
+{
+	uint64_t d = deadline(s, s->k), now = now_ns(), late_max;
+	enum gs_err rc;
+	int frozen = 0;
+
+	if (stop && *stop)
+		return SAMPLER_STOPPED;
+	late_max = 5 * s->period_ns;
+	if (late_max < 20000000ull)
+		late_max = 20000000ull;
+	if (now > d + late_max) {
+		/* Too far behind to catch up: drop the periods already gone
+		 * and take this tick in the current one. */
+		uint64_t k_now = (now - s->start_ns) / s->period_ns;
+
+		s->missed += k_now - s->k;
+		s->k = k_now;
+		if (!s->behind)
+			s->behind = 1;
+		d = now;
+	} else if (now < d) {
+		if (sleep_until(d, stop))
+			return SAMPLER_STOPPED;
+	}
+	s->k++;
+	s->ticks++;
+
+	if (s->o.blocking) {
+		rc = freeze_stop(&s->fz, err);
+		if (rc == GS_EGONE) {
+			if (time_ns)
+				*time_ns = now_ns();
+			return SAMPLER_GONE;
+		}
+		if (rc != GS_OK)
+			return SAMPLER_ERROR;
+		frozen = 1;
+	}
+	rc = pyt_sample(s->t, s->sample);
+	if (frozen)
+		freeze_resume(&s->fz);
+	if (time_ns)
+		*time_ns = rc == GS_OK && s->sample->time_ns ?
+			   s->sample->time_ns : now_ns();
+	if (rc == GS_OK) {
+		*out = s->sample;
+		return SAMPLER_SAMPLE;
+	}
+	if (rc == GS_EGONE || !proc_alive(pyt_pid(s->t)))
+		return SAMPLER_GONE;
+	return SAMPLER_FAILED;
+}
+
+uint64_t sampler_ticks(const struct sampler *s)
+{
+	return s->ticks;
+}
+
+uint64_t sampler_missed(const struct sampler *s)
+{
+	return s->missed;
+}
+
+int sampler_behind(struct sampler *s, double *achieved_hz)
+{
+	uint64_t el = now_ns() - s->start_ns;
+
+	if (s->behind != 1 || el < 1000000000ull)
+		return 0;
+	s->behind = 2;
+	*achieved_hz = (double)s->ticks / ((double)el / 1e9);
+	return 1;
+}
