@@ -89,7 +89,7 @@ struct proc_task_state {
 /* A task's /proc files, kept open so each sample costs one pread each. */
 struct proc_task {
 	pid_t pid, tid;
-	int stat_fd, syscall_fd;	/* -1 until first use */
+	int stat_fd, syscall_fd, schedstat_fd;	/* -1 until first use */
 };
 
 void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid);
@@ -101,6 +101,9 @@ void proc_task_release(struct proc_task *t);
  * Without it: from stat (st->syscall == -2).  GS_EGONE when gone. */
 enum gs_err proc_task_read(struct proc_task *t, int with_syscall,
 			   struct proc_task_state *st);
+
+/* CPU time the task has run, in ns (/proc/.../schedstat), one pread. */
+enum gs_err proc_task_cputime(struct proc_task *t, uint64_t *ns);
 
 /* --- ELF ---------------------------------------------------------------- */
 

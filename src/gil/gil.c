@@ -8,6 +8,10 @@
  *   waiting  3.15 gil_requested; else a futex wait on the GIL's cond or
  *            mutex (or, during a forced hand-off, switch_cond/switch_mutex)
  *            seen in /proc/PID/task/TID/syscall
+ *            or a thread that held or waited for the GIL at the previous
+ *            sample and is now runnable without it, having had under a
+ *            quarter of the time since on a CPU (woken in take_gil or
+ *            after a forced hand-off, queued for a core: not doing work)
  *   native   not the holder, not waiting, OS state R
  *   idle     everything else
  * The GIL fields are read before and after the per-thread /proc reads; if
@@ -32,7 +36,7 @@ static const char *const state_names[GIL_NSTATES] = {
 
 static const char *const evidence_names[EV_NSTATES] = {
 	"gil-holder", "holds-gil-flag", "gil-requested-flag",
-	"futex-on-gil", "os-running", "os-sleeping"
+	"futex-on-gil", "os-running", "os-sleeping", "woken-waiter"
 };
 
 const char *gil_state_name(enum gil_state s)
@@ -178,6 +182,40 @@ static void classify(struct py_target *t, struct py_sample *s,
 			th->state = GIL_IDLE;
 			th->evidence = EV_OS_SLEEPING;
 		}
+	}
+}
+
+/* A thread woken from its wait for the GIL (or just forced to hand it
+ * over) shows as runnable ('R') until it has run far enough to block in
+ * take_gil or take the GIL; on a busy machine that can be milliseconds.
+ * Tell it from a thread running native code by the CPU time it got since
+ * the previous sample (/proc/.../schedstat, one pread per busy thread). */
+#define WOKEN_CPU_SHARE 4	/* under 1/4 of the elapsed time on CPU */
+
+static void woken_waiters(struct py_target *t, struct py_sample *s)
+{
+	for (int i = 0; i < s->nthreads; i++) {
+		struct py_thread_sample *th = &s->threads[i];
+		struct thread_entry *e;
+		uint64_t cpu;
+
+		if (!th->tid || th->state == GIL_IDLE)
+			continue;
+		e = pyt_thread_entry(t, th->tid, th->thread_id);
+		if (proc_task_cputime(&e->task, &cpu) != GS_OK)
+			continue;
+		/* R without the GIL, right after holding or waiting for it, and
+		 * hardly on a CPU since: on its way back into take_gil. */
+		if (th->state == GIL_NATIVE && e->last_seq + 1 == t->seq &&
+		    (e->last_state == GIL_WAITING || e->last_state == GIL_HELD) &&
+		    (cpu - e->cpu_ns) * WOKEN_CPU_SHARE < s->time_ns - e->cpu_at_ns) {
+			th->state = GIL_WAITING;
+			th->evidence = EV_WOKEN_WAITER;
+		}
+		e->cpu_ns = cpu;
+		e->cpu_at_ns = s->time_ns;
+		e->last_state = th->state;
+		e->last_seq = t->seq;
 	}
 }
 
@@ -328,6 +366,8 @@ interps_done:
 			break;
 	}
 	classify(t, s, facts, &gs);
+	if (!t->free_threaded)
+		woken_waiters(t, s);
 	if (gs.n) {
 		s->gil_locked = gs.snap[0].locked;
 		s->gil_holder = gs.snap[0].locked == 1 ? gs.snap[0].holder : 0;

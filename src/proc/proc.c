@@ -381,7 +381,7 @@ void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid)
 {
 	t->pid = pid;
 	t->tid = tid;
-	t->stat_fd = t->syscall_fd = -1;
+	t->stat_fd = t->syscall_fd = t->schedstat_fd = -1;
 }
 
 void proc_task_release(struct proc_task *t)
@@ -390,7 +390,7 @@ void proc_task_release(struct proc_task *t)
 		close(t->stat_fd);
 	if (t->syscall_fd >= 0)
 		close(t->syscall_fd);
-	t->stat_fd = t->syscall_fd = -1;
+	t->stat_fd = t->syscall_fd = t->schedstat_fd = -1;
 }
 
 /* pread a /proc file kept open in *fd (opened on first use). */
@@ -415,6 +415,18 @@ static ssize_t task_pread(struct proc_task *t, int *fd, const char *name,
 		return -1;
 	buf[n] = '\0';
 	return n;
+}
+
+enum gs_err proc_task_cputime(struct proc_task *t, uint64_t *ns)
+{
+	char buf[128];
+	unsigned long long v;
+
+	if (task_pread(t, &t->schedstat_fd, "schedstat", buf, sizeof(buf)) <= 0 ||
+	    sscanf(buf, "%llu", &v) != 1)
+		return proc_alive(t->pid) ? GS_EFAULT : GS_EGONE;
+	*ns = v;
+	return GS_OK;
 }
 
 /* Parse /proc/PID/task/TID/syscall: "running", "-1 ..." (blocked outside

@@ -36,6 +36,10 @@ struct thread_entry {
 	struct proc_task task;
 	const char *name;		/* pooled; NULL until looked up */
 	uint64_t last_seen;		/* sample sequence */
+	/* for the woken-waiter test (src/gil/gil.c) */
+	int last_state;			/* enum gil_state at last_seq */
+	uint64_t last_seq;
+	uint64_t cpu_ns, cpu_at_ns;	/* CPU time at last_seq, and when */
 };
 
 struct py_target {
