@@ -206,7 +206,7 @@ static void woken_waiters(struct py_target *t, struct py_sample *s)
 			continue;
 		/* R without the GIL, right after holding or waiting for it, and
 		 * hardly on a CPU since: on its way back into take_gil. */
-		if (th->state == GIL_NATIVE && e->last_seq + 1 == t->seq &&
+		if (th->state == GIL_NATIVE && e->last_seq && e->last_seq + 1 == t->seq &&
 		    (e->last_state == GIL_WAITING || e->last_state == GIL_HELD) &&
 		    (cpu - e->cpu_ns) * WOKEN_CPU_SHARE < s->time_ns - e->cpu_at_ns) {
 			th->state = GIL_WAITING;
