@@ -36,10 +36,13 @@ static int cmp_tid(const void *a, const void *b)
 	return x->thread_id < y->thread_id ? -1 : x->thread_id > y->thread_id;
 }
 
+/* The holder of the main interpreter's GIL (subinterpreters of 3.12+ may
+ * have GILs of their own; their holders show in their thread lines). */
 static const struct py_thread_sample *holder_of(const struct py_sample *s)
 {
 	for (int i = 0; i < s->nthreads; i++)
-		if (s->threads[i].state == GIL_HELD)
+		if (s->gil_holder && s->threads[i].tstate == s->gil_holder &&
+		    s->threads[i].state == GIL_HELD)
 			return &s->threads[i];
 	return NULL;
 }
@@ -70,10 +73,12 @@ static void print_text(struct py_target *t, const struct py_sample *s)
 	for (int i = 0; i < s->nthreads; i++) {
 		const struct py_thread_sample *th = &s->threads[i];
 
-		printf("\nThread %d \"%s\" (%s)%s\n", (int)th->tid,
+		printf("\nThread %d \"%s\" (%s)", (int)th->tid,
 		       pyt_thread_name(t, th->tid, th->thread_id),
-		       gil_state_name(th->state),
-		       th->incomplete ? " [stack incomplete]" : "");
+		       gil_state_name(th->state));
+		if (th->interp_id)
+			printf(" [subinterpreter %d]", th->interp_id);
+		printf("%s\n", th->incomplete ? " [stack incomplete]" : "");
 		if (!th->nframes)
 			printf("    (no Python frames)\n");
 		for (int j = 0; j < th->nframes; j++) {

@@ -229,21 +229,28 @@ static int same_gils(const struct gil_set *a, const struct gil_set *b)
 	return 1;
 }
 
-/* next, the first thread and (3.12+) the GIL pointer of an interpreter:
- * one read when the fields are close together, as they are up to 3.12. */
+/* next, the first thread, the id and (3.12+) the GIL pointer of an
+ * interpreter: one read when the fields are close together, as they are up
+ * to 3.12. */
+struct interp_fields {
+	uint64_t next, tstate, id, gil;
+};
+
 static enum gs_err read_interp(struct py_target *t, uint64_t interp,
-			       uint64_t *next, uint64_t *tstate, uint64_t *gil)
+			       struct interp_fields *f)
 {
 	const struct py_layout *l = &t->layout;
-	int64_t offs[3] = { l->is_next, l->is_tstate_head,
-			    l->gil_kind == PY_GIL_INTERP ? l->is_ceval_gil : l->is_next };
-	uint64_t *outs[3] = { next, tstate, gil };
+	int64_t offs[4] = {
+		l->is_next, l->is_tstate_head,
+		l->is_id != OFF_NONE ? l->is_id : l->is_next,
+		l->gil_kind == PY_GIL_INTERP ? l->is_ceval_gil : l->is_next
+	};
+	uint64_t *outs[4] = { &f->next, &f->tstate, &f->id, &f->gil };
 	int64_t lo = offs[0], hi = offs[0];
 	uint8_t buf[1024];
 	enum gs_err rc;
 
-	*gil = 0;
-	for (int i = 1; i < 3; i++) {
+	for (int i = 1; i < 4; i++) {
 		lo = offs[i] < lo ? offs[i] : lo;
 		hi = offs[i] > hi ? offs[i] : hi;
 	}
@@ -251,15 +258,17 @@ static enum gs_err read_interp(struct py_target *t, uint64_t interp,
 		rc = proc_read(t->proc, interp + (uint64_t)lo, buf, (size_t)(hi + 8 - lo));
 		if (rc)
 			return rc;
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < 4; i++)
 			*outs[i] = rd_u64(buf, offs[i] - lo);
 	} else {
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < 4; i++)
 			if ((rc = rd_ptr(t->proc, interp + (uint64_t)offs[i], outs[i])))
 				return rc;
 	}
 	if (l->gil_kind != PY_GIL_INTERP)
-		*gil = 0;
+		f->gil = 0;
+	if (l->is_id == OFF_NONE)
+		f->id = UINT64_MAX;	/* 3.6: numbered by position below */
 	return GS_OK;
 }
 
@@ -270,7 +279,7 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 	struct gil_set gs, after;
 	uint64_t interp, seen_interp[PY_MAX_INTERPRETERS];
 	uint8_t ts[1024];
-	int ninterp = 0;
+	int ninterp = 0, main_gil = 0;
 	enum gs_err rc;
 
 	s->time_ns = now_ns();
@@ -293,20 +302,26 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 	if (rc)
 		goto fail;
 	while (interp && ninterp < PY_MAX_INTERPRETERS) {
-		uint64_t tstate, next_interp, gil_base, seen_ts[PY_MAX_THREADS];
+		uint64_t tstate, seen_ts[PY_MAX_THREADS];
+		struct interp_fields f;
 		int gil_idx = gs.n ? 0 : -1, nseen = 0;
 
 		for (int i = 0; i < ninterp; i++)
 			if (seen_interp[i] == interp)
 				goto interps_done;
 		seen_interp[ninterp++] = interp;
-		if ((rc = read_interp(t, interp, &next_interp, &tstate, &gil_base)))
+		if ((rc = read_interp(t, interp, &f)))
 			goto fail;
+		tstate = f.tstate;
 		if (l->gil_kind == PY_GIL_INTERP)
-			gil_idx = gil_base ? gil_index(t, &gs, gil_base) : -1;
+			gil_idx = f.gil ? gil_index(t, &gs, f.gil) : -1;
+		/* The main interpreter (id 0, the last in the list) owns the
+		 * GIL the sample reports. */
+		if (f.id == 0 || f.id == UINT64_MAX)
+			main_gil = gil_idx;
 		while (tstate && s->nthreads < PY_MAX_THREADS) {
 			struct py_thread_sample *th = &s->threads[s->nthreads];
-			struct thread_facts *f = &facts[s->nthreads];
+			struct thread_facts *ft = &facts[s->nthreads];
 			int dup = 0;
 
 			for (int i = 0; i < nseen; i++)
@@ -319,9 +334,10 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 				break;
 			}
 			memset(th, 0, sizeof(*th));
-			memset(f, 0, sizeof(*f));
+			memset(ft, 0, sizeof(*ft));
 			th->tstate = tstate;
-			th->interp_id = ninterp - 1;
+			th->interp_id = f.id == UINT64_MAX ? -ninterp :
+					(int)(f.id & 0x7fffffff);
 			th->thread_id = rd_u64(ts, l->ts_thread_id);
 			th->tid = pyt_native_tid(t, ts);
 			th->frames = s->pool + s->pool_used;
@@ -331,16 +347,16 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 						     &th->incomplete);
 			s->pool_used += th->nframes;
 			s->errors += th->incomplete;
-			f->gil_idx = gil_idx;
+			ft->gil_idx = gil_idx;
 			switch (l->tflag_kind) {
 			case PY_TFLAG_STATUS_BIT:
-				f->holds_flag = (rd_u32(ts, l->ts_status) >>
-						 l->ts_holds_gil_bit) & 1;
+				ft->holds_flag = (rd_u32(ts, l->ts_status) >>
+						  l->ts_holds_gil_bit) & 1;
 				break;
 			case PY_TFLAG_INT:
-				f->holds_flag = rd_u32(ts, l->ts_holds_gil) != 0;
+				ft->holds_flag = rd_u32(ts, l->ts_holds_gil) != 0;
 				if (l->ts_gil_requested != OFF_NONE)
-					f->requested_flag =
+					ft->requested_flag =
 						rd_u32(ts, l->ts_gil_requested) != 0;
 				break;
 			case PY_TFLAG_NONE:
@@ -349,7 +365,7 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 			s->nthreads++;
 			tstate = rd_u64(ts, l->ts_next);
 		}
-		interp = next_interp;
+		interp = f.next;
 	}
 interps_done:
 	if (gs.n == 0 && !t->free_threaded)
@@ -368,11 +384,20 @@ interps_done:
 	classify(t, s, facts, &gs);
 	if (!t->free_threaded)
 		woken_waiters(t, s);
+	/* 3.6 has no interpreter ids: the main one is the oldest, the last
+	 * in the list, and the others count down from -1 */
+	for (int i = 0; i < s->nthreads; i++)
+		if (s->threads[i].interp_id < 0)
+			s->threads[i].interp_id = s->threads[i].interp_id + ninterp;
+	if (main_gil < 0 || main_gil >= gs.n)
+		main_gil = 0;
 	if (gs.n) {
-		s->gil_locked = gs.snap[0].locked;
-		s->gil_holder = gs.snap[0].locked == 1 ? gs.snap[0].holder : 0;
-		s->switch_number = gs.snap[0].switch_number;
-		s->interval_us = gs.snap[0].interval;
+		const struct gil_snap *g = &gs.snap[main_gil];
+
+		s->gil_locked = g->locked;
+		s->gil_holder = g->locked == 1 ? g->holder : 0;
+		s->switch_number = g->switch_number;
+		s->interval_us = g->interval;
 	}
 	return GS_OK;
 fail:
