@@ -1,0 +1,263 @@
+/*
+ * rows.c - the rows of the threads and functions panes, from the window's
+ * counts, the view state (thread filter, idle, lines) and the sort column.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gilspy/output.h"
+#include "tui_int.h"
+
+void tui_rows_release(struct tui *u)
+{
+	free(u->trows);
+	free(u->frows);
+	u->trows = NULL;
+	u->frows = NULL;
+	u->ntrows = u->nfrows = 0;
+}
+
+/* --- threads ------------------------------------------------------------- */
+
+static int cmp_thread(const void *a, const void *b)
+{
+	const struct tui_thread_row *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void thread_rows(struct tui *u)
+{
+	const struct tui_window *w = &u->win;
+	size_t i, k;
+	int j;
+
+	u->trows = xcalloc(w->nthreads + 1, sizeof(*u->trows));
+	for (i = 0; i < w->nthreads; i++) {
+		const struct profile_thread *t = profile_thread(u->prof, i);
+		struct tui_thread_row *r = &u->trows[u->ntrows];
+
+		if (!t)
+			break;
+		memset(r, 0, sizeof(*r));
+		for (k = 0; k < GIL_NSTATES; k++) {
+			r->state[k] = w->tstate[i * GIL_NSTATES + k];
+			r->n += r->state[k];
+		}
+		if (!r->n)	/* not seen in this window: gone */
+			continue;
+		r->index = (uint32_t)i;
+		r->tid = t->tid;
+		r->name = t->name;
+		r->now = -1;
+		for (j = 0; j < u->nlast; j++)
+			if (u->last[j].tid == t->tid &&
+			    u->last[j].thread_id == t->thread_id)
+				r->now = (int)u->last[j].state;
+		u->ntrows++;
+	}
+	qsort(u->trows, u->ntrows, sizeof(*u->trows), cmp_thread);
+}
+
+void tui_cycle_thread(struct tui *u, int dir)
+{
+	size_t i;
+	long at = -1, n;
+
+	tui_rows(u);
+	n = (long)u->ntrows;
+	if (!n) {
+		u->filter_tid = 0;
+		return;
+	}
+	for (i = 0; i < u->ntrows; i++)
+		if (u->trows[i].tid == u->filter_tid)
+			at = (long)i;
+	/* positions: -1 is "all threads", 0..n-1 the rows */
+	at += dir;
+	if (at >= n)
+		at = -1;
+	else if (at < -1)
+		at = n - 1;
+	u->filter_tid = at < 0 ? 0 : u->trows[at].tid;
+	u->scroll = 0;
+	u->dirty = 1;
+}
+
+/* --- functions ----------------------------------------------------------- */
+
+struct acc {
+	uint64_t own, total, held, waiting;
+	uint64_t stamp;
+};
+
+static uint32_t row_key(const struct tui *u, uint32_t frame)
+{
+	const struct profile_frame *f;
+
+	if (u->o.lines)
+		return frame;
+	f = profile_frame(u->prof, frame);
+	return f ? f->func : 0;
+}
+
+static const char *key_name(const struct tui *u, uint32_t key)
+{
+	if (u->o.lines) {
+		const struct profile_frame *f = profile_frame(u->prof, key);
+
+		return f ? f->name : "???";
+	} else {
+		const struct profile_func *f = profile_func(u->prof, key);
+
+		return f ? f->name : "???";
+	}
+}
+
+static uint64_t sort_value(const struct tui_func_row *r, enum tui_sort s)
+{
+	switch (s) {
+	case TUI_SORT_OWN: return r->own;
+	case TUI_SORT_TOTAL: return r->total;
+	case TUI_SORT_HELD: return r->held;
+	case TUI_SORT_WAITING: return r->waiting;
+	default: return 0;
+	}
+}
+
+static int cmp_func(const void *a, const void *b, void *arg)
+{
+	const struct tui *u = arg;
+	const struct tui_func_row *x = a, *y = b;
+	uint64_t vx, vy;
+	int c;
+
+	if (u->o.sort != TUI_SORT_NAME) {
+		vx = sort_value(x, u->o.sort);
+		vy = sort_value(y, u->o.sort);
+		if (vx != vy)
+			return vx > vy ? -1 : 1;
+		/* ties: the bigger total first, then by name */
+		if (x->total != y->total)
+			return x->total > y->total ? -1 : 1;
+	}
+	c = strcmp(key_name(u, x->key), key_name(u, y->key));
+	if (c)
+		return c;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static void func_rows(struct tui *u)
+{
+	const struct tui_window *w = &u->win;
+	struct acc *acc = NULL;
+	unsigned char *keep;
+	size_t nacc = 0, i, k;
+	uint64_t mark = 0;
+
+	u->fsamples = 0;
+	memset(u->fstates, 0, sizeof(u->fstates));
+	/* which threads the pane counts */
+	keep = xcalloc(w->nthreads + 1, 1);
+	for (i = 0; i < w->nthreads; i++) {
+		const struct profile_thread *t = profile_thread(u->prof, i);
+
+		keep[i] = t && (!u->filter_tid || t->tid == u->filter_tid);
+	}
+	for (i = 0; i < w->ncounts; i++) {
+		const struct profile_count *c = &w->counts[i];
+		uint32_t node = c->stack;
+		int leaf = 1;
+
+		if (c->thread >= w->nthreads || !keep[c->thread])
+			continue;
+		if (c->state == GIL_IDLE && !u->o.idle)
+			continue;
+		u->fsamples += c->count;
+		u->fstates[c->state] += c->count;
+		mark++;
+		for (; node; node = profile_stack_parent(u->prof, node)) {
+			uint32_t key = row_key(u, profile_stack_frame(u->prof,
+								      node));
+			struct acc *a;
+
+			if (key >= nacc) {
+				size_t m = nacc ? nacc : 64;
+
+				while (m <= key)
+					m *= 2;
+				acc = xrealloc(acc, m * sizeof(*acc));
+				memset(acc + nacc, 0, (m - nacc) * sizeof(*acc));
+				nacc = m;
+			}
+			a = &acc[key];
+			if (leaf)
+				a->own += c->count;
+			leaf = 0;
+			if (a->stamp == mark)
+				continue;	/* recursion: once per stack */
+			a->stamp = mark;
+			a->total += c->count;
+			if (c->state == GIL_HELD)
+				a->held += c->count;
+			else if (c->state == GIL_WAITING)
+				a->waiting += c->count;
+		}
+	}
+	free(keep);
+	for (k = 0, i = 0; i < nacc; i++)
+		k += acc[i].total > 0;
+	u->frows = xcalloc(k + 1, sizeof(*u->frows));
+	for (i = 0; i < nacc; i++) {
+		struct tui_func_row *r;
+
+		if (!acc[i].total)
+			continue;
+		r = &u->frows[u->nfrows++];
+		r->key = (uint32_t)i;
+		r->own = acc[i].own;
+		r->total = acc[i].total;
+		r->held = acc[i].held;
+		r->waiting = acc[i].waiting;
+	}
+	free(acc);
+	qsort_r(u->frows, u->nfrows, sizeof(*u->frows), cmp_func, u);
+}
+
+void tui_rows(struct tui *u)
+{
+	if (!u->dirty)
+		return;
+	tui_rows_release(u);
+	thread_rows(u);
+	func_rows(u);
+	u->dirty = 0;
+}
+
+void tui_row_label(struct strbuf *sb, const struct tui *u,
+		   const struct tui_func_row *r)
+{
+	struct output_options o;
+
+	output_options_init(&o);
+	o.lineno = u->o.lineno;
+	if (u->o.lines) {
+		output_frame(sb, profile_frame(u->prof, r->key), &o);
+	} else {
+		const struct profile_func *f = profile_func(u->prof, r->key);
+		struct profile_frame fr;
+
+		if (!f) {
+			sb_adds(sb, "???");
+			return;
+		}
+		fr.name = f->name;
+		fr.file = f->file;
+		fr.line = fr.firstlineno = f->firstlineno;
+		fr.func = r->key;
+		o.function = 1;
+		output_frame(sb, &fr, &o);
+	}
+}
