@@ -35,10 +35,10 @@ for l in $(py_interpreters); do
 		py_stop
 		continue
 	fi
-	r() {  # r NAME OPTIONS...: 0.4 s at 250 Hz into $REC_DIR/NAME.txt
+	r() {  # r NAME OPTIONS...: 0.3 s at 300 Hz into $REC_DIR/NAME.txt
 		local n=$1
 		shift
-		"$GILSPY" record -p "$PY_PID" -d 0.4 -r 250 \
+		"$GILSPY" record -p "$PY_PID" -d 0.3 -r 300 \
 			-o "$REC_DIR/$n.txt" "$@" 2>"$REC_DIR/$n.err"
 	}
 	r all --idle -o "$REC_DIR/all.json"
@@ -47,7 +47,7 @@ for l in $(py_interpreters); do
 	! grep -Evq '^[^ ].*[^ ] [0-9]+$' "$REC_DIR/all.txt" &&
 		! grep -Evq "$state_re [0-9]+\$" "$REC_DIR/all.txt"
 	ok $? "$l: collapsed lines are 'root;...;[state] count'"
-	grep -Eq '^Thread._bootstrap \(threading.py:[0-9]+\);.*;(Worker\.)?spin \(threads3.py:17\);'"$state_re"' [0-9]+$' "$REC_DIR/all.txt"
+	grep -Eq '^(Thread\.)?_bootstrap \(threading.py:[0-9]+\);.*;(Worker\.)?spin \(threads3.py:17\);'"$state_re"' [0-9]+$' "$REC_DIR/all.txt"
 	ok $? "$l: the spinner's stack, root first, ends in its state"
 	grep -Eq 'hash_forever \(threads3.py:24\);\[running without GIL\] [0-9]+$' "$REC_DIR/all.txt"
 	ok $? "$l: the hasher runs without the GIL"

@@ -7,7 +7,7 @@
 
 covered=()
 for l in $(py_interpreters); do
-	if rec "$l" spin_sleep.py 1 400; then
+	if rec "$l" spin_sleep.py 0.8 400; then
 		held=$(jget "th('spinner')['pct']['held']")
 		idle=$(jget "th('sleeper')['pct']['idle']")
 		fcmp "$held" '>=' 90
@@ -21,7 +21,7 @@ for l in $(py_interpreters); do
 		ok 1 "$l: record spinner and sleeper"
 		continue
 	fi
-	if rec "$l" native.py 1 400; then
+	if rec "$l" native.py 0.7 400; then
 		nat=$(jget "th('hasher')['pct']['native']")
 		fcmp "$nat" '>=' 70
 		ok $? "$l: hasher runs native (GIL released) >= 70 % ($nat %)"

@@ -8,7 +8,7 @@
 
 covered=()
 for l in $(py_interpreters); do
-	if ! rec "$l" primes.py 1 300 -- threads; then
+	if ! rec "$l" primes.py 0.7 300 -- threads; then
 		ok 1 "$l: record primes with threads"
 		continue
 	fi
@@ -26,7 +26,7 @@ for l in $(py_interpreters); do
 		continue
 	fi
 	worker=$(cut -d' ' -f1 "$PY_HOSTDIR/ready.workers")
-	"$GILSPY" record -p "$worker" -d 1 -r 300 -o "$REC_DIR/out.json" \
+	"$GILSPY" record -p "$worker" -d 0.7 -r 300 -o "$REC_DIR/out.json" \
 		2>"$REC_DIR/err" >/dev/null
 	ok $? "$l: record one worker process (pid $worker)"
 	py_stop

@@ -1,7 +1,8 @@
 #!/bin/bash
 # t0304-record-lifecycle.sh - every way a recording ends writes the output
 # and prints the summary: the target exiting (launch mode, exit status
-# passed through), SIGTERM and SIGINT (attach mode); every interpreter.
+# passed through) and SIGTERM (attach mode) on every interpreter found,
+# SIGINT on the first.
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/record.sh"
 
@@ -34,7 +35,9 @@ for l in $(py_interpreters); do
 	ok $? "$l: summary and closing line printed"
 
 	# attach mode, ended by a signal
-	for sig in TERM INT; do
+	sigs="TERM"
+	[ ${#covered[@]} = 0 ] && sigs="TERM INT"
+	for sig in $sigs; do
 		if ! py_start "$l" spin_sleep.py; then
 			ok 1 "$l: start target"
 			py_stop
@@ -44,7 +47,7 @@ for l in $(py_interpreters); do
 		"$GILSPY" record -p "$PY_PID" -r 200 -o "$REC_DIR/out.json" \
 			2>"$REC_DIR/err" >/dev/null &
 		gpid=$!
-		sleep 0.6
+		sleep 0.4
 		kill -$sig $gpid
 		wait $gpid
 		rc=$?
@@ -52,7 +55,7 @@ for l in $(py_interpreters); do
 		alive=$?
 		py_stop
 		[ $rc = 0 ] && [ $alive = 0 ] &&
-			[ "$(jget "d['summary']['samples'] > 50")" = True ]
+			[ "$(jget "d['summary']['samples'] > 30")" = True ]
 		ok $? "$l: SIG$sig ends the recording with exit 0 and the output written (rc $rc)"
 		grep -q "stopped by .*SIG$sig" "$REC_DIR/err"
 		ok $? "$l: SIG$sig: the summary says why it stopped"

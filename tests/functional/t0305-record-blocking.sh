@@ -23,12 +23,12 @@ cpu_ticks() {
 covered=()
 first=1
 for l in $(py_interpreters); do
-	if ! rec "$l" spin2.py 1 200 --blocking; then
+	if ! rec "$l" spin2.py 0.6 250 --blocking; then
 		ok 1 "$l: record --blocking"
 		continue
 	fi
 	[ "$(jget "d['options']['blocking']")" = True ] &&
-		[ "$(jget "d['summary']['samples'] >= 150")" = True ]
+		[ "$(jget "d['summary']['samples'] >= 30")" = True ]
 	ok $? "$l: --blocking records ($(jget "d['summary']['samples']") samples)"
 	a=$(jget "th('spin-a')['pct']['held']")
 	b=$(jget "th('spin-b')['pct']['held']")
@@ -41,21 +41,21 @@ for l in $(py_interpreters); do
 		py_stop
 		continue
 	fi
-	kills=5
-	[ $first = 1 ] && kills=20
+	kills=3
+	[ $first = 1 ] && kills=12
 	bad=0
 	for i in $(seq 1 $kills); do
 		"$GILSPY" record -p "$PY_PID" --blocking -r 2000 \
 			-o "$REC_DIR/k.txt" 2>/dev/null &
 		g=$!
-		sleep "0.$((RANDOM % 25 + 5))"
+		sleep "0.$((RANDOM % 15 + 5))"
 		kill -9 $g
 		wait $g 2>/dev/null
 		sleep 0.02
 		none_stopped "$PY_PID" || { bad=$((bad + 1)); diag "stopped after kill $i"; }
 	done
 	c0=$(cpu_ticks "$PY_PID")
-	sleep 0.5
+	sleep 0.3
 	c1=$(cpu_ticks "$PY_PID")
 	[ $bad = 0 ]
 	ok $? "$l: $kills SIGKILLs of a --blocking gilspy left no thread stopped"

@@ -1,6 +1,6 @@
 # spin_sleep.py - a spinner alone with a sleeper: the spinner holds the GIL
 # nearly all the time, the sleeper is idle in time.sleep (it needs the GIL
-# for a moment every 0.2 s, when it wakes).
+# for a moment every 0.5 s, when it wakes).
 import threading
 import time
 
@@ -26,7 +26,7 @@ def spin():
 
 def nap():
     set_thread_name("sleeper")
-    while True: time.sleep(0.2)
+    while True: time.sleep(0.5)
 
 
 def main():

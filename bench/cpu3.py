@@ -1,0 +1,28 @@
+# cpu3.py [WORK] - a CPU-bound target for bench/record.sh: 3 threads each
+# run the same pure-Python loop; prints the wall time of the work in
+# seconds (interpreter start-up excluded).
+import sys
+import threading
+import time
+
+WORK = int(sys.argv[1]) if len(sys.argv) > 1 else 2000000
+
+
+def burn(n):
+    x = 0
+    for i in range(n):
+        x += i % 7
+    return x
+
+
+def main():
+    ts = [threading.Thread(target=burn, args=(WORK,)) for _ in range(3)]
+    t0 = time.perf_counter()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    print("%.6f" % (time.perf_counter() - t0))
+
+
+main()
