@@ -129,6 +129,9 @@ enum tui_action {
 	TUI_QUIT,
 };
 
+/* GS_OK when stdin/stdout are a terminal whose TERM can show the screen;
+ * else GS_EUSAGE and a message (check before attaching to anything). */
+enum gs_err tui_screen_usable(struct gs_error *err);
 /* Take over the terminal (stdin/stdout must be a terminal).  Fails with
  * GS_EUSAGE and a message when it cannot (no terminal, unknown TERM).
  * While the screen is up, SIGSEGV/SIGBUS/SIGFPE/SIGILL/SIGABRT restore the

@@ -231,10 +231,11 @@ static int parse_args(struct top *t, int argc, char **argv)
 			   "(see 'gilspy top --help')");
 		return 2;
 	}
-	if (!t->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		cmd_errorf("top needs a terminal; use --batch (or -n N) for "
-			   "plain-text frames");
-		return 2;
+	if (!t->batch) {
+		struct gs_error err = { 0 };
+
+		if (tui_screen_usable(&err) != GS_OK)
+			return cmd_report_error(&err);
 	}
 	if (t->interval < t->to.window_s / (TUI_HISTORY - 2))
 		t->to.window_s = t->interval * (TUI_HISTORY - 2);

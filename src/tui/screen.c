@@ -128,12 +128,10 @@ static void colours(void)
 	attrs[TA_ALERT] = COLOR_PAIR(PAIR_ALERT) | A_BOLD;
 }
 
-enum gs_err tui_screen_start(struct gs_error *err)
+enum gs_err tui_screen_usable(struct gs_error *err)
 {
 	const char *term = getenv("TERM");
 
-	if (active)
-		return GS_OK;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return gs_error_set(err, GS_EUSAGE, "top needs a terminal; "
 				    "use --batch (or -n N) for plain-text frames");
@@ -141,6 +139,19 @@ enum gs_err tui_screen_start(struct gs_error *err)
 		return gs_error_set(err, GS_EUSAGE, "the terminal type (TERM=%s) "
 				    "cannot show a full-screen view; set TERM, "
 				    "or use --batch", term ? term : "");
+	return GS_OK;
+}
+
+enum gs_err tui_screen_start(struct gs_error *err)
+{
+	const char *term = getenv("TERM");
+	enum gs_err rc;
+
+	if (active)
+		return GS_OK;
+	rc = tui_screen_usable(err);
+	if (rc != GS_OK)
+		return rc;
 	setlocale(LC_ALL, "");
 	/* numbers are formatted by us: keep '.' as the decimal point */
 	setlocale(LC_NUMERIC, "C");
