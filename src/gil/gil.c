@@ -283,6 +283,7 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 	enum gs_err rc;
 
 	s->time_ns = now_ns();
+	t->now_ns = s->time_ns;
 	s->nthreads = 0;
 	s->errors = 0;
 	s->pool_used = 0;

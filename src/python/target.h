@@ -27,6 +27,10 @@ struct code_entry {
 	int is_code;			/* 0: not a code object (3.13+ shims) */
 	uint8_t *lines;			/* copied line table */
 	size_t nlines;
+	/* what identifies the object at addr, to notice when it was freed
+	 * and the address reused by another code object */
+	uint64_t sig[4];		/* ob_type, filename, name, linetable */
+	uint64_t created_ns, checked_ns;
 };
 
 /* What we know about a thread across samples. */
@@ -72,6 +76,7 @@ struct py_target {
 	size_t nthreads, athreads;
 	int pthread_tid_off;		/* glibc struct pthread.tid, or -1 */
 	uint64_t seq;
+	uint64_t now_ns;		/* time of the sample being taken */
 };
 
 /* Absolute addresses of a GIL struct at base (3.7+ layouts). */

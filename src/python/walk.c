@@ -122,19 +122,56 @@ static uint8_t *read_bytes(struct py_target *t, uint64_t addr, size_t *out_len)
 	return buf;
 }
 
+/*
+ * Code objects are cached by address, but an address can be reused after a
+ * code object is freed (imports and exec() churn through many at start-up).
+ * A cached entry is checked against the object's header (type, filename,
+ * name and line-table pointers) on every use during its first second, when
+ * churn is likely, and at most once a second after that: a stale name can
+ * live for a second at most, and a long-running profile pays one extra read
+ * per code object per second, not one per frame.
+ */
+#define CODE_YOUNG_NS 1000000000ull
+#define CODE_RECHECK_NS 1000000000ull
+
+static void code_sig(const struct py_layout *l, const uint8_t *buf, uint64_t sig[4])
+{
+	sig[0] = rd_u64(buf, l->ob_type);
+	sig[1] = rd_u64(buf, l->co_filename);
+	sig[2] = rd_u64(buf, l->co_qualname != OFF_NONE ? l->co_qualname : l->co_name);
+	sig[3] = rd_u64(buf, l->co_linetable);
+}
+
 /* The cached code object at addr; -1 on a torn read. */
 static int64_t get_code(struct py_target *t, uint64_t addr)
 {
 	const struct py_layout *l = &t->layout;
 	struct code_entry *c;
 	uint8_t buf[512];
+	uint64_t sig[4];
 	uint32_t idx;
+	int cached;
 
-	if (u64map_get(&t->code_index, addr, &idx))
-		return idx;
-	if ((size_t)l->co_size > sizeof(buf) ||
-	    proc_read(t->proc, addr, buf, (size_t)l->co_size))
+	if ((size_t)l->co_size > sizeof(buf))
 		return -1;
+	cached = u64map_get(&t->code_index, addr, &idx);
+	if (cached) {
+		c = &t->codes[idx];
+		if (t->now_ns - c->created_ns >= CODE_YOUNG_NS &&
+		    t->now_ns - c->checked_ns < CODE_RECHECK_NS)
+			return idx;
+	}
+	if (proc_read(t->proc, addr, buf, (size_t)l->co_size))
+		return -1;
+	code_sig(l, buf, sig);
+	if (cached) {
+		c = &t->codes[idx];
+		if (!memcmp(sig, c->sig, sizeof(sig))) {
+			c->checked_ns = t->now_ns;
+			return idx;
+		}
+		/* another object now lives at addr: a new entry replaces it */
+	}
 	if (t->ncodes == t->acodes) {
 		t->acodes = t->acodes ? t->acodes * 2 : 256;
 		t->codes = xrealloc(t->codes, t->acodes * sizeof(*t->codes));
@@ -142,15 +179,16 @@ static int64_t get_code(struct py_target *t, uint64_t addr)
 	c = &t->codes[t->ncodes];
 	memset(c, 0, sizeof(*c));
 	c->addr = addr;
-	c->is_code = !t->code_type || rd_u64(buf, l->ob_type) == t->code_type;
+	memcpy(c->sig, sig, sizeof(sig));
+	c->created_ns = c->checked_ns = t->now_ns;
+	c->is_code = !t->code_type || sig[0] == t->code_type;
 	if (c->is_code) {
-		c->filename = read_str(t, rd_u64(buf, l->co_filename));
-		c->name = read_str(t, rd_u64(buf, l->co_qualname != OFF_NONE ?
-					      l->co_qualname : l->co_name));
+		c->filename = read_str(t, sig[1]);
+		c->name = read_str(t, sig[2]);
 		if (!c->filename || !c->name)
 			return -1;	/* torn: do not cache */
 		c->firstlineno = (int32_t)rd_u32(buf, l->co_firstlineno);
-		c->lines = read_bytes(t, rd_u64(buf, l->co_linetable), &c->nlines);
+		c->lines = read_bytes(t, sig[3], &c->nlines);
 	}
 	idx = (uint32_t)t->ncodes++;
 	u64map_put(&t->code_index, addr, idx);
