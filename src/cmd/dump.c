@@ -200,7 +200,14 @@ int cmd_dump(int argc, char **argv)
 	 * test suite can make the target exit in between. */
 	if (getenv("GILSPY_TEST_ATTACH_DELAY_MS"))
 		usleep((useconds_t)atoi(getenv("GILSPY_TEST_ATTACH_DELAY_MS")) * 1000);
-	for (int i = 0; i < DUMP_TRIES; i++) {
+	/* A first sample 10 ms earlier gives each thread a history, so a
+	 * thread that was just woken in take_gil (or handed the GIL over) and
+	 * waits for a CPU is told from one running native code (see
+	 * src/gil/gil.c, woken waiters). */
+	rc = pyt_sample(t, s);
+	if (rc == GS_OK)
+		usleep(10000);
+	for (int i = 0; i < DUMP_TRIES && rc != GS_EGONE && rc != GS_EPERM; i++) {
 		rc = pyt_sample(t, s);
 		if (rc == GS_OK && !s->errors)
 			break;

@@ -24,6 +24,7 @@
 #include "../python/target.h"
 
 #define FUTEX_SYSCALL 202	/* x86-64 */
+#define TS_MAX 1024		/* bytes of a tstate we may copy */
 
 struct gil_snap {
 	int32_t locked;
@@ -277,8 +278,9 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 	const struct py_layout *l = &t->layout;
 	static __thread struct thread_facts facts[PY_MAX_THREADS];
 	struct gil_set gs, after;
+	static __thread const uint8_t *tsbufs[PY_MAX_THREADS];
 	uint64_t interp, seen_interp[PY_MAX_INTERPRETERS];
-	uint8_t ts[1024];
+	uint8_t *ts;
 	int ninterp = 0, main_gil = 0;
 	enum gs_err rc;
 
@@ -297,8 +299,10 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 		gs.addrs[0] = t->gil;
 		gs.n = 1;
 	}
-	if ((size_t)l->ts_size > sizeof(ts))
+	if (l->ts_size > TS_MAX)
 		return GS_EBADDATA;
+	if (!t->tsbufs)
+		t->tsbufs = xmalloc((size_t)PY_MAX_THREADS * TS_MAX);
 	rc = rd_ptr(t->proc, t->interp_head_addr, &interp);
 	if (rc)
 		goto fail;
@@ -330,10 +334,12 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 			if (dup)
 				break;
 			seen_ts[nseen++] = tstate;
+			ts = t->tsbufs + (size_t)s->nthreads * TS_MAX;
 			if (proc_read(t->proc, tstate, ts, (size_t)l->ts_size)) {
 				s->errors++;
 				break;
 			}
+			tsbufs[s->nthreads] = ts;
 			memset(th, 0, sizeof(*th));
 			memset(ft, 0, sizeof(*ft));
 			th->tstate = tstate;
@@ -341,13 +347,6 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 					(int)(f.id & 0x7fffffff);
 			th->thread_id = rd_u64(ts, l->ts_thread_id);
 			th->tid = pyt_native_tid(t, ts);
-			th->frames = s->pool + s->pool_used;
-			th->nframes = pyt_walk_stack(t, tstate, ts, th->frames,
-						     (int)(ARRAY_SIZE(s->pool) -
-							   (size_t)s->pool_used),
-						     &th->incomplete);
-			s->pool_used += th->nframes;
-			s->errors += th->incomplete;
 			ft->gil_idx = gil_idx;
 			switch (l->tflag_kind) {
 			case PY_TFLAG_STATUS_BIT:
@@ -369,6 +368,10 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 		interp = f.next;
 	}
 interps_done:
+	pyt_walk_stacks(t, s, tsbufs);
+	for (int i = 0; i < s->nthreads; i++)
+		s->errors += s->threads[i].incomplete;
+	s->pool_used = s->nthreads * PY_MAX_DEPTH;
 	if (gs.n == 0 && !t->free_threaded)
 		return GS_EBADDATA;
 	/* Consistent GIL view: snapshot, task states, snapshot again. */

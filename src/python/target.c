@@ -351,6 +351,8 @@ void pyt_free(struct py_target *t)
 	for (size_t i = 0; i < t->nthreads; i++)
 		proc_task_release(&t->threads[i].task);
 	free(t->threads);
+	free(t->walks);
+	free(t->tsbufs);
 	u64map_release(&t->code_index);
 	u64map_release(&t->frame_by_addr);
 	u64map_release(&t->frame_by_line);

@@ -20,6 +20,8 @@ struct gil_addrs {
 	int nwait;
 };
 
+struct stack_walk;
+
 struct code_entry {
 	uint64_t addr;
 	const char *filename, *name;	/* pooled */
@@ -77,14 +79,19 @@ struct py_target {
 	int pthread_tid_off;		/* glibc struct pthread.tid, or -1 */
 	uint64_t seq;
 	uint64_t now_ns;		/* time of the sample being taken */
+	struct stack_walk *walks;	/* scratch for pyt_walk_stacks */
+	size_t nwalks;
+	uint8_t *tsbufs;		/* PY_MAX_THREADS tstate copies */
 };
 
 /* Absolute addresses of a GIL struct at base (3.7+ layouts). */
 void gil_addrs_at(const struct py_layout *l, uint64_t base, struct gil_addrs *g);
 
-/* src/python/walk.c: read one thread's stack into ids (innermost first). */
-int pyt_walk_stack(struct py_target *t, uint64_t tstate_addr,
-		   const uint8_t *ts, uint32_t *ids, int max, int *incomplete);
+/* src/python/walk.c: walk the stacks of all s->nthreads threads at once
+ * (tsbufs[i]: the bytes of thread i's tstate), filling frames, nframes and
+ * incomplete of each. */
+void pyt_walk_stacks(struct py_target *t, struct py_sample *s,
+		     const uint8_t *const *tsbufs);
 /* The native tid of a thread (3.11+: from the tstate; before: glibc's
  * struct pthread), 0 if unknown. */
 pid_t pyt_native_tid(struct py_target *t, const uint8_t *ts);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "gilspy/linetable.h"
@@ -126,12 +127,13 @@ static uint8_t *read_bytes(struct py_target *t, uint64_t addr, size_t *out_len)
  * Code objects are cached by address, but an address can be reused after a
  * code object is freed (imports and exec() churn through many at start-up).
  * A cached entry is checked against the object's header (type, filename,
- * name and line-table pointers) on every use during its first second, when
- * churn is likely, and at most once a second after that: a stale name can
- * live for a second at most, and a long-running profile pays one extra read
- * per code object per second, not one per frame.
+ * name and line-table pointers) at most every 10 ms during its first second,
+ * when churn is likely, and once a second after that: a stale name lives a
+ * second at most (10 ms while young), and a profile pays an extra read per
+ * code object per period, not one per frame.
  */
 #define CODE_YOUNG_NS 1000000000ull
+#define CODE_RECHECK_YOUNG_NS 10000000ull
 #define CODE_RECHECK_NS 1000000000ull
 
 static void code_sig(const struct py_layout *l, const uint8_t *buf, uint64_t sig[4])
@@ -157,8 +159,9 @@ static int64_t get_code(struct py_target *t, uint64_t addr)
 	cached = u64map_get(&t->code_index, addr, &idx);
 	if (cached) {
 		c = &t->codes[idx];
-		if (t->now_ns - c->created_ns >= CODE_YOUNG_NS &&
-		    t->now_ns - c->checked_ns < CODE_RECHECK_NS)
+		if (t->now_ns - c->checked_ns <
+		    (t->now_ns - c->created_ns < CODE_YOUNG_NS ?
+		     CODE_RECHECK_YOUNG_NS : CODE_RECHECK_NS))
 			return idx;
 	}
 	if (proc_read(t->proc, addr, buf, (size_t)l->co_size))
@@ -266,127 +269,228 @@ static int64_t frame_addr(const struct py_target *t, const uint8_t *fb,
 }
 
 /*
- * Frames of 3.11+ live in the thread's data stack (callers just below
- * callees) and, for the eval loop's entry frames, on the C stack (callers
- * above).  A frame not in a window already read pulls in the pages around
- * it; two windows are kept, so a typical stack costs two or three
- * process_vm_readv calls instead of one per frame.  <=3.10's heap frame
- * objects are read one by one.
+ * Stacks are walked for all threads at once, in rounds.  In each round
+ * every walk goes as far as the memory already copied lets it, and the
+ * frames still missing (one per walk) are then fetched together in one
+ * process_vm_readv with one iovec per frame, each reading the whole page(s)
+ * the frame sits in.  Callers often sit on a page already read (3.11+ keeps
+ * frames contiguous in the data stack, the eval loop's entry frames and the
+ * _PyCFrame share the C stack), so a sample of N threads costs about as
+ * many calls as its deepest stack needs rounds, not the sum of all depths.
  */
-struct frame_window {
-	uint64_t base;		/* target address of buf[off]; 0 when empty */
-	size_t len, off;
-	uint8_t buf[3 * 4096];
+#define WALK_PAGES 2			/* a window: the frame's page(s) */
+#define WALK_WINDOWS 3			/* windows kept per walk */
+
+struct walk_window {
+	uint64_t base;			/* 0 when empty */
+	size_t len;
+	uint8_t buf[WALK_PAGES * 4096];
 };
 
-struct frame_reader {
-	struct frame_window w[2];
-	int next;		/* window to replace */
+struct stack_walk {
+	struct py_thread_sample *th;
+	uint64_t next;			/* address to read next: the frame, or
+					   (cframe_pending) the _PyCFrame field */
+	uint64_t base_frame;
+	int cframe_pending, done, depth, max;
+	struct walk_window win[WALK_WINDOWS];
+	int victim;			/* window the next fetch fills */
+	uint64_t seen[PY_MAX_DEPTH];
 };
 
-static enum gs_err read_frame(struct py_target *t, struct frame_reader *r,
-			      uint64_t addr, uint8_t *out, size_t len)
+static const uint8_t *window_find(struct stack_walk *w, uint64_t addr, size_t len)
 {
-	uint64_t end = addr + len;
-	struct frame_window *w;
+	for (int i = 0; i < WALK_WINDOWS; i++) {
+		const struct walk_window *win = &w->win[i];
 
-	for (int i = 0; i < 2; i++) {
-		w = &r->w[i];
-		if (w->base && addr >= w->base && end <= w->base + w->len &&
-		    end > addr) {
-			memcpy(out, w->buf + w->off + (addr - w->base), len);
-			return GS_OK;
-		}
+		if (win->base && addr >= win->base && addr + len <= win->base + win->len &&
+		    addr + len > addr)
+			return win->buf + (addr - win->base);
 	}
-	if (t->layout.frame_kind == PY_FRAME_OBJECT)
-		return proc_read(t->proc, addr, out, len);
-	w = &r->w[r->next];
-	r->next ^= 1;
-	w->len = proc_read_around(t->proc, addr, w->buf, &w->base);
-	w->off = w->len == sizeof(w->buf) ? 0 : 4096;
-	if (!w->len || end > w->base + w->len || end < addr) {
-		w->base = 0;
-		return proc_read(t->proc, addr, out, len);
-	}
-	memcpy(out, w->buf + w->off + (addr - w->base), len);
-	return GS_OK;
+	return NULL;
 }
 
-int pyt_walk_stack(struct py_target *t, uint64_t tstate_addr,
-		   const uint8_t *ts, uint32_t *ids, int max, int *incomplete)
+/* Consume one frame whose bytes are fb; returns 0 to go on, 1 when done. */
+static int walk_frame(struct py_target *t, struct stack_walk *w, const uint8_t *fb)
 {
 	const struct py_layout *l = &t->layout;
-	uint64_t frame, base_frame = 0, seen[PY_MAX_DEPTH];
-	uint8_t fb[256];
-	int n = 0, depth = 0;
-	struct frame_reader rd;
+	struct py_thread_sample *th = w->th;
+	uint64_t code, back = rd_u64(fb, l->fr_back);
+	int64_t idx;
 
-	rd.w[0].base = rd.w[1].base = 0;
-	rd.next = 0;
-	*incomplete = 0;
-	frame = rd_u64(ts, l->ts_frame);
-	/* The _PyCFrame sits on the C stack next to the entry frames: read it
-	 * through the windows, which then serve those frames too. */
-	if (l->frame_kind == PY_FRAME_CFRAME && frame) {
-		uint8_t cf[8];
+	if (l->skip_kind != PY_SKIP_NONE) {
+		int owner = fb[l->fr_owner];
 
-		if (read_frame(t, &rd, frame + (uint64_t)l->cframe_current, cf, 8)) {
-			*incomplete = 1;
+		if ((l->skip_kind == PY_SKIP_OWNER_EQ && owner == l->skip_owner) ||
+		    (l->skip_kind == PY_SKIP_OWNER_GE && owner >= l->skip_owner))
+			goto next;
+	}
+	code = rd_u64(fb, l->fr_code) & l->code_ptr_mask;
+	if (!code)
+		goto next;
+	idx = get_code(t, code);
+	if (idx < 0) {
+		th->incomplete = 1;
+		return 1;
+	}
+	if (t->codes[idx].is_code) {
+		if (th->nframes == w->max) {
+			th->incomplete = 1;
+			return 1;
+		}
+		th->frames[th->nframes++] = intern_frame(t, (uint32_t)idx,
+							 frame_addr(t, fb, code));
+	}
+next:
+	w->next = back;
+	return 0;
+}
+
+/* Advance a walk through memory already copied.  Returns 1 when the walk
+ * needs more memory (w->next, *len bytes), 0 when it is done. */
+static int walk_advance(struct py_target *t, struct stack_walk *w, size_t *len)
+{
+	const struct py_layout *l = &t->layout;
+	const uint8_t *p;
+
+	for (;;) {
+		if (w->done)
 			return 0;
-		}
-		frame = rd_u64(cf, 0);
-	}
-	if (l->ts_base_frame != OFF_NONE)
-		base_frame = tstate_addr + (uint64_t)l->ts_base_frame;
-	if ((size_t)l->fr_size > sizeof(fb)) {
-		*incomplete = 1;
-		return 0;
-	}
-	while (frame && frame != base_frame) {
-		uint64_t code, back;
-		int64_t idx;
-
-		if (depth == PY_MAX_DEPTH || n == max) {
-			*incomplete = 1;
-			break;
-		}
-		for (int i = 0; i < depth; i++) {
-			if (seen[i] == frame) {
-				*incomplete = 1;
-				return n;
+		if (w->cframe_pending) {
+			if (!(p = window_find(w, w->next, 8))) {
+				*len = 8;
+				return 1;
 			}
-		}
-		seen[depth++] = frame;
-		if (read_frame(t, &rd, frame, fb, (size_t)l->fr_size)) {
-			*incomplete = 1;
-			break;
-		}
-		back = rd_u64(fb, l->fr_back);
-		if (l->skip_kind != PY_SKIP_NONE) {
-			int owner = fb[l->fr_owner];
-
-			if ((l->skip_kind == PY_SKIP_OWNER_EQ && owner == l->skip_owner) ||
-			    (l->skip_kind == PY_SKIP_OWNER_GE && owner >= l->skip_owner)) {
-				frame = back;
-				continue;
-			}
-		}
-		code = rd_u64(fb, l->fr_code) & l->code_ptr_mask;
-		if (!code) {
-			frame = back;
+			w->cframe_pending = 0;
+			w->next = rd_u64(p, 0);
 			continue;
 		}
-		idx = get_code(t, code);
-		if (idx < 0) {
-			*incomplete = 1;
-			break;
+		if (!w->next || w->next == w->base_frame) {
+			w->done = 1;
+			return 0;
 		}
-		if (t->codes[idx].is_code)
-			ids[n++] = intern_frame(t, (uint32_t)idx,
-						frame_addr(t, fb, code));
-		frame = back;
+		for (int i = 0; i < w->depth; i++) {
+			if (w->seen[i] == w->next) {	/* a cycle */
+				w->th->incomplete = 1;
+				w->done = 1;
+				return 0;
+			}
+		}
+		if (w->depth == PY_MAX_DEPTH) {
+			w->th->incomplete = 1;
+			w->done = 1;
+			return 0;
+		}
+		if (!(p = window_find(w, w->next, (size_t)l->fr_size))) {
+			*len = (size_t)l->fr_size;
+			return 1;
+		}
+		w->seen[w->depth++] = w->next;
+		if (walk_frame(t, w, p))
+			w->done = 1;
 	}
-	return n;
+}
+
+void pyt_walk_stacks(struct py_target *t, struct py_sample *s,
+		     const uint8_t *const *tsbufs)
+{
+	const struct py_layout *l = &t->layout;
+	static __thread struct iovec local[PY_MAX_THREADS], remote[PY_MAX_THREADS];
+	static __thread struct stack_walk *need[PY_MAX_THREADS];
+	int n = s->nthreads, rounds = 0;
+
+	if (n <= 0)
+		return;
+	if ((size_t)n > t->nwalks) {
+		t->walks = xrealloc(t->walks, (size_t)n * sizeof(*t->walks));
+		t->nwalks = (size_t)n;
+	}
+	for (int i = 0; i < n; i++) {
+		struct stack_walk *w = &t->walks[i];
+		struct py_thread_sample *th = &s->threads[i];
+
+		w->th = th;
+		th->frames = s->pool + (size_t)i * PY_MAX_DEPTH;
+		th->nframes = 0;
+		w->max = PY_MAX_DEPTH;
+		w->depth = 0;
+		w->victim = 0;
+		w->done = (size_t)l->fr_size > 4096;
+		for (int k = 0; k < WALK_WINDOWS; k++)
+			w->win[k].base = 0;
+		w->next = rd_u64(tsbufs[i], l->ts_frame);
+		w->cframe_pending = l->frame_kind == PY_FRAME_CFRAME && w->next;
+		if (w->cframe_pending)
+			w->next += (uint64_t)l->cframe_current;
+		w->base_frame = l->ts_base_frame != OFF_NONE ?
+				th->tstate + (uint64_t)l->ts_base_frame : 0;
+	}
+	/* Every round fetches a frame for each unfinished walk or ends it,
+	 * so PY_MAX_DEPTH + 2 rounds bound the loop whatever memory says. */
+	while (rounds++ <= PY_MAX_DEPTH + 1) {
+		size_t len, got, want = 0;
+		int nneed = 0;
+		ssize_t r;
+
+		for (int i = 0; i < n; i++) {
+			struct stack_walk *w = &t->walks[i];
+			struct walk_window *win;
+			uint64_t lo, hi;
+
+			if (!walk_advance(t, w, &len))
+				continue;
+			lo = w->next & ~4095ull;
+			hi = (w->next + len + 4095) & ~4095ull;
+			if (w->next < 4096 || hi <= lo || hi - lo > WALK_PAGES * 4096) {
+				w->th->incomplete = 1;
+				w->done = 1;
+				continue;
+			}
+			win = &w->win[w->victim];
+			win->base = 0;
+			win->len = (size_t)(hi - lo);
+			local[nneed].iov_base = win->buf;
+			local[nneed].iov_len = win->len;
+			remote[nneed].iov_base = (void *)(uintptr_t)lo;
+			remote[nneed].iov_len = win->len;
+			need[nneed++] = w;
+		}
+		if (!nneed)
+			break;
+		/* One call for all; the kernel stops at the first iovec it
+		 * cannot read whole, so go on after it until each was tried. */
+		for (int first = 0; first < nneed;) {
+			int k;
+
+			r = process_vm_readv(t->proc->pid, local + first,
+					     (unsigned long)(nneed - first),
+					     remote + first,
+					     (unsigned long)(nneed - first), 0);
+			t->proc->reads++;
+			got = r > 0 ? (size_t)r : 0;
+			for (k = first; k < nneed; k++) {
+				struct stack_walk *w = need[k];
+
+				if (got < local[k].iov_len)
+					break;
+				got -= local[k].iov_len;
+				w->win[w->victim].base =
+					(uint64_t)(uintptr_t)remote[k].iov_base;
+				w->victim = (w->victim + 1) % WALK_WINDOWS;
+				want += local[k].iov_len;
+			}
+			if (k < nneed) {	/* need[k] is unreadable: torn */
+				need[k]->th->incomplete = 1;
+				need[k]->done = 1;
+				t->proc->faults++;
+			}
+			first = k + 1;
+		}
+		t->proc->read_bytes += want;
+	}
+	for (int i = 0; i < n; i++)
+		if (!t->walks[i].done)
+			s->threads[i].incomplete = 1;
 }
 
 /* glibc's struct pthread keeps the kernel tid at this offset on x86-64
