@@ -49,14 +49,6 @@ enum gs_err proc_read(struct proc *p, uint64_t addr, void *buf, size_t len);
  * that may end near the end of a mapping. */
 size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len);
 
-/* Read the page holding addr and, where mapped, its neighbours above and
- * below, in one system call, into buf (12 KiB).  Returns the bytes of the
- * window read (4, 8 or 12 KiB, 0 on error); *base is the target address of
- * its first byte, which is at buf + 4096 unless all three pages arrived
- * (then buf + 0). */
-size_t proc_read_around(struct proc *p, uint64_t addr, uint8_t *buf,
-			uint64_t *base);
-
 /* Is the process still alive (and not a zombie)? */
 int proc_alive(pid_t pid);
 

@@ -261,39 +261,6 @@ size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len)
 	return done;
 }
 
-size_t proc_read_around(struct proc *p, uint64_t addr, uint8_t *buf,
-			uint64_t *base)
-{
-	/* Three pages: addr's own, the one above, the one below, in that
-	 * order.  The kernel copies iovecs in order and never splits one, so
-	 * the count read says which pages arrived (an unmapped neighbour only
-	 * shortens the window). */
-	uint64_t page = addr & ~4095ull;
-	struct iovec local[3] = {
-		{ buf + 4096, 4096 }, { buf + 8192, 4096 }, { buf, 4096 }
-	};
-	struct iovec remote[3] = {
-		{ (void *)(uintptr_t)page, 4096 },
-		{ (void *)(uintptr_t)(page + 4096), 4096 },
-		{ (void *)(uintptr_t)(page - 4096), 4096 },
-	};
-	ssize_t r;
-
-	if (page < 8192 || page > UINT64_MAX - 8192)
-		return 0;
-	r = process_vm_readv(p->pid, local, 3, remote, 3, 0);
-	p->reads++;
-	if (r < 4096)
-		return 0;
-	p->read_bytes += (uint64_t)r;
-	if (r == 3 * 4096) {
-		*base = page - 4096;
-		return 3 * 4096;
-	}
-	*base = page;
-	return (size_t)r;	/* 4096 or 8192, starting at buf + 4096 */
-}
-
 const struct proc_map *proc_find_map(const struct proc *p,
 				     int (*pred)(const char *base, void *arg),
 				     void *arg)
