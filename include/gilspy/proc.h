@@ -94,8 +94,12 @@ void proc_task_release(struct proc_task *t);
 enum gs_err proc_task_read(struct proc_task *t, int with_syscall,
 			   struct proc_task_state *st);
 
-/* CPU time the task has run, in ns (/proc/.../schedstat), one pread. */
-enum gs_err proc_task_cputime(struct proc_task *t, uint64_t *ns);
+/* From /proc/.../schedstat, one pread: CPU time the task has run, in ns
+ * (updated by the kernel at context switches and scheduler ticks, so it can
+ * lag by a tick for a running task), and how many times it was scheduled
+ * onto a CPU. */
+enum gs_err proc_task_cputime(struct proc_task *t, uint64_t *ns,
+			      uint64_t *switches_in);
 
 /* --- ELF ---------------------------------------------------------------- */
 

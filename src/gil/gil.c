@@ -9,9 +9,9 @@
  *            mutex (or, during a forced hand-off, switch_cond/switch_mutex)
  *            seen in /proc/PID/task/TID/syscall
  *            or a thread that held or waited for the GIL at the previous
- *            sample and is now runnable without it, having had under a
- *            quarter of the time since on a CPU (woken in take_gil or
- *            after a forced hand-off, queued for a core: not doing work)
+ *            sample and is now runnable without it but has not really run
+ *            since (woken in take_gil or after a forced hand-off, queued
+ *            for a core: not doing work; see woken_waiters())
  *   native   not the holder, not waiting, OS state R
  *   idle     everything else
  * The GIL fields are read before and after the per-thread /proc reads; if
@@ -19,6 +19,7 @@
  * twice) so holder and waiters describe the same instant.
  */
 #include <string.h>
+#include <sys/uio.h>
 
 #include "gilspy/util.h"
 #include "../python/target.h"
@@ -186,34 +187,51 @@ static void classify(struct py_target *t, struct py_sample *s,
 	}
 }
 
-/* A thread woken from its wait for the GIL (or just forced to hand it
- * over) shows as runnable ('R') until it has run far enough to block in
- * take_gil or take the GIL; on a busy machine that can be milliseconds.
- * Tell it from a thread running native code by the CPU time it got since
- * the previous sample (/proc/.../schedstat, one pread per busy thread). */
-#define WOKEN_CPU_SHARE 4	/* under 1/4 of the elapsed time on CPU */
+/*
+ * A thread woken from its wait for the GIL (or just forced to hand it over)
+ * shows as runnable ('R') until it has run far enough to block in take_gil
+ * or take the GIL; on a busy machine that can be milliseconds.  Tell it
+ * from a thread running native code with /proc/.../schedstat (one pread per
+ * busy thread):
+ *  - waiting at the previous sample and not scheduled onto a CPU since
+ *    (same count of switches in): it cannot have done anything but wake up;
+ *  - holding the GIL at the previous sample and on a CPU under a quarter of
+ *    the time since: it handed the GIL over and is queued for a core.  The
+ *    kernel updates a running thread's CPU time at ticks (4 ms at HZ=250),
+ *    so a thread that just left the GIL for native code can be counted
+ *    waiting for up to a tick: a bias of a few percent on such threads,
+ *    measured, against a large one on pure-Python threads without it;
+ *  - waiting at the previous sample, at least two ticks ago, and on a CPU
+ *    under a quarter of the time since.
+ */
+#define WOKEN_CPU_SHARE 4
+#define WOKEN_MIN_INTERVAL_NS 8000000ull	/* two ticks at HZ=250 */
 
 static void woken_waiters(struct py_target *t, struct py_sample *s)
 {
 	for (int i = 0; i < s->nthreads; i++) {
 		struct py_thread_sample *th = &s->threads[i];
 		struct thread_entry *e;
-		uint64_t cpu;
+		uint64_t cpu, sw, elapsed;
+		int starved;
 
 		if (!th->tid || th->state == GIL_IDLE)
 			continue;
 		e = pyt_thread_entry(t, th->tid, th->thread_id);
-		if (proc_task_cputime(&e->task, &cpu) != GS_OK)
+		if (proc_task_cputime(&e->task, &cpu, &sw) != GS_OK)
 			continue;
-		/* R without the GIL, right after holding or waiting for it, and
-		 * hardly on a CPU since: on its way back into take_gil. */
+		elapsed = s->time_ns - e->cpu_at_ns;
+		starved = (cpu - e->cpu_ns) * WOKEN_CPU_SHARE < elapsed;
 		if (th->state == GIL_NATIVE && e->last_seq && e->last_seq + 1 == t->seq &&
-		    (e->last_state == GIL_WAITING || e->last_state == GIL_HELD) &&
-		    (cpu - e->cpu_ns) * WOKEN_CPU_SHARE < s->time_ns - e->cpu_at_ns) {
+		    ((e->last_state == GIL_WAITING && sw == e->switches_in) ||
+		     (e->last_state == GIL_HELD && starved) ||
+		     (e->last_state == GIL_WAITING && starved &&
+		      elapsed >= WOKEN_MIN_INTERVAL_NS))) {
 			th->state = GIL_WAITING;
 			th->evidence = EV_WOKEN_WAITER;
 		}
 		e->cpu_ns = cpu;
+		e->switches_in = sw;
 		e->cpu_at_ns = s->time_ns;
 		e->last_state = th->state;
 		e->last_seq = t->seq;
@@ -261,15 +279,65 @@ static enum gs_err read_interp(struct py_target *t, uint64_t interp,
 			return rc;
 		for (int i = 0; i < 4; i++)
 			*outs[i] = rd_u64(buf, offs[i] - lo);
-	} else {
-		for (int i = 0; i < 4; i++)
-			if ((rc = rd_ptr(t->proc, interp + (uint64_t)offs[i], outs[i])))
-				return rc;
+	} else {	/* 3.13+: far apart, but still one call */
+		struct iovec local[4], remote[4];
+
+		for (int i = 0; i < 4; i++) {
+			local[i].iov_base = outs[i];
+			local[i].iov_len = 8;
+			remote[i].iov_base = (void *)(uintptr_t)(interp + (uint64_t)offs[i]);
+			remote[i].iov_len = 8;
+		}
+		t->proc->reads++;
+		if (process_vm_readv(t->proc->pid, local, 4, remote, 4, 0) != 32) {
+			for (int i = 0; i < 4; i++)
+				if ((rc = rd_ptr(t->proc, interp + (uint64_t)offs[i], outs[i])))
+					return rc;
+		}
 	}
 	if (l->gil_kind != PY_GIL_INTERP)
 		f->gil = 0;
 	if (l->is_id == OFF_NONE)
 		f->id = UINT64_MAX;	/* 3.6: numbered by position below */
+	return GS_OK;
+}
+
+/*
+ * Thread states change address only when threads come and go, so the ones
+ * of the previous sample are read ahead in one call together with the
+ * interpreter list head; the walk below still follows the real pointers and
+ * uses a prefetched copy only where the address matches.
+ */
+static enum gs_err prefetch(struct py_target *t, uint64_t *head)
+{
+	const struct py_layout *l = &t->layout;
+	static __thread struct iovec local[PY_MAX_THREADS + 1], remote[PY_MAX_THREADS + 1];
+	size_t n = t->nprefetch + 1, done = 0;
+
+	local[0].iov_base = head;
+	local[0].iov_len = 8;
+	remote[0].iov_base = (void *)(uintptr_t)t->interp_head_addr;
+	remote[0].iov_len = 8;
+	for (size_t i = 1; i < n; i++) {
+		local[i].iov_base = t->tsbufs + (i - 1) * TS_MAX;
+		local[i].iov_len = (size_t)l->ts_size;
+		remote[i].iov_base = (void *)(uintptr_t)t->prefetched[i - 1];
+		remote[i].iov_len = (size_t)l->ts_size;
+	}
+	while (done < n) {
+		ssize_t r = process_vm_readv(t->proc->pid, local + done, n - done,
+					     remote + done, n - done, 0);
+		size_t got = r > 0 ? (size_t)r : 0, k = done;
+
+		t->proc->reads++;
+		while (k < n && got >= local[k].iov_len)
+			got -= local[k++].iov_len;
+		if (k == 0)	/* the head itself: a real failure */
+			return rd_ptr(t->proc, t->interp_head_addr, head);
+		if (k < n)	/* that thread state is gone: not prefetched */
+			t->prefetched[k - 1] = 0;
+		done = k + 1;
+	}
 	return GS_OK;
 }
 
@@ -303,7 +371,7 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 		return GS_EBADDATA;
 	if (!t->tsbufs)
 		t->tsbufs = xmalloc((size_t)PY_MAX_THREADS * TS_MAX);
-	rc = rd_ptr(t->proc, t->interp_head_addr, &interp);
+	rc = prefetch(t, &interp);
 	if (rc)
 		goto fail;
 	while (interp && ninterp < PY_MAX_INTERPRETERS) {
@@ -335,9 +403,15 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 				break;
 			seen_ts[nseen++] = tstate;
 			ts = t->tsbufs + (size_t)s->nthreads * TS_MAX;
-			if (proc_read(t->proc, tstate, ts, (size_t)l->ts_size)) {
-				s->errors++;
-				break;
+			if ((size_t)s->nthreads >= t->nprefetch ||
+			    t->prefetched[s->nthreads] != tstate) {
+				/* not read ahead: read it now, and forget the
+				 * prefetched copies from here on */
+				t->nprefetch = (size_t)s->nthreads;
+				if (proc_read(t->proc, tstate, ts, (size_t)l->ts_size)) {
+					s->errors++;
+					break;
+				}
 			}
 			tsbufs[s->nthreads] = ts;
 			memset(th, 0, sizeof(*th));
@@ -368,6 +442,9 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 		interp = f.next;
 	}
 interps_done:
+	for (int i = 0; i < s->nthreads; i++)
+		t->prefetched[i] = s->threads[i].tstate;
+	t->nprefetch = (size_t)s->nthreads;
 	pyt_walk_stacks(t, s, tsbufs);
 	for (int i = 0; i < s->nthreads; i++)
 		s->errors += s->threads[i].incomplete;

@@ -384,15 +384,17 @@ static ssize_t task_pread(struct proc_task *t, int *fd, const char *name,
 	return n;
 }
 
-enum gs_err proc_task_cputime(struct proc_task *t, uint64_t *ns)
+enum gs_err proc_task_cputime(struct proc_task *t, uint64_t *ns,
+			      uint64_t *switches_in)
 {
 	char buf[128];
-	unsigned long long v;
+	unsigned long long v, delay, pcount;
 
 	if (task_pread(t, &t->schedstat_fd, "schedstat", buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "%llu", &v) != 1)
+	    sscanf(buf, "%llu %llu %llu", &v, &delay, &pcount) != 3)
 		return proc_alive(t->pid) ? GS_EFAULT : GS_EGONE;
 	*ns = v;
+	*switches_in = pcount;
 	return GS_OK;
 }
 

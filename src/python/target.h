@@ -46,6 +46,7 @@ struct thread_entry {
 	int last_state;			/* enum gil_state at last_seq */
 	uint64_t last_seq;
 	uint64_t cpu_ns, cpu_at_ns;	/* CPU time at last_seq, and when */
+	uint64_t switches_in;		/* times scheduled in, at last_seq */
 };
 
 struct py_target {
@@ -82,6 +83,9 @@ struct py_target {
 	struct stack_walk *walks;	/* scratch for pyt_walk_stacks */
 	size_t nwalks;
 	uint8_t *tsbufs;		/* PY_MAX_THREADS tstate copies */
+	uint64_t prefetched[PY_MAX_THREADS];	/* tstates of the last sample,
+						   read ahead by the next */
+	size_t nprefetch;
 };
 
 /* Absolute addresses of a GIL struct at base (3.7+ layouts). */
