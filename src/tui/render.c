@@ -220,13 +220,13 @@ static void header(struct ctx *c)
 	} else {
 		put(c, TA_NORMAL, "GIL held ");
 		put(c, TA_HELD, "%5.1f%%", pct(d->held_ticks, d->samples));
-		put(c, TA_NORMAL, "   contention ");
+		put(c, TA_NORMAL, "  contention ");
 		put(c, d->contended_ticks ? TA_WAITING : TA_NORMAL, "%5.1f%%",
 		    pct(d->contended_ticks, d->samples));
-		put(c, TA_NORMAL, " of ticks, mean %.2f waiting",
+		put(c, TA_NORMAL, " of ticks (mean %.2f waiting)",
 		    d->samples ? (double)d->waiter_sum / (double)d->samples :
 				 0.0);
-		put(c, TA_NORMAL, "   switches %.1f/s   switch interval %.1f ms",
+		put(c, TA_NORMAL, "  switches %.1f/s  interval %.1f ms",
 		    span > 0 ? (double)d->switches / span : 0.0,
 		    (double)d->interval_us / 1000.0);
 		eol(c);

@@ -59,7 +59,7 @@ for py in $(py_interpreters); do
 	gil=$(sed -n 's/^GIL held *\([0-9.]*\)%.*/\1/p' "$out" | tail -1)
 	grep -q "Python ${py%%[-d]*}" "$out" && ge "$gil" 80 &&
 		grep -Eq '^window: last .*sampling [0-9.]+ Hz .*errors [0-9]+' "$out" &&
-		grep -Eq 'contention +[0-9.]+% of ticks, mean [0-9.]+ waiting +switches [0-9.]+/s +switch interval 5\.0 ms' "$out"
+		grep -Eq 'contention +[0-9.]+% of ticks \(mean [0-9.]+ waiting\) +switches [0-9.]+/s +interval 5\.0 ms' "$out"
 	ok $? "$py: header: version, rate, errors, GIL held ${gil:-?}% >= 80, contention, switches, interval" ||
 		sed -n '1,4s/^/#   /p' "$out"
 

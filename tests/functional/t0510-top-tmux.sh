@@ -92,7 +92,7 @@ ok $? "$py: the view comes up and names spin() in the functions pane" || show
 ok $? "the view is on the alternate screen"
 screen >"$tmp/s1"
 
-cont=$(sed -n 's/.*contention *\([0-9.]*\)% of ticks, mean \([0-9.]*\) waiting.*/\1/p' "$tmp/s1")
+cont=$(sed -n 's/.*contention *\([0-9.]*\)% of ticks (mean \([0-9.]*\) waiting.*/\1/p' "$tmp/s1")
 ge "$cont" 20 && grep -Eq 'GIL held +[0-9.]+%' "$tmp/s1" &&
 	grep -Eq 'sampling [0-9.]+ Hz' "$tmp/s1" && grep -Eq 'switches [0-9.]+/s' "$tmp/s1"
 ok $? "header shows contention (${cont:-?}% of ticks >= 20), GIL held, rate, switches" ||

@@ -1,0 +1,259 @@
+/* test_tui.c - the window of `gilspy top` (differences of profile
+ * snapshots), its rows, filters and sort, and the text frame, fed with
+ * synthetic samples. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gilspy/tui.h"
+#include "../../src/tui/tui_int.h"
+#include "harness.h"
+
+#define SEC 1000000000ull
+
+static const struct py_frame_info *fake_frame(void *ctx, uint32_t id)
+{
+	static struct py_frame_info fi;
+	static char name[32];
+
+	(void)ctx;
+	snprintf(name, sizeof(name), "f%u", id);
+	fi.name = name;
+	fi.filename = "/srv/app/mod.py";
+	fi.line = (int)id * 10;
+	fi.firstlineno = (int)id * 10 - 1;
+	return &fi;
+}
+
+static const char *fake_name(void *ctx, pid_t tid, uint64_t thread_id)
+{
+	(void)ctx;
+	(void)thread_id;
+	return tid == 100 ? "main" : "worker";
+}
+
+static struct tui *new_tui(double window_s)
+{
+	struct profile_resolver r = { fake_frame, fake_name, NULL };
+	struct tui_options o;
+	struct tui_target tg = { 42, "python app.py", "3.12.1", 100, 0, 0 };
+
+	tui_options_init(&o);
+	o.window_s = window_s;
+	return tui_new(&r, &o, &tg, 0);
+}
+
+/* n samples from t0 on, 10 ms apart: thread 100 in state a on stack
+ * {3} or {1}, thread 101 in state b on stack f2 <- f1. */
+static void feed(struct tui *u, uint64_t t0, int n, enum gil_state a,
+		 uint32_t a_frame, enum gil_state b)
+{
+	struct py_sample *s = calloc(1, sizeof(*s));
+	static const uint32_t stack_b[] = { 2, 1 };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		memset(s, 0, sizeof(*s));
+		s->time_ns = t0 + (uint64_t)i * 10000000ull;
+		s->gil_locked = 1;
+		s->switch_number = (uint64_t)i;
+		s->interval_us = 5000;
+		s->nthreads = 2;
+		s->threads[0].tid = 100;
+		s->threads[0].state = a;
+		s->threads[0].nframes = 1;
+		s->threads[0].frames = s->pool;
+		s->pool[0] = a_frame;
+		s->threads[1].tid = 101;
+		s->threads[1].state = b;
+		s->threads[1].nframes = 2;
+		s->threads[1].frames = s->pool + 1;
+		memcpy(s->pool + 1, stack_b, sizeof(stack_b));
+		tui_add(u, s);
+	}
+	free(s);
+}
+
+static const struct tui_func_row *row(struct tui *u, uint32_t key)
+{
+	size_t i;
+
+	tui_rows(u);
+	for (i = 0; i < u->nfrows; i++)
+		if (u->frows[i].key == key)
+			return &u->frows[i];
+	return NULL;
+}
+
+/* function ids are given in order of first sight: f1 (thread 100's
+ * frame in phase 1) is 0, f2 is 1, f3 is 2 */
+TEST(tui, sliding_window_is_the_difference_of_snapshots)
+{
+	struct tui *u = new_tui(1);
+	const struct tui_func_row *r;
+
+	/* phase 1: 100 holds in f1, 101 waits in f2 <- f1 */
+	feed(u, 0, 10, GIL_HELD, 1, GIL_WAITING);
+	tui_refresh(u, 1 * SEC);
+	/* phase 2: 100 idle in f3, 101 holds in f2 <- f1 */
+	feed(u, 1 * SEC, 10, GIL_IDLE, 3, GIL_HELD);
+	tui_refresh(u, 2 * SEC);
+
+	CHECK_EQ_INT(u->win.d.samples, 10);
+	CHECK_EQ_INT(u->win.d.contended_ticks, 0);
+	CHECK_EQ_INT(u->win.t1_ns - u->win.t0_ns, 1 * SEC);
+	tui_rows(u);
+	CHECK_EQ_INT(u->ntrows, 2);
+	CHECK_EQ_INT(u->trows[0].tid, 100);
+	CHECK_EQ_INT(u->trows[0].state[GIL_IDLE], 10);
+	CHECK_EQ_INT(u->trows[0].now, GIL_IDLE);
+	CHECK_EQ_INT(u->trows[1].state[GIL_HELD], 10);
+	CHECK_EQ_INT(u->trows[1].state[GIL_WAITING], 0);
+	/* idle left out: only 101's ten held samples */
+	CHECK_EQ_INT(u->fsamples, 10);
+	r = row(u, 1);		/* f2 */
+	CHECK(r && r->own == 10 && r->total == 10 && r->held == 10 &&
+	      r->waiting == 0);
+	r = row(u, 0);		/* f1 */
+	CHECK(r && r->own == 0 && r->total == 10 && r->held == 10);
+	CHECK(!row(u, 2));	/* f3 is idle */
+
+	/* sparklines: one value per refresh */
+	CHECK_EQ_INT(u->win.nhist, 2);
+	CHECK(u->win.wait_hist[0] == 100.0 && u->win.wait_hist[1] == 0.0);
+	CHECK(u->win.held_hist[0] == 100.0 && u->win.held_hist[1] == 100.0);
+	tui_free(u);
+}
+
+TEST(tui, cumulative_filters_idle_and_lines)
+{
+	struct tui *u = new_tui(1);
+	const struct tui_func_row *r;
+
+	feed(u, 0, 10, GIL_HELD, 1, GIL_WAITING);
+	tui_refresh(u, 1 * SEC);
+	feed(u, 1 * SEC, 10, GIL_IDLE, 3, GIL_HELD);
+	tui_refresh(u, 2 * SEC);
+
+	u->o.cumulative = 1;
+	tui_window_update(u);
+	CHECK_EQ_INT(u->win.d.samples, 20);
+	CHECK_EQ_INT(u->win.d.contended_ticks, 10);
+	r = row(u, 0);		/* f1: 100's own in phase 1, 101's stack */
+	CHECK(r && r->own == 10 && r->total == 30 && r->held == 20 &&
+	      r->waiting == 10);
+	CHECK_EQ_INT(u->fsamples, 30);
+
+	u->o.idle = 1;
+	u->dirty = 1;
+	r = row(u, 2);		/* f3 now counts */
+	CHECK(r && r->own == 10 && r->held == 0);
+	CHECK_EQ_INT(u->fsamples, 40);
+
+	u->filter_tid = 101;
+	u->dirty = 1;
+	CHECK(!row(u, 2));
+	r = row(u, 1);
+	CHECK(r && r->total == 20 && r->held == 10 && r->waiting == 10);
+	CHECK_EQ_INT(u->fsamples, 20);
+
+	/* line-level rows are keyed by frame id */
+	u->filter_tid = 0;
+	u->o.lines = 1;
+	u->dirty = 1;
+	r = row(u, 3);
+	CHECK(r && r->own == 10);
+	tui_free(u);
+}
+
+TEST(tui, sort_cycle_pause_reset)
+{
+	struct tui *u = new_tui(5);
+
+	feed(u, 0, 10, GIL_HELD, 1, GIL_WAITING);
+	tui_refresh(u, 1 * SEC);
+	u->o.sort = TUI_SORT_WAITING;
+	u->dirty = 1;
+	tui_rows(u);
+	/* f2 and f1 both have 10 waiting; f1 has the bigger total */
+	CHECK(u->nfrows == 2 && u->frows[0].key == 0 && u->frows[1].key == 1);
+	u->o.sort = TUI_SORT_NAME;
+	u->dirty = 1;
+	tui_rows(u);
+	CHECK(u->nfrows == 2 && u->frows[0].key == 0);
+
+	/* t: all -> 100 -> 101 -> all; T backwards */
+	tui_cycle_thread(u, 1);
+	CHECK_EQ_INT(u->filter_tid, 100);
+	tui_cycle_thread(u, 1);
+	CHECK_EQ_INT(u->filter_tid, 101);
+	tui_cycle_thread(u, 1);
+	CHECK_EQ_INT(u->filter_tid, 0);
+	tui_cycle_thread(u, -1);
+	CHECK_EQ_INT(u->filter_tid, 101);
+
+	/* paused: new snapshots, the same window */
+	u->paused = 1;
+	feed(u, 1 * SEC, 10, GIL_HELD, 1, GIL_WAITING);
+	tui_refresh(u, 2 * SEC);
+	CHECK_EQ_INT(u->win.d.samples, 10);
+	u->paused = 0;
+	tui_window_update(u);
+	CHECK_EQ_INT(u->win.d.samples, 20);
+
+	tui_reset(u, 3 * SEC);
+	CHECK_EQ_INT(u->win.d.samples, 0);
+	tui_rows(u);
+	CHECK_EQ_INT(u->ntrows, 0);
+	CHECK_EQ_INT(u->nfrows, 0);
+	tui_free(u);
+}
+
+TEST(tui, old_snapshots_drop_their_counts)
+{
+	struct tui *u = new_tui(2);
+	size_t i, with = 0;
+	int k;
+
+	for (k = 0; k < 100; k++) {
+		feed(u, (uint64_t)k * SEC, 5, GIL_HELD, (uint32_t)(1 + k % 7),
+		     GIL_WAITING);
+		tui_refresh(u, (uint64_t)(k + 1) * SEC);
+	}
+	CHECK_EQ_INT(u->nsnaps, TUI_HISTORY);
+	for (i = 0; i < TUI_HISTORY; i++)
+		with += u->ring[i].counts != NULL;
+	/* the newest, and the ones a 2 s window can start from */
+	CHECK(with <= 3);
+	CHECK_EQ_INT(u->win.d.samples, 10);
+	CHECK_EQ_INT(u->win.nhist, TUI_HISTORY - 1);
+	tui_free(u);
+}
+
+TEST(tui, text_frame)
+{
+	struct tui *u = new_tui(5);
+	struct strbuf sb = STRBUF_INIT;
+
+	feed(u, 0, 10, GIL_HELD, 1, GIL_WAITING);
+	tui_refresh(u, 1 * SEC);
+	tui_set_status(u, 1, "process exited");
+	tui_render_text(u, &sb, 30);
+	CHECK(strstr(sb.buf, "pid 42 - Python 3.12.1 - python app.py\n") != NULL);
+	CHECK(strstr(sb.buf, "GIL held 100.0%  contention 100.0% of ticks "
+			     "(mean 1.00 waiting)") != NULL);
+	CHECK(strstr(sb.buf, "\nprocess exited\n") != NULL);
+	CHECK(strstr(sb.buf, "    100  main             held       100.0"
+			     "     0.0     0.0     0.0  ####################\n")
+	      != NULL);
+	CHECK(strstr(sb.buf, "    101  worker           waiting      0.0"
+			     "   100.0     0.0     0.0  ~~~~~~~~~~~~~~~~~~~~\n")
+	      != NULL);
+	CHECK(strstr(sb.buf, "   50.0  100.0   50.0   50.0  f1 (mod.py:9)\n")
+	      != NULL);
+	CHECK(strstr(sb.buf, "   50.0   50.0    0.0   50.0  f2 (mod.py:19)\n")
+	      != NULL);
+	if (unit_failed)
+		printf("# frame:\n%s", sb.buf);
+	sb_release(&sb);
+	tui_free(u);
+}
