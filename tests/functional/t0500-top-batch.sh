@@ -133,12 +133,15 @@ st=${PIPESTATUS[0]}
 ok $? "a closed pipe ends --batch quietly (exit $st)"
 
 # The target exits while top runs: the last frame says so, exit 0.
+# (bash's "Killed" notice for the target's job is kept off stderr)
+exec 3>&2 2>/dev/null
 ( sleep 0.8; kill -9 "$PY_PID" ) &
 killer=$!
 "$GILSPY" top -p "$PY_PID" -b -i 0.5 >"$tmp/gone" 2>&1
 st=$?
 wait "$killer"
-wait "$PY_PID" 2>/dev/null
+wait "$PY_PID"
+exec 2>&3 3>&-
 [ "$st" = 0 ] && tail -n 30 "$tmp/gone" | grep -q '^process exited'
 ok $? "target exit: a last frame saying 'process exited', exit 0 (exit $st)"
 py_stop
