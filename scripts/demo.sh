@@ -1,14 +1,16 @@
 #!/bin/bash
-# demo.sh GILSPY - run gilspy on the bundled example (examples/gil_lab.py):
-# start it in "mixed" mode (two threads computing primes in pure Python, one
-# hashing with the GIL released, one sleeping) and show what gilspy sees.
+# demo.sh GILSPY - run gilspy on the bundled example (examples/gil_lab.py in
+# "mixed" mode: two threads counting primes in pure Python, one hashing with
+# the GIL released, one sleeping): a dump of every thread, then a 4-second
+# recording with its GIL summary, folded stacks and JSON report in demo/out/.
 set -euo pipefail
 GILSPY=${1:-./gilspy}
 cd "$(dirname "$0")/.."
 
 python=
 for p in python3 "$HOME"/.pyenv/versions/3.*/bin/python3.[0-9]*; do
-	if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 6))' 2>/dev/null; then
+	if command -v "$p" >/dev/null 2>&1 &&
+	   "$p" -c 'import sys; sys.exit(sys.version_info < (3, 6))' 2>/dev/null; then
 		python=$(command -v "$p")
 		break
 	fi
@@ -17,16 +19,20 @@ done
 
 out=demo/out
 mkdir -p "$out"
-echo "demo: running examples/gil_lab.py mixed under $python ($("$python" -V 2>&1))"
-"$python" examples/gil_lab.py mixed 6 &
+echo "demo: examples/gil_lab.py mixed under $python ($("$python" -V 2>&1))"
+"$python" examples/gil_lab.py mixed 8 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 sleep 1.5
+
 echo "demo: gilspy dump -p $pid"
 echo
 "$GILSPY" dump -p "$pid" | tee "$out/dump.txt"
-"$GILSPY" dump -p "$pid" --json >"$out/dump.json"
 echo
-echo "demo: wrote $out/dump.txt and $out/dump.json"
+echo "demo: gilspy record -p $pid -d 4 -r 200 -o $out/gil.txt -o $out/gil.json"
+echo
+"$GILSPY" record -p "$pid" -d 4 -r 200 -o "$out/gil.txt" -o "$out/gil.json"
+echo
+echo "demo: wrote $out/dump.txt, $out/gil.txt (folded stacks, for flame graphs) and $out/gil.json"
 wait $pid || true
 trap - EXIT
