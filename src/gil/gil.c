@@ -190,19 +190,19 @@ static void classify(struct py_target *t, struct py_sample *s,
 /*
  * A thread woken from its wait for the GIL (or just forced to hand it over)
  * shows as runnable ('R') until it has run far enough to block in take_gil
- * or take the GIL; on a busy machine that can be milliseconds.  Tell it
- * from a thread running native code with /proc/.../schedstat (one pread per
- * busy thread):
- *  - waiting at the previous sample and not scheduled onto a CPU since
- *    (same count of switches in): it cannot have done anything but wake up;
- *  - holding the GIL at the previous sample and on a CPU under a quarter of
- *    the time since: it handed the GIL over and is queued for a core.  The
- *    kernel updates a running thread's CPU time at ticks (4 ms at HZ=250),
- *    so a thread that just left the GIL for native code can be counted
- *    waiting for up to a tick: a bias of a few percent on such threads,
- *    measured, against a large one on pure-Python threads without it;
- *  - waiting at the previous sample, at least two ticks ago, and on a CPU
- *    under a quarter of the time since.
+ * again or take the GIL; on a busy machine that can be milliseconds.  Tell
+ * it from a thread running native code with /proc/.../schedstat (one pread
+ * per busy thread):
+ *  - blocked on the GIL's futex at the previous sample and not scheduled
+ *    onto a CPU since (same count of switches in): it can only have been
+ *    woken, it has not run;
+ *  - holding or waiting for the GIL at the previous sample, at least two
+ *    scheduler ticks ago, and on a CPU under a quarter of the time since:
+ *    it is queued, not working.  The kernel brings a running thread's CPU
+ *    time up to date at ticks (4 ms at HZ=250), so over shorter intervals a
+ *    thread running flat out can show none, and the test is not made.
+ * A thread running without a break is never switched in, so the switch
+ * count alone says nothing about it: rule one needs the futex evidence.
  */
 #define WOKEN_CPU_SHARE 4
 #define WOKEN_MIN_INTERVAL_NS 8000000ull	/* two ticks at HZ=250 */
@@ -213,7 +213,7 @@ static void woken_waiters(struct py_target *t, struct py_sample *s)
 		struct py_thread_sample *th = &s->threads[i];
 		struct thread_entry *e;
 		uint64_t cpu, sw, elapsed;
-		int starved;
+		int prev;
 
 		if (!th->tid || th->state == GIL_IDLE)
 			continue;
@@ -221,12 +221,12 @@ static void woken_waiters(struct py_target *t, struct py_sample *s)
 		if (proc_task_cputime(&e->task, &cpu, &sw) != GS_OK)
 			continue;
 		elapsed = s->time_ns - e->cpu_at_ns;
-		starved = (cpu - e->cpu_ns) * WOKEN_CPU_SHARE < elapsed;
-		if (th->state == GIL_NATIVE && e->last_seq && e->last_seq + 1 == t->seq &&
-		    ((e->last_state == GIL_WAITING && sw == e->switches_in) ||
-		     (e->last_state == GIL_HELD && starved) ||
-		     (e->last_state == GIL_WAITING && starved &&
-		      elapsed >= WOKEN_MIN_INTERVAL_NS))) {
+		prev = e->last_seq && e->last_seq + 1 == t->seq;
+		if (th->state == GIL_NATIVE && prev &&
+		    ((e->last_evidence == EV_FUTEX_COND && sw == e->switches_in) ||
+		     ((e->last_state == GIL_WAITING || e->last_state == GIL_HELD) &&
+		      elapsed >= WOKEN_MIN_INTERVAL_NS &&
+		      (cpu - e->cpu_ns) * WOKEN_CPU_SHARE < elapsed))) {
 			th->state = GIL_WAITING;
 			th->evidence = EV_WOKEN_WAITER;
 		}
@@ -234,6 +234,7 @@ static void woken_waiters(struct py_target *t, struct py_sample *s)
 		e->switches_in = sw;
 		e->cpu_at_ns = s->time_ns;
 		e->last_state = th->state;
+		e->last_evidence = th->evidence;
 		e->last_seq = t->seq;
 	}
 }

@@ -44,6 +44,7 @@ struct thread_entry {
 	uint64_t last_seen;		/* sample sequence */
 	/* for the woken-waiter test (src/gil/gil.c) */
 	int last_state;			/* enum gil_state at last_seq */
+	int last_evidence;		/* enum gil_evidence at last_seq */
 	uint64_t last_seq;
 	uint64_t cpu_ns, cpu_at_ns;	/* CPU time at last_seq, and when */
 	uint64_t switches_in;		/* times scheduled in, at last_seq */
