@@ -12,8 +12,6 @@
 
 int cmd_dump(int argc, char **argv);
 int cmd_record(int argc, char **argv);
-int cmd_flamegraph(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 
 /* "gilspy: <msg>" on stderr, formatted. */
