@@ -148,6 +148,19 @@ static void read_tasks(struct py_target *t, struct py_sample *s,
 static void classify(struct py_target *t, struct py_sample *s,
 		     const struct thread_facts *facts, const struct gil_set *gs)
 {
+	/* Which GILs have their holder among the threads read.  A tstate is
+	 * read a little before the GIL, so its holds_gil flag can be stale
+	 * after a hand-off: the flag only names the holder of a locked GIL
+	 * whose last_holder is none of them (take_gil sets locked first). */
+	int known[PY_MAX_INTERPRETERS] = { 0 }, flagged[PY_MAX_INTERPRETERS] = { 0 };
+
+	for (int i = 0; i < s->nthreads; i++) {
+		int gi = facts[i].gil_idx;
+
+		if (gi >= 0 && gs->snap[gi].locked == 1 &&
+		    gs->snap[gi].holder == s->threads[i].tstate)
+			known[gi] = 1;
+	}
 	for (int i = 0; i < s->nthreads; i++) {
 		struct py_thread_sample *th = &s->threads[i];
 		const struct thread_facts *f = &facts[i];
@@ -166,8 +179,10 @@ static void classify(struct py_target *t, struct py_sample *s,
 			th->evidence = EV_HOLDER;
 			th->os_state = 'R';
 		} else if (f->holds_flag && g && g->locked == 1 &&
-			   !f->requested_flag) {
+			   !f->requested_flag && !known[f->gil_idx] &&
+			   !flagged[f->gil_idx]) {
 			/* last_holder not yet updated by take_gil */
+			flagged[f->gil_idx] = 1;
 			th->state = GIL_HELD;
 			th->evidence = EV_HOLDS_FLAG;
 		} else if (f->requested_flag) {
