@@ -58,3 +58,20 @@ int cmd_bad_option(const char *cmd, int c, char **argv)
 		cmd_errorf("unknown option '%s'; see 'gilspy %s --help'", opt, cmd);
 	return 2;
 }
+
+int cmd_parse_double(const char *opt, const char *arg, double min, double max,
+		     double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= min) || !(v <= max)) {
+		cmd_errorf("%s '%s' is not a number from %g to %g", opt, arg,
+			   min, max);
+		return 2;
+	}
+	*out = v;
+	return 0;
+}

@@ -28,7 +28,6 @@
 #include "gilspy/util.h"
 
 #define MAX_OUTPUTS 8
-#define ATTACH_TIMEOUT_NS 10000000000ull	/* launch mode: wait for Python */
 
 static const char usage_text[] =
 	"usage: gilspy record [options] -p PID\n"
@@ -82,8 +81,7 @@ struct record {
 	char **command;
 
 	/* state */
-	pid_t child;			/* launch mode */
-	int child_status, child_reaped;
+	struct cmd_child child;		/* launch mode */
 	struct py_target *t;
 	struct profile *prof;
 	struct sampler *s;
@@ -114,23 +112,6 @@ static void set_handlers(void)
 }
 
 /* --- options ------------------------------------------------------------- */
-
-static int parse_double(const char *opt, const char *arg, double min,
-			double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v >= min) || !(v <= max)) {
-		cmd_errorf("%s '%s' is not a number from %g to %g", opt, arg,
-			   min, max);
-		return 2;
-	}
-	*out = v;
-	return 0;
-}
 
 static int parse_args(struct record *r, int argc, char **argv)
 {
@@ -166,11 +147,11 @@ static int parse_args(struct record *r, int argc, char **argv)
 				return 2;
 			break;
 		case 'r':
-			if (parse_double("rate", optarg, 0.1, 1000000, &r->rate))
+			if (cmd_parse_double("rate", optarg, 0.1, 1000000, &r->rate))
 				return 2;
 			break;
 		case 'd':
-			if (parse_double("duration", optarg, 0.001, 1e9,
+			if (cmd_parse_double("duration", optarg, 0.001, 1e9,
 					 &r->duration))
 				return 2;
 			break;
@@ -246,96 +227,10 @@ static int parse_args(struct record *r, int argc, char **argv)
 
 /* --- launch mode --------------------------------------------------------- */
 
-static int launch(struct record *r)
-{
-	int pfd[2], err = 0;
-	ssize_t n;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		cmd_errorf("cannot create a pipe: %s", strerror(errno));
-		return 1;
-	}
-	r->child = fork();
-	if (r->child < 0) {
-		cmd_errorf("cannot fork: %s", strerror(errno));
-		return 1;
-	}
-	if (r->child == 0) {
-		close(pfd[0]);
-		execvp(r->command[0], r->command);
-		err = errno;
-		if (write(pfd[1], &err, sizeof(err)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(pfd[1]);
-	do
-		n = read(pfd[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(pfd[0]);
-	if (n == sizeof(err)) {
-		waitpid(r->child, NULL, 0);
-		r->child = 0;
-		cmd_errorf("cannot run '%s': %s", r->command[0], strerror(err));
-		return 127;
-	}
-	r->pid = r->child;
-	return 0;
-}
-
-/* Reap the child if it has exited; 1 when it has. */
+/* Reap the launched command if it has exited; 1 when it has. */
 static int reap(struct record *r, int block)
 {
-	int st;
-	pid_t w;
-
-	if (!r->child || r->child_reaped)
-		return r->child_reaped;
-	for (;;) {
-		w = waitpid(r->child, &st, block ? 0 : WNOHANG);
-		if (w >= 0 || errno != EINTR || !block)
-			break;
-		/* waiting for the target after the output is written:
-		 * SIGTERM is for it, anything else we wait through */
-		if (stop_signal == SIGTERM)
-			kill(r->child, SIGTERM);
-		stop_signal = 0;
-	}
-	if (w != r->child)
-		return 0;
-	r->child_reaped = 1;
-	r->child_status = WIFEXITED(st) ? WEXITSTATUS(st) :
-			  WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
-	return 1;
-}
-
-static int attach(struct record *r)
-{
-	struct pyt_options po = { .with_syscall = 1, .with_lines = 1 };
-	struct gs_error err = { 0 };
-	uint64_t t0 = now_ns();
-
-	for (;;) {
-		enum gs_err rc;
-
-		memset(&err, 0, sizeof(err));
-		rc = pyt_attach(r->pid, &po, &r->t, &err);
-		if (rc == GS_OK)
-			return 0;
-		/* A launched command is not Python until it has exec'd and
-		 * loaded the interpreter: keep trying for a while. */
-		if (!r->child || rc == GS_EPERM || stop_signal ||
-		    now_ns() - t0 > ATTACH_TIMEOUT_NS)
-			break;
-		if (reap(r, 0)) {
-			cmd_errorf("'%s' exited (status %d) before gilspy could "
-				   "attach to it", r->command[0], r->child_status);
-			return -1;
-		}
-		usleep(5000);
-	}
-	cmd_report_error(&err);
-	return -1;
+	return cmd_reap(&r->child, block, &stop_signal);
 }
 
 /* --- the recording loop -------------------------------------------------- */
@@ -435,7 +330,7 @@ static int sample_loop(struct record *r)
 			r->stopped_by = "duration";
 			break;
 		}
-		if (r->child && now >= next_reap) {
+		if (r->child.pid && now >= next_reap) {
 			next_reap = now + 50000000ull;
 			if (reap(r, 0)) {
 				r->stopped_by = "target exit";
@@ -521,7 +416,7 @@ static int finish(struct record *r, int ret)
 	/* A target that has already gone is reaped now so its exit status
 	 * is in the report; a running one is waited for after the output
 	 * is safe on disk. */
-	if (r->child && r->stopped_by && !strcmp(r->stopped_by, "target exit"))
+	if (r->child.pid && r->stopped_by && !strcmp(r->stopped_by, "target exit"))
 		reap(r, 1);
 	getrusage(RUSAGE_SELF, &ru);
 	ri.pid = r->pid;
@@ -537,7 +432,7 @@ static int finish(struct record *r, int ret)
 	ri.profiler_cpu_ns = cpu;
 	ri.missed_ticks = r->s ? sampler_missed(r->s) : 0;
 	ri.peak_rss_kb = ru.ru_maxrss;
-	ri.exit_code = r->child_reaped ? r->child_status : -1;
+	ri.exit_code = r->child.reaped ? r->child.status : -1;
 
 	if (write_outputs(r, &ri, &done))
 		ret = 1;
@@ -557,20 +452,21 @@ static int finish(struct record *r, int ret)
 	sb_release(&done);
 	sb_release(&cmdline);
 
-	if (r->child) {
+	if (r->child.pid) {
 		/* SIGTERM is passed on to the target; Ctrl-C already reached
 		 * it through the terminal's process group. */
-		if (!r->child_reaped && stop_signal == SIGTERM)
-			kill(r->child, SIGTERM);
+		if (!r->child.reaped && stop_signal == SIGTERM)
+			kill(r->child.pid, SIGTERM);
 		stop_signal = 0;
 		reap(r, 1);
-		return r->child_status;
+		return r->child.status;
 	}
 	return ret;
 }
 
 int cmd_record(int argc, char **argv)
 {
+	struct pyt_options attach_opts = { .with_syscall = 1, .with_lines = 1 };
 	struct record r;
 	int ret;
 
@@ -584,17 +480,19 @@ int cmd_record(int argc, char **argv)
 	stop_signal = 0;
 	set_handlers();
 	if (r.command) {
-		ret = launch(&r);
+		ret = cmd_launch(r.command, 0, &r.child);
 		if (ret)
 			return ret;
+		r.pid = r.child.pid;
 	}
-	if (attach(&r)) {
-		if (r.child) {
+	if (cmd_attach(r.pid, &attach_opts, &r.child,
+		       r.command ? r.command[0] : NULL, &stop_signal, &r.t)) {
+		if (r.child.pid) {
 			/* The command runs on without us; its status is
 			 * still what the caller gets. */
 			reap(&r, 1);
-			return r.child_reaped && r.child_status ?
-				r.child_status : 1;
+			return r.child.reaped && r.child.status ?
+				r.child.status : 1;
 		}
 		return 1;
 	}

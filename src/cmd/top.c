@@ -31,7 +31,6 @@
 #include "gilspy/tui.h"
 #include "gilspy/util.h"
 
-#define ATTACH_TIMEOUT_NS 10000000000ull	/* launch mode: wait for Python */
 #define TEXT_FUNCS 30				/* function rows per text frame */
 #define KEY_POLL_US 50000			/* timer that wakes the sampler */
 
@@ -72,8 +71,7 @@ struct top {
 	char **command;
 
 	/* state */
-	pid_t child;			/* launch mode */
-	int child_status, child_reaped;
+	struct cmd_child child;		/* launch mode */
 	struct py_target *t;
 	struct sampler *s;
 	struct tui *u;
@@ -125,23 +123,6 @@ static void key_timer(int on)
 
 /* --- options ------------------------------------------------------------- */
 
-static int parse_double(const char *opt, const char *arg, double min,
-			double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v >= min) || !(v <= max)) {
-		cmd_errorf("%s '%s' is not a number from %g to %g", opt, arg,
-			   min, max);
-		return 2;
-	}
-	*out = v;
-	return 0;
-}
-
 static int parse_args(struct top *t, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -175,16 +156,16 @@ static int parse_args(struct top *t, int argc, char **argv)
 				return 2;
 			break;
 		case 'r':
-			if (parse_double("rate", optarg, 0.1, 1000000, &t->rate))
+			if (cmd_parse_double("rate", optarg, 0.1, 1000000, &t->rate))
 				return 2;
 			break;
 		case 'i':
-			if (parse_double("interval", optarg, 0.05, 3600,
+			if (cmd_parse_double("interval", optarg, 0.05, 3600,
 					 &t->interval))
 				return 2;
 			break;
 		case 'w':
-			if (parse_double("window", optarg, 0.1, 3600,
+			if (cmd_parse_double("window", optarg, 0.1, 3600,
 					 &t->to.window_s))
 				return 2;
 			break;
@@ -207,7 +188,7 @@ static int parse_args(struct top *t, int argc, char **argv)
 		case OPT_BLOCKING: t->blocking = 1; break;
 		case 'b': t->batch = 1; break;
 		case 'n':
-			if (parse_double("frames", optarg, 1, 1e9, &v))
+			if (cmd_parse_double("frames", optarg, 1, 1e9, &v))
 				return 2;
 			t->frames = (long)v;
 			t->batch = 1;
@@ -242,86 +223,11 @@ static int parse_args(struct top *t, int argc, char **argv)
 	return 0;
 }
 
-/* --- launch mode: kept apart so it can be shared with record ------------- */
+/* --- launch mode (src/cmd/launch.c) ------------------------------------ */
 
-/*
- * Start command with stdin from /dev/null (the keys are ours) and, on the
- * screen, its output thrown away (it would scribble over the view); in
- * batch mode its stdout goes to our stderr so stdout has only frames.  It
- * gets its own process group: a Ctrl-C meant for the view does not reach
- * it, and it is ended when the view ends.  Returns the pid, or -1 after
- * printing why (127 in *status when it could not be run).
- */
-static pid_t launch_command(char **command, int quiet, int *status)
-{
-	int pfd[2], err = 0, fd;
-	ssize_t n;
-	pid_t child;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		cmd_errorf("cannot create a pipe: %s", strerror(errno));
-		*status = 1;
-		return -1;
-	}
-	child = fork();
-	if (child < 0) {
-		cmd_errorf("cannot fork: %s", strerror(errno));
-		*status = 1;
-		return -1;
-	}
-	if (child == 0) {
-		close(pfd[0]);
-		setpgid(0, 0);
-		signal(SIGPIPE, SIG_DFL);
-		fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, STDIN_FILENO);
-			if (quiet) {
-				dup2(fd, STDOUT_FILENO);
-				dup2(fd, STDERR_FILENO);
-			}
-			if (fd > 2)
-				close(fd);
-		}
-		if (!quiet)
-			dup2(STDERR_FILENO, STDOUT_FILENO);
-		execvp(command[0], command);
-		err = errno;
-		if (write(pfd[1], &err, sizeof(err)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(pfd[1]);
-	do
-		n = read(pfd[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(pfd[0]);
-	if (n == sizeof(err)) {
-		waitpid(child, NULL, 0);
-		cmd_errorf("cannot run '%s': %s", command[0], strerror(err));
-		*status = 127;
-		return -1;
-	}
-	return child;
-}
-
-/* Reap the child if it has exited (block: wait for it); 1 when it has. */
 static int reap(struct top *t, int block)
 {
-	int st;
-	pid_t w;
-
-	if (!t->child || t->child_reaped)
-		return t->child_reaped;
-	do
-		w = waitpid(t->child, &st, block ? 0 : WNOHANG);
-	while (w < 0 && errno == EINTR);
-	if (w != t->child)
-		return 0;
-	t->child_reaped = 1;
-	t->child_status = WIFEXITED(st) ? WEXITSTATUS(st) :
-			  WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
-	return 1;
+	return cmd_reap(&t->child, block, NULL);
 }
 
 /* The view is over: a command we started ends with it (SIGTERM, then
@@ -330,45 +236,15 @@ static void end_command(struct top *t)
 {
 	int i;
 
-	if (!t->child || reap(t, 0))
+	if (!t->child.pid || reap(t, 0))
 		return;
-	kill(t->child, SIGTERM);
+	kill(t->child.pid, SIGTERM);
 	for (i = 0; i < 200 && !reap(t, 0); i++)
 		usleep(10000);
-	if (!t->child_reaped) {
-		kill(t->child, SIGKILL);
+	if (!t->child.reaped) {
+		kill(t->child.pid, SIGKILL);
 		reap(t, 1);
 	}
-}
-
-static int attach(struct top *t)
-{
-	struct pyt_options po = { .with_syscall = 1, .with_lines = 1 };
-	struct gs_error err = { 0 };
-	uint64_t t0 = now_ns();
-
-	po.with_lines = t->to.lineno;
-	for (;;) {
-		enum gs_err rc;
-
-		memset(&err, 0, sizeof(err));
-		rc = pyt_attach(t->pid, &po, &t->t, &err);
-		if (rc == GS_OK)
-			return 0;
-		/* A launched command is not Python until it has exec'd and
-		 * loaded the interpreter: keep trying for a while. */
-		if (!t->child || rc == GS_EPERM || quit_signal ||
-		    now_ns() - t0 > ATTACH_TIMEOUT_NS)
-			break;
-		if (reap(t, 0)) {
-			cmd_errorf("'%s' exited (status %d) before gilspy could "
-				   "attach to it", t->command[0], t->child_status);
-			return -1;
-		}
-		usleep(5000);
-	}
-	cmd_report_error(&err);
-	return -1;
 }
 
 /* --- the loop ------------------------------------------------------------ */
@@ -409,9 +285,9 @@ static int show(struct top *t)
 
 static void exited(struct top *t)
 {
-	if (t->child && reap(t, 0))
+	if (t->child.pid && reap(t, 0))
 		tui_set_status(t->u, 1, "process exited (status %d); the last "
-			       "data stays until q", t->child_status);
+			       "data stays until q", t->child.status);
 	else
 		tui_set_status(t->u, 1, "process exited; the last data stays "
 			       "until q");
@@ -453,7 +329,7 @@ static int run(struct top *t)
 		}
 		if (quit_signal)
 			return 0;
-		if (t->child && reap(t, 0))
+		if (t->child.pid && reap(t, 0))
 			gone = 1;
 		now = now_ns();
 		if (gone)
@@ -500,6 +376,7 @@ static int run(struct top *t)
 
 int cmd_top(int argc, char **argv)
 {
+	struct pyt_options po = { .with_syscall = 1, .with_lines = 1 };
 	struct top t;
 	struct sampler_options so = { .jitter = 1 };
 	struct profile_resolver res = { resolve_frame, resolve_name, NULL };
@@ -519,12 +396,21 @@ int cmd_top(int argc, char **argv)
 	quit_signal = wake = 0;
 	set_handlers();
 	if (t.command) {
-		t.child = launch_command(t.command, !t.batch, &ret);
-		if (t.child < 0)
+		/* stdin from /dev/null (the keys are ours); on the screen its
+		 * output is thrown away (it would scribble over the view), in
+		 * batch mode its stdout goes to our stderr so stdout has only
+		 * frames; its own process group, so a Ctrl-C meant for the
+		 * view does not reach it: it is ended when the view ends. */
+		ret = cmd_launch(t.command, LAUNCH_OWN_PGRP | LAUNCH_NULL_STDIN |
+				 (t.batch ? LAUNCH_STDOUT_TO_STDERR : LAUNCH_QUIET),
+				 &t.child);
+		if (ret)
 			return ret;
-		t.pid = t.child;
+		t.pid = t.child.pid;
 	}
-	if (attach(&t)) {
+	po.with_lines = t.to.lineno;
+	if (cmd_attach(t.pid, &po, &t.child, t.command ? t.command[0] : NULL,
+		       &quit_signal, &t.t)) {
 		end_command(&t);
 		return 1;
 	}
