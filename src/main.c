@@ -17,6 +17,8 @@ static const struct subcommand commands[] = {
 	{ "record", cmd_record, "sample a process and write a GIL-aware profile" },
 	{ "top", cmd_top, "live full-screen view of GIL ownership and the code behind it" },
 	{ "dump", cmd_dump, "print every thread's stack and GIL state once" },
+	{ "flamegraph", cmd_flamegraph, "render folded stacks as an interactive SVG" },
+	{ "diff", cmd_diff, "render the difference of two folded profiles as an SVG" },
 };
 
 static void usage(FILE *f)

@@ -17,6 +17,8 @@
 int cmd_dump(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_flamegraph(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* "gilspy: <msg>" on stderr, formatted. */
 void cmd_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,91 @@
+/*
+ * fg_internal.h - what the renderer's files share: the merged tree, the
+ * name pool and the palette.  Nothing outside flamegraph/ includes this.
+ *
+ * The tree: node 0 is the root ("all"); every other node is one frame under
+ * one parent.  A child is always created after its parent, so a node's id
+ * is larger than its parent's.  Children form a singly linked list in
+ * creation order; the renderer sorts them by name.  Names are interned: a
+ * node holds a name id, and ids 0..3 are the four GIL-state frames.
+ */
+#ifndef GILSPY_FG_INTERNAL_H
+#define GILSPY_FG_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gilspy/flamegraph.h"
+
+#define FG_NONE UINT32_MAX
+
+enum fg_state { FG_HELD, FG_WAITING, FG_NATIVE, FG_IDLE, FG_NSTATES };
+
+struct fg_node {
+	uint32_t name;		/* name id; FG_NONE for the root */
+	uint32_t parent;
+	uint32_t child;		/* first child, FG_NONE if a leaf */
+	uint32_t sibling;	/* next sibling, FG_NONE if the last */
+	double value;		/* samples through this node (FG_NEW) */
+};
+
+struct fg_name {
+	size_t off;		/* into fg.arena, NUL-terminated there */
+	uint32_t len;
+	uint32_t hash;
+};
+
+struct fg_span {
+	const char *p;
+	size_t len;
+};
+
+struct fg {
+	struct fg_options o;		/* strings owned (copied) */
+
+	struct fg_node *nodes;
+	double *base;			/* FG_BASE values, NULL until used */
+	size_t nnodes, nalloc;
+	uint32_t *ntab;			/* (parent, name) -> node id; 0 empty */
+	size_t ntab_mask;
+
+	struct fg_name *names;
+	size_t nnames, names_alloc;
+	char *arena;
+	size_t arena_len, arena_alloc;
+	uint32_t *stab;			/* name hash -> name id + 1; 0 empty */
+	size_t stab_mask;
+
+	/* The previous stack, so a stack sharing its first frames skips the
+	 * lookups: sorted folded files share most of every line. */
+	char *prev;
+	size_t prev_len, prev_alloc;
+	size_t *prev_off;		/* frame d starts at prev + prev_off[d] */
+	uint32_t *prev_node;
+	size_t prev_depth, prev_cap;
+
+	/* Scratch for splitting a line into frames. */
+	struct fg_span *spans;
+	size_t spans_cap;
+
+	double total[2];		/* per enum fg_side */
+	int has_states;			/* some node is a GIL-state frame */
+
+	struct fg_gil_summary *summary;	/* deep copy, or NULL */
+};
+
+/* Name text of a name id. */
+static inline const char *fg_name_str(const struct fg *g, uint32_t id)
+{
+	return g->arena + g->names[id].off;
+}
+
+/* Fill colour of an ordinary frame, "#rrggbb" into buf (8 bytes). */
+void fg_frame_colour(enum fg_palette p, const char *name, char buf[8]);
+/* Kind of frame for the python palette, also the CSS class suffix. */
+const char *fg_frame_kind(const char *name);
+
+extern const char *const fg_state_names[FG_NSTATES];
+extern const char *const fg_state_colours[FG_NSTATES];
+extern const char *const fg_state_labels[FG_NSTATES];
+
+#endif
