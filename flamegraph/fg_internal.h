@@ -4,9 +4,10 @@
  *
  * The tree: node 0 is the root ("all"); every other node is one frame under
  * one parent.  A child is always created after its parent, so a node's id
- * is larger than its parent's.  Children form a singly linked list in
- * creation order; the renderer sorts them by name.  Names are interned: a
- * node holds a name id, and ids 0..3 are the four GIL-state frames.
+ * is larger than its parent's.  Nodes keep no child links (16 bytes a node
+ * matters at millions of frames): the renderer builds the child lists once,
+ * in one array, and sorts them by name.  Names are interned: a node holds a
+ * name id, and ids 0..3 are the four GIL-state frames.
  */
 #ifndef GILSPY_FG_INTERNAL_H
 #define GILSPY_FG_INTERNAL_H
@@ -22,9 +23,7 @@ enum fg_state { FG_HELD, FG_WAITING, FG_NATIVE, FG_IDLE, FG_NSTATES };
 
 struct fg_node {
 	uint32_t name;		/* name id; FG_NONE for the root */
-	uint32_t parent;
-	uint32_t child;		/* first child, FG_NONE if a leaf */
-	uint32_t sibling;	/* next sibling, FG_NONE if the last */
+	uint32_t parent;	/* FG_NONE for the root */
 	double value;		/* samples through this node (FG_NEW) */
 };
 
@@ -45,7 +44,9 @@ struct fg {
 	struct fg_node *nodes;
 	double *base;			/* FG_BASE values, NULL until used */
 	size_t nnodes, nalloc;
-	uint32_t *ntab;			/* (parent, name) -> node id; 0 empty */
+	uint32_t *ntab;			/* (parent, name) -> node id; 0 empty;
+					   dropped while rendering, rebuilt
+					   on the next add */
 	size_t ntab_mask;
 
 	struct fg_name *names;
@@ -72,6 +73,9 @@ struct fg {
 
 	struct fg_gil_summary *summary;	/* deep copy, or NULL */
 };
+
+/* Free the (parent, name) table: the renderer needs the memory more. */
+void fg_drop_index(struct fg *g);
 
 /* Name text of a name id. */
 static inline const char *fg_name_str(const struct fg *g, uint32_t id)

@@ -11,6 +11,30 @@
 
 #include "fg_layout.h"
 
+/* Every node's children, in one array: list[off[i] .. off[i + 1]). */
+struct fg_children {
+	uint32_t *off, *list;
+};
+
+static void children_build(const struct fg *g, struct fg_children *ch,
+			   size_t *with_value)
+{
+	size_t n = g->nnodes, i;
+
+	ch->off = xcalloc(n + 1, sizeof(*ch->off));
+	ch->list = xmalloc((n > 1 ? n - 1 : 1) * sizeof(*ch->list));
+	*with_value = 0;
+	for (i = 1; i < n; i++) {
+		ch->off[g->nodes[i].parent]++;
+		*with_value += g->nodes[i].value > 0;
+	}
+	for (i = 1; i <= n; i++)
+		ch->off[i] += ch->off[i - 1];	/* off[i]: end of i's run */
+	for (i = n; i-- > 1;)
+		ch->list[--ch->off[g->nodes[i].parent]] = (uint32_t)i;
+	/* Now off[i] is the start of i's run and off[i + 1] its end. */
+}
+
 static const struct fg *sort_g;
 
 static int cmp_by_name(const void *a, const void *b)
@@ -47,11 +71,11 @@ static int state_of(const struct fg *g, uint32_t node)
 
 /* Add the state frames' samples in the subtree of node to st; a state
  * frame's own subtree is all of that state. */
-static void subtree_states(const struct fg *g, uint32_t node, double st[4],
-			   uint32_t **stack, size_t *cap)
+static void subtree_states(const struct fg *g, const struct fg_children *ch,
+			   uint32_t node, double st[4], uint32_t **stack,
+			   size_t *cap)
 {
-	size_t n = 0;
-	uint32_t c;
+	size_t n = 0, k;
 	int s;
 
 	if (*cap < 16) {
@@ -66,12 +90,12 @@ static void subtree_states(const struct fg *g, uint32_t node, double st[4],
 			st[s] += g->nodes[node].value;
 			continue;
 		}
-		for (c = g->nodes[node].child; c != FG_NONE; c = g->nodes[c].sibling) {
+		for (k = ch->off[node]; k < ch->off[node + 1]; k++) {
 			if (n == *cap) {
 				*cap *= 2;
 				*stack = xrealloc(*stack, *cap * sizeof(**stack));
 			}
-			(*stack)[n++] = c;
+			(*stack)[n++] = ch->list[k];
 		}
 	}
 }
@@ -91,6 +115,7 @@ void fg_layout_build(const struct fg *g, struct fg_layout *L)
 	double *gaps = NULL;
 	size_t kcap = 0, pcap = 0, tcap = 0, gcap = 0, ntodo = 0, nk, nr, i, k;
 	size_t usable = (size_t)g->o.width - 2 * FG_XPAD, nodes_with_value = 0;
+	struct fg_children ch;
 	uint32_t c;
 	double x;
 
@@ -100,9 +125,8 @@ void fg_layout_build(const struct fg *g, struct fg_layout *L)
 		return;
 	L->min_value = g->o.minwidth_pct ? L->total * g->o.minwidth / 100
 					 : L->total * g->o.minwidth / (double)usable;
-	for (i = 0; i < g->nnodes; i++)
-		if (g->nodes[i].value > 0)
-			nodes_with_value++;
+	children_build(g, &ch, &nodes_with_value);
+	nodes_with_value++;	/* the root */
 
 	push_rec(L, &(struct fg_rec){ .node = 0, .parent = -1, .depth = 0,
 				      .x = 0, .anc_state = -1 });
@@ -117,15 +141,12 @@ void fg_layout_build(const struct fg *g, struct fg_layout *L)
 		struct fg_rec parent = L->recs[ri];
 		size_t first;
 
-		nk = 0;
-		for (c = g->nodes[parent.node].child; c != FG_NONE;
-		     c = g->nodes[c].sibling) {
-			if (nk == kcap) {
-				kcap = kcap ? kcap * 2 : 64;
-				kids = xrealloc(kids, kcap * sizeof(*kids));
-			}
-			kids[nk++] = c;
+		nk = ch.off[parent.node + 1] - ch.off[parent.node];
+		if (nk > kcap) {
+			kcap = nk * 2;
+			kids = xrealloc(kids, kcap * sizeof(*kids));
 		}
+		memcpy(kids, ch.list + ch.off[parent.node], nk * sizeof(*kids));
 		/* Partition: drawn children first, sorted by name. */
 		nr = 0;
 		for (i = 0; i < nk; i++)
@@ -149,7 +170,7 @@ void fg_layout_build(const struct fg *g, struct fg_layout *L)
 				gaps[upper_bound(g, kids, nr,
 						 fg_name_str(g, n->name))] += n->value;
 			if (parent.anc_state < 0 && n->value > 0)
-				subtree_states(g, kids[i], L->recs[ri].st,
+				subtree_states(g, &ch, kids[i], L->recs[ri].st,
 					       &pstack, &pcap);
 		}
 		x = parent.x + gaps[0];
@@ -194,6 +215,8 @@ void fg_layout_build(const struct fg *g, struct fg_layout *L)
 			L->recs[i].base = g->base[L->recs[i].node];
 	}
 	L->pruned = nodes_with_value - L->n;
+	free(ch.off);
+	free(ch.list);
 	free(kids);
 	free(pstack);
 	free(todo);

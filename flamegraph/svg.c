@@ -359,6 +359,7 @@ int fg_render(struct fg *g, struct strbuf *sb, struct fg_render_stats *st)
 	size_t i;
 	char col[8];
 
+	fg_drop_index(g);
 	fg_layout_build(g, &L);
 	diff = g->base && g->total[1] > 0;
 	if (diff && g->o.normalize && g->total[1] > 0)

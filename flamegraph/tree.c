@@ -132,10 +132,15 @@ static uint32_t intern(struct fg *g, const char *s, size_t len)
 	return id;
 }
 
+/* (Re)build the node table with room for the nodes at under 3/4 load. */
 static void ntab_grow(struct fg *g)
 {
-	size_t cap = g->ntab ? (g->ntab_mask + 1) * 2 : 4096, i, j;
-	uint32_t *t = xcalloc(cap, sizeof(*t));
+	size_t cap = 4096, i, j;
+	uint32_t *t;
+
+	while (cap / 4 * 3 <= g->nnodes + 1)
+		cap *= 2;
+	t = xcalloc(cap, sizeof(*t));
 
 	for (i = 1; i < g->nnodes; i++) {
 		j = hash_pair(g->nodes[i].parent, g->nodes[i].name) & (cap - 1);
@@ -148,12 +153,21 @@ static void ntab_grow(struct fg *g)
 	g->ntab_mask = cap - 1;
 }
 
+void fg_drop_index(struct fg *g)
+{
+	free(g->ntab);
+	g->ntab = NULL;
+}
+
 static uint32_t child_of(struct fg *g, uint32_t parent, uint32_t name)
 {
-	size_t j = hash_pair(parent, name) & g->ntab_mask;
+	size_t j;
 	uint32_t id;
 	struct fg_node *n;
 
+	if (!g->ntab)
+		ntab_grow(g);
+	j = hash_pair(parent, name) & g->ntab_mask;
 	while ((id = g->ntab[j])) {
 		n = &g->nodes[id];
 		if (n->parent == parent && n->name == name)
@@ -175,14 +189,11 @@ static uint32_t child_of(struct fg *g, uint32_t parent, uint32_t name)
 	n = &g->nodes[id];
 	n->name = name;
 	n->parent = parent;
-	n->child = FG_NONE;
-	n->sibling = g->nodes[parent].child;
 	n->value = 0;
-	g->nodes[parent].child = id;
 	g->ntab[j] = id;
 	if (name < FG_NSTATES)
 		g->has_states = 1;
-	if (g->nnodes * 2 > g->ntab_mask + 1)
+	if (g->nnodes > (g->ntab_mask + 1) / 4 * 3)
 		ntab_grow(g);
 	return id;
 }
@@ -203,7 +214,7 @@ struct fg *fg_new(const struct fg_options *opts)
 		g->o.width = 100;
 	g->nalloc = 1024;
 	g->nodes = xmalloc(g->nalloc * sizeof(*g->nodes));
-	g->nodes[0] = (struct fg_node){ FG_NONE, FG_NONE, FG_NONE, FG_NONE, 0 };
+	g->nodes[0] = (struct fg_node){ FG_NONE, FG_NONE, 0 };
 	g->nnodes = 1;
 	stab_grow(g);
 	ntab_grow(g);
