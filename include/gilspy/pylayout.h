@@ -67,6 +67,33 @@ enum py_tflag_kind {
 	PY_TFLAG_INT,		/* 3.14+: int at ts_holds_gil (and ts_gil_requested) */
 };
 
+/* How a PyDictKeysObject says its size (names.c). */
+enum py_dict_kind {
+	PY_DICT_SIZE,		/* <=3.10: Py_ssize_t dk_size, entries of
+				   {hash, key, value} after dk_size indices */
+	PY_DICT_LOG2,		/* 3.11+: uint8 dk_log2_size,
+				   dk_log2_index_bytes, dk_kind; unicode-only
+				   tables keep {key, value} entries */
+};
+
+/* How an int's digit count and sign are stored (names.c). */
+enum py_long_kind {
+	PY_LONG_OB_SIZE,	/* <=3.11: PyVarObject ob_size, signed count */
+	PY_LONG_LV_TAG,		/* 3.12+: lv_tag = ndigits << 3 | sign */
+};
+
+/* Where an instance keeps its attributes (names.c). */
+enum py_attr_kind {
+	PY_ATTR_DICTOFFSET,	/* <=3.10: a dict at obj + tp_dictoffset */
+	PY_ATTR_VALUES_PTR,	/* 3.11: values pointer at obj + attr_values,
+				   else the dict at obj + attr_dict */
+	PY_ATTR_TAGGED,		/* 3.12: PyDictOrValues at obj + attr_dict,
+				   values (tagged: pointer - 1, odd) or dict */
+	PY_ATTR_INLINE,		/* 3.13+: PyDictValues inline at
+				   obj + tp_basicsize while `valid`, else the
+				   dict at obj + attr_dict */
+};
+
 struct py_layout {
 	int major, minor;
 	const char *name;		/* "3.12" */
@@ -121,6 +148,35 @@ struct py_layout {
 	int64_t unicode_ascii_size;	/* sizeof(PyASCIIObject) */
 	int64_t unicode_compact_size;	/* sizeof(PyCompactUnicodeObject) */
 	int64_t bytes_size, bytes_sval;	/* PyBytesObject ob_size, ob_sval */
+
+	/*
+	 * Python thread names (src/python/names.c): interp -> sys.modules ->
+	 * threading -> _active[ident] -> Thread._name.  Measured with gdb
+	 * `ptype /o` on the builds named in each layout file; 3.13+ take
+	 * is_modules, dict_*, long_*, tp_flags (and 3.15 tp_basicsize,
+	 * tp_dictoffset, ht_cached_keys) from _Py_DebugOffsets.
+	 */
+	int64_t is_modules;		/* PyInterpreterState: modules (<=3.11),
+					   imports.modules (3.12+) */
+	int64_t mod_dict;		/* PyModuleObject.md_dict */
+	int64_t dict_keys, dict_values;	/* PyDictObject.ma_keys, ma_values */
+	enum py_dict_kind dict_kind;
+	int64_t dk_size;		/* dk_size, or dk_log2_size (uint8) */
+	int64_t dk_log2_index_bytes;	/* PY_DICT_LOG2 (uint8), else OFF_NONE */
+	int64_t dk_kind;		/* PY_DICT_LOG2 (uint8), else OFF_NONE */
+	int64_t dk_nentries;
+	int64_t dk_indices;		/* start of the index table */
+	int64_t dv_values;		/* values[] in ma_values: 0, or 8 in
+					   3.13+ (struct _dictvalues) */
+	int64_t dv_valid;		/* 3.13+ _dictvalues.valid, else OFF_NONE */
+	enum py_long_kind long_kind;
+	int64_t long_size;		/* ob_size or lv_tag */
+	int64_t long_digits;		/* ob_digit (30-bit digits in uint32) */
+	int64_t tp_flags, tp_basicsize, tp_dictoffset;
+	int64_t ht_cached_keys;		/* PyHeapTypeObject: shared instance keys */
+	enum py_attr_kind attr_kind;
+	int64_t attr_values;		/* 3.11: obj-relative values pointer */
+	int64_t attr_dict;		/* 3.11+: obj-relative managed dict */
 };
 
 /* The static tables; NULL-terminated.  3.13+ entries are templates. */

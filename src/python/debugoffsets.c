@@ -78,6 +78,13 @@ static const struct dbo_field fields_313[] = {
 	F(544, 536, unicode_state, 4),
 	F(552, 536, unicode_length, 8),
 	F(560, 536, unicode_ascii_size, 8),	/* asciiobject_size */
+	/* thread names (names.c) */
+	F(88, 48, is_modules, 8),		/* imports_modules */
+	F(392, 368, tp_flags, 8),
+	F(456, 448, dict_keys, 8),		/* ma_keys */
+	F(464, 448, dict_values, 8),		/* ma_values */
+	F(496, 488, long_size, 8),		/* lv_tag */
+	F(504, 488, long_digits, 4),		/* ob_digit */
 };
 
 /* 3.14 Include/internal/pycore_debug_offsets.h: 760 bytes.  Blocks:
@@ -114,6 +121,13 @@ static const struct dbo_field fields_314[] = {
 	F(624, 616, unicode_state, 4),
 	F(632, 616, unicode_length, 8),
 	F(640, 616, unicode_ascii_size, 8),
+	/* thread names (names.c) */
+	F(96, 48, is_modules, 8),		/* imports_modules */
+	F(440, 416, tp_flags, 8),
+	F(536, 528, dict_keys, 8),		/* ma_keys */
+	F(544, 528, dict_values, 8),		/* ma_values */
+	F(576, 568, long_size, 8),		/* lv_tag */
+	F(584, 568, long_digits, 4),		/* ob_digit */
 };
 
 /* 3.15 Include/internal/pycore_debug_offsets.h as shipped (3.15.0b4 and
@@ -155,6 +169,16 @@ static const struct dbo_field fields_315[] = {
 	F(728, 712, unicode_length, 8),
 	F(736, 712, unicode_ascii_size, 8),
 	F(744, 712, unicode_compact_size, 8),
+	/* thread names (names.c) */
+	F(96, 48, is_modules, 8),		/* imports_modules */
+	F(504, 480, tp_flags, 8),
+	F(512, 480, tp_basicsize, 8),
+	F(520, 480, tp_dictoffset, 8),
+	F(536, 528, ht_cached_keys, 8),	/* heap_type_object */
+	F(632, 624, dict_keys, 8),		/* ma_keys */
+	F(640, 624, dict_values, 8),		/* ma_values */
+	F(672, 664, long_size, 8),		/* lv_tag */
+	F(680, 664, long_digits, 4),		/* ob_digit */
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -79,4 +79,39 @@ const struct py_layout py_layout_310 = {
 	.unicode_compact_size = 72,
 	.bytes_size = 16,
 	.bytes_sval = 32,
+
+	/* Thread names (names.c).  3.10 Include/internal/pycore_interp.h:
+	 * PyInterpreterState.modules */
+	.is_modules = 856,
+	/* 3.10 Objects/moduleobject.c: PyModuleObject */
+	.mod_dict = 16,
+	/* 3.10 PyDictObject {ob_base, ma_used, ma_version_tag, ma_keys,
+	 * ma_values} */
+	.dict_keys = 32,
+	.dict_values = 40,
+	/* 3.10 Objects/dict-common.h: PyDictKeysObject {dk_refcnt, dk_size,
+	 * dk_lookup, dk_usable, dk_nentries, dk_indices[]}, then 24-byte
+	 * PyDictKeyEntry {hash, key, value}; split tables keep a plain
+	 * PyObject **ma_values */
+	.dict_kind = PY_DICT_SIZE,
+	.dk_size = 8,
+	.dk_log2_index_bytes = OFF_NONE,
+	.dk_kind = OFF_NONE,
+	.dk_nentries = 32,
+	.dk_indices = 40,
+	.dv_values = 0,
+	.dv_valid = OFF_NONE,
+	/* 3.10 Include/cpython/longintrepr.h: PyLongObject, ob_size (signed digit count) */
+	.long_kind = PY_LONG_OB_SIZE,
+	.long_size = 16,
+	.long_digits = 24,
+	/* 3.10 Include/cpython/object.h: PyTypeObject, PyHeapTypeObject */
+	.tp_flags = 168,
+	.tp_basicsize = 32,
+	.tp_dictoffset = 288,
+	.ht_cached_keys = 872,
+	/* 3.10 instances keep a __dict__ at tp_dictoffset */
+	.attr_kind = PY_ATTR_DICTOFFSET,
+	.attr_values = OFF_NONE,
+	.attr_dict = OFF_NONE,
 };

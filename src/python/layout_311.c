@@ -80,4 +80,40 @@ const struct py_layout py_layout_311 = {
 	.unicode_compact_size = 72,
 	.bytes_size = 16,
 	.bytes_sval = 32,
+
+	/* Thread names (names.c).  3.11 Include/internal/pycore_interp.h:
+	 * PyInterpreterState.modules */
+	.is_modules = 888,
+	/* 3.11 Objects/moduleobject.c: PyModuleObject */
+	.mod_dict = 16,
+	/* 3.11 PyDictObject {ob_base, ma_used, ma_version_tag, ma_keys,
+	 * ma_values} */
+	.dict_keys = 32,
+	.dict_values = 40,
+	/* 3.11 Include/internal/pycore_dict.h: PyDictKeysObject {dk_refcnt,
+	 * uint8 dk_log2_size, dk_log2_index_bytes, dk_kind, dk_version,
+	 * dk_usable, dk_nentries, dk_indices[]} */
+	.dict_kind = PY_DICT_LOG2,
+	.dk_size = 8,			/* dk_log2_size */
+	.dk_log2_index_bytes = 9,
+	.dk_kind = 10,
+	.dk_nentries = 24,
+	.dk_indices = 32,
+	.dv_values = 0,			/* struct _dictvalues {values[]} */
+	.dv_valid = OFF_NONE,
+	/* 3.11 Include/cpython/longintrepr.h: PyLongObject, ob_size (signed digit count) */
+	.long_kind = PY_LONG_OB_SIZE,
+	.long_size = 16,
+	.long_digits = 24,
+	/* 3.11 Include/cpython/object.h: PyTypeObject, PyHeapTypeObject */
+	.tp_flags = 168,
+	.tp_basicsize = 32,
+	.tp_dictoffset = 288,
+	.ht_cached_keys = 872,
+	/* 3.11 Include/internal/pycore_object.h: with Py_TPFLAGS_MANAGED_DICT,
+	 * _PyObject_ValuesPointer is obj - 4 words and
+	 * _PyObject_ManagedDictPointer obj - 3 words */
+	.attr_kind = PY_ATTR_VALUES_PTR,
+	.attr_values = -32,
+	.attr_dict = -24,
 };

@@ -90,4 +90,41 @@ const struct py_layout py_layout_313 = {
 	.unicode_compact_size = 56,
 	.bytes_size = 16,
 	.bytes_sval = 32,
+
+	/* Thread names (names.c).  3.13 Include/internal/pycore_interp.h:
+	 * PyInterpreterState.imports.modules */
+	.is_modules = 7656,
+	/* 3.13 Objects/moduleobject.c: PyModuleObject */
+	.mod_dict = 16,
+	/* 3.13 PyDictObject {ob_base, ma_used, ma_version_tag, ma_keys,
+	 * ma_values} */
+	.dict_keys = 32,
+	.dict_values = 40,
+	/* 3.13 Include/internal/pycore_dict.h: PyDictKeysObject {dk_refcnt,
+	 * uint8 dk_log2_size, dk_log2_index_bytes, dk_kind, dk_version,
+	 * dk_usable, dk_nentries, dk_indices[]} */
+	.dict_kind = PY_DICT_LOG2,
+	.dk_size = 8,			/* dk_log2_size */
+	.dk_log2_index_bytes = 9,
+	.dk_kind = 10,
+	.dk_nentries = 24,
+	.dk_indices = 32,
+	.dv_values = 8,			/* struct _dictvalues {capacity, size,
+					   embedded, valid, values[]} */
+	.dv_valid = 3,
+	/* 3.13 Include/cpython/longintrepr.h: PyLongObject, long_value.lv_tag */
+	.long_kind = PY_LONG_LV_TAG,
+	.long_size = 16,
+	.long_digits = 24,
+	/* 3.13 Include/cpython/object.h: PyTypeObject, PyHeapTypeObject */
+	.tp_flags = 168,
+	.tp_basicsize = 32,
+	.tp_dictoffset = 288,
+	.ht_cached_keys = 880,
+	/* 3.13 Include/internal/pycore_object.h: Py_TPFLAGS_INLINE_VALUES
+	 * puts struct _dictvalues at obj + tp_basicsize;
+	 * MANAGED_DICT_OFFSET is -3 words (default builds) */
+	.attr_kind = PY_ATTR_INLINE,
+	.attr_values = OFF_NONE,
+	.attr_dict = -24,
 };

@@ -41,6 +41,7 @@ struct thread_entry {
 	pid_t tid;
 	struct proc_task task;
 	const char *name;		/* pooled; NULL until looked up */
+	uint64_t name_ns;		/* when name was last looked up */
 	uint64_t last_seen;		/* sample sequence */
 	/* for the woken-waiter test (src/gil/gil.c) */
 	int last_state;			/* enum gil_state at last_seq */
@@ -48,6 +49,23 @@ struct thread_entry {
 	uint64_t last_seq;
 	uint64_t cpu_ns, cpu_at_ns;	/* CPU time at last_seq, and when */
 	uint64_t switches_in;		/* times scheduled in, at last_seq */
+};
+
+/* src/python/names.c: where each interpreter's threading._active is. */
+#define PYNAME_INTERPS 8
+
+struct pyname_interp {
+	uint64_t interp;
+	uint64_t active;		/* the _active dict, 0 if not found */
+	uint64_t tried_ns;		/* last search for it */
+};
+
+struct pyname_cache {
+	int have_types;
+	uint64_t dict_type, long_type, str_type, module_type;	/* 0: unknown */
+	uint64_t key_threading, key_active, key_name;	/* interned keys */
+	struct pyname_interp interp[PYNAME_INTERPS];
+	int ninterp;
 };
 
 struct py_target {
@@ -87,6 +105,7 @@ struct py_target {
 	uint64_t prefetched[PY_MAX_THREADS];	/* tstates of the last sample,
 						   read ahead by the next */
 	size_t nprefetch;
+	struct pyname_cache names;	/* names.c */
 };
 
 /* Absolute addresses of a GIL struct at base (3.7+ layouts). */
@@ -102,6 +121,15 @@ void pyt_walk_stacks(struct py_target *t, struct py_sample *s,
 pid_t pyt_native_tid(struct py_target *t, const uint8_t *ts);
 struct thread_entry *pyt_thread_entry(struct py_target *t, pid_t tid,
 				      uint64_t thread_id);
+/* src/python/walk.c: a str object as UTF-8, interned in t->strings (at
+ * most PY_MAX_STR characters); NULL if unreadable or not a str. */
+const char *read_str(struct py_target *t, uint64_t addr);
+
+/* src/python/names.c: threading.Thread.name of the thread whose
+ * tstate->thread_id is thread_id, interned in t->strings; NULL when the
+ * target has no such Thread or its memory cannot be followed.  Costs a
+ * dozen reads: callers cache it (pyt_thread_name()). */
+const char *pyt_python_thread_name(struct py_target *t, uint64_t thread_id);
 
 /* Little-endian field access on a buffer read from the target. */
 static inline uint64_t rd_u64(const uint8_t *b, int64_t off)

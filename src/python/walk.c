@@ -57,7 +57,7 @@ static size_t put_utf8(uint32_t cp, char *out)
  * PyUnicodeObject, Include/cpython/unicodeobject.h) and intern it as UTF-8.
  * state bits (3.6-3.15): interned:2 kind:3 compact:1 ascii:1.
  */
-static const char *read_str(struct py_target *t, uint64_t addr)
+const char *read_str(struct py_target *t, uint64_t addr)
 {
 	const struct py_layout *l = &t->layout;
 	uint8_t hdr[128], raw[PY_MAX_STR * 4];
@@ -577,22 +577,32 @@ struct thread_entry *pyt_thread_entry(struct py_target *t, pid_t tid,
 	return e;
 }
 
+/* Threads may rename themselves: a name is looked up when a thread is
+ * first named, then again at most this often. */
+#define NAME_REFRESH_NS 1000000000ull
+
 const char *pyt_thread_name(struct py_target *t, pid_t tid, uint64_t thread_id)
 {
 	struct thread_entry *e = NULL;
 	struct proc_task_state st;
+	const char *name;
+	uint64_t now = now_ns();
 
 	for (size_t i = 0; i < t->nthreads; i++)
 		if (t->threads[i].tid == tid && t->threads[i].thread_id == thread_id)
 			e = &t->threads[i];
-	if (e && e->name)
+	if (e && e->name && now - e->name_ns < NAME_REFRESH_NS)
 		return e->name;
 	if (!e) {
 		if (!tid)
 			return "?";
 		e = pyt_thread_entry(t, tid, thread_id);
 	}
-	if (tid && proc_task_read(&e->task, 0, &st) == GS_OK)
+	e->name_ns = now;
+	name = pyt_python_thread_name(t, thread_id);
+	if (name)
+		e->name = name;
+	else if (!e->name && proc_task_read(&e->task, 0, &st) == GS_OK)
 		e->name = strpool_intern(&t->strings, st.comm, strlen(st.comm));
 	return e->name ? e->name : "?";
 }
