@@ -50,8 +50,9 @@
 #include "gilspy/python.h"
 #include "gilspy/util.h"
 
-#define TUI_COLOUR_HELD "#0072B2"
-#define TUI_COLOUR_WAITING "#D55E00"
+/* The flame graph's state colours (flamegraph/palette.c): keep in step. */
+#define TUI_COLOUR_HELD "#D55E00"
+#define TUI_COLOUR_WAITING "#0072B2"
 #define TUI_COLOUR_NATIVE "#009E73"
 #define TUI_COLOUR_IDLE "#999999"
 

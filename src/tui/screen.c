@@ -104,14 +104,14 @@ static void colours(void)
 	if (COLORS >= 256) {
 		/* xterm-256 cells nearest the Okabe-Ito colours of tui.h,
 		 * lightened a little for dark backgrounds */
-		held = 32;		/* #0087d7 ~ #0072B2 */
-		waiting = 166;		/* #d75f00 ~ #D55E00 */
+		held = 166;		/* #d75f00 ~ #D55E00 */
+		waiting = 32;		/* #0087d7 ~ #0072B2 */
 		native = 36;		/* #00af87 ~ #009E73 */
 		idle = 246;		/* #949494 ~ #999999 */
 		alert = 196;
 	} else {
-		held = COLOR_BLUE;
-		waiting = COLOR_RED;
+		held = COLOR_RED;
+		waiting = COLOR_BLUE;
 		native = COLOR_GREEN;
 		idle = COLOR_WHITE;
 		alert = COLOR_RED;
