@@ -6,7 +6,7 @@ service would write them, sorted the way stackcollapse tools sort.
 
 Each stack shares a random prefix with the one before it (a depth-first
 walk of a call tree), frames are `function (path/module.py:LINE)` from a
-pool of 30,000 functions in 3,000 modules, depths 3 to 10, and a fifth of
+pool of 30,000 functions in 3,000 modules (a few of them hot), depths 3 to 10, and a fifth of
 the stacks end in a gilspy GIL-state frame."""
 import random
 import sys
@@ -36,12 +36,15 @@ with open(out, "w") as f:
     while written < nlines:
         keep = rng.randint(1, max(1, len(stack) - 1)) if stack else 0
         keep = max(keep, len(stack) - rng.choice([1, 1, 1, 2, 2, 3, 5, 9]))
-        del stack[max(keep, 1 if stack else 0):]
+        if rng.random() < 0.0002:
+            keep = 0                    # now another thread
+        del stack[keep:]
         if not stack:
             stack.append(rng.choice(roots))
         depth = rng.randint(3, 10)
         while len(stack) < depth:
-            stack.append(funcs[rng.randrange(len(funcs))])
+            # Skewed, as real call trees are: a few hot functions.
+            stack.append(funcs[int(len(funcs) * rng.random() ** 4)])
         line = ";".join(stack)
         if rng.random() < 0.2:
             line += ";" + rng.choice(states)

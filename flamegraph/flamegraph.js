@@ -166,17 +166,17 @@
 				w = (width - 16) * st[i] / sum;
 				var r = document.createElementNS(NS, 'rect');
 				r.setAttribute('x', x);
-				r.setAttribute('y', y - 10);
+				r.setAttribute('y', y - 8);
 				r.setAttribute('width', w);
 				r.setAttribute('height', 8);
 				r.setAttribute('fill', STATE_COLOURS[i]);
 				tip.appendChild(r);
 				x += w;
 			}
-			y += 4;
+			y += 6;
 		}
 		tipbg.setAttribute('width', width);
-		tipbg.setAttribute('height', y - 8);
+		tipbg.setAttribute('height', y - 10);
 		tip.setAttribute('class', '');
 	}
 

@@ -24,6 +24,7 @@
 #define FH 16			/* frame height, pixels */
 #define FONT 12			/* monospace font size */
 #define CW 7.2			/* its advance width */
+#define TITLE_CW 10.2		/* advance width of the 17 px title font */
 #define BAND_ROWS 8		/* thread rows shown in the header band */
 
 void fg_xml_escape(struct strbuf *sb, const char *s, size_t len)
@@ -397,12 +398,13 @@ int fg_render(struct fg *g, struct strbuf *sb, struct fg_render_stats *st)
 	sb_adds(sb, "</style>\n");
 	sb_addf(sb, "<rect class=\"bg\" x=\"0\" y=\"0\" width=\"%d\" height=\"%d\"/>\n",
 		W, height);
+	/* Titles keep clear of the buttons at either end. */
 	sb_addf(sb, "<text id=\"title\" x=\"%d\" y=\"24\">", W / 2);
-	esc(sb, title);
+	add_label(sb, title, (W - 240) * CW / TITLE_CW);
 	sb_adds(sb, "</text>\n");
 	if (g->o.subtitle) {
 		sb_addf(sb, "<text id=\"subtitle\" x=\"%d\" y=\"44\">", W / 2);
-		esc(sb, g->o.subtitle);
+		add_label(sb, g->o.subtitle, W - 240);
 		sb_adds(sb, "</text>\n");
 	}
 	sb_addf(sb, "<text id=\"reset\" class=\"btn hide\" x=\"%d\" y=\"24\">"
