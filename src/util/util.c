@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "gilspy/util.h"
 
@@ -222,27 +223,50 @@ uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len)
+/* Write all of data to fd; 0, or -1 with errno set. */
+static int write_all(int fd, const char *p, size_t len)
 {
-	struct strbuf tmp = STRBUF_INIT;
-	const char *p = data;
-	int fd, saved;
-
-	sb_addf(&tmp, "%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		goto fail;
 	while (len) {
 		ssize_t n = write(fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			goto fail_close;
+			return -1;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	const char *p = data;
+	struct stat st;
+	int fd, saved;
+
+	/* Not a regular file (/dev/null, /dev/stdout, a FIFO): write into it.
+	 * Renaming a temporary file over it would replace the device. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		if (write_all(fd, p, len) < 0) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		return close(fd);
+	}
+	sb_addf(&tmp, "%s.tmp.%d", path, (int)getpid());
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	if (write_all(fd, p, len) < 0)
+		goto fail_close;
 	if (fsync(fd) < 0 && errno != EINVAL)
 		goto fail_close;
 	if (close(fd) < 0)
