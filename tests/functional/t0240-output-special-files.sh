@@ -23,6 +23,6 @@ wait $reader
 [ $st = 0 ] && [ -p "$tmp/fifo" ] && grep -q '\[idle\] [0-9]*$' "$tmp/read"
 ok $? "record -o FIFO writes into the FIFO and leaves it a FIFO ($py)" ||
 	sed 's/^/#   /' "$tmp/err"
-[ -e "$tmp/fifo.tmp.$$" ] || ! ls "$tmp"/fifo.tmp.* >/dev/null 2>&1
+! ls "$tmp"/fifo.tmp.* >/dev/null 2>&1
 ok $? "no temporary file left beside it"
 done_testing
