@@ -196,7 +196,7 @@ async function shot(ctx, svg, png) {
 	const page = await open(ctx, fileUrl(svg));
 	report(page.errors.length === 0, path.basename(svg) + ' loads without console errors' +
 		(page.errors.length ? ': ' + page.errors.join(' | ') : ''));
-	await page.screenshot({ path: png, fullPage: true });
+	await page.screenshot({ path: png });
 	note('screenshot ' + png);
 	await page.close();
 }
