@@ -8,7 +8,8 @@ from _ready import mark_ready, ready_path
 
 
 def set_thread_name(name):
-    # The OS thread name, which gilspy shows.  /proc is missing in the
+    # The OS thread name as well (gilspy shows the Python name, and this
+    # where it cannot read one).  /proc is missing in the
     # chroot, so fall back to prctl(PR_SET_NAME) through ctypes.
     try:
         with open("/proc/thread-self/comm", "w") as f:
@@ -26,7 +27,7 @@ def spin(name):
 
 def main():
     for name in ("spin-a", "spin-b"):
-        threading.Thread(target=spin, args=(name,), daemon=True).start()
+        threading.Thread(target=spin, args=(name,), name=name, daemon=True).start()
     mark_ready(ready_path())
     while True:
         time.sleep(3600)

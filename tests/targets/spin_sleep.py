@@ -8,7 +8,8 @@ from _ready import mark_ready, ready_path
 
 
 def set_thread_name(name):
-    # The OS thread name, which gilspy shows.  /proc is missing in the
+    # The OS thread name as well (gilspy shows the Python name, and this
+    # where it cannot read one).  /proc is missing in the
     # chroot, so fall back to prctl(PR_SET_NAME) through ctypes.
     try:
         with open("/proc/thread-self/comm", "w") as f:
@@ -30,8 +31,8 @@ def nap():
 
 
 def main():
-    threading.Thread(target=spin, daemon=True).start()
-    threading.Thread(target=nap, daemon=True).start()
+    threading.Thread(target=spin, name="spinner", daemon=True).start()
+    threading.Thread(target=nap, name="sleeper", daemon=True).start()
     mark_ready(ready_path())
     while True:
         time.sleep(3600)
