@@ -88,6 +88,12 @@ void output_collapsed(struct strbuf *sb, const struct profile *p,
 void output_json(struct strbuf *sb, const struct profile *p,
 		 const struct output_options *o, const struct record_info *ri);
 
+/* An interactive SVG flame graph of the folded stacks, with the GIL summary
+ * in its header band.  Returns 0, or -1 when there were no samples (an SVG
+ * saying so is still appended). */
+int output_svg(struct strbuf *sb, const struct profile *p,
+	       const struct output_options *o, const struct record_info *ri);
+
 /* The text summary printed at the end of `record`, several lines. */
 void output_summary(struct strbuf *sb, const struct profile *p,
 		    const struct record_info *ri);

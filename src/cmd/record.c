@@ -215,13 +215,6 @@ static int parse_args(struct record *r, int argc, char **argv)
 		r->outs[0].fmt = r->have_format ? r->format : OUT_COLLAPSED;
 		r->nouts = 1;
 	}
-	for (i = 0; i < r->nouts; i++)
-		if (r->outs[i].fmt == OUT_SVG) {
-			cmd_errorf("the svg format is not available yet; use "
-				   "-f collapsed (for flamegraph.pl, inferno or "
-				   "speedscope) or -f json");
-			return 2;
-		}
 	return 0;
 }
 
@@ -360,7 +353,7 @@ static const char *default_path(struct record *r, enum output_format f)
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y%m%d-%H%M%S", &tm);
 	sb_addf(&sb, "gilspy-%d-%s.%s", r->pid, date,
-		f == OUT_JSON ? "json" : "txt");
+		f == OUT_JSON ? "json" : f == OUT_SVG ? "svg" : "txt");
 	free(r->default_path);
 	r->default_path = sb_detach(&sb);
 	return r->default_path;
@@ -378,6 +371,8 @@ static int write_outputs(struct record *r, const struct record_info *ri,
 
 		if (o->fmt == OUT_JSON)
 			output_json(&sb, r->prof, &r->oo, ri);
+		else if (o->fmt == OUT_SVG)
+			output_svg(&sb, r->prof, &r->oo, ri);
 		else
 			output_collapsed(&sb, r->prof, &r->oo);
 		if (!strcmp(path, "-")) {

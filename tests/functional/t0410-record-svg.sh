@@ -4,10 +4,8 @@
 # band carries the run's GIL summary, and (when tests/browser is set up) it
 # opens in Chromium without errors; the screenshot is left in
 # tests/browser/out/record-spin2.png.
-#
-# This is the hook for record's SVG output: until `record` writes SVG, its
-# folded output (with --threads) is rendered by `gilspy flamegraph` instead.  One interpreter is enough (the renderer does not
-# depend on the version); GILSPY_PYTHONS picks another.
+# One interpreter is enough (the renderer does not depend on the version);
+# GILSPY_PYTHONS picks another.
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/record.sh"
 
@@ -19,22 +17,8 @@ if [ -z "$l" ]; then
 fi
 svg=$REC_DIR/spin2.svg
 band='GIL utilisation [0-9.]* %'
-if rec "$l" spin2.py 1.2 200 -o "$svg"; then
-	ok 0 "$l: record two spinners to SVG"
-elif grep -q 'svg format is not available' "$REC_DIR/err"; then
-	# Until record writes SVG: render its folded output, which checks
-	# the same frames and colours on a real recording.
-	diag "record cannot write SVG yet; rendering its folded output instead"
-	rec "$l" spin2.py 1.2 200 -o "$REC_DIR/spin2.txt" --threads &&
-		"$GILSPY" flamegraph -o "$svg" "$REC_DIR/spin2.txt" 2>"$REC_DIR/err"
-	ok $? "$l: record two spinners, render the folded stacks" ||
-		sed 's/^/#   /' "$REC_DIR/err"
-	band='GIL states of all samples: GIL held [0-9.]* %'
-else
-	ok 1 "$l: record two spinners to SVG"
-	done_testing
-	exit 1
-fi
+rec "$l" spin2.py 1.2 200 -o "$svg" --threads
+ok $? "$l: record two spinners to SVG" || { sed 's/^/#   /' "$REC_DIR/err"; done_testing; exit 1; }
 grep -q '<g class="f s1" data-n="\[waiting for GIL\]"[^>]*><rect [^>]*fill="#0072B2"' "$svg"
 ok $? "$l: [waiting for GIL] frames are drawn in the waiting colour"
 grep -q '<g class="f s0" data-n="\[GIL held\]"[^>]*><rect [^>]*fill="#D55E00"' "$svg"

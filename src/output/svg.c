@@ -1,0 +1,67 @@
+/*
+ * svg.c - record's SVG: the folded stacks rendered by the flame-graph
+ * renderer (flamegraph/), with the run's GIL summary in the header band and
+ * the command line as the title.
+ */
+#include <stdlib.h>
+
+#include "gilspy/flamegraph.h"
+#include "gilspy/output.h"
+#include "gilspy/profile.h"
+#include "gilspy/util.h"
+
+int output_svg(struct strbuf *sb, const struct profile *p,
+	       const struct output_options *o, const struct record_info *ri)
+{
+	struct strbuf folded = STRBUF_INIT, title = STRBUF_INIT;
+	struct output_figures fig;
+	struct fg_gil_summary sum = { 0 };
+	struct fg_gil_thread *th;
+	struct fg_options fo;
+	size_t n = profile_nthreads(p);
+	struct fg *g;
+	int ret;
+
+	output_collapsed(&folded, p, o);
+	output_figures(p, ri, &fig);
+	fg_options_init(&fo);
+	if (ri && ri->command)
+		sb_adds(&title, ri->command);
+	else if (ri)
+		sb_addf(&title, "gilspy record -p %d", (int)ri->pid);
+	fo.title = title.buf;
+	g = fg_new(&fo);
+	fg_read_mem(g, folded.buf ? folded.buf : "", folded.len, FG_NEW, NULL);
+
+	th = xcalloc(n ? n : 1, sizeof(*th));
+	for (size_t i = 0; i < n; i++) {
+		const struct profile_thread *pt = profile_thread(p, i);
+		double all = pt->samples ? (double)pt->samples : 1;
+
+		th[i].name = pt->name;
+		th[i].tid = (int)pt->tid;
+		th[i].held = 100.0 * (double)pt->state[GIL_HELD] / all;
+		th[i].waiting = 100.0 * (double)pt->state[GIL_WAITING] / all;
+		th[i].native = 100.0 * (double)(pt->state[GIL_NATIVE] +
+						pt->state[GIL_RUNNING]) / all;
+		th[i].idle = 100.0 * (double)pt->state[GIL_IDLE] / all;
+	}
+	sum.utilisation_pct = fig.utilisation_pct;
+	sum.contention_pct = fig.contention_pct;
+	sum.mean_waiters = fig.mean_waiters;
+	sum.switches_per_s = fig.switches_per_s;
+	sum.interval_ms = fig.achieved_hz > 0 ? 1000.0 / fig.achieved_hz : 0;
+	sum.python_version = ri ? ri->python : NULL;
+	sum.duration_s = fig.duration_s;
+	sum.samples = profile_stats(p)->samples;
+	sum.free_threaded = profile_stats(p)->no_gil;
+	sum.nthreads = (int)n;
+	sum.threads = th;
+	fg_set_gil_summary(g, &sum);
+	ret = fg_render(g, sb, NULL);
+	fg_free(g);
+	free(th);
+	sb_release(&folded);
+	sb_release(&title);
+	return ret;
+}
