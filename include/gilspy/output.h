@@ -69,6 +69,8 @@ struct record_info {
 	const char *python;		/* "3.12.1", or NULL */
 	const char *binary;		/* exe or libpython, or NULL */
 	const char *command;		/* launch mode: the command line */
+	const char *cmdline;		/* the target's own command line as
+					   /proc shows it, or NULL */
 	double requested_hz;
 	uint64_t wall_ns;		/* length of the recording, 0: from the
 					   first to the last tick */

@@ -420,6 +420,7 @@ static int finish(struct record *r, int ret)
 	for (i = 0; r->command && r->command[i]; i++)
 		sb_addf(&cmdline, "%s%s", i ? " " : "", r->command[i]);
 	ri.command = r->command ? cmdline.buf : NULL;
+	ri.cmdline = r->t ? pyt_proc(r->t)->cmdline : NULL;
 	ri.requested_hz = r->rate;
 	ri.wall_ns = r->wall_end - r->wall_start;
 	ri.blocking = r->blocking;

@@ -27,6 +27,8 @@ int output_svg(struct strbuf *sb, const struct profile *p,
 	fg_options_init(&fo);
 	if (ri && ri->command)
 		sb_adds(&title, ri->command);
+	else if (ri && ri->cmdline)
+		sb_adds(&title, ri->cmdline);
 	else if (ri)
 		sb_addf(&title, "gilspy record -p %d", (int)ri->pid);
 	fo.title = title.buf;
