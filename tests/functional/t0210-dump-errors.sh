@@ -35,6 +35,11 @@ sh -c 'exit 0' & dead=$!; wait $dead
 expect 1 "no process with pid $dead" "no such pid" -- "$GILSPY" dump -p "$dead"
 
 sleep 60 & other=$!
+# until the forked shell has exec'd sleep
+for _ in $(seq 100); do
+	[ "$(readlink "/proc/$other/exe")" = /usr/bin/sleep ] && break
+	sleep 0.02
+done
 expect 1 "pid $other is not a python process: its executable is '/usr/bin/sleep'" \
 	"not a python process names the binary found" -- "$GILSPY" dump -p "$other"
 kill -9 "$other"; wait "$other" 2>/dev/null; other=
