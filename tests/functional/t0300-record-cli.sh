@@ -1,6 +1,7 @@
 #!/bin/bash
 # t0300-record-cli.sh - `gilspy record` options and output formats: usage
-# errors, svg not available yet, collapsed lines readable by flamegraph.pl
+# errors, the svg format chosen by -f or the extension, collapsed lines
+# readable by flamegraph.pl
 # and friends, the JSON report, and the filters (--gil, --waiting, --idle,
 # --threads, --nolineno, --function, --no-state-frames); every interpreter.
 . "$TOP/tests/lib/common.sh"
@@ -11,12 +12,25 @@
 ok $? "no target: usage error (exit $rc)"
 "$GILSPY" record --help | grep -q -- "--no-state-frames"
 ok $? "--help lists the options"
-"$GILSPY" record -p 1 -f svg 2>"$REC_DIR/e"; rc=$?
-[ $rc = 2 ] && grep -q "svg format is not available yet" "$REC_DIR/e"
-ok $? "-f svg says it is not available yet (exit $rc)"
-"$GILSPY" record -p 1 -o prof.svg 2>"$REC_DIR/e"; rc=$?
-[ $rc = 2 ] && grep -q "not available yet" "$REC_DIR/e" && [ ! -e prof.svg ]
-ok $? "-o x.svg: svg inferred from the extension, refused, nothing written"
+l0=$(py_interpreters | grep -v chroot | head -1)
+if [ -n "$l0" ]; then
+	# shellcheck disable=SC2046
+	"$GILSPY" record -d 0.3 --idle -o "$REC_DIR/prof.svg" -- \
+		$(py_cmd "$l0") -c 'import time; time.sleep(0.6)' 2>"$REC_DIR/e"
+	rc=$?
+	[ $rc = 0 ] && grep -q '^<svg\|<svg ' "$REC_DIR/prof.svg" &&
+		grep -q 'data-n="\[idle\]"' "$REC_DIR/prof.svg" &&
+		grep -q '(svg)' "$REC_DIR/e"
+	ok $? "-o x.svg: svg inferred from the extension, a flame graph with the state frames (exit $rc)"
+	# shellcheck disable=SC2046
+	"$GILSPY" record -d 0.3 --idle -f svg -o "$REC_DIR/prof.out" -- \
+		$(py_cmd "$l0") -c 'import time; time.sleep(0.6)' 2>"$REC_DIR/e"
+	rc=$?
+	[ $rc = 0 ] && grep -q '<svg ' "$REC_DIR/prof.out"
+	ok $? "-f svg writes svg whatever the extension (exit $rc)"
+else
+	skip "no host interpreter for the svg format checks"
+fi
 "$GILSPY" record -p 1 -r 0 2>"$REC_DIR/e"; rc=$?
 [ $rc = 2 ]
 ok $? "-r 0 is a usage error: $(cat "$REC_DIR/e")"
