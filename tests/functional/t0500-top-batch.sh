@@ -150,7 +150,7 @@ py_stop
 py_workdir "$py"
 cp "$src" "$TOP/tests/targets/_ready.py" "$PY_HOSTDIR/"
 # shellcheck disable=SC2046
-# (the ready-file argument matters: without one _ready.py renames over
+# (the ready-file argument matters: older _ready.py renamed over
 # /dev/null)
 timeout 20 "$GILSPY" top -n 2 -i 0.5 -- $(py_cmd "$py") "$PY_DIR/spin_sleep.py" \
 	"$PY_DIR/ready" >"$tmp/launch" 2>"$tmp/err"

@@ -187,7 +187,7 @@ py_stop
 # --- launch mode: the command ends with the view -------------------------
 py_workdir "$py"
 cp "$TOP/tests/targets/spin2.py" "$TOP/tests/targets/_ready.py" "$PY_HOSTDIR/"
-# (the ready-file argument matters: without one _ready.py renames over
+# (the ready-file argument matters: older _ready.py renamed over
 # /dev/null)
 start_top -i 0.5 -- "$(py_cmd "$py")" "$PY_DIR/spin2.py" "$PY_DIR/ready"
 wait_for 'spin \(spin2\.py' 10 && wait_for "pid [0-9]+ - Python [0-9.]+ - .*python" 2

@@ -8,19 +8,8 @@ import zlib
 import threading
 import time
 
-from _ready import mark_ready, ready_path
+from _ready import mark_ready, ready_path, set_thread_name
 
-
-def set_thread_name(name):
-    # The OS thread name as well (gilspy shows the Python name, and this
-    # where it cannot read one).  /proc is missing in the
-    # chroot, so fall back to prctl(PR_SET_NAME) through ctypes.
-    try:
-        with open("/proc/thread-self/comm", "w") as f:
-            f.write(name)
-    except OSError:
-        import ctypes
-        ctypes.CDLL(None).prctl(15, name.encode(), 0, 0, 0)
 
 
 def hash_forever():

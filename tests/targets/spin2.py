@@ -1,22 +1,11 @@
 # spin2.py - two threads spinning in pure Python: they share the GIL, so
 # each should hold it about half of the time and wait for it the rest.
-#   spin-a / spin-b: spin() line 18;  main: sleeps (idle)
+#   spin-a / spin-b: spin();  main: sleeps (idle)
 import threading
 import time
 
-from _ready import mark_ready, ready_path
+from _ready import mark_ready, ready_path, set_thread_name
 
-
-def set_thread_name(name):
-    # The OS thread name as well (gilspy shows the Python name, and this
-    # where it cannot read one).  /proc is missing in the
-    # chroot, so fall back to prctl(PR_SET_NAME) through ctypes.
-    try:
-        with open("/proc/thread-self/comm", "w") as f:
-            f.write(name)
-    except OSError:
-        import ctypes
-        ctypes.CDLL(None).prctl(15, name.encode(), 0, 0, 0)
 
 
 def spin(name):
