@@ -37,15 +37,25 @@ enum output_format {
 	OUT_COLLAPSED,
 	OUT_JSON,
 	OUT_SVG,
+	OUT_SPEEDSCOPE,		/* speedscope's sampled-profile JSON */
+	OUT_CHROME,		/* Chrome trace-event JSON (a GIL timeline) */
+	OUT_RAW,		/* every sample, zlib-compressed (raw.h) */
+	OUT_MARKDOWN,		/* the summary as markdown (CI step summary) */
 	OUT_NFORMATS
 };
 
-/* "collapsed", "json", "svg". */
+/* Formats that need every sample in order, not only the aggregated
+ * profile: rendered from a replay of the raw stream (seq_* below). */
+#define OUTPUT_IS_SEQUENCE(f) ((f) == OUT_SPEEDSCOPE || (f) == OUT_CHROME)
+
+/* "collapsed", "json", "svg", "speedscope", "chrome", "raw", "markdown". */
 const char *output_format_name(enum output_format f);
-/* Parse a -f argument (also accepts "folded", "txt"); 0 ok, -1 unknown. */
+/* Parse a -f argument (also accepts "folded", "txt", "md", "trace");
+ * 0 ok, -1 unknown. */
 int output_format_parse(const char *name, enum output_format *f);
 /* Format implied by a file name's extension (.txt .folded .collapsed
- * .json .svg); -1 when the extension says nothing. */
+ * .json .svg .speedscope.json .trace.json .gilspy .md); -1 when the
+ * extension says nothing. */
 int output_format_from_path(const char *path, enum output_format *f);
 
 /* The synthetic leaf frame of a state (GIL_RUNNING, free-threaded, is shown
@@ -103,6 +113,38 @@ void output_summary(struct strbuf *sb, const struct profile *p,
 /* Text of one frame as the collapsed output writes it. */
 void output_frame(struct strbuf *sb, const struct profile_frame *f,
 		  const struct output_options *o);
+
+/* --- formats that need every sample (speedscope.c, chrome.c) ------------
+ *
+ * A sequence renderer is fed every sample in order, each right after
+ * profile_add() took it into p (so profile_last_thread()/profile_last_stack()
+ * describe it), then renders once at the end.  Its memory grows with the
+ * output it will write, never with more than that. */
+struct seq_renderer;
+/* f is OUT_SPEEDSCOPE or OUT_CHROME; o is copied. */
+struct seq_renderer *seq_new(enum output_format f,
+			     const struct output_options *o);
+void seq_add(struct seq_renderer *r, const struct profile *p,
+	     const struct py_sample *s);
+void seq_add_failed(struct seq_renderer *r, uint64_t time_ns);
+void seq_finish(struct seq_renderer *r, struct strbuf *sb,
+		const struct profile *p, const struct record_info *ri);
+void seq_free(struct seq_renderer *r);	/* NULL is a no-op */
+
+/* --- markdown summary (markdown.c) ----------------------------------------
+ *
+ * The summary as GitHub-flavoured markdown for $GITHUB_STEP_SUMMARY and PR
+ * comments; never more than OUTPUT_MARKDOWN_MAX bytes whatever the profile
+ * (tables are cut, saying so).  base, when not NULL, is the base branch's
+ * JSON report and adds a delta column. */
+#define OUTPUT_MARKDOWN_MAX 65536
+struct baseline;
+void output_markdown(struct strbuf *sb, const struct profile *p,
+		     const struct record_info *ri, const struct baseline *base);
+/* Load a JSON report written by `record -f json` / `report -f json`.
+ * 0, or -1 with a one-line reason in why. */
+int baseline_load(const char *path, struct baseline **out, struct strbuf *why);
+void baseline_free(struct baseline *b);	/* NULL is a no-op */
 
 /* Figures derived from the profile, shared by the summary and the JSON. */
 struct output_figures {

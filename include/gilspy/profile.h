@@ -127,6 +127,13 @@ void profile_add_failed(struct profile *p, uint64_t time_ns);
 
 const struct profile_stats *profile_stats(const struct profile *p);
 
+/* What the last profile_add() made of its sample's thread slot i (0 <= i <
+ * s->nthreads): the thread's index, and its stack (PROFILE_NO_STACK when the
+ * stack was torn).  For renderers that follow samples one by one. */
+#define PROFILE_NO_STACK UINT32_MAX
+uint32_t profile_last_thread(const struct profile *p, int slot);
+uint32_t profile_last_stack(const struct profile *p, int slot);
+
 size_t profile_nthreads(const struct profile *p);
 const struct profile_thread *profile_thread(const struct profile *p, size_t i);
 

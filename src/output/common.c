@@ -7,6 +7,10 @@ static const char *const format_names[OUT_NFORMATS] = {
 	[OUT_COLLAPSED] = "collapsed",
 	[OUT_JSON] = "json",
 	[OUT_SVG] = "svg",
+	[OUT_SPEEDSCOPE] = "speedscope",
+	[OUT_CHROME] = "chrome",
+	[OUT_RAW] = "raw",
+	[OUT_MARKDOWN] = "markdown",
 };
 
 const char *output_format_name(enum output_format f)
@@ -23,9 +27,24 @@ int output_format_parse(const char *name, enum output_format *f)
 		*f = OUT_JSON;
 	else if (!strcmp(name, "svg"))
 		*f = OUT_SVG;
+	else if (!strcmp(name, "speedscope"))
+		*f = OUT_SPEEDSCOPE;
+	else if (!strcmp(name, "chrome") || !strcmp(name, "trace"))
+		*f = OUT_CHROME;
+	else if (!strcmp(name, "raw") || !strcmp(name, "gilspy"))
+		*f = OUT_RAW;
+	else if (!strcmp(name, "markdown") || !strcmp(name, "md"))
+		*f = OUT_MARKDOWN;
 	else
 		return -1;
 	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
 }
 
 int output_format_from_path(const char *path, enum output_format *f)
@@ -34,6 +53,14 @@ int output_format_from_path(const char *path, enum output_format *f)
 
 	if (!dot || strchr(dot, '/'))
 		return -1;
+	if (ends_with(path, ".speedscope.json")) {
+		*f = OUT_SPEEDSCOPE;
+		return 0;
+	}
+	if (ends_with(path, ".trace.json") || ends_with(path, ".chrome.json")) {
+		*f = OUT_CHROME;
+		return 0;
+	}
 	dot++;
 	if (!strcmp(dot, "collapsed") || !strcmp(dot, "folded"))
 		*f = OUT_COLLAPSED;

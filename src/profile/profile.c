@@ -49,6 +49,7 @@ struct profile {
 	struct profile_thread *threads;
 	size_t nthreads, athreads;
 	uint32_t cache[PY_MAX_THREADS];
+	uint32_t last_stack[PY_MAX_THREADS];	/* of the last sample */
 
 	/* timeline */
 	struct profile_bucket buckets[PROFILE_TIMELINE_BUCKETS];
@@ -395,10 +396,12 @@ void profile_add(struct profile *p, const struct py_sample *s)
 		if (ts->incomplete || (ts->nframes > 0 && !ts->frames)) {
 			th->torn++;
 			torn++;
+			p->last_stack[i] = PROFILE_NO_STACK;
 			continue;
 		}
 		stack = ts->nframes > 0 ?
 			intern_stack(p, ts->frames, ts->nframes) : 0;
+		p->last_stack[i] = stack;
 		add_count(p, t, st, stack);
 	}
 	if (s->gil_locked == 1)
@@ -435,6 +438,18 @@ void profile_add(struct profile *p, const struct py_sample *s)
 const struct profile_stats *profile_stats(const struct profile *p)
 {
 	return &p->st;
+}
+
+uint32_t profile_last_thread(const struct profile *p, int slot)
+{
+	return slot >= 0 && slot < PY_MAX_THREADS ? p->cache[slot] :
+		PROFILE_NO_THREAD;
+}
+
+uint32_t profile_last_stack(const struct profile *p, int slot)
+{
+	return slot >= 0 && slot < PY_MAX_THREADS ? p->last_stack[slot] :
+		PROFILE_NO_STACK;
 }
 
 size_t profile_nthreads(const struct profile *p)

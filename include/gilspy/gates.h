@@ -1,0 +1,38 @@
+/*
+ * gates.h - --fail-if thresholds: `record` and `report` exit 1 when one is
+ * crossed, after every output has been written.
+ *
+ * Grammar (documented in man/gilspy-record.1, FAIL-IF EXPRESSIONS):
+ *
+ *   expr    := metric [ "[" thread "]" ] op number [ "%" ]
+ *   op      := ">" | ">=" | "<" | "<=" | "==" | "!="
+ *
+ * A --fail-if argument may hold several expressions separated by commas;
+ * the option may be repeated.  Metrics: held, waiting, native, idle (share
+ * of thread samples in that state, all threads or the named one),
+ * utilisation, contention, waiters, switches (per second), errors,
+ * samples.  Percent metrics take an optional "%".
+ */
+#ifndef GILSPY_GATES_H
+#define GILSPY_GATES_H
+
+#include "gilspy/output.h"
+#include "gilspy/profile.h"
+#include "gilspy/util.h"
+
+struct gates;
+
+/* An empty set; never fails. */
+struct gates *gates_new(void);
+void gates_free(struct gates *g);	/* NULL is a no-op */
+/* Parse one --fail-if argument into g.  0, or -1 with a one-line reason
+ * (naming the expression and what is wrong with it) in why. */
+int gates_parse(struct gates *g, const char *arg, struct strbuf *why);
+size_t gates_count(const struct gates *g);
+/* Check every expression against the profile.  Appends one line per
+ * crossed threshold to out ("threshold crossed: waiting 34.2% > 20%"), and
+ * returns how many were crossed.  ri may be NULL. */
+int gates_check(const struct gates *g, const struct profile *p,
+		const struct record_info *ri, struct strbuf *out);
+
+#endif

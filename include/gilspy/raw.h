@@ -1,0 +1,86 @@
+/*
+ * raw.h - the raw recording (.gilspy): every sample, in order, so one
+ * recording can be rendered again in any format, with any filters.
+ *
+ * File layout (all integers little-endian):
+ *
+ *   header  "GILSPYRW" u32 version u32 reserved
+ *   blocks  "GSBK" u32 ulen u32 clen u32 crc32(uncompressed) + clen bytes
+ *           of zlib data holding whole records
+ *
+ * Records (type byte, then LEB128 varints and length-prefixed strings):
+ * META (who was recorded), THREAD (index, tid, thread id, name), FRAME (id,
+ * function, file, line, first line), STACK (id, parent, frame id),
+ * SAMPLE (time delta, GIL facts, per thread: index, state, evidence,
+ * stack), FAILED (a tick that could not be read), END (how the recording
+ * ended).  Definitions always precede their first use.
+ *
+ * Blocks are written as the recording goes (at most RAW_FLUSH_NS apart),
+ * so a gilspy killed mid-run leaves a file that renders up to its last
+ * block.  A reader checks every block; a damaged one is skipped (the reader
+ * resynchronises on the next block magic) and reported, and what is intact
+ * still renders.
+ */
+#ifndef GILSPY_RAW_H
+#define GILSPY_RAW_H
+
+#include <stdint.h>
+
+#include "gilspy/output.h"
+#include "gilspy/profile.h"
+#include "gilspy/python.h"
+#include "gilspy/util.h"
+
+#define RAW_VERSION 1
+#define RAW_FLUSH_NS 1000000000ull
+
+struct raw_writer;
+
+/* Create path (truncating it) and write the header; path "-" is stdout
+ * written as a stream.  0, or -1 with errno set. */
+int raw_writer_open(const char *path, struct raw_writer **out);
+/* Write to an already open descriptor (not closed by raw_writer_close). */
+struct raw_writer *raw_writer_fd(int fd);
+/* Who is being recorded: written once, before the first sample. */
+void raw_write_meta(struct raw_writer *w, const struct record_info *ri);
+/* One sample, right after profile_add(p, s): thread names, frames and
+ * stacks are taken from p as they first appear. */
+void raw_write_sample(struct raw_writer *w, const struct profile *p,
+		      const struct py_sample *s);
+void raw_write_failed(struct raw_writer *w, uint64_t time_ns);
+/* Write the END record and the last block, and close.  0, or -1 with
+ * errno set from the first failed write (the writer keeps going after a
+ * failure so the caller learns of it once, here). */
+int raw_writer_close(struct raw_writer *w, const struct record_info *ri);
+
+/* What a replay found, beyond the samples. */
+struct raw_replay {
+	struct record_info ri;		/* strings owned by the replay */
+	uint64_t samples, failed;	/* records delivered */
+	uint64_t bad_blocks;		/* damaged blocks skipped */
+	uint64_t lost_bytes;		/* bytes of the file skipped */
+	uint64_t unknown_refs;		/* samples' threads with undefined
+					   thread/stack ids (after a damaged
+					   block), dropped */
+	int truncated;			/* no END record */
+	unsigned version;
+	struct strbuf problems;		/* one line per problem found */
+	void *priv;
+};
+
+/* Called for every replayed sample, after it was added to the profile. */
+typedef void (*raw_sample_fn)(void *ctx, const struct profile *p,
+			      const struct py_sample *s);
+typedef void (*raw_failed_fn)(void *ctx, uint64_t time_ns);
+
+/* Read path (or "-" for stdin) into a new profile (*prof), calling
+ * on_sample/on_failed (may be NULL) for each record in order.  Returns 0
+ * when the file was whole; 1 when it was damaged or truncated but some of
+ * it was read (rp->problems says what); -1 when nothing usable could be
+ * read (not a gilspy raw file, unreadable, unknown version), with a one-line
+ * reason in rp->problems and *prof NULL. */
+int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
+	       raw_sample_fn on_sample, raw_failed_fn on_failed, void *ctx);
+void raw_replay_release(struct raw_replay *rp);
+
+#endif
