@@ -15,6 +15,7 @@ struct subcommand {
 
 static const struct subcommand commands[] = {
 	{ "record", cmd_record, "sample a process and write a GIL-aware profile" },
+	{ "report", cmd_report, "render a raw recording (.gilspy) again, in any format" },
 	{ "top", cmd_top, "live full-screen view of GIL ownership and the code behind it" },
 	{ "dump", cmd_dump, "print every thread's stack and GIL state once" },
 	{ "flamegraph", cmd_flamegraph, "render folded stacks as an interactive SVG" },

@@ -41,7 +41,7 @@ struct raw_writer;
 int raw_writer_open(const char *path, struct raw_writer **out);
 /* Write to an already open descriptor (not closed by raw_writer_close). */
 struct raw_writer *raw_writer_fd(int fd);
-/* Who is being recorded: written once, before the first sample. */
+/* Who is being recorded: written once, at any time before closing. */
 void raw_write_meta(struct raw_writer *w, const struct record_info *ri);
 /* One sample, right after profile_add(p, s): thread names, frames and
  * stacks are taken from p as they first appear. */

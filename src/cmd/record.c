@@ -26,8 +26,7 @@
 #include "gilspy/python.h"
 #include "gilspy/sampler.h"
 #include "gilspy/util.h"
-
-#define MAX_OUTPUTS 8
+#include "outputs.h"
 
 static const char usage_text[] =
 	"usage: gilspy record [options] -p PID\n"
@@ -43,29 +42,13 @@ static const char usage_text[] =
 	"                         or the target exits)\n"
 	"  -o, --output FILE      where to write (repeatable; '-' is stdout;\n"
 	"                         default gilspy-PID-DATE.EXT)\n"
-	"  -f, --format FMT       collapsed, json or svg (default: from the file\n"
-	"                         name's extension, else collapsed)\n"
+	OUTSET_HELP
 	"      --blocking         stop the target's threads for each sample\n"
 	"                         (consistent snapshots, slows the target)\n"
-	"      --gil              only samples holding the GIL\n"
-	"      --waiting          only samples waiting for the GIL\n"
-	"      --idle             include idle samples (left out by default)\n"
-	"      --threads          one root frame per thread\n"
-	"      --nolineno         no line numbers in frames\n"
-	"      --function         aggregate by function (its first line)\n"
-	"      --no-state-frames  no [GIL held]/[waiting for GIL]/... leaf frames\n"
 	"  -v, --verbose          say more; progress even when not on a terminal\n"
 	"  -h, --help             show this help\n";
 
-enum {
-	OPT_BLOCKING = 256, OPT_GIL, OPT_WAITING, OPT_IDLE, OPT_THREADS,
-	OPT_NOLINENO, OPT_FUNCTION, OPT_NO_STATE_FRAMES, OPT_SEED,
-};
-
-struct out_file {
-	const char *path;
-	enum output_format fmt;
-};
+enum { OPT_BLOCKING = 256, OPT_SEED };
 
 struct record {
 	/* options */
@@ -73,11 +56,7 @@ struct record {
 	double rate, duration;
 	int blocking, verbose;
 	unsigned long long seed;
-	struct output_options oo;
-	struct out_file outs[MAX_OUTPUTS];
-	int nouts;
-	int have_format;
-	enum output_format format;
+	struct out_set os;
 	char **command;
 
 	/* state */
@@ -86,7 +65,6 @@ struct record {
 	struct profile *prof;
 	struct sampler *s;
 	const char *stopped_by;
-	char *default_path;
 	uint64_t cpu_start;
 	uint64_t wall_start, wall_end;
 };
@@ -119,23 +97,14 @@ static int parse_args(struct record *r, int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
+		OUTSET_LONGOPTS,
 		{ "blocking", no_argument, NULL, OPT_BLOCKING },
-		{ "gil", no_argument, NULL, OPT_GIL },
-		{ "waiting", no_argument, NULL, OPT_WAITING },
-		{ "idle", no_argument, NULL, OPT_IDLE },
-		{ "threads", no_argument, NULL, OPT_THREADS },
-		{ "nolineno", no_argument, NULL, OPT_NOLINENO },
-		{ "function", no_argument, NULL, OPT_FUNCTION },
-		{ "no-state-frames", no_argument, NULL, OPT_NO_STATE_FRAMES },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned only = 0;
-	int c, idle = 0, i;
+	int c, k;
 
 	opterr = 0;
 	/* '+': stop at the first non-option, the command to launch */
@@ -155,30 +124,7 @@ static int parse_args(struct record *r, int argc, char **argv)
 					 &r->duration))
 				return 2;
 			break;
-		case 'o':
-			if (r->nouts == MAX_OUTPUTS) {
-				cmd_errorf("too many -o options (at most %d)",
-					   MAX_OUTPUTS);
-				return 2;
-			}
-			r->outs[r->nouts++].path = optarg;
-			break;
-		case 'f':
-			if (output_format_parse(optarg, &r->format)) {
-				cmd_errorf("unknown format '%s'; use collapsed, "
-					   "json or svg", optarg);
-				return 2;
-			}
-			r->have_format = 1;
-			break;
 		case OPT_BLOCKING: r->blocking = 1; break;
-		case OPT_GIL: only |= 1u << GIL_HELD; break;
-		case OPT_WAITING: only |= 1u << GIL_WAITING; break;
-		case OPT_IDLE: idle = 1; break;
-		case OPT_THREADS: r->oo.threads = 1; break;
-		case OPT_NOLINENO: r->oo.lineno = 0; break;
-		case OPT_FUNCTION: r->oo.function = 1; break;
-		case OPT_NO_STATE_FRAMES: r->oo.state_frames = 0; break;
 		case OPT_SEED:
 			r->seed = strtoull(optarg, NULL, 0);
 			break;
@@ -187,13 +133,13 @@ static int parse_args(struct record *r, int argc, char **argv)
 			fputs(usage_text, stdout);
 			return -1;
 		default:
-			return cmd_bad_option("record", c, argv);
+			k = outset_option(&r->os, c, optarg);
+			if (k < 0)
+				return 2;
+			if (!k)
+				return cmd_bad_option("record", c, argv);
 		}
 	}
-	if (only)
-		r->oo.states = only | (idle ? 1u << GIL_IDLE : 0);
-	else if (idle)
-		r->oo.states |= 1u << GIL_IDLE;
 	if (optind < argc)
 		r->command = argv + optind;
 	if (!r->pid == !r->command) {
@@ -201,19 +147,6 @@ static int parse_args(struct record *r, int argc, char **argv)
 			   "nothing to record; give -p PID or -- COMMAND "
 			   "(see 'gilspy record --help')");
 		return 2;
-	}
-	for (i = 0; i < r->nouts; i++) {
-		struct out_file *o = &r->outs[i];
-
-		if (r->have_format)
-			o->fmt = r->format;
-		else if (!strcmp(o->path, "-") ||
-			 output_format_from_path(o->path, &o->fmt))
-			o->fmt = OUT_COLLAPSED;
-	}
-	if (!r->nouts) {
-		r->outs[0].fmt = r->have_format ? r->format : OUT_COLLAPSED;
-		r->nouts = 1;
 	}
 	return 0;
 }
@@ -295,8 +228,10 @@ static int sample_loop(struct record *r)
 
 		if (k == SAMPLER_SAMPLE) {
 			profile_add(r->prof, smp);
+			outset_sample(&r->os, r->prof, smp);
 		} else if (k == SAMPLER_FAILED) {
 			profile_add_failed(r->prof, t);
+			outset_failed(&r->os, t);
 		} else if (k == SAMPLER_GONE) {
 			r->stopped_by = "target exit";
 			break;
@@ -343,7 +278,8 @@ static int sample_loop(struct record *r)
 
 /* --- the tail: outputs, summary, exit status ------------------------------ */
 
-static const char *default_path(struct record *r, enum output_format f)
+/* "gilspy-PID-DATE": the name of outputs given no -o. */
+static char *default_stem(pid_t pid)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char date[32];
@@ -352,61 +288,37 @@ static const char *default_path(struct record *r, enum output_format f)
 
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y%m%d-%H%M%S", &tm);
-	sb_addf(&sb, "gilspy-%d-%s.%s", r->pid, date,
-		f == OUT_JSON ? "json" : f == OUT_SVG ? "svg" : "txt");
-	free(r->default_path);
-	r->default_path = sb_detach(&sb);
-	return r->default_path;
+	sb_addf(&sb, "gilspy-%d-%s", (int)pid, date);
+	return sb_detach(&sb);
 }
 
-static int write_outputs(struct record *r, const struct record_info *ri,
-			 struct strbuf *done)
+static void fill_info(struct record *r, struct record_info *ri,
+		      struct strbuf *cmdline)
 {
-	int i, ret = 0;
+	int i;
 
-	for (i = 0; i < r->nouts; i++) {
-		struct out_file *o = &r->outs[i];
-		struct strbuf sb = STRBUF_INIT;
-		const char *path = o->path ? o->path : default_path(r, o->fmt);
-
-		if (o->fmt == OUT_JSON)
-			output_json(&sb, r->prof, &r->oo, ri);
-		else if (o->fmt == OUT_SVG)
-			output_svg(&sb, r->prof, &r->oo, ri);
-		else
-			output_collapsed(&sb, r->prof, &r->oo);
-		if (!strcmp(path, "-")) {
-			if (sb.len && (fwrite(sb.buf, 1, sb.len, stdout) != sb.len ||
-				       fflush(stdout))) {
-				cmd_errorf("cannot write the %s profile to stdout: %s",
-					   output_format_name(o->fmt),
-					   strerror(errno));
-				ret = 1;
-			}
-		} else if (write_file_atomic(path, sb.buf ? sb.buf : "",
-					     sb.len) < 0) {
-			cmd_errorf("cannot write '%s': %s; the %s profile was "
-				   "not saved", path, strerror(errno),
-				   output_format_name(o->fmt));
-			ret = 1;
-		} else {
-			sb_addf(done, "%s%s (%s)", done->len ? ", " : "",
-				path, output_format_name(o->fmt));
-		}
-		sb_release(&sb);
-	}
-	return ret;
+	memset(ri, 0, sizeof(*ri));
+	ri->pid = r->pid;
+	ri->python = r->t ? pyt_version(r->t) : NULL;
+	ri->binary = r->t ? pyt_binary(r->t) : NULL;
+	for (i = 0; r->command && r->command[i]; i++)
+		sb_addf(cmdline, "%s%s", i ? " " : "", r->command[i]);
+	ri->command = r->command ? cmdline->buf : NULL;
+	ri->cmdline = r->t ? pyt_proc(r->t)->cmdline : NULL;
+	ri->requested_hz = r->rate;
+	ri->blocking = r->blocking;
+	ri->exit_code = -1;
 }
 
 static int finish(struct record *r, int ret)
 {
-	struct record_info ri = { 0 };
+	struct record_info ri;
 	struct strbuf sum = STRBUF_INIT, done = STRBUF_INIT;
 	struct strbuf cmdline = STRBUF_INIT;
 	struct rusage ru;
 	const struct profile_stats *st = profile_stats(r->prof);
 	uint64_t cpu = cpu_ns() - r->cpu_start;
-	int i;
+	int crossed;
 
 	/* A target that has already gone is reaped now so its exit status
 	 * is in the report; a running one is waited for after the output
@@ -414,23 +326,15 @@ static int finish(struct record *r, int ret)
 	if (r->child.pid && r->stopped_by && !strcmp(r->stopped_by, "target exit"))
 		reap(r, 1);
 	getrusage(RUSAGE_SELF, &ru);
-	ri.pid = r->pid;
-	ri.python = r->t ? pyt_version(r->t) : NULL;
-	ri.binary = r->t ? pyt_binary(r->t) : NULL;
-	for (i = 0; r->command && r->command[i]; i++)
-		sb_addf(&cmdline, "%s%s", i ? " " : "", r->command[i]);
-	ri.command = r->command ? cmdline.buf : NULL;
-	ri.cmdline = r->t ? pyt_proc(r->t)->cmdline : NULL;
-	ri.requested_hz = r->rate;
+	fill_info(r, &ri, &cmdline);
 	ri.wall_ns = r->wall_end - r->wall_start;
-	ri.blocking = r->blocking;
 	ri.stopped_by = r->stopped_by;
 	ri.profiler_cpu_ns = cpu;
 	ri.missed_ticks = r->s ? sampler_missed(r->s) : 0;
 	ri.peak_rss_kb = ru.ru_maxrss;
 	ri.exit_code = r->child.reaped ? r->child.status : -1;
 
-	if (write_outputs(r, &ri, &done))
+	if (outset_write(&r->os, r->prof, &ri, &done))
 		ret = 1;
 	output_summary(&sum, r->prof, &ri);
 	if (r->verbose)
@@ -447,6 +351,11 @@ static int finish(struct record *r, int ret)
 	sb_release(&sum);
 	sb_release(&done);
 	sb_release(&cmdline);
+	/* Thresholds are checked last: everything is written whatever they
+	 * say, and the line saying which one was crossed ends the output. */
+	crossed = outset_gates(&r->os, r->prof, &ri);
+	if (crossed)
+		ret = 1;
 
 	if (r->child.pid) {
 		/* SIGTERM is passed on to the target; Ctrl-C already reached
@@ -455,34 +364,63 @@ static int finish(struct record *r, int ret)
 			kill(r->child.pid, SIGTERM);
 		stop_signal = 0;
 		reap(r, 1);
-		return r->child.status;
+		/* The target's own failure comes first; a clean exit is
+		 * still a failure when an output or a threshold failed. */
+		return r->child.status ? r->child.status : ret;
 	}
+	return ret;
+}
+
+/* Resolve the outputs' names and open what is written as it goes. */
+static int begin_outputs(struct record *r)
+{
+	char *stem = default_stem(r->pid);
+	int ret;
+
+	outset_resolve(&r->os, stem);
+	ret = outset_begin(&r->os);
+	free(stem);
 	return ret;
 }
 
 int cmd_record(int argc, char **argv)
 {
 	struct pyt_options attach_opts = { .with_syscall = 1, .with_lines = 1 };
+	struct record_info ri;
+	struct strbuf cmdline = STRBUF_INIT;
 	struct record r;
 	int ret;
 
 	memset(&r, 0, sizeof(r));
 	r.rate = 100;
-	output_options_init(&r.oo);
+	outset_init(&r.os);
 	ret = parse_args(&r, argc, argv);
-	if (ret)
+	if (ret) {
+		outset_release(&r.os);
 		return ret < 0 ? 0 : ret;
+	}
 
 	stop_signal = 0;
 	set_handlers();
 	if (r.command) {
 		ret = cmd_launch(r.command, 0, &r.child);
-		if (ret)
+		if (ret) {
+			outset_release(&r.os);
 			return ret;
+		}
 		r.pid = r.child.pid;
+		/* Outputs are opened before the target gets going, so a bad
+		 * -o stops it before it has done anything worth keeping. */
+		if (begin_outputs(&r)) {
+			kill(r.child.pid, SIGTERM);
+			reap(&r, 1);
+			outset_release(&r.os);
+			return 1;
+		}
 	}
 	if (cmd_attach(r.pid, &attach_opts, &r.child,
 		       r.command ? r.command[0] : NULL, &stop_signal, &r.t)) {
+		outset_release(&r.os);
 		if (r.child.pid) {
 			/* The command runs on without us; its status is
 			 * still what the caller gets. */
@@ -492,6 +430,14 @@ int cmd_record(int argc, char **argv)
 		}
 		return 1;
 	}
+	if (!r.command && begin_outputs(&r)) {
+		pyt_free(r.t);
+		outset_release(&r.os);
+		return 1;
+	}
+	fill_info(&r, &ri, &cmdline);
+	outset_meta(&r.os, &ri);
+	sb_release(&cmdline);
 	if (r.verbose)
 		fprintf(stderr, "gilspy: recording pid %d (Python %s, %s) at "
 			"%g Hz%s\n", r.pid, pyt_version(r.t), pyt_binary(r.t),
@@ -502,6 +448,6 @@ int cmd_record(int argc, char **argv)
 	sampler_free(r.s);
 	profile_free(r.prof);
 	pyt_free(r.t);
-	free(r.default_path);
+	outset_release(&r.os);
 	return ret;
 }

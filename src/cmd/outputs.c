@@ -1,0 +1,307 @@
+/* outputs.c - the outputs shared by `record` and `report` (see outputs.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gilspy/cmd.h"
+#include "outputs.h"
+
+void outset_init(struct out_set *o)
+{
+	memset(o, 0, sizeof(*o));
+	output_options_init(&o->oo);
+}
+
+int outset_option(struct out_set *o, int c, const char *arg)
+{
+	struct strbuf why = STRBUF_INIT;
+
+	switch (c) {
+	case 'o':
+		if (o->nouts == OUTSET_MAX) {
+			cmd_errorf("too many -o options (at most %d)", OUTSET_MAX);
+			return -1;
+		}
+		o->outs[o->nouts++].path = arg;
+		return 1;
+	case 'f':
+		if (output_format_parse(arg, &o->format)) {
+			cmd_errorf("unknown format '%s'; use collapsed, json, "
+				   "svg, speedscope, chrome, raw or markdown", arg);
+			return -1;
+		}
+		o->have_format = 1;
+		return 1;
+	case OPT_GIL: o->only |= 1u << GIL_HELD; return 1;
+	case OPT_WAITING: o->only |= 1u << GIL_WAITING; return 1;
+	case OPT_IDLE: o->idle = 1; return 1;
+	case OPT_THREADS: o->oo.threads = 1; return 1;
+	case OPT_NOLINENO: o->oo.lineno = 0; return 1;
+	case OPT_FUNCTION: o->oo.function = 1; return 1;
+	case OPT_NO_STATE_FRAMES: o->oo.state_frames = 0; return 1;
+	case OPT_SUMMARY: o->summary_path = arg; return 1;
+	case OPT_BASELINE: o->baseline_path = arg; return 1;
+	case OPT_FAIL_IF:
+		if (!o->gates)
+			o->gates = gates_new();
+		if (gates_parse(o->gates, arg, &why)) {
+			cmd_errorf("--fail-if: %s", why.buf ? why.buf : arg);
+			sb_release(&why);
+			return -1;
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static const char *extension(enum output_format f)
+{
+	switch (f) {
+	case OUT_JSON: return "json";
+	case OUT_SVG: return "svg";
+	case OUT_SPEEDSCOPE: return "speedscope.json";
+	case OUT_CHROME: return "trace.json";
+	case OUT_RAW: return "gilspy";
+	case OUT_MARKDOWN: return "md";
+	case OUT_COLLAPSED:
+	default: return "txt";
+	}
+}
+
+void outset_resolve(struct out_set *o, const char *default_stem)
+{
+	int i;
+
+	if (o->only)
+		o->oo.states = o->only | (o->idle ? 1u << GIL_IDLE : 0);
+	else if (o->idle)
+		o->oo.states |= 1u << GIL_IDLE;
+	for (i = 0; i < o->nouts; i++) {
+		struct out_file *f = &o->outs[i];
+
+		if (o->have_format)
+			f->fmt = o->format;
+		else if (!strcmp(f->path, "-") ||
+			 output_format_from_path(f->path, &f->fmt))
+			f->fmt = OUT_COLLAPSED;
+	}
+	if (!o->nouts) {
+		struct out_file *f = &o->outs[o->nouts++];
+
+		f->fmt = o->have_format ? o->format : OUT_COLLAPSED;
+		if (default_stem) {
+			struct strbuf sb = STRBUF_INIT;
+
+			sb_addf(&sb, "%s.%s", default_stem, extension(f->fmt));
+			f->default_path = sb_detach(&sb);
+			f->path = f->default_path;
+		} else {
+			f->path = "-";
+		}
+	}
+}
+
+int outset_begin(struct out_set *o)
+{
+	struct strbuf why = STRBUF_INIT;
+	int i;
+
+	if (o->baseline_path && baseline_load(o->baseline_path, &o->base, &why)) {
+		cmd_errorf("%s", why.buf ? why.buf : "cannot read the baseline");
+		sb_release(&why);
+		return 1;
+	}
+	for (i = 0; i < o->nouts; i++) {
+		struct out_file *f = &o->outs[i];
+
+		if (OUTPUT_IS_SEQUENCE(f->fmt)) {
+			f->seq = seq_new(f->fmt, &o->oo);
+		} else if (f->fmt == OUT_RAW) {
+			/* Written as the recording goes, so a gilspy killed
+			 * mid-run still leaves what it had sampled. */
+			if (raw_writer_open(f->path, &f->raw)) {
+				cmd_errorf("cannot create '%s': %s; nothing was "
+					   "recorded", f->path, strerror(errno));
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+void outset_meta(struct out_set *o, const struct record_info *ri)
+{
+	int i;
+
+	for (i = 0; i < o->nouts; i++)
+		if (o->outs[i].raw)
+			raw_write_meta(o->outs[i].raw, ri);
+}
+
+void outset_sample(struct out_set *o, const struct profile *p,
+		   const struct py_sample *s)
+{
+	int i;
+
+	for (i = 0; i < o->nouts; i++) {
+		if (o->outs[i].seq)
+			seq_add(o->outs[i].seq, p, s);
+		else if (o->outs[i].raw)
+			raw_write_sample(o->outs[i].raw, p, s);
+	}
+}
+
+void outset_failed(struct out_set *o, uint64_t time_ns)
+{
+	int i;
+
+	for (i = 0; i < o->nouts; i++) {
+		if (o->outs[i].seq)
+			seq_add_failed(o->outs[i].seq, time_ns);
+		else if (o->outs[i].raw)
+			raw_write_failed(o->outs[i].raw, time_ns);
+	}
+}
+
+static void render(struct out_set *o, struct out_file *f,
+		   const struct profile *p, const struct record_info *ri,
+		   struct strbuf *sb)
+{
+	switch (f->fmt) {
+	case OUT_JSON: output_json(sb, p, &o->oo, ri); break;
+	case OUT_SVG: output_svg(sb, p, &o->oo, ri); break;
+	case OUT_MARKDOWN: output_markdown(sb, p, ri, o->base); break;
+	case OUT_SPEEDSCOPE:
+	case OUT_CHROME: seq_finish(f->seq, sb, p, ri); break;
+	case OUT_COLLAPSED:
+	default: output_collapsed(sb, p, &o->oo); break;
+	}
+}
+
+static int write_stdout(const struct strbuf *sb)
+{
+	return sb->len && (fwrite(sb->buf, 1, sb->len, stdout) != sb->len ||
+			   fflush(stdout)) ? -1 : 0;
+}
+
+/* Append to path (creating it): the step summary file is shared by every
+ * step of a job. */
+static int append_file(const char *path, const struct strbuf *sb)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	size_t off = 0;
+
+	if (fd < 0)
+		return -1;
+	while (off < sb->len) {
+		ssize_t n = write(fd, sb->buf + off, sb->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return close(fd);
+}
+
+int outset_write(struct out_set *o, const struct profile *p,
+		 const struct record_info *ri, struct strbuf *done)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < o->nouts; i++) {
+		struct out_file *f = &o->outs[i];
+		struct strbuf sb = STRBUF_INIT;
+		const char *name = output_format_name(f->fmt);
+
+		if (f->raw) {
+			int bad = raw_writer_close(f->raw, ri);
+
+			f->raw = NULL;
+			if (bad) {
+				cmd_errorf("cannot write '%s': %s; the raw "
+					   "recording is incomplete", f->path,
+					   strerror(errno));
+				ret = 1;
+				continue;
+			}
+		} else {
+			render(o, f, p, ri, &sb);
+			if (!strcmp(f->path, "-") ? write_stdout(&sb) :
+			    write_file_atomic(f->path, sb.buf ? sb.buf : "",
+					      sb.len) < 0) {
+				cmd_errorf("cannot write '%s': %s; the %s output "
+					   "was not saved", f->path,
+					   strerror(errno), name);
+				sb_release(&sb);
+				ret = 1;
+				continue;
+			}
+			sb_release(&sb);
+		}
+		sb_addf(done, "%s%s (%s)", done->len ? ", " : "",
+			strcmp(f->path, "-") ? f->path : "stdout", name);
+	}
+	if (o->summary_path) {
+		struct strbuf sb = STRBUF_INIT;
+
+		output_markdown(&sb, p, ri, o->base);
+		if (!strcmp(o->summary_path, "-") ? write_stdout(&sb) :
+		    append_file(o->summary_path, &sb)) {
+			cmd_errorf("cannot append the summary to '%s': %s",
+				   o->summary_path, strerror(errno));
+			ret = 1;
+		} else {
+			sb_addf(done, "%ssummary to %s", done->len ? ", " : "",
+				strcmp(o->summary_path, "-") ?
+				o->summary_path : "stdout");
+		}
+		sb_release(&sb);
+	}
+	return ret;
+}
+
+int outset_gates(struct out_set *o, const struct profile *p,
+		 const struct record_info *ri)
+{
+	struct strbuf out = STRBUF_INIT;
+	int crossed;
+
+	if (!o->gates)
+		return 0;
+	crossed = gates_check(o->gates, p, ri, &out);
+	if (out.len)
+		fputs(out.buf, stderr);
+	sb_release(&out);
+	return crossed > 0;
+}
+
+void outset_release(struct out_set *o)
+{
+	int i;
+
+	for (i = 0; i < o->nouts; i++) {
+		struct out_file *f = &o->outs[i];
+
+		seq_free(f->seq);
+		if (f->raw) {
+			struct record_info ri = { .exit_code = -1 };
+
+			raw_writer_close(f->raw, &ri);
+		}
+		free(f->default_path);
+	}
+	baseline_free(o->base);
+	gates_free(o->gates);
+	memset(o, 0, sizeof(*o));
+}

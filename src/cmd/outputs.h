@@ -1,0 +1,114 @@
+/*
+ * outputs.h - the outputs of `record` and `report` (internal to src/cmd/):
+ * the options they share (-o, -f, filters, --summary, --baseline,
+ * --fail-if), the renderers fed sample by sample (raw, speedscope,
+ * chrome), and the tail that writes every output, the step summary and
+ * checks the thresholds.
+ *
+ * Usage: outset_init(); outset_option() for each getopt result (it takes
+ * the OUTSET_LONGOPTS options); outset_resolve() after parsing;
+ * outset_begin() and outset_meta() before the first sample; outset_sample()/outset_failed()
+ * for each one, after profile_add(); outset_write() and outset_gates() at
+ * the end; outset_release().
+ */
+#ifndef GILSPY_CMD_OUTPUTS_H
+#define GILSPY_CMD_OUTPUTS_H
+
+#include <getopt.h>
+
+#include "gilspy/gates.h"
+#include "gilspy/output.h"
+#include "gilspy/raw.h"
+
+#define OUTSET_MAX 8
+
+enum {
+	OPT_GIL = 300, OPT_WAITING, OPT_IDLE, OPT_THREADS, OPT_NOLINENO,
+	OPT_FUNCTION, OPT_NO_STATE_FRAMES, OPT_SUMMARY, OPT_BASELINE,
+	OPT_FAIL_IF,
+};
+
+/* getopt_long entries for the shared options ('o', 'f' and the OPT_*). */
+#define OUTSET_LONGOPTS \
+	{ "output", required_argument, NULL, 'o' }, \
+	{ "format", required_argument, NULL, 'f' }, \
+	{ "gil", no_argument, NULL, OPT_GIL }, \
+	{ "waiting", no_argument, NULL, OPT_WAITING }, \
+	{ "idle", no_argument, NULL, OPT_IDLE }, \
+	{ "threads", no_argument, NULL, OPT_THREADS }, \
+	{ "nolineno", no_argument, NULL, OPT_NOLINENO }, \
+	{ "function", no_argument, NULL, OPT_FUNCTION }, \
+	{ "no-state-frames", no_argument, NULL, OPT_NO_STATE_FRAMES }, \
+	{ "summary", required_argument, NULL, OPT_SUMMARY }, \
+	{ "baseline", required_argument, NULL, OPT_BASELINE }, \
+	{ "fail-if", required_argument, NULL, OPT_FAIL_IF }
+
+/* The --help lines for them. */
+#define OUTSET_HELP \
+	"  -f, --format FMT       collapsed, json, svg, speedscope, chrome, raw or\n" \
+	"                         markdown (default: from the file name's\n" \
+	"                         extension, else collapsed)\n" \
+	"      --gil              only samples holding the GIL\n" \
+	"      --waiting          only samples waiting for the GIL\n" \
+	"      --idle             include idle samples (left out by default)\n" \
+	"      --threads          one root frame per thread\n" \
+	"      --nolineno         no line numbers in frames\n" \
+	"      --function         aggregate by function (its first line)\n" \
+	"      --no-state-frames  no [GIL held]/[waiting for GIL]/... leaf frames\n" \
+	"      --summary FILE     append a markdown summary to FILE (e.g.\n" \
+	"                         \"$GITHUB_STEP_SUMMARY\"; '-' is stdout)\n" \
+	"      --baseline FILE    a JSON report of the base branch: the markdown\n" \
+	"                         shows the changes against it\n" \
+	"      --fail-if EXPR     exit 1 (after writing everything) when EXPR\n" \
+	"                         holds, e.g. 'waiting>20%', 'held[worker-*]<50%'\n" \
+	"                         (repeatable; see man gilspy-record)\n"
+
+struct out_file {
+	const char *path;		/* NULL: a default name */
+	enum output_format fmt;
+	struct seq_renderer *seq;
+	struct raw_writer *raw;
+	char *default_path;
+};
+
+struct out_set {
+	struct output_options oo;
+	struct out_file outs[OUTSET_MAX];
+	int nouts;
+	int have_format;
+	enum output_format format;
+	unsigned only;
+	int idle;
+	const char *summary_path;
+	const char *baseline_path;
+	struct baseline *base;
+	struct gates *gates;
+};
+
+void outset_init(struct out_set *o);
+/* Handle getopt result c with argument arg: 1 when it was a shared
+ * option, 0 when not, -1 on a usage error (already printed). */
+int outset_option(struct out_set *o, int c, const char *arg);
+/* After option parsing: formats from extensions, filters.  With no -o,
+ * one output of the -f format (default collapsed) to default_path(fmt), or
+ * to stdout when default_stem is NULL. */
+void outset_resolve(struct out_set *o, const char *default_stem);
+/* Load the baseline, open raw outputs, create the sequence renderers.
+ * 0, or 1 after printing why. */
+int outset_begin(struct out_set *o);
+/* Who is recorded (for the raw outputs' header): before the first sample. */
+void outset_meta(struct out_set *o, const struct record_info *ri);
+void outset_sample(struct out_set *o, const struct profile *p,
+		   const struct py_sample *s);
+void outset_failed(struct out_set *o, uint64_t time_ns);
+/* Write every output and the --summary file; "path (format)" of each one
+ * written is appended to done.  0, or 1 when one failed (said why). */
+int outset_write(struct out_set *o, const struct profile *p,
+		 const struct record_info *ri, struct strbuf *done);
+/* Check --fail-if thresholds, printing a line for each one crossed; 1 when
+ * one was. */
+int outset_gates(struct out_set *o, const struct profile *p,
+		 const struct record_info *ri);
+void outset_release(struct out_set *o);
+
+#endif

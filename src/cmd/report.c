@@ -1,0 +1,126 @@
+/*
+ * report.c - `gilspy report FILE.gilspy`: render a raw recording again, in
+ * any format, with any filters, without re-recording.
+ *
+ * A damaged or truncated file is read as far as it is intact: what could
+ * be read is rendered and written, each problem is said on stderr, and the
+ * exit status is 1.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gilspy/cmd.h"
+#include "gilspy/output.h"
+#include "gilspy/profile.h"
+#include "gilspy/raw.h"
+#include "outputs.h"
+
+static const char usage_text[] =
+	"usage: gilspy report [options] FILE.gilspy\n"
+	"\n"
+	"Render a raw recording (from 'gilspy record -o FILE.gilspy') again, in\n"
+	"any format and with any filters.  The summary is printed on stderr.\n"
+	"\n"
+	"  -o, --output FILE      where to write (repeatable; default stdout)\n"
+	OUTSET_HELP
+	"  -q, --quiet            no summary on stderr\n"
+	"  -h, --help             show this help\n";
+
+static void on_sample(void *ctx, const struct profile *p,
+		      const struct py_sample *s)
+{
+	outset_sample(ctx, p, s);
+}
+
+static void on_failed(void *ctx, uint64_t time_ns)
+{
+	outset_failed(ctx, time_ns);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		OUTSET_LONGOPTS,
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct out_set os;
+	struct raw_replay rp;
+	struct profile *prof = NULL;
+	struct strbuf done = STRBUF_INIT, sum = STRBUF_INIT;
+	const char *path, *line, *nl;
+	int c, k, quiet = 0, ret = 0, got;
+
+	outset_init(&os);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:f:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q': quiet = 1; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			outset_release(&os);
+			return 0;
+		default:
+			k = outset_option(&os, c, optarg);
+			if (k <= 0) {
+				outset_release(&os);
+				return k < 0 ? 2 : cmd_bad_option("report", c, argv);
+			}
+		}
+	}
+	if (optind != argc - 1) {
+		cmd_errorf(optind == argc ? "no recording given; usage: gilspy "
+			   "report [options] FILE.gilspy" :
+			   "give one recording (got %d); usage: gilspy report "
+			   "[options] FILE.gilspy", argc - optind);
+		outset_release(&os);
+		return 2;
+	}
+	path = argv[optind];
+	outset_resolve(&os, NULL);
+	if (outset_begin(&os)) {
+		outset_release(&os);
+		return 1;
+	}
+	got = raw_replay(path, &rp, &prof, on_sample, on_failed, &os);
+	for (line = rp.problems.buf; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line) - 1;
+		fprintf(stderr, "gilspy: %s: %.*s\n", path, (int)(nl - line),
+			line);
+	}
+	if (got < 0) {
+		raw_replay_release(&rp);
+		outset_release(&os);
+		return 1;
+	}
+	if (got > 0) {
+		fprintf(stderr, "gilspy: %s: rendering the %llu samples that "
+			"could be read\n", path,
+			(unsigned long long)rp.samples);
+		ret = 1;
+	}
+	outset_meta(&os, &rp.ri);
+	if (outset_write(&os, prof, &rp.ri, &done))
+		ret = 1;
+	if (!quiet) {
+		output_summary(&sum, prof, &rp.ri);
+		fputs(sum.buf ? sum.buf : "", stderr);
+		fprintf(stderr, "gilspy: %llu samples from %s; %s%s\n",
+			(unsigned long long)profile_stats(prof)->ticks, path,
+			done.len ? "wrote " : "nothing written",
+			done.len ? done.buf : "");
+	}
+	if (outset_gates(&os, prof, &rp.ri))
+		ret = 1;
+	sb_release(&sum);
+	sb_release(&done);
+	profile_free(prof);
+	raw_replay_release(&rp);
+	outset_release(&os);
+	return ret;
+}
