@@ -1,0 +1,496 @@
+/*
+ * gates.c - --fail-if thresholds (grammar and metrics in gates.h and
+ * man/gilspy-record.1, FAIL-IF EXPRESSIONS).
+ *
+ * Values are compared as they are printed (percentages and switches/s
+ * rounded to 0.1, waiters to 0.01), so a message never says "20.0% > 20%".
+ * A question the profile cannot answer (a selector matching no thread, no
+ * thread sampled at all) counts as crossed: a gate that silently passes
+ * because it looked at nothing would defeat its purpose in CI.
+ */
+#include <ctype.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gilspy/gates.h"
+#include "report.h"
+
+enum metric {
+	M_HELD, M_WAITING, M_NATIVE, M_IDLE,	/* per thread (selectable) */
+	M_UTILISATION, M_CONTENTION, M_WAITERS, M_SWITCHES, M_ERRORS,
+	M_SAMPLES,
+};
+
+enum kind { K_PCT, K_WAITERS, K_RATE, K_COUNT };
+
+static const struct metric_def {
+	const char *name;
+	enum metric m;
+	enum kind kind;
+} metrics[] = {
+	{ "held", M_HELD, K_PCT },
+	{ "waiting", M_WAITING, K_PCT },
+	{ "native", M_NATIVE, K_PCT },
+	{ "idle", M_IDLE, K_PCT },
+	{ "utilisation", M_UTILISATION, K_PCT },
+	{ "utilization", M_UTILISATION, K_PCT },
+	{ "contention", M_CONTENTION, K_PCT },
+	{ "waiters", M_WAITERS, K_WAITERS },
+	{ "switches", M_SWITCHES, K_RATE },
+	{ "errors", M_ERRORS, K_PCT },
+	{ "samples", M_SAMPLES, K_COUNT },
+};
+
+enum op { OP_GT, OP_GE, OP_LT, OP_LE, OP_EQ, OP_NE };
+static const char *const op_text[] = { ">", ">=", "<", "<=", "==", "!=" };
+
+struct gate {
+	const struct metric_def *def;
+	char *sel;		/* thread selector, or NULL: all threads */
+	enum op op;
+	double limit;
+	char *limit_text;	/* as written, without '%' */
+};
+
+struct gates {
+	struct gate *v;
+	size_t n, alloc;
+};
+
+struct gates *gates_new(void)
+{
+	return xcalloc(1, sizeof(struct gates));
+}
+
+void gates_free(struct gates *g)
+{
+	size_t i;
+
+	if (!g)
+		return;
+	for (i = 0; i < g->n; i++) {
+		free(g->v[i].sel);
+		free(g->v[i].limit_text);
+	}
+	free(g->v);
+	free(g);
+}
+
+size_t gates_count(const struct gates *g)
+{
+	return g ? g->n : 0;
+}
+
+/* --- parsing --------------------------------------------------------------- */
+
+static int is_selectable(const struct metric_def *d)
+{
+	return d->m <= M_IDLE;
+}
+
+static const char *skip_ws(const char *s, const char *end)
+{
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	return s;
+}
+
+/* Append at most 40 bytes of [s, end) for a one-line message, control
+ * characters shown as '?'. */
+static void add_clean(struct strbuf *sb, const char *s, const char *end)
+{
+	size_t i;
+
+	for (i = 0; s < end && i < 40; s++, i++)
+		sb_addc(sb, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	if (s < end)
+		sb_adds(sb, "...");
+}
+
+static void add_quoted(struct strbuf *sb, const char *s, const char *end)
+{
+	sb_addc(sb, '\'');
+	add_clean(sb, s, end);
+	sb_addc(sb, '\'');
+}
+
+static int parse_fail(struct strbuf *why, const char *e, const char *end,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int parse_fail(struct strbuf *why, const char *e, const char *end,
+		      const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n > 0) {
+		sb_grow(&msg, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(msg.buf, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		msg.len = (size_t)n;
+	}
+	if (why) {
+		sb_adds(why, "bad expression ");
+		add_quoted(why, e, end);
+		sb_addf(why, ": %s", msg.buf ? msg.buf : "");
+	}
+	sb_release(&msg);
+	return -1;
+}
+
+/* Parse one expression [e, end) (already split at commas). */
+static int parse_one(struct gates *g, const char *e, const char *end,
+		     struct strbuf *why)
+{
+	const struct metric_def *def = NULL;
+	struct gate gt = { 0 };
+	const char *s = skip_ws(e, end), *w, *num;
+	size_t i, len;
+	char buf[64];
+
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	e = s;
+	if (s == end)
+		return parse_fail(why, e, end, "empty expression; write e.g. "
+				  "\"waiting>20%%\"");
+	w = s;
+	while (s < end && (isalpha((unsigned char)*s) || *s == '_'))
+		s++;
+	len = (size_t)(s - w);
+	for (i = 0; len && i < ARRAY_SIZE(metrics); i++)
+		if (strlen(metrics[i].name) == len &&
+		    !strncasecmp(metrics[i].name, w, len))
+			def = &metrics[i];
+	if (!def) {
+		if (!len)
+			return parse_fail(why, e, end, "expected a metric "
+					  "name at the start");
+		return parse_fail(why, e, end, "unknown metric '%.*s' "
+				  "(known: held, waiting, native, idle, "
+				  "utilisation, contention, waiters, "
+				  "switches, errors, samples)", (int)len, w);
+	}
+	s = skip_ws(s, end);
+	if (s < end && *s == '[') {
+		const char *sel = ++s;
+		int depth = 1;
+
+		if (!is_selectable(def))
+			return parse_fail(why, e, end, "'%s' is a figure of "
+					  "the whole process and takes no "
+					  "[thread]", def->name);
+		/* Brackets nest so a glob class works: waiting[w-[0-9]] */
+		for (; s < end; s++) {
+			if (*s == '[')
+				depth++;
+			else if (*s == ']' && !--depth)
+				break;
+		}
+		if (s == end)
+			return parse_fail(why, e, end, "missing ']' after the "
+					  "thread name");
+		if (s == sel)
+			return parse_fail(why, e, end, "empty thread name in "
+					  "'[]'; give a name, a glob or a tid");
+		gt.sel = xmalloc((size_t)(s - sel) + 1);
+		memcpy(gt.sel, sel, (size_t)(s - sel));
+		gt.sel[s - sel] = '\0';
+		s = skip_ws(s + 1, end);
+	}
+	if (end - s >= 2 && !strncmp(s, ">=", 2))
+		gt.op = OP_GE, s += 2;
+	else if (end - s >= 2 && !strncmp(s, "<=", 2))
+		gt.op = OP_LE, s += 2;
+	else if (end - s >= 2 && !strncmp(s, "==", 2))
+		gt.op = OP_EQ, s += 2;
+	else if (end - s >= 2 && !strncmp(s, "!=", 2))
+		gt.op = OP_NE, s += 2;
+	else if (s < end && *s == '>')
+		gt.op = OP_GT, s++;
+	else if (s < end && *s == '<')
+		gt.op = OP_LT, s++;
+	else {
+		free(gt.sel);
+		return parse_fail(why, e, end, "expected one of > >= < <= == "
+				  "!= after '%.*s%s%s%s'", (int)len, w,
+				  gt.sel ? "[" : "", gt.sel ? "..." : "",
+				  gt.sel ? "]" : "");
+	}
+	s = skip_ws(s, end);
+	num = s;
+	while (s < end && isdigit((unsigned char)*s))
+		s++;
+	if (s > num && s < end && *s == '.') {
+		s++;
+		while (s < end && isdigit((unsigned char)*s))
+			s++;
+	}
+	if (s == num || (size_t)(s - num) >= sizeof(buf)) {
+		free(gt.sel);
+		if (s == num)
+			return parse_fail(why, e, end, "expected a number "
+					  "(0 or more, e.g. 20 or 2.5) after "
+					  "'%s'", op_text[gt.op]);
+		return parse_fail(why, e, end, "the number is too long");
+	}
+	memcpy(buf, num, (size_t)(s - num));
+	buf[s - num] = '\0';
+	gt.limit = strtod(buf, NULL);
+	s = skip_ws(s, end);
+	if (s < end && *s == '%') {
+		if (def->kind != K_PCT) {
+			free(gt.sel);
+			return parse_fail(why, e, end, "'%s' is %s, not a "
+					  "percentage: drop the '%%'",
+					  def->name,
+					  def->kind == K_COUNT ? "a count" :
+					  def->kind == K_RATE ?
+					  "a rate per second" :
+					  "a mean number of threads");
+		}
+		s = skip_ws(s + 1, end);
+	}
+	if (s < end) {
+		free(gt.sel);
+		return parse_fail(why, e, end, "unexpected '%.*s' after the "
+				  "number", (int)(end - s > 20 ? 20 : end - s),
+				  s);
+	}
+	gt.def = def;
+	gt.limit_text = xstrdup(buf);
+	if (g->n == g->alloc) {
+		g->alloc = g->alloc ? 2 * g->alloc : 4;
+		g->v = xrealloc(g->v, g->alloc * sizeof(*g->v));
+	}
+	g->v[g->n++] = gt;
+	return 0;
+}
+
+int gates_parse(struct gates *g, const char *arg, struct strbuf *why)
+{
+	const char *s = arg, *start = arg;
+	size_t first = g->n;
+	int depth = 0;
+
+	for (;; s++) {
+		if (*s == '[')
+			depth++;
+		else if (*s == ']' && depth)
+			depth--;
+		else if ((*s == ',' && !depth) || !*s) {
+			if (parse_one(g, start, s, why) < 0) {
+				/* all or nothing for one argument */
+				while (g->n > first) {
+					g->n--;
+					free(g->v[g->n].sel);
+					free(g->v[g->n].limit_text);
+				}
+				return -1;
+			}
+			if (!*s)
+				break;
+			start = s + 1;
+		}
+	}
+	return 0;
+}
+
+/* --- checking -------------------------------------------------------------- */
+
+/* Does thread t match selector sel: its tid (all digits) or a glob on its
+ * name? */
+static int thread_matches(const struct profile_thread *t, const char *sel)
+{
+	const char *c;
+
+	for (c = sel; *c && isdigit((unsigned char)*c); c++)
+		;
+	if (!*c && strlen(sel) < 11 && atol(sel) == (long)t->tid)
+		return 1;
+	return fnmatch(sel, t->name ? t->name : "", 0) == 0;
+}
+
+/* A name for a message: one line, at most 40 characters. */
+static void add_name(struct strbuf *sb, const char *name)
+{
+	add_quoted(sb, name, name + strlen(name));
+}
+
+static double round_to(double v, double step)
+{
+	return round(v / step) * step;
+}
+
+static int compare(double v, enum op op, double limit)
+{
+	/* both sides are rounded to the shown precision: compare with a
+	 * tolerance far below it */
+	const double eps = 1e-9;
+
+	switch (op) {
+	case OP_GT: return v > limit + eps;
+	case OP_GE: return v >= limit - eps;
+	case OP_LT: return v < limit - eps;
+	case OP_LE: return v <= limit + eps;
+	case OP_EQ: return fabs(v - limit) <= eps;
+	case OP_NE: return fabs(v - limit) > eps;
+	}
+	return 0;
+}
+
+static void add_expr(struct strbuf *sb, const struct gate *gt)
+{
+	sb_adds(sb, gt->def->name);
+	if (gt->sel) {
+		sb_addc(sb, '[');
+		add_clean(sb, gt->sel, gt->sel + strlen(gt->sel));
+		sb_addc(sb, ']');
+	}
+}
+
+/* Thread-state metrics: the share of the selected threads' samples.
+ * held/waiting/native are shares of busy samples (held, waiting, native or
+ * running) so that sleeping threads do not dilute them; idle is a share of
+ * all samples.  Returns 0 with *v set, or -1 with a reason in out. */
+static int thread_metric(const struct gate *gt, const struct profile *p,
+			 double *v, struct strbuf *ctx, struct strbuf *out)
+{
+	uint64_t st[GIL_NSTATES] = { 0 }, busy, all;
+	size_t i, matched = 0, first = 0, *order;
+	int k;
+
+	for (i = 0; i < profile_nthreads(p); i++) {
+		const struct profile_thread *t = profile_thread(p, i);
+
+		if (gt->sel && !thread_matches(t, gt->sel))
+			continue;
+		if (!matched++)
+			first = i;
+		for (k = 0; k < GIL_NSTATES; k++)
+			st[k] += t->state[k];
+	}
+	if (!matched) {
+		sb_adds(out, "threshold crossed: ");
+		add_expr(out, gt);
+		sb_addf(out, " %s %s%s: ", op_text[gt->op], gt->limit_text,
+			gt->def->kind == K_PCT ? "%" : "");
+		if (!gt->sel) {
+			sb_adds(out, "no thread was sampled\n");
+			return -1;
+		}
+		sb_adds(out, "no thread matches ");
+		add_name(out, gt->sel);
+		sb_adds(out, " (threads:");
+		order = report_thread_order(p);
+		for (i = 0; i < profile_nthreads(p) && i < 8; i++) {
+			sb_adds(out, i ? ", " : " ");
+			add_name(out, profile_thread(p, order[i])->name);
+		}
+		free(order);
+		if (profile_nthreads(p) > 8)
+			sb_addf(out, " and %zu more",
+				profile_nthreads(p) - 8);
+		sb_adds(out, ")\n");
+		return -1;
+	}
+	busy = st[GIL_HELD] + st[GIL_WAITING] + st[GIL_NATIVE] +
+	       st[GIL_RUNNING];
+	all = busy + st[GIL_IDLE];
+	switch (gt->def->m) {
+	case M_HELD: *v = busy ? 100.0 * (double)st[GIL_HELD] / (double)busy : 0;
+		break;
+	case M_WAITING: *v = busy ? 100.0 * (double)st[GIL_WAITING] /
+				    (double)busy : 0;
+		break;
+	case M_NATIVE: *v = busy ? 100.0 * (double)(st[GIL_NATIVE] +
+						   st[GIL_RUNNING]) /
+				   (double)busy : 0;
+		break;
+	default: *v = all ? 100.0 * (double)st[GIL_IDLE] / (double)all : 0;
+		break;
+	}
+	if (!gt->sel) {
+		sb_adds(ctx, "all threads");
+	} else if (matched == 1) {
+		const struct profile_thread *t = profile_thread(p, first);
+
+		sb_adds(ctx, "thread ");
+		add_name(ctx, t->name);
+		sb_addf(ctx, ", tid %d", (int)t->tid);
+	} else {
+		sb_addf(ctx, "%zu threads match ", matched);
+		add_name(ctx, gt->sel);
+	}
+	if (gt->def->m != M_IDLE && !busy)
+		sb_adds(ctx, ", never busy");
+	return 0;
+}
+
+int gates_check(const struct gates *g, const struct profile *p,
+		const struct record_info *ri, struct strbuf *out)
+{
+	const struct profile_stats *stats = profile_stats(p);
+	struct output_figures fig;
+	size_t i;
+	int crossed = 0;
+
+	if (!g)
+		return 0;
+	output_figures(p, ri, &fig);
+	for (i = 0; i < g->n; i++) {
+		const struct gate *gt = &g->v[i];
+		struct strbuf ctx = STRBUF_INIT;
+		double v = 0;
+		const char *unit = "";
+
+		switch (gt->def->m) {
+		case M_HELD: case M_WAITING: case M_NATIVE: case M_IDLE:
+			if (thread_metric(gt, p, &v, &ctx, out) < 0) {
+				crossed++;
+				sb_release(&ctx);
+				continue;
+			}
+			break;
+		case M_UTILISATION: v = fig.utilisation_pct; break;
+		case M_CONTENTION: v = fig.contention_pct; break;
+		case M_WAITERS: v = fig.mean_waiters; break;
+		case M_SWITCHES: v = fig.switches_per_s; break;
+		case M_ERRORS: v = fig.errors_pct; break;
+		case M_SAMPLES: v = (double)stats->samples; break;
+		}
+		switch (gt->def->kind) {
+		case K_PCT: v = round_to(v, 0.1); unit = "%"; break;
+		case K_RATE: v = round_to(v, 0.1); unit = "/s"; break;
+		case K_WAITERS: v = round_to(v, 0.01); break;
+		case K_COUNT: break;
+		}
+		if (compare(v, gt->op, gt->limit)) {
+			crossed++;
+			sb_adds(out, "threshold crossed: ");
+			add_expr(out, gt);
+			if (gt->def->kind == K_COUNT)
+				sb_addf(out, " %.0f", v);
+			else
+				sb_addf(out, " %.*f%s",
+					gt->def->kind == K_WAITERS ? 2 : 1, v,
+					unit);
+			sb_addf(out, " %s %s%s", op_text[gt->op],
+				gt->limit_text, unit);
+			if (ctx.len)
+				sb_addf(out, " (%s)", ctx.buf);
+			sb_addc(out, '\n');
+		}
+		sb_release(&ctx);
+	}
+	return crossed;
+}

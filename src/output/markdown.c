@@ -1,0 +1,670 @@
+/*
+ * markdown.c - the summary as GitHub-flavoured markdown, for
+ * $GITHUB_STEP_SUMMARY and pull-request comments.
+ *
+ * The size is bounded by construction: every name is cut to a number of
+ * characters, every table to a number of rows (saying how many were left
+ * out), so the worst case is well under OUTPUT_MARKDOWN_MAX; a final guard
+ * cuts at a line should that arithmetic ever be wrong.  Names come from the
+ * target and are hostile: they are written as code spans (no emphasis,
+ * links, HTML or @mentions inside), with a fence longer than any backtick
+ * run in them, '|' escaped for the table, control characters shown as \n,
+ * \xHH, invalid UTF-8 as U+FFFD.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gilspy/output.h"
+#include "report.h"
+
+#define NAME_CHARS	80	/* characters of a thread or function name */
+#define LABEL_CHARS	140	/* of a `function (file:line)` label */
+#define COMMAND_CHARS	200
+#define THREAD_ROWS	40
+#define TOP_ROWS	5
+#define MISSING_NAMES	10	/* base threads listed as gone */
+/* A change at least this large in a figure where up is worse is marked. */
+#define WORSE_PP	1.0
+#define WORSE_WAITERS	0.05
+
+/* Length of the valid UTF-8 sequence at s, 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A version string is shown as is when it looks like one, else as code. */
+static int plain_word(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= 'A' && *s <= 'Z') || *s == '.' || *s == '+' ||
+		      *s == '-') || n >= 40)
+			return 0;
+	return n > 0;
+}
+
+static void add_code(struct strbuf *sb, const char *s, size_t max,
+		     int in_table);
+
+static void add_word(struct strbuf *sb, const char *s)
+{
+	if (plain_word(s))
+		sb_adds(sb, s);
+	else
+		add_code(sb, s, 40, 0);
+}
+
+/* s as a code span of at most max characters (cut with an ellipsis).
+ * in_table: escape '|' (GFM splits cells on it even inside code). */
+static void add_code(struct strbuf *sb, const char *s, size_t max,
+		     int in_table)
+{
+	struct strbuf c = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t chars = 0, run = 0, longest = 0, i;
+
+	for (; *p; chars++) {
+		size_t n;
+
+		if (chars == max) {
+			sb_adds(&c, "\xe2\x80\xa6");	/* ellipsis */
+			break;
+		}
+		if (*p == '`') {
+			if (++run > longest)
+				longest = run;
+		} else {
+			run = 0;
+		}
+		if (*p == '\n') {
+			sb_adds(&c, "\\n");
+		} else if (*p == '\t') {
+			sb_adds(&c, "\\t");
+		} else if (*p == '\r') {
+			sb_adds(&c, "\\r");
+		} else if (*p < 0x20 || *p == 0x7f) {
+			sb_addf(&c, "\\x%02x", *p);
+		} else if (*p == '|' && in_table) {
+			sb_adds(&c, "\\|");
+		} else if (!(n = utf8_len(p))) {
+			sb_adds(&c, "\xef\xbf\xbd");	/* U+FFFD */
+		} else {
+			sb_add(&c, p, n);
+			p += n;
+			continue;
+		}
+		p++;
+	}
+	if (!c.len) {
+		sb_adds(sb, "(empty)");
+		return;
+	}
+	for (i = 0; i <= longest; i++)
+		sb_addc(sb, '`');
+	/* a space keeps a leading/trailing backtick off the fence; CommonMark
+	 * strips one space from each side when both are there */
+	if (c.buf[0] == '`' || c.buf[0] == ' ' || c.buf[c.len - 1] == '`' ||
+	    c.buf[c.len - 1] == ' ')
+		sb_addc(sb, ' ');
+	sb_add(sb, c.buf, c.len);
+	if (c.buf[0] == '`' || c.buf[0] == ' ' || c.buf[c.len - 1] == '`' ||
+	    c.buf[c.len - 1] == ' ')
+		sb_addc(sb, ' ');
+	for (i = 0; i <= longest; i++)
+		sb_addc(sb, '`');
+	sb_release(&c);
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* Rounded as shown, so a delta is the difference of the shown values. */
+static double r1(double v)
+{
+	return round(v * 10) / 10;
+}
+
+static double r2(double v)
+{
+	return round(v * 100) / 100;
+}
+
+enum fig_kind { F_PCT, F_WAITERS, F_RATE, F_COUNT };
+
+/* The delta cell: "+12.3 pp", bold and "worse" when worse_up and it rose
+ * by the marking threshold. */
+static void add_delta(struct strbuf *sb, double cur, double base,
+		      enum fig_kind k, int worse_up)
+{
+	double d;
+	int worse;
+
+	switch (k) {
+	case F_PCT:
+		d = r1(cur) - r1(base);
+		worse = worse_up && d >= WORSE_PP - 1e-9;
+		if (fabs(d) < 0.05)
+			sb_adds(sb, "0.0 pp");
+		else
+			sb_addf(sb, "%s%+.1f pp%s", worse ? "**" : "", d,
+				worse ? " worse**" : "");
+		break;
+	case F_WAITERS:
+		d = r2(cur) - r2(base);
+		worse = worse_up && d >= WORSE_WAITERS - 1e-9;
+		if (fabs(d) < 0.005)
+			sb_adds(sb, "0.00");
+		else
+			sb_addf(sb, "%s%+.2f%s", worse ? "**" : "", d,
+				worse ? " worse**" : "");
+		break;
+	case F_RATE:
+		d = r1(cur) - r1(base);
+		if (fabs(d) < 0.05)
+			sb_adds(sb, "0.0 /s");
+		else
+			sb_addf(sb, "%+.1f /s", d);
+		break;
+	case F_COUNT:
+		if (cur == base)
+			sb_adds(sb, "0");
+		else
+			sb_addf(sb, "%+.0f", cur - base);
+		break;
+	}
+}
+
+static void add_value(struct strbuf *sb, double v, enum fig_kind k)
+{
+	switch (k) {
+	case F_PCT: sb_addf(sb, "%.1f%%", v); break;
+	case F_WAITERS: sb_addf(sb, "%.2f", v); break;
+	case F_RATE: sb_addf(sb, "%.1f /s", v); break;
+	case F_COUNT: sb_addf(sb, "%.0f", v); break;
+	}
+}
+
+/* One row of the figures table; has_base: the base has this figure. */
+static void fig_row(struct strbuf *sb, const char *label, const char *metric,
+		    double v, enum fig_kind k, const struct baseline *base,
+		    int has_base, double bv, int worse_up)
+{
+	sb_addf(sb, "| %s | `%s` | ", label, metric);
+	add_value(sb, v, k);
+	if (base) {
+		sb_adds(sb, " | ");
+		if (has_base) {
+			add_value(sb, bv, k);
+			sb_adds(sb, " | ");
+			add_delta(sb, v, bv, k, worse_up);
+		} else {
+			sb_adds(sb, "n/a | ");
+		}
+	}
+	sb_adds(sb, " |\n");
+}
+
+/* Thread samples per state, all threads; busy = not idle. */
+static void state_totals(const struct profile *p, uint64_t *tot,
+			 uint64_t *busy, uint64_t *all)
+{
+	int s;
+
+	for (s = 0; s < GIL_NSTATES; s++)
+		tot[s] = report_state_total(p, (enum gil_state)s);
+	*busy = tot[GIL_HELD] + tot[GIL_WAITING] + tot[GIL_NATIVE] +
+		tot[GIL_RUNNING];
+	*all = *busy + tot[GIL_IDLE];
+}
+
+static void add_header(struct strbuf *sb, const struct profile *p,
+		       const struct record_info *ri,
+		       const struct output_figures *fig,
+		       const struct baseline *base)
+{
+	const struct profile_stats *st = profile_stats(p);
+	const char *what = ri ? (ri->command ? ri->command : ri->cmdline) :
+			   NULL;
+
+	sb_adds(sb, "### gilspy: ");
+	if (what && *what)
+		add_code(sb, what, COMMAND_CHARS, 0);
+	else if (ri)
+		sb_addf(sb, "pid %d", (int)ri->pid);
+	else
+		sb_adds(sb, "GIL profile");
+	sb_adds(sb, "\n\n");
+	if (ri)
+		sb_addf(sb, "pid %d · ", (int)ri->pid);
+	if (ri && ri->python) {
+		sb_adds(sb, "Python ");
+		add_word(sb, ri->python);
+		sb_adds(sb, " · ");
+	}
+	sb_addf(sb, "%.2f s · %llu samples at %.1f Hz", fig->duration_s,
+		(unsigned long long)st->ticks, fig->achieved_hz);
+	if (ri && ri->requested_hz > 0)
+		sb_addf(sb, " (requested %g Hz%s)", ri->requested_hz,
+			ri->blocking ? ", blocking" : "");
+	if (ri && ri->stopped_by)
+		sb_addf(sb, " · stopped by %s", ri->stopped_by);
+	sb_adds(sb, "\n");
+	if (base) {
+		sb_adds(sb, "\nΔ against the base report (");
+		if (base->generator) {
+			add_code(sb, base->generator, 40, 0);
+			sb_adds(sb, ", ");
+		}
+		if (base->python) {
+			sb_adds(sb, "Python ");
+			add_word(sb, base->python);
+			sb_adds(sb, ", ");
+		}
+		if (base->has & BASE_DURATION)
+			sb_addf(sb, "%.2f s, ", base->duration_s);
+		if (base->has & BASE_SAMPLES)
+			sb_addf(sb, "%llu samples, ",
+				(unsigned long long)base->samples);
+		sb_addf(sb, "schema %d", base->version);
+		if (base->version > OUTPUT_JSON_VERSION)
+			sb_adds(sb, ", newer than this gilspy: unknown fields "
+				"ignored");
+		sb_addf(sb, "); **worse** marks a rise of %.0f pp or more in "
+			"contention, waiting or errors (%.2f in waiters).\n",
+			WORSE_PP, WORSE_WAITERS);
+	}
+}
+
+static void add_figures(struct strbuf *sb, const struct profile *p,
+			const struct output_figures *fig,
+			const struct baseline *b)
+{
+	const struct profile_stats *st = profile_stats(p);
+	uint64_t tot[GIL_NSTATES], busy, all;
+	double bb = 0, ball = 0;
+	int bs = b && (b->has & BASE_STATES);
+
+	state_totals(p, tot, &busy, &all);
+	if (bs) {
+		bb = (double)(b->state_total[GIL_HELD] +
+			      b->state_total[GIL_WAITING] +
+			      b->state_total[GIL_NATIVE] +
+			      b->state_total[GIL_RUNNING]);
+		ball = bb + (double)b->state_total[GIL_IDLE];
+	}
+#define BPCT(s) (bb > 0 ? 100.0 * (double)b->state_total[s] / bb : 0)
+
+	sb_addf(sb, "\n| figure | `--fail-if` | value |%s\n",
+		b ? " base | Δ |" : "");
+	sb_addf(sb, "|:--|:--|--:|%s\n", b ? "--:|--:|" : "");
+	if (st->no_gil) {
+		sb_addf(sb, "| GIL | | none: free-threaded build |%s\n",
+			b ? " | |" : "");
+	} else {
+		fig_row(sb, "GIL utilisation (samples with a holder)",
+			"utilisation", fig->utilisation_pct, F_PCT, b,
+			b && (b->has & BASE_UTILISATION),
+			b ? b->utilisation_pct : 0, 0);
+		fig_row(sb, "contention (samples with a waiter)",
+			"contention", fig->contention_pct, F_PCT, b,
+			b && (b->has & BASE_CONTENTION),
+			b ? b->contention_pct : 0, 1);
+		fig_row(sb, "mean threads waiting", "waiters",
+			fig->mean_waiters, F_WAITERS, b,
+			b && (b->has & BASE_WAITERS),
+			b ? b->mean_waiters : 0, 1);
+		fig_row(sb, "GIL switches", "switches", fig->switches_per_s,
+			F_RATE, b, b && (b->has & BASE_SWITCHES),
+			b ? b->switches_per_s : 0, 0);
+		fig_row(sb, "held, of busy thread samples", "held",
+			pct(tot[GIL_HELD], busy), F_PCT, b, bs,
+			bs ? BPCT(GIL_HELD) : 0, 0);
+		fig_row(sb, "waiting, of busy thread samples", "waiting",
+			pct(tot[GIL_WAITING], busy), F_PCT, b, bs,
+			bs ? BPCT(GIL_WAITING) : 0, 1);
+	}
+	fig_row(sb, st->no_gil ? "running, of busy thread samples" :
+		"native (no GIL), of busy thread samples", "native",
+		pct(tot[GIL_NATIVE] + tot[GIL_RUNNING], busy), F_PCT, b, bs,
+		bs ? 100.0 * (double)(b->state_total[GIL_NATIVE] +
+				      b->state_total[GIL_RUNNING]) /
+		     (bb > 0 ? bb : 1) : 0, 0);
+	fig_row(sb, "idle, of all thread samples", "idle",
+		pct(tot[GIL_IDLE], all), F_PCT, b, bs,
+		bs && ball > 0 ? 100.0 * (double)b->state_total[GIL_IDLE] /
+				 ball : 0, 0);
+	fig_row(sb, "errors (torn or unreadable samples)", "errors",
+		fig->errors_pct, F_PCT, b, b && (b->has & BASE_ERRORS),
+		b ? b->errors_pct : 0, 1);
+	fig_row(sb, "samples read", "samples", (double)st->samples, F_COUNT,
+		b, b && (b->has & BASE_SAMPLES),
+		b ? (double)b->samples : 0, 0);
+#undef BPCT
+}
+
+/* --- threads ---------------------------------------------------------------- */
+
+static uint64_t busy_of(const struct profile_thread *t)
+{
+	return t->state[GIL_HELD] + t->state[GIL_WAITING] +
+	       t->state[GIL_NATIVE] + t->state[GIL_RUNNING];
+}
+
+static int cmp_busy(const void *a, const void *b, void *arg)
+{
+	const struct profile *p = arg;
+	const struct profile_thread *x = profile_thread(p, *(const size_t *)a);
+	const struct profile_thread *y = profile_thread(p, *(const size_t *)b);
+	uint64_t bx = busy_of(x), by = busy_of(y);
+
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The base thread for profile thread idx: same name, and the k-th of that
+ * name (in tid order) matches the base's k-th; NULL if none.  used marks
+ * the base threads matched. */
+static const struct baseline_thread *base_thread(const struct profile *p,
+						 const size_t *order,
+						 size_t pos,
+						 const struct baseline *b,
+						 unsigned char *used)
+{
+	const char *name = profile_thread(p, order[pos])->name;
+	size_t k = 0, i;
+
+	for (i = 0; i < pos; i++)
+		if (!strcmp(profile_thread(p, order[i])->name, name))
+			k++;
+	for (i = 0; i < b->nthreads; i++)
+		if (!strcmp(b->threads[i].name, name) && !k--) {
+			used[i] = 1;
+			return &b->threads[i];
+		}
+	return NULL;
+}
+
+static void thread_cell(struct strbuf *sb, double v,
+			const struct baseline_thread *bt, int s)
+{
+	sb_addf(sb, " %.1f%%", v);
+	if (bt && bt->has_pct) {
+		double d = r1(v) - r1(bt->pct[s]);
+
+		if (fabs(d) < 0.05)
+			sb_adds(sb, " (0.0)");
+		else
+			sb_addf(sb, " (%+.1f)", d);
+	}
+	sb_adds(sb, " |");
+}
+
+static void add_threads(struct strbuf *sb, const struct profile *p,
+			const struct baseline *b)
+{
+	size_t n = profile_nthreads(p), shown = n, i, missing = 0;
+	size_t *order = report_thread_order(p), *rows;
+	unsigned char *used = NULL;
+	const struct baseline_thread **match = NULL;
+
+	sb_adds(sb, "\n#### Threads\n\n");
+	if (!n) {
+		sb_adds(sb, "No thread was sampled.\n");
+		free(order);
+		return;
+	}
+	if (b) {
+		/* match in tid order over all threads, so the rows shown do
+		 * not change which base thread a name gets */
+		used = xcalloc(b->nthreads + 1, 1);
+		match = xcalloc(n, sizeof(*match));
+		for (i = 0; i < n; i++)
+			match[order[i]] = base_thread(p, order, i, b, used);
+	}
+	rows = xcalloc(n, sizeof(*rows));
+	for (i = 0; i < n; i++)
+		rows[i] = i;
+	if (n > THREAD_ROWS) {
+		/* the busiest, shown in tid order */
+		qsort_r(rows, n, sizeof(*rows), cmp_busy, (void *)p);
+		shown = THREAD_ROWS;
+		for (i = 0; i < shown; i++) {
+			size_t j;
+
+			for (j = 0; j < n && order[j] != rows[i]; j++)
+				;
+			rows[i] = j;		/* position in tid order */
+		}
+		qsort(rows, shown, sizeof(*rows), cmp_size);
+		for (i = 0; i < shown; i++)
+			rows[i] = order[rows[i]];
+	} else {
+		memcpy(rows, order, n * sizeof(*rows));
+	}
+	sb_addf(sb, "| thread | tid | held | waiting | native | idle |\n"
+		"|:--|--:|--:|--:|--:|--:|\n");
+	for (i = 0; i < shown; i++) {
+		const struct profile_thread *t = profile_thread(p, rows[i]);
+		const struct baseline_thread *bt = match ? match[rows[i]] :
+						   NULL;
+		uint64_t s = t->samples;
+
+		sb_adds(sb, "| ");
+		add_code(sb, t->name, NAME_CHARS, 1);
+		if (b && !bt)
+			sb_adds(sb, " (new)");
+		sb_addf(sb, " | %d |", (int)t->tid);
+		thread_cell(sb, pct(t->state[GIL_HELD], s), bt, GIL_HELD);
+		thread_cell(sb, pct(t->state[GIL_WAITING], s), bt,
+			    GIL_WAITING);
+		thread_cell(sb, pct(t->state[GIL_NATIVE] +
+				    t->state[GIL_RUNNING], s), bt, GIL_NATIVE);
+		thread_cell(sb, pct(t->state[GIL_IDLE], s), bt, GIL_IDLE);
+		sb_addc(sb, '\n');
+	}
+	if (shown < n)
+		sb_addf(sb, "\n%zu more threads not shown (the %d busiest are; "
+			"the JSON report has them all).\n", n - shown,
+			THREAD_ROWS);
+	if (b) {
+		sb_adds(sb, b->nthreads ? "\n% of each thread's samples; "
+			"(±x.x): change against the base thread of the same "
+			"name.\n" : "\nThe base report has no threads to "
+			"compare with.\n");
+		for (i = 0; i < b->nthreads; i++) {
+			if (used[i])
+				continue;
+			if (!missing)
+				sb_adds(sb, "\nIn the base only:");
+			if (missing++ < MISSING_NAMES) {
+				sb_adds(sb, missing > 1 ? ", " : " ");
+				add_code(sb, b->threads[i].name, NAME_CHARS,
+					 0);
+			}
+		}
+		if (missing > MISSING_NAMES)
+			sb_addf(sb, " and %zu more", missing - MISSING_NAMES);
+		if (missing)
+			sb_adds(sb, ".\n");
+	}
+	free(rows);
+	free(order);
+	free(used);
+	free(match);
+}
+
+/* --- top functions ------------------------------------------------------------ */
+
+/* `name (file:line)` with the name cut first, so the file stays visible. */
+static void func_label(struct strbuf *sb, const struct profile *p,
+		       uint32_t func, int lineno)
+{
+	const struct profile_func *f = profile_func(p, func);
+	const unsigned char *s = (const unsigned char *)f->name;
+	struct profile_frame fr = { f->name, f->file, f->firstlineno,
+				    f->firstlineno, func };
+	struct output_options o;
+	char *cut = NULL;
+	size_t chars = 0, off = 0;
+
+	while (s[off] && chars < NAME_CHARS) {
+		size_t n = utf8_len(s + off);
+
+		off += n ? n : 1;
+		chars++;
+	}
+	if (s[off]) {
+		cut = xmalloc(off + 4);
+		memcpy(cut, s, off);
+		memcpy(cut + off, "\xe2\x80\xa6", 4);
+		fr.name = cut;
+	}
+	output_options_init(&o);
+	o.function = 1;
+	o.lineno = lineno;
+	output_frame(sb, &fr, &o);
+	free(cut);
+}
+
+static const struct baseline_func *base_func(const struct profile *p,
+					     uint32_t func,
+					     const struct baseline *b)
+{
+	const struct profile_func *f = profile_func(p, func);
+	struct profile_frame fr = { f->name, f->file, 0, 0, func };
+	struct output_options o;
+	struct strbuf key = STRBUF_INIT;
+	const struct baseline_func *hit = NULL;
+	size_t i;
+
+	output_options_init(&o);
+	o.lineno = 0;
+	output_frame(&key, &fr, &o);
+	for (i = 0; i < b->nfuncs && !hit; i++)
+		if (!strcmp(b->funcs[i].key, key.buf))
+			hit = &b->funcs[i];
+	sb_release(&key);
+	return hit;
+}
+
+static void add_top(struct strbuf *sb, const struct profile *p,
+		    struct profile_func_stats *fs, size_t n,
+		    enum gil_state state, const char *title,
+		    const struct baseline *b)
+{
+	uint64_t total = report_state_total(p, state);
+	size_t k = report_top(p, fs, n, state, TOP_ROWS), i;
+	int bf = b && (b->has & BASE_FUNCTIONS);
+
+	sb_addf(sb, "\n#### Top functions %s\n\n", title);
+	if (!k) {
+		sb_adds(sb, "None.\n");
+		return;
+	}
+	sb_addf(sb, "| %% of %s samples | function |%s\n"
+		"|--:|:--|%s\n", gil_state_name(state),
+		bf ? " base | Δ |" : "", bf ? "--:|--:|" : "");
+	for (i = 0; i < k; i++) {
+		struct strbuf label = STRBUF_INIT;
+		double v = pct(fs[i].self[state], total);
+
+		func_label(&label, p, fs[i].func, 1);
+		sb_addf(sb, "| %.1f%% | ", v);
+		add_code(sb, label.buf, LABEL_CHARS, 1);
+		sb_adds(sb, " |");
+		if (bf) {
+			const struct baseline_func *f = base_func(p, fs[i].func,
+								  b);
+
+			if (!f)
+				sb_adds(sb, " | new |");
+			else if (f->pct[state] < 0)
+				sb_adds(sb, " n/a | |");
+			else {
+				sb_addf(sb, " %.1f%% | ", f->pct[state]);
+				add_delta(sb, v, f->pct[state], F_PCT,
+					  state == GIL_WAITING);
+				sb_adds(sb, " |");
+			}
+		}
+		sb_addc(sb, '\n');
+		sb_release(&label);
+	}
+	if (k < n && fs[k].self[state])
+		sb_adds(sb, "\nThe JSON report lists every function.\n");
+}
+
+void output_markdown(struct strbuf *out, const struct profile *p,
+		     const struct record_info *ri, const struct baseline *base)
+{
+	const struct profile_stats *st = profile_stats(p);
+	struct strbuf sb = STRBUF_INIT;
+	struct profile_func_stats *fs;
+	struct output_figures fig;
+	size_t n;
+
+	output_figures(p, ri, &fig);
+	add_header(&sb, p, ri, &fig, base);
+	add_figures(&sb, p, &fig, base);
+	add_threads(&sb, p, base);
+	fs = profile_func_stats(p, &n);
+	if (!st->no_gil) {
+		add_top(&sb, p, fs, n, GIL_HELD, "holding the GIL", base);
+		add_top(&sb, p, fs, n, GIL_WAITING, "waiting for the GIL",
+			base);
+	} else {
+		add_top(&sb, p, fs, n, GIL_RUNNING, "running", base);
+	}
+	free(fs);
+	sb_addc(&sb, '\n');
+	if (sb.len > OUTPUT_MARKDOWN_MAX) {
+		/* not reached with the bounds above; a guard, not a layout */
+		static const char note[] = "\n(summary cut at 64 KB)\n";
+		size_t cut = OUTPUT_MARKDOWN_MAX - sizeof(note);
+
+		while (cut && sb.buf[cut - 1] != '\n')
+			cut--;
+		sb.len = cut;
+		sb_adds(&sb, note);
+	}
+	sb_add(out, sb.buf, sb.len);
+	sb_release(&sb);
+}
