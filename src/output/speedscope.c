@@ -1,0 +1,392 @@
+/*
+ * speedscope.c - speedscope's file format (the "sampled" profile type of
+ * https://www.speedscope.app/file-format-schema.json), one profile per
+ * thread.
+ *
+ * Choices, and why:
+ *  - unit "none", one unit per sample: every weight is a number of samples,
+ *    and speedscope shows values of unit none as plain integers, so the
+ *    numbers a user reads in it are exactly the counts of the collapsed
+ *    output for the same recording.  A time unit would claim a precision
+ *    the sampler does not have: ticks are jittered around 1/rate, some fail
+ *    and some are skipped when gilspy falls behind, so "weight = ticks x
+ *    period" would be an estimate dressed as a measurement.  The cost: the
+ *    x axis of speedscope's Time Order view counts samples, not seconds
+ *    (the chrome format is the one with real time).
+ *  - identical consecutive stacks of a thread are one sample with the sum
+ *    of their weights; identical means the same text (frames as
+ *    output_frame() writes them, plus the state leaf), so --nolineno and
+ *    --function merge what they print the same.
+ *  - the GIL state is the leaf frame ("[GIL held]", "[waiting for GIL]",
+ *    ...), unless --no-state-frames: speedscope has no other place where a
+ *    user would see it, and its sandwich view then gives per-state totals.
+ *  - profiles are named "NAME (tid)" and sorted by tid (thread index for
+ *    equal tids); threads with no sample left after the state filter get
+ *    no profile.  --threads adds nothing: every thread is its own profile
+ *    already.  Frames are numbered in the order the rendering first meets
+ *    them, so the same samples always give the same file.
+ *  - a sample whose state is filtered out, or whose stack was torn, is
+ *    dropped, as in the collapsed output.
+ *
+ * Memory: one (stack, state, weight) run per change of a thread's stack,
+ * which is what the file will hold.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gilspy/hashmap.h"
+#include "report.h"
+#include "seq.h"
+
+#define NONE UINT32_MAX
+
+struct run {
+	uint32_t stack;		/* profile stack node */
+	uint32_t state;		/* enum gil_state */
+	uint64_t weight;	/* samples */
+};
+
+struct thread_runs {
+	struct run *v;
+	size_t n, alloc;
+};
+
+struct speedscope {
+	struct output_options o;
+	struct thread_runs *th;		/* by profile thread index */
+	size_t nth;
+};
+
+static void *ss_make(const struct output_options *o)
+{
+	struct speedscope *r = xcalloc(1, sizeof(*r));
+
+	r->o = *o;
+	return r;
+}
+
+static void ss_add(void *impl, const struct profile *p,
+		   const struct py_sample *s)
+{
+	struct speedscope *r = impl;
+	int i, n = s->nthreads < PY_MAX_THREADS ? s->nthreads : PY_MAX_THREADS;
+
+	for (i = 0; i < n; i++) {
+		uint32_t t = profile_last_thread(p, i);
+		uint32_t stack = profile_last_stack(p, i);
+		enum gil_state st = seq_slot_state(s, i);
+		struct thread_runs *tr;
+
+		if (t == PROFILE_NO_THREAD || stack == PROFILE_NO_STACK ||
+		    !(r->o.states & (1u << st)) ||
+		    (stack == 0 && !r->o.state_frames))
+			continue;
+		if (t >= r->nth) {
+			size_t m = t + 1 > 2 * r->nth ? t + 1 : 2 * r->nth;
+
+			r->th = xrealloc(r->th, m * sizeof(*r->th));
+			memset(r->th + r->nth, 0,
+			       (m - r->nth) * sizeof(*r->th));
+			r->nth = m;
+		}
+		tr = &r->th[t];
+		if (tr->n && tr->v[tr->n - 1].stack == stack &&
+		    tr->v[tr->n - 1].state == (uint32_t)st) {
+			tr->v[tr->n - 1].weight++;
+			continue;
+		}
+		if (tr->n == tr->alloc) {
+			tr->alloc = tr->alloc ? 2 * tr->alloc : 16;
+			tr->v = xrealloc(tr->v, tr->alloc * sizeof(*tr->v));
+		}
+		tr->v[tr->n].stack = stack;
+		tr->v[tr->n].state = (uint32_t)st;
+		tr->v[tr->n].weight = 1;
+		tr->n++;
+	}
+}
+
+static void ss_add_failed(void *impl, uint64_t time_ns)
+{
+	/* The timeline of unit "none" has no place for a missing tick. */
+	(void)impl;
+	(void)time_ns;
+}
+
+/* --- rendering ----------------------------------------------------------- */
+
+struct sframe {
+	const char *name;	/* pooled */
+	const char *file;	/* full path (profile-owned), or NULL */
+	int line;		/* 0: none */
+};
+
+/* The output's frames and stacks: frames interned by (text, file); stacks
+ * interned as a trie of frame indices (node 0 the empty stack), so equal
+ * text is equal node whatever profile stacks it came from. */
+struct render {
+	const struct profile *p;
+	const struct output_options *o;
+	struct strpool pool;
+	struct u64map frame_index;	/* hash of (name ptr, file ptr) */
+	struct sframe *frames;
+	size_t nframes, aframes;
+	struct u64map node_index;	/* (parent + 1) << 32 | frame */
+	uint32_t *nparent, *nframe;
+	size_t nnodes, anodes;
+	uint32_t *of_stack;		/* profile stack -> node, or NONE */
+	size_t nstacks;
+	uint32_t state_frame[GIL_NSTATES];
+	struct strbuf tmp;
+};
+
+static uint32_t frame_id(struct render *rd, const char *text,
+			 const char *file, int line)
+{
+	const char *name = strpool_intern(&rd->pool, text, strlen(text));
+	uint64_t key = hash_mix((uint64_t)(uintptr_t)name,
+				(uint64_t)(uintptr_t)file);
+	uint32_t v;
+	size_t i;
+
+	/* key is a hash: confirm, and probe on the rare collision */
+	for (;;) {
+		if (!u64map_get(&rd->frame_index, key, &v))
+			break;
+		if (rd->frames[v].name == name && rd->frames[v].file == file)
+			return v;
+		key = hash_mix(key, 1);
+	}
+	if (rd->nframes == rd->aframes) {
+		rd->aframes = rd->aframes ? 2 * rd->aframes : 64;
+		rd->frames = xrealloc(rd->frames,
+				      rd->aframes * sizeof(*rd->frames));
+	}
+	i = rd->nframes++;
+	rd->frames[i].name = name;
+	rd->frames[i].file = file;
+	rd->frames[i].line = line;
+	u64map_put(&rd->frame_index, key, (uint32_t)i);
+	return (uint32_t)i;
+}
+
+static uint32_t child_node(struct render *rd, uint32_t parent, uint32_t frame)
+{
+	uint64_t key = ((uint64_t)parent + 1) << 32 | frame;
+	uint32_t v;
+
+	if (u64map_get(&rd->node_index, key, &v))
+		return v;
+	if (rd->nnodes == rd->anodes) {
+		rd->anodes = rd->anodes ? 2 * rd->anodes : 256;
+		rd->nparent = xrealloc(rd->nparent,
+				       rd->anodes * sizeof(*rd->nparent));
+		rd->nframe = xrealloc(rd->nframe,
+				      rd->anodes * sizeof(*rd->nframe));
+	}
+	v = (uint32_t)rd->nnodes++;
+	rd->nparent[v] = parent;
+	rd->nframe[v] = frame;
+	u64map_put(&rd->node_index, key, v);
+	return v;
+}
+
+/* The output node of profile stack `stack` (its frames, not its state). */
+static uint32_t node_of(struct render *rd, uint32_t stack)
+{
+	const struct profile_frame *f;
+	uint32_t parent, fid;
+	int line;
+
+	if (stack == 0)
+		return 0;
+	if (stack < rd->nstacks && rd->of_stack[stack] != NONE)
+		return rd->of_stack[stack];
+	/* Stacks are a few hundred frames at most (PY_MAX_DEPTH): recursion
+	 * towards the root is bounded. */
+	parent = node_of(rd, profile_stack_parent(rd->p, stack));
+	f = profile_frame(rd->p, profile_stack_frame(rd->p, stack));
+	sb_reset(&rd->tmp);
+	output_frame(&rd->tmp, f, rd->o);
+	line = f ? (rd->o->function ? f->firstlineno : f->line) : 0;
+	fid = frame_id(rd, rd->tmp.buf, f ? f->file : NULL,
+		       rd->o->lineno && line > 0 ? line : 0);
+	parent = child_node(rd, parent, fid);
+	if (stack < rd->nstacks)
+		rd->of_stack[stack] = parent;
+	return parent;
+}
+
+static void add_stack(struct strbuf *sb, const struct render *rd,
+		      uint32_t node, uint32_t leaf, uint32_t **buf,
+		      size_t *abuf)
+{
+	size_t n = 0, i;
+
+	for (; node; node = rd->nparent[node]) {
+		if (n == *abuf) {
+			*abuf = *abuf ? 2 * *abuf : 64;
+			*buf = xrealloc(*buf, *abuf * sizeof(**buf));
+		}
+		(*buf)[n++] = rd->nframe[node];
+	}
+	sb_addc(sb, '[');
+	for (i = n; i > 0; i--)
+		sb_addf(sb, "%s%u", i == n ? "" : ",", (*buf)[i - 1]);
+	if (leaf != NONE)
+		sb_addf(sb, "%s%u", n ? "," : "", leaf);
+	sb_addc(sb, ']');
+}
+
+static uint32_t leaf_of(struct render *rd, uint32_t state)
+{
+	if (!rd->o->state_frames)
+		return NONE;
+	if (rd->state_frame[state] == NONE)
+		rd->state_frame[state] = frame_id(rd,
+			output_state_frame((enum gil_state)state), NULL, 0);
+	return rd->state_frame[state];
+}
+
+/* One sample of the output: a run, or several that print the same. */
+struct merged {
+	uint32_t node, leaf;
+	uint64_t weight;
+};
+
+static void add_profile(struct strbuf *sb, struct render *rd,
+			const struct thread_runs *tr,
+			const struct profile_thread *t, struct merged **m,
+			size_t *am, uint32_t **buf, size_t *abuf)
+{
+	struct strbuf label = STRBUF_INIT;
+	uint64_t total = 0;
+	size_t n = 0, j;
+
+	for (j = 0; j < tr->n; j++) {
+		uint32_t node = node_of(rd, tr->v[j].stack);
+		uint32_t leaf = leaf_of(rd, tr->v[j].state);
+
+		if (n && (*m)[n - 1].node == node && (*m)[n - 1].leaf == leaf) {
+			(*m)[n - 1].weight += tr->v[j].weight;
+		} else {
+			if (n == *am) {
+				*am = *am ? 2 * *am : 64;
+				*m = xrealloc(*m, *am * sizeof(**m));
+			}
+			(*m)[n].node = node;
+			(*m)[n].leaf = leaf;
+			(*m)[n].weight = tr->v[j].weight;
+			n++;
+		}
+		total += tr->v[j].weight;
+	}
+	seq_thread_label(&label, t);
+	sb_adds(sb, "{\"type\": \"sampled\", \"name\": ");
+	sb_add_json_str(sb, label.buf);
+	sb_addf(sb, ", \"unit\": \"none\", \"startValue\": 0, "
+		"\"endValue\": %llu,\n     \"samples\": [",
+		(unsigned long long)total);
+	for (j = 0; j < n; j++) {
+		sb_adds(sb, j % 8 ? "," : j ? ",\n      " : "\n      ");
+		add_stack(sb, rd, (*m)[j].node, (*m)[j].leaf, buf, abuf);
+	}
+	sb_adds(sb, "],\n     \"weights\": [");
+	for (j = 0; j < n; j++)
+		sb_addf(sb, "%s%llu", j % 32 ? "," : j ? ",\n      " : "",
+			(unsigned long long)(*m)[j].weight);
+	sb_adds(sb, "]}");
+	sb_release(&label);
+}
+
+static void ss_finish(void *impl, struct strbuf *sb, const struct profile *p,
+		      const struct record_info *ri)
+{
+	struct speedscope *r = impl;
+	struct render rd;
+	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
+	size_t *order = report_thread_order(p), i, k, nprof = 0;
+	struct merged *m = NULL;
+	uint32_t *buf = NULL;
+	size_t am = 0, abuf = 0;
+
+	memset(&rd, 0, sizeof(rd));
+	rd.p = p;
+	rd.o = &r->o;
+	strpool_init(&rd.pool);
+	u64map_init(&rd.frame_index);
+	u64map_init(&rd.node_index);
+	rd.nstacks = profile_nstacks(p);
+	rd.of_stack = xmalloc((rd.nstacks + 1) * sizeof(*rd.of_stack));
+	memset(rd.of_stack, 0xff, (rd.nstacks + 1) * sizeof(*rd.of_stack));
+	for (k = 0; k < GIL_NSTATES; k++)
+		rd.state_frame[k] = NONE;
+	child_node(&rd, 0, NONE);	/* node 0: the empty stack */
+
+	/* Profiles first, into body: rendering them numbers the frames. */
+	for (i = 0; i < profile_nthreads(p); i++) {
+		size_t t = order[i];
+
+		if (t >= r->nth || !r->th[t].n)
+			continue;
+		sb_adds(&body, nprof++ ? ",\n    " : "\n    ");
+		add_profile(&body, &rd, &r->th[t], profile_thread(p, t),
+			    &m, &am, &buf, &abuf);
+	}
+
+	sb_adds(sb, "{\n  \"$schema\": "
+		"\"https://www.speedscope.app/file-format-schema.json\",\n");
+	sb_addf(sb, "  \"exporter\": \"gilspy %s\",\n  \"name\": ",
+		GILSPY_VERSION);
+	seq_title(&title, ri);
+	sb_add_json_str(sb, title.buf);
+	sb_adds(sb, ",\n  \"activeProfileIndex\": 0,\n"
+		"  \"shared\": {\"frames\": [");
+	for (k = 0; k < rd.nframes; k++) {
+		const struct sframe *f = &rd.frames[k];
+
+		sb_adds(sb, k ? ",\n    {\"name\": " : "\n    {\"name\": ");
+		sb_add_json_str(sb, f->name);
+		if (f->file) {
+			sb_adds(sb, ", \"file\": ");
+			sb_add_json_str(sb, f->file);
+		}
+		if (f->line > 0)
+			sb_addf(sb, ", \"line\": %d", f->line);
+		sb_addc(sb, '}');
+	}
+	sb_adds(sb, rd.nframes ? "\n  ]},\n" : "]},\n");
+	sb_adds(sb, "  \"profiles\": [");
+	if (nprof)
+		sb_add(sb, body.buf, body.len);
+	sb_adds(sb, nprof ? "\n  ]\n}\n" : "]\n}\n");
+
+	free(m);
+	free(buf);
+	free(order);
+	free(rd.frames);
+	free(rd.nparent);
+	free(rd.nframe);
+	free(rd.of_stack);
+	u64map_release(&rd.frame_index);
+	u64map_release(&rd.node_index);
+	strpool_release(&rd.pool);
+	sb_release(&rd.tmp);
+	sb_release(&body);
+	sb_release(&title);
+}
+
+static void ss_release(void *impl)
+{
+	struct speedscope *r = impl;
+	size_t i;
+
+	for (i = 0; i < r->nth; i++)
+		free(r->th[i].v);
+	free(r->th);
+	free(r);
+}
+
+const struct seq_ops seq_speedscope_ops = {
+	ss_make, ss_add, ss_add_failed, ss_finish, ss_release,
+};
