@@ -149,15 +149,18 @@ static int str(struct jp *j, struct strbuf *out, size_t keep)
 	for (;;) {
 		uint32_t cp, lo;
 
-		if (j->c == EOF)
-			return expected(j, "'\"' to end the string");
+		if (j->c == EOF) {
+			expected(j, "'\"' to end the string");
+			goto fail;
+		}
 		if (j->c == '"') {
 			adv(j);
 			break;
 		}
-		if (j->c < 0x20)
-			return jfail(j, "control character 0x%02x in a string",
-				     j->c);
+		if (j->c < 0x20) {
+			jfail(j, "control character 0x%02x in a string", j->c);
+			goto fail;
+		}
 		sb_reset(&tmp);
 		if (j->c != '\\') {
 			sb_addc(&tmp, (char)j->c);
@@ -174,9 +177,9 @@ static int str(struct jp *j, struct strbuf *out, size_t keep)
 			case 't': sb_addc(&tmp, '\t'); break;
 			case 'u': break;
 			default:
-				sb_release(&tmp);
-				return expected(j, "an escape (\\\" \\\\ \\/ \\b "
-						"\\f \\n \\r \\t \\u)");
+				expected(j, "an escape (\\\" \\\\ \\/ \\b \\f "
+					 "\\n \\r \\t \\u)");
+				goto fail;
 			}
 			if (j->c != 'u') {
 				adv(j);
@@ -187,9 +190,9 @@ static int str(struct jp *j, struct strbuf *out, size_t keep)
 				if (cp >= 0xd800 && cp < 0xdc00 && j->c == '\\') {
 					adv(j);
 					if (j->c != 'u') {
-						sb_release(&tmp);
-						return expected(j, "\\u of a "
-								"low surrogate");
+						expected(j, "\\u of a low "
+							 "surrogate");
+						goto fail;
 					}
 					adv(j);
 					if (hex4(j, &lo) < 0)

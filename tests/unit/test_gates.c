@@ -1,0 +1,348 @@
+/* test_gates.c - --fail-if expressions: grammar, parse errors, every
+ * operator, thread selectors and the figures they are checked against, on
+ * profiles built from synthetic samples. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gilspy/gates.h"
+#include "harness.h"
+
+static const struct py_frame_info *gt_frame(void *ctx, uint32_t id)
+{
+	static struct py_frame_info fi;
+	static char name[32];
+
+	(void)ctx;
+	snprintf(name, sizeof(name), "f%u", id);
+	fi.name = name;
+	fi.filename = "/srv/app/gates.py";
+	fi.line = (int)id;
+	fi.firstlineno = (int)id;
+	return &fi;
+}
+
+static const char *gt_thread(void *ctx, pid_t tid, uint64_t thread_id)
+{
+	(void)ctx;
+	(void)thread_id;
+	switch (tid) {
+	case 100: return "MainThread";
+	case 101: return "worker-1";
+	case 102: return "worker-2";
+	case 103: return "bad\nname\x1b|";
+	default: return NULL;
+	}
+}
+
+static void gt_set(struct py_sample *s, int i, pid_t tid, enum gil_state st)
+{
+	static const uint32_t ids[] = { 3, 2, 1 };
+	struct py_thread_sample *t = &s->threads[i];
+
+	t->tid = tid;
+	t->thread_id = 0x7f0000000000ull + (uint64_t)tid;
+	t->tstate = 0x5000 + (uint64_t)tid;
+	t->state = st;
+	t->evidence = st == GIL_HELD ? EV_HOLDER : EV_OS_RUNNING;
+	t->nframes = 3;
+	t->frames = &s->pool[s->pool_used];
+	memcpy(t->frames, ids, sizeof(ids));
+	s->pool_used += 3;
+	if (i >= s->nthreads)
+		s->nthreads = i + 1;
+}
+
+/*
+ * Ten ticks, 10 ms apart:
+ *   MainThread idle throughout
+ *   worker-1   held 0-5, waiting 6-9           held 6, waiting 4
+ *   worker-2   waiting 0-3, native 4-5, held 6-7, native 8-9
+ *                                              waiting 4, native 4, held 2
+ * Busy thread samples: 20 (held 8, waiting 8, native 4); idle 10 of 30.
+ * So held 40 %, waiting 40 %, native 20 %, idle 33.3 %; utilisation 80 %
+ * (a holder in ticks 0-7), contention 80 % (a waiter in ticks 0-3 and
+ * 6-9), mean waiters 0.8, 3 switches per tick.  One more failed tick: 1
+ * error in 11.
+ */
+static struct profile *gt_profile(void)
+{
+	struct profile_resolver r = { gt_frame, gt_thread, NULL };
+	struct profile *p = profile_new(&r);
+	struct py_sample *s = calloc(1, sizeof(*s));
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		s->nthreads = 0;
+		s->pool_used = 0;
+		s->time_ns = 1000000000ull + (uint64_t)i * 10000000ull;
+		s->gil_locked = i < 8;
+		s->switch_number = 1000 + 3 * (uint64_t)i;
+		s->interval_us = 5000;
+		gt_set(s, 0, 100, GIL_IDLE);
+		gt_set(s, 1, 101, i < 6 ? GIL_HELD : GIL_WAITING);
+		gt_set(s, 2, 102, i < 4 ? GIL_WAITING : i < 6 ? GIL_NATIVE :
+			       i < 8 ? GIL_HELD : GIL_NATIVE);
+		profile_add(p, s);
+	}
+	profile_add_failed(p, 1000000000ull + 10 * 10000000ull);
+	free(s);
+	return p;
+}
+
+/* Parse expr into a fresh set and check it; returns the crossed count
+ * (-1 if it did not parse) and leaves the lines in out. */
+static int run(const struct profile *p, const char *expr, struct strbuf *out)
+{
+	struct gates *g = gates_new();
+	struct strbuf why = STRBUF_INIT;
+	struct record_info ri = { .pid = 1, .wall_ns = 1000000000ull,
+				  .exit_code = -1 };
+	int n;
+
+	sb_reset(out);
+	if (gates_parse(g, expr, &why)) {
+		printf("#   '%s' did not parse: %s\n", expr, why.buf);
+		n = -1;
+	} else {
+		n = gates_check(g, p, &ri, out);
+	}
+	sb_release(&why);
+	gates_free(g);
+	return n;
+}
+
+static void expect(const struct profile *p, const char *expr, int crossed,
+		   const char *line)
+{
+	struct strbuf out = STRBUF_INIT;
+	int n = run(p, expr, &out);
+
+	if (n != crossed)
+		printf("#   '%s': %d crossed, expected %d (%s)\n", expr, n,
+		       crossed, out.buf ? out.buf : "");
+	CHECK_EQ_INT(n, crossed);
+	if (line)
+		CHECK_EQ_STR(out.buf, line);
+	sb_release(&out);
+}
+
+TEST(gates, every_operator_at_and_around_the_value)
+{
+	struct profile *p = gt_profile();
+
+	/* waiting is exactly 40.0 % */
+	expect(p, "waiting>40%", 0, NULL);
+	expect(p, "waiting>39.9%", 1, NULL);
+	expect(p, "waiting>=40", 1, NULL);
+	expect(p, "waiting>=40.1", 0, NULL);
+	expect(p, "waiting<40", 0, NULL);
+	expect(p, "waiting<40.1%", 1, NULL);
+	expect(p, "waiting<=40", 1, NULL);
+	expect(p, "waiting<=39.9", 0, NULL);
+	expect(p, "waiting==40", 1, NULL);
+	expect(p, "waiting==40.0%", 1, NULL);
+	expect(p, "waiting==39", 0, NULL);
+	expect(p, "waiting!=40", 0, NULL);
+	expect(p, "waiting!=39", 1, NULL);
+	profile_free(p);
+}
+
+TEST(gates, thread_states_are_shares_of_busy_samples)
+{
+	struct profile *p = gt_profile();
+
+	/* the idle MainThread does not dilute them */
+	expect(p, "waiting > 20%", 1,
+	       "threshold crossed: waiting 40.0% > 20% (all threads)\n");
+	expect(p, "held<50%", 1,
+	       "threshold crossed: held 40.0% < 50% (all threads)\n");
+	expect(p, "native==20", 1, NULL);
+	/* idle is a share of all thread samples: 10 of 30 */
+	expect(p, "idle>33.3%", 0, NULL);
+	expect(p, "idle>=33.3%", 1,
+	       "threshold crossed: idle 33.3% >= 33.3% (all threads)\n");
+	expect(p, "WAITING>20", 1, NULL);	/* names are case-blind */
+	profile_free(p);
+}
+
+TEST(gates, thread_selectors)
+{
+	struct profile *p = gt_profile();
+
+	expect(p, "held[worker-1]>=60", 1,
+	       "threshold crossed: held[worker-1] 60.0% >= 60% "
+	       "(thread 'worker-1', tid 101)\n");
+	expect(p, "held[101]>=60", 1, NULL);		/* by tid */
+	expect(p, "held[102]==20", 1, NULL);
+	expect(p, "waiting[worker-*]>39", 1,
+	       "threshold crossed: waiting[worker-*] 40.0% > 39% "
+	       "(2 threads match 'worker-*')\n");
+	expect(p, "native[worker-[2]]==40", 1, NULL);	/* glob class */
+	expect(p, "native[worker-[!2]]==0", 1, NULL);
+	expect(p, "waiting[MainThread]>0", 0, NULL);	/* never busy */
+	expect(p, "held[MainThread]<1", 1,
+	       "threshold crossed: held[MainThread] 0.0% < 1% "
+	       "(thread 'MainThread', tid 100, never busy)\n");
+	expect(p, "idle[MainThread]==100", 1, NULL);
+	profile_free(p);
+}
+
+TEST(gates, a_selector_matching_nothing_fails_safe)
+{
+	struct profile *p = gt_profile();
+
+	expect(p, "waiting[nobody]>99", 1,
+	       "threshold crossed: waiting[nobody] > 99%: no thread matches "
+	       "'nobody' (threads: 'MainThread', 'worker-1', 'worker-2')\n");
+	expect(p, "held[99]>=0", 1, NULL);
+	profile_free(p);
+}
+
+TEST(gates, process_figures)
+{
+	struct profile *p = gt_profile();
+
+	expect(p, "utilisation==80%", 1, NULL);
+	expect(p, "utilization>79", 1, NULL);
+	expect(p, "contention<80", 0, NULL);
+	expect(p, "contention==80%", 1, NULL);
+	expect(p, "waiters>0.79", 1,
+	       "threshold crossed: waiters 0.80 > 0.79\n");
+	expect(p, "waiters>0.8", 0, NULL);
+	/* 27 hand-offs in the 1 s the record_info says */
+	expect(p, "switches>=27", 1,
+	       "threshold crossed: switches 27.0/s >= 27/s\n");
+	expect(p, "switches>27", 0, NULL);
+	/* 1 failed tick of 11: 9.1 % */
+	expect(p, "errors>9%", 1,
+	       "threshold crossed: errors 9.1% > 9%\n");
+	expect(p, "errors==9.1", 1, NULL);
+	expect(p, "samples<11", 1,
+	       "threshold crossed: samples 10 < 11\n");
+	expect(p, "samples==10", 1, NULL);
+	profile_free(p);
+}
+
+TEST(gates, several_expressions_and_repeated_arguments)
+{
+	struct profile *p = gt_profile();
+	struct gates *g = gates_new();
+	struct strbuf why = STRBUF_INIT, out = STRBUF_INIT;
+
+	CHECK_EQ_INT(gates_count(g), 0);
+	CHECK_EQ_INT(gates_check(g, p, NULL, &out), 0);
+	CHECK_EQ_INT(gates_parse(g, "waiting>20%, held<10%,samples<1", &why),
+		     0);
+	CHECK_EQ_INT(gates_parse(g, "waiting[worker-*,x]>1", &why), 0);
+	CHECK_EQ_INT(gates_count(g), 4);
+	/* waiting crosses; the selector (a glob with a comma) matches no
+	 * thread and so crosses too */
+	CHECK_EQ_INT(gates_check(g, p, NULL, &out), 2);
+	CHECK(strstr(out.buf, "threshold crossed: waiting 40.0% > 20%"));
+	CHECK(strstr(out.buf, "no thread matches 'worker-*,x'"));
+	/* a bad argument adds none of its expressions */
+	CHECK_EQ_INT(gates_parse(g, "held<1,bogus<1", &why), -1);
+	CHECK_EQ_INT(gates_count(g), 4);
+	sb_release(&why);
+	sb_release(&out);
+	gates_free(g);
+	gates_free(NULL);
+	CHECK_EQ_INT(gates_check(NULL, p, NULL, &out), 0);
+	profile_free(p);
+}
+
+TEST(gates, parse_errors_name_the_expression_and_the_problem)
+{
+	static const struct {
+		const char *arg, *why;
+	} bad[] = {
+		{ "waiting 20%", "bad expression 'waiting 20%': expected one "
+		  "of > >= < <= == != after 'waiting'" },
+		{ "waiting=>20", "expected one of > >= < <= == != after "
+		  "'waiting'" },
+		{ "waiting=20", "expected one of > >= < <= == !=" },
+		{ "held[w]", "expected one of > >= < <= == != after "
+		  "'held[...]'" },
+		{ "wait>20", "bad expression 'wait>20': unknown metric 'wait' "
+		  "(known: held, waiting" },
+		{ ">20", "expected a metric name at the start" },
+		{ "", "empty expression" },
+		{ "  ", "empty expression" },
+		{ "waiting>20,", "bad expression '': empty expression" },
+		{ "waiting>", "expected a number (0 or more, e.g. 20 or 2.5) "
+		  "after '>'" },
+		{ "waiting>-5", "expected a number" },
+		{ "waiting>.5", "expected a number" },
+		{ "waiting>abc", "expected a number" },
+		{ "waiting>1e3", "unexpected 'e3' after the number" },
+		{ "waiting>20%%", "unexpected '%' after the number" },
+		{ "waiting>20 and held<3", "unexpected 'and held<3' after the "
+		  "number" },
+		{ "samples>10%", "'samples' is a count, not a percentage: "
+		  "drop the '%'" },
+		{ "switches>10%", "'switches' is a rate per second" },
+		{ "waiters>1%", "'waiters' is a mean number of threads" },
+		{ "utilisation[main]>5", "'utilisation' is a figure of the "
+		  "whole process and takes no [thread]" },
+		{ "waiting[main>5", "missing ']' after the thread name" },
+		{ "waiting[]>5", "empty thread name in '[]'" },
+		{ "waiting>1234567890123456789012345678901234567890"
+		  "123456789012345678901234567890", "the number is too long" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct gates *g = gates_new();
+		struct strbuf why = STRBUF_INIT;
+		int r = gates_parse(g, bad[i].arg, &why);
+
+		CHECK_EQ_INT(r, -1);
+		CHECK_EQ_INT(gates_count(g), 0);
+		if (!why.buf || !strstr(why.buf, bad[i].why)) {
+			printf("#   '%s': got \"%s\", expected \"%s\"\n",
+			       bad[i].arg, why.buf ? why.buf : "(none)",
+			       bad[i].why);
+			unit_failed = 1;
+		}
+		/* one line */
+		CHECK(why.buf && !strchr(why.buf, '\n'));
+		sb_release(&why);
+		gates_free(g);
+	}
+}
+
+TEST(gates, hostile_names_stay_on_one_line)
+{
+	struct profile *p = gt_profile();
+	struct py_sample *s = calloc(1, sizeof(*s));
+	struct strbuf out = STRBUF_INIT;
+	char *nl;
+
+	s->time_ns = 2000000000ull;
+	gt_set(s, 0, 103, GIL_HELD);
+	profile_add(p, s);
+	CHECK_EQ_INT(run(p, "held[bad*]<50", &out), 0);
+	CHECK_EQ_INT(run(p, "held[bad*]>50", &out), 1);
+	CHECK_EQ_STR(out.buf, "threshold crossed: held[bad*] 100.0% > 50% "
+		     "(thread 'bad?name?|', tid 103)\n");
+	CHECK_EQ_INT(run(p, "held[x\x01y]>50", &out), 1);
+	nl = strchr(out.buf, '\n');
+	CHECK(nl && !nl[1]);
+	CHECK(strstr(out.buf, "'bad?name?|'"));
+	CHECK(strstr(out.buf, "held[x?y]"));
+	sb_release(&out);
+	free(s);
+	profile_free(p);
+}
+
+TEST(gates, nothing_sampled_fails_safe)
+{
+	struct profile_resolver r = { gt_frame, gt_thread, NULL };
+	struct profile *p = profile_new(&r);
+
+	expect(p, "waiting>20%", 1,
+	       "threshold crossed: waiting > 20%: no thread was sampled\n");
+	expect(p, "samples<1", 1, "threshold crossed: samples 0 < 1\n");
+	expect(p, "utilisation>1", 0, NULL);
+	profile_free(p);
+}
