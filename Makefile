@@ -5,6 +5,7 @@
 #   make check           the same, with SANITIZE=address,undefined honoured
 #   make demo            record the bundled example and write demo/ outputs
 #   make install PREFIX=/usr/local DESTDIR=
+#   make uninstall       the same PREFIX and DESTDIR
 #   V=1                  show full commands
 #   SANITIZE=address,undefined   build with sanitizers
 
@@ -97,10 +98,20 @@ demo: all
 bench: all
 	$(Q)for b in bench/*.sh; do echo "== $$b"; bash $$b $(CURDIR)/gilspy || exit 1; done
 
+# DESTDIR stages the install (packaging, tests) and needs no root.
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+MANPAGES := $(wildcard man/*.1)
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 gilspy $(DESTDIR)$(PREFIX)/bin/gilspy
-	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 gilspy $(DESTDIR)$(BINDIR)/gilspy
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
+
+.PHONY: uninstall
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/gilspy \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
 
 clean:
 	rm -rf build gilspy gilspy-san
