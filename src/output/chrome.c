@@ -19,10 +19,12 @@
  *    state is filtered out (default: idle) leave a hole, as in the other
  *    formats.
  *  - a "GIL holder" track (tid 0, which no Linux thread has), whose slices
- *    are named "NAME (tid)" after the thread holding the GIL, with the
- *    holder's innermost function in args: hand-offs are the slice edges,
- *    convoys the rapid alternation between names.  It and the counter
- *    describe every sample, whatever the state filter, like the summary.
+ *    are named "NAME (tid)" after the thread holding the GIL: hand-offs
+ *    are the slice edges, convoys the rapid alternation between names.
+ *    No args there: speedscope names a slice by its name plus its args,
+ *    and the holder's function is on its own track at the same time.  The
+ *    track and the counter describe every sample, whatever the state
+ *    filter, like the summary.
  *  - a "GIL waiters" counter ("C" event, series "waiting"), written
  *    whenever the number of threads waiting for the GIL changes.
  *  - ts and dur are integer microseconds from the first tick.  Integers
@@ -30,7 +32,8 @@
  *    one interval ends exactly where the next one starts, and speedscope,
  *    which nests X events by their ends, never sees a false overlap.
  *    Sub-microsecond precision means nothing for a sampler at <= 10 kHz.
- *  - metadata: process_name (the command line), thread_name (the Python
+ *  - metadata: process_name (the command line, paths cut to their base
+ *    names; otherData.command has it whole), thread_name (the Python
  *    thread name; viewers add the tid), thread_sort_index (the GIL track
  *    first, then threads by tid).  Threads with no interval get none.
  *  - "cname" gives chrome://tracing's reserved colours (held running
@@ -152,7 +155,7 @@ static void ch_add(void *impl, const struct profile *p,
 {
 	struct chrome *r = impl;
 	int i, n = s->nthreads < PY_MAX_THREADS ? s->nthreads : PY_MAX_THREADS;
-	uint32_t holder = NONE, holder_func = NONE, waiting = 0;
+	uint32_t holder = NONE, waiting = 0;
 	size_t k;
 
 	see_time(r, s->time_ns);
@@ -165,10 +168,8 @@ static void ch_add(void *impl, const struct profile *p,
 			continue;
 		if (stack != PROFILE_NO_STACK && stack != 0)
 			func = profile_stack_frame(p, stack);
-		if (st == GIL_HELD && holder == NONE) {
+		if (st == GIL_HELD && holder == NONE)
 			holder = t;
-			holder_func = func;
-		}
 		if (st == GIL_WAITING)
 			waiting++;
 		if (!(r->o.states & (1u << st)))
@@ -192,7 +193,7 @@ static void ch_add(void *impl, const struct profile *p,
 		if (r->open[k].samples && r->seen[k] != r->tick)
 			close_iv(r, &r->open[k], s->time_ns);
 	if (holder != NONE)
-		step(r, &r->gil, GIL_TRACK, holder, holder_func, s->time_ns);
+		step(r, &r->gil, GIL_TRACK, holder, NONE, s->time_ns);
 	else
 		close_iv(r, &r->gil, s->time_ns);
 	if (!r->ncp || r->cp[r->ncp - 1].waiting != waiting) {
@@ -361,7 +362,8 @@ static void ch_finish(void *impl, struct strbuf *sb, const struct profile *p,
 			"\"dur\": %llu", pid, tid,
 			(unsigned long long)us(r, iv->start),
 			(unsigned long long)(us(r, end) - us(r, iv->start)));
-		add_function(sb, p, &r->o, iv->func);
+		if (iv->track != GIL_TRACK)
+			add_function(sb, p, &r->o, iv->func);
 		sb_addc(sb, '}');
 	}
 
@@ -377,6 +379,10 @@ static void ch_finish(void *impl, struct strbuf *sb, const struct profile *p,
 	sb_reset(&text);
 	sb_addf(&text, "gilspy %s", GILSPY_VERSION);
 	sb_add_json_str(sb, text.buf);
+	if (ri && (ri->command || ri->cmdline)) {
+		sb_adds(sb, ", \"command\": ");
+		sb_add_json_str(sb, ri->command ? ri->command : ri->cmdline);
+	}
 	if (ri && ri->python) {
 		sb_adds(sb, ", \"python\": ");
 		sb_add_json_str(sb, ri->python);

@@ -4,6 +4,7 @@
  * helpers both share.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "seq.h"
 
@@ -67,12 +68,47 @@ void seq_thread_label(struct strbuf *sb, const struct profile_thread *t)
 	sb_addf(sb, "%s (%d)", t->name ? t->name : "?", (int)t->tid);
 }
 
+/* Append s, each word that is a path (starts with '/' or '.') cut to its
+ * last component: titles are read in narrow title bars, where
+ * "python3.12 app.py --fast" says more than the start of
+ * "/opt/.../bin/python3.12 /srv/app/app.py --fast". */
+static void add_short_words(struct strbuf *sb, const char *s)
+{
+	size_t start = sb->len;
+
+	while (*s) {
+		size_t n = strcspn(s, " "), k = n;
+
+		/* a path's part after the last '/', unless that is empty */
+		while (k > 0 && s[k - 1] != '/')
+			k--;
+		if (k == n || (*s != '/' && *s != '.'))
+			k = 0;
+		sb_add(sb, s + k, n - k);
+		s += n;
+		if (*s == ' ') {
+			sb_addc(sb, ' ');
+			s++;
+		}
+	}
+	if (sb->len - start > SEQ_TITLE_MAX) {
+		size_t cut = start + SEQ_TITLE_MAX;
+
+		/* on a character boundary: back over UTF-8 continuation bytes */
+		while (cut > start && ((unsigned char)sb->buf[cut] & 0xc0) == 0x80)
+			cut--;
+		sb->len = cut;
+		sb->buf[cut] = '\0';
+		sb_adds(sb, "...");
+	}
+}
+
 void seq_title(struct strbuf *sb, const struct record_info *ri)
 {
 	if (ri && ri->command && *ri->command)
-		sb_adds(sb, ri->command);
+		add_short_words(sb, ri->command);
 	else if (ri && ri->cmdline && *ri->cmdline)
-		sb_adds(sb, ri->cmdline);
+		add_short_words(sb, ri->cmdline);
 	else if (ri)
 		sb_addf(sb, "pid %d", (int)ri->pid);
 	else

@@ -29,8 +29,10 @@ enum gil_state seq_slot_state(const struct py_sample *s, int i);
 /* `NAME (tid)`, the label of a thread in both formats. */
 void seq_thread_label(struct strbuf *sb, const struct profile_thread *t);
 
-/* What the recording was of, for titles: the command line, else
- * `pid N`; ri may be NULL. */
+/* What the recording was of, for titles: the command line with paths cut
+ * to their last component and at most SEQ_TITLE_MAX bytes (then "..."),
+ * else `pid N`; ri may be NULL. */
+#define SEQ_TITLE_MAX 80
 void seq_title(struct strbuf *sb, const struct record_info *ri);
 
 #endif

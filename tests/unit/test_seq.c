@@ -858,3 +858,53 @@ TEST(seq, same_samples_same_bytes)
 	fx_release(&f[0]);
 	fx_release(&f[1]);
 }
+
+TEST(seq, titles_cut_paths_and_length)
+{
+	struct fixture f;
+	struct strbuf sb = STRBUF_INIT, cmd = STRBUF_INIT;
+	struct record_info ri;
+	struct jv *doc;
+	int k;
+
+	fx_init(&f, NULL);
+	fx_begin(&f, 0);
+	fx_thread(&f, 100, GIL_HELD, A);
+	fx_end(&f);
+	memset(&ri, 0, sizeof(ri));
+	ri.pid = 7;
+	ri.command = "/opt/py/bin/python3.12 ./srv/app.py --out=/tmp/x dir/ /";
+	seq_finish(f.r[0], &sb, f.p, &ri);
+	doc = jparse(sb.buf);
+	CHECK_EQ_STR(jstr(jget(doc, "name")),
+		     "python3.12 app.py --out=/tmp/x dir/ /");
+	jfree(doc);
+	sb_reset(&sb);
+	seq_finish(f.r[1], &sb, f.p, &ri);
+	doc = jparse(sb.buf);
+	CHECK_EQ_STR(meta(doc, "process_name", 0),
+		     "python3.12 app.py --out=/tmp/x dir/ /");
+	CHECK_EQ_STR(jstr(jget(jget(doc, "otherData"), "command")), ri.command);
+	jfree(doc);
+	/* long: cut at 80 bytes on a character boundary */
+	for (k = 0; k < 30; k++)
+		sb_adds(&cmd, "\xc3\xa9t\xc3\xa9 ");
+	ri.command = cmd.buf;
+	sb_reset(&sb);
+	seq_finish(f.r[0], &sb, f.p, &ri);
+	doc = jparse(sb.buf);
+	CHECK(doc != NULL);
+	CHECK(strlen(jstr(jget(doc, "name"))) <= 83);
+	CHECK(strstr(jstr(jget(doc, "name")), "\xc3\xa9t\xc3\xa9 ") != NULL);
+	CHECK(strstr(jstr(jget(doc, "name")), "...") != NULL);
+	jfree(doc);
+	ri.command = NULL;
+	sb_reset(&sb);
+	seq_finish(f.r[0], &sb, f.p, &ri);
+	doc = jparse(sb.buf);
+	CHECK_EQ_STR(jstr(jget(doc, "name")), "pid 7");
+	jfree(doc);
+	sb_release(&cmd);
+	sb_release(&sb);
+	fx_release(&f);
+}
