@@ -26,7 +26,10 @@
  *    track and the counter describe every sample, whatever the state
  *    filter, like the summary.
  *  - a "GIL waiters" counter ("C" event, series "waiting"), written
- *    whenever the number of threads waiting for the GIL changes.
+ *    whenever the number of threads waiting for the GIL changes (not on
+ *    free-threaded builds, which have neither holder nor waiters).
+ *  - a thread whose tid is unknown (0) gets a track id above any Linux
+ *    tid, so tid 0 stays the holder track's.
  *  - ts and dur are integer microseconds from the first tick.  Integers
  *    because readers add ts + dur in binary floating point: with integers
  *    one interval ends exactly where the next one starts, and speedscope,
@@ -268,6 +271,16 @@ static void add_function(struct strbuf *sb, const struct profile *p,
 	sb_release(&text);
 }
 
+/* The track id of thread index i: its tid, or for a thread whose tid is
+ * unknown (0) a number above any Linux tid (PID_MAX_LIMIT is 2^22), so it
+ * neither joins the holder track nor another such thread. */
+static int track_tid(const struct profile *p, size_t i)
+{
+	pid_t tid = profile_thread(p, i)->tid;
+
+	return tid > 0 ? (int)tid : (1 << 22) + 1 + (int)i;
+}
+
 static void add_meta(struct strbuf *sb, int *first, int pid, int tid,
 		     const char *what, const char *name, int sort_index)
 {
@@ -332,9 +345,10 @@ static void ch_finish(void *impl, struct strbuf *sb, const struct profile *p,
 
 		if (!has[order[i]])
 			continue;
-		add_meta(sb, &first, pid, (int)t->tid, "thread_name",
+		add_meta(sb, &first, pid, track_tid(p, order[i]), "thread_name",
 			 t->name, 0);
-		add_meta(sb, &first, pid, (int)t->tid, "thread_sort_index",
+		add_meta(sb, &first, pid, track_tid(p, order[i]),
+			 "thread_sort_index",
 			 NULL, (int)i + 1);
 	}
 
@@ -353,7 +367,7 @@ static void ch_finish(void *impl, struct strbuf *sb, const struct profile *p,
 			seq_thread_label(&text, profile_thread(p, iv->what));
 			sb_add_json_str(sb, text.buf);
 		} else {
-			tid = (int)profile_thread(p, iv->track)->tid;
+			tid = track_tid(p, iv->track);
 			sb_addf(sb, "\"%s\", \"cname\": \"%s\"",
 				gil_state_name((enum gil_state)iv->what),
 				cnames[iv->what]);
@@ -367,7 +381,8 @@ static void ch_finish(void *impl, struct strbuf *sb, const struct profile *p,
 		sb_addc(sb, '}');
 	}
 
-	for (i = 0; i < r->ncp; i++)
+	/* free-threaded: nobody waits for a GIL, no counter */
+	for (i = 0; !st->no_gil && i < r->ncp; i++)
 		sb_addf(sb, ",\n    {\"ph\": \"C\", \"name\": \"GIL waiters\", "
 			"\"pid\": %d, \"tid\": 0, \"ts\": %llu, "
 			"\"args\": {\"waiting\": %u}}", pid,

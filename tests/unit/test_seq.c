@@ -82,7 +82,7 @@ static char *jparse_str(struct jp *p)
 		return NULL;
 	}
 	p->s++;
-	sb_grow(&sb, 1);
+	sb_adds(&sb, "");	/* NUL-terminated even when empty */
 	for (;;) {
 		unsigned char c = (unsigned char)*p->s;
 
@@ -416,7 +416,7 @@ static char *ss_stack(const struct jv *doc, const struct jv *prof, size_t j)
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	sb_grow(&sb, 1);
+	sb_adds(&sb, "");	/* NUL-terminated even when empty */
 	for (i = 0; stack && i < stack->n; i++) {
 		const struct jv *fr = jat(frames, (size_t)jint(stack->items[i]));
 
@@ -667,7 +667,7 @@ static char *slices(const struct jv *doc, int tid)
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	sb_grow(&sb, 1);
+	sb_adds(&sb, "");	/* NUL-terminated even when empty */
 	for (i = 0; ev && i < ev->n; i++) {
 		const struct jv *e = ev->items[i];
 
@@ -905,6 +905,45 @@ TEST(seq, titles_cut_paths_and_length)
 	CHECK_EQ_STR(jstr(jget(doc, "name")), "pid 7");
 	jfree(doc);
 	sb_release(&cmd);
+	sb_release(&sb);
+	fx_release(&f);
+}
+
+TEST(seq, chrome_unknown_tids_and_free_threaded)
+{
+	struct fixture f;
+	struct strbuf sb = STRBUF_INIT;
+	struct jv *doc;
+	char *s;
+	int k;
+
+	fx_init(&f, NULL);
+	for (k = 0; k < 3; k++) {
+		fx_begin(&f, (uint64_t)k);
+		fx_thread(&f, 0, GIL_RUNNING, A);	/* tid unknown */
+		f.s->threads[0].tstate = 0x9000;
+		f.s->threads[0].thread_id = 0x9000;
+		fx_thread(&f, 0, GIL_RUNNING, B);	/* another one */
+		f.s->threads[1].tstate = 0x9100;
+		f.s->threads[1].thread_id = 0x9100;
+		fx_end(&f);
+	}
+	doc = fx_render(&f, 1, &sb);
+	CHECK(doc != NULL);
+	CHECK_EQ_INT(check_events(doc), 0);
+	CHECK_EQ_INT(profile_nthreads(f.p), 2);
+	s = slices(doc, 0);			/* no holder: no holder track */
+	CHECK_EQ_STR(s, "");
+	free(s);
+	s = slices(doc, (1 << 22) + 1);
+	CHECK_EQ_STR(s, "running@0+3000");
+	free(s);
+	s = slices(doc, (1 << 22) + 2);
+	CHECK_EQ_STR(s, "running@0+3000");
+	free(s);
+	CHECK(meta(doc, "thread_name", 0) == NULL);
+	CHECK(strstr(sb.buf, "\"ph\": \"C\"") == NULL);
+	jfree(doc);
 	sb_release(&sb);
 	fx_release(&f);
 }
