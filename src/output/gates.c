@@ -12,6 +12,7 @@
 #include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -326,9 +327,14 @@ static void add_name(struct strbuf *sb, const char *name)
 	add_quoted(sb, name, name + strlen(name));
 }
 
-static double round_to(double v, double step)
+/* v as the message (and the summary) shows it: printf's rounding, not
+ * round()'s, so the comparison never disagrees with the text. */
+static double shown(double v, int decimals)
 {
-	return round(v / step) * step;
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	return strtod(buf, NULL);
 }
 
 static int compare(double v, enum op op, double limit)
@@ -469,9 +475,9 @@ int gates_check(const struct gates *g, const struct profile *p,
 		case M_SAMPLES: v = (double)stats->samples; break;
 		}
 		switch (gt->def->kind) {
-		case K_PCT: v = round_to(v, 0.1); unit = "%"; break;
-		case K_RATE: v = round_to(v, 0.1); unit = "/s"; break;
-		case K_WAITERS: v = round_to(v, 0.01); break;
+		case K_PCT: v = shown(v, 1); unit = "%"; break;
+		case K_RATE: v = shown(v, 1); unit = "/s"; break;
+		case K_WAITERS: v = shown(v, 2); break;
 		case K_COUNT: break;
 		}
 		if (compare(v, gt->op, gt->limit)) {

@@ -12,6 +12,7 @@
  * \xHH, invalid UTF-8 as U+FFFD.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,15 +147,25 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-/* Rounded as shown, so a delta is the difference of the shown values. */
+/* v as printf shows it with that many decimals, so that a delta is the
+ * difference of the two values shown beside it (round() may differ from
+ * printf on a value such as 46.25). */
+static double shown(double v, int decimals)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	return strtod(buf, NULL);
+}
+
 static double r1(double v)
 {
-	return round(v * 10) / 10;
+	return shown(v, 1);
 }
 
 static double r2(double v)
 {
-	return round(v * 100) / 100;
+	return shown(v, 2);
 }
 
 enum fig_kind { F_PCT, F_WAITERS, F_RATE, F_COUNT };
