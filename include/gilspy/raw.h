@@ -48,10 +48,12 @@ void raw_write_meta(struct raw_writer *w, const struct record_info *ri);
 void raw_write_sample(struct raw_writer *w, const struct profile *p,
 		      const struct py_sample *s);
 void raw_write_failed(struct raw_writer *w, uint64_t time_ns);
-/* Write the END record and the last block, and close.  0, or -1 with
+/* Write what p has gained since the last sample (renamed threads; p may
+ * be NULL), the END record and the last block, and close.  0, or -1 with
  * errno set from the first failed write (the writer keeps going after a
  * failure so the caller learns of it once, here). */
-int raw_writer_close(struct raw_writer *w, const struct record_info *ri);
+int raw_writer_close(struct raw_writer *w, const struct profile *p,
+		     const struct record_info *ri);
 
 /* What a replay found, beyond the samples. */
 struct raw_replay {

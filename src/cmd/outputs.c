@@ -13,6 +13,48 @@ void outset_init(struct out_set *o)
 {
 	memset(o, 0, sizeof(*o));
 	output_options_init(&o->oo);
+	sb_init(&o->crossed);
+	o->ncrossed = -1;
+}
+
+static void check_gates(struct out_set *o, const struct profile *p,
+			const struct record_info *ri)
+{
+	if (o->ncrossed >= 0)
+		return;
+	o->ncrossed = o->gates ? gates_check(o->gates, p, ri, &o->crossed) : 0;
+}
+
+/* The markdown summary, and which thresholds it crossed: the step summary
+ * is where a CI user looks first to see why the job failed. */
+static void render_markdown(struct out_set *o, struct strbuf *sb,
+			    const struct profile *p,
+			    const struct record_info *ri)
+{
+	struct strbuf sec = STRBUF_INIT;
+	const char *line, *nl;
+
+	output_markdown(sb, p, ri, o->base);
+	if (o->ncrossed <= 0)
+		return;
+	sb_adds(&sec, "\n**Thresholds crossed** (`--fail-if`):\n\n");
+	for (line = o->crossed.buf; line && *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		if (!strncmp(line, "gilspy: ", 8))
+			line += 8;
+		sb_adds(&sec, "- `");
+		/* backticks would end the code span */
+		for (; line < nl; line++)
+			sb_addc(&sec, *line == '`' ? '\'' : *line);
+		sb_adds(&sec, "`\n");
+		if (!*nl)
+			break;
+	}
+	if (sb->len + sec.len <= OUTPUT_MARKDOWN_MAX)
+		sb_add(sb, sec.buf, sec.len);
+	else if (sb->len + 64 <= OUTPUT_MARKDOWN_MAX)
+		sb_adds(sb, "\n**Thresholds crossed**: see the job log.\n");
+	sb_release(&sec);
 }
 
 int outset_option(struct out_set *o, int c, const char *arg)
@@ -174,7 +216,7 @@ static void render(struct out_set *o, struct out_file *f,
 	switch (f->fmt) {
 	case OUT_JSON: output_json(sb, p, &o->oo, ri); break;
 	case OUT_SVG: output_svg(sb, p, &o->oo, ri); break;
-	case OUT_MARKDOWN: output_markdown(sb, p, ri, o->base); break;
+	case OUT_MARKDOWN: render_markdown(o, sb, p, ri); break;
 	case OUT_SPEEDSCOPE:
 	case OUT_CHROME: seq_finish(f->seq, sb, p, ri); break;
 	case OUT_COLLAPSED:
@@ -219,13 +261,14 @@ int outset_write(struct out_set *o, const struct profile *p,
 {
 	int i, ret = 0;
 
+	check_gates(o, p, ri);
 	for (i = 0; i < o->nouts; i++) {
 		struct out_file *f = &o->outs[i];
 		struct strbuf sb = STRBUF_INIT;
 		const char *name = output_format_name(f->fmt);
 
 		if (f->raw) {
-			int bad = raw_writer_close(f->raw, ri);
+			int bad = raw_writer_close(f->raw, p, ri);
 
 			f->raw = NULL;
 			if (bad) {
@@ -255,7 +298,7 @@ int outset_write(struct out_set *o, const struct profile *p,
 	if (o->summary_path) {
 		struct strbuf sb = STRBUF_INIT;
 
-		output_markdown(&sb, p, ri, o->base);
+		render_markdown(o, &sb, p, ri);
 		if (!strcmp(o->summary_path, "-") ? write_stdout(&sb) :
 		    append_file(o->summary_path, &sb)) {
 			cmd_errorf("cannot append the summary to '%s': %s",
@@ -274,16 +317,18 @@ int outset_write(struct out_set *o, const struct profile *p,
 int outset_gates(struct out_set *o, const struct profile *p,
 		 const struct record_info *ri)
 {
-	struct strbuf out = STRBUF_INIT;
-	int crossed;
+	const char *line, *nl;
 
-	if (!o->gates)
-		return 0;
-	crossed = gates_check(o->gates, p, ri, &out);
-	if (out.len)
-		fputs(out.buf, stderr);
-	sb_release(&out);
-	return crossed > 0;
+	check_gates(o, p, ri);
+	for (line = o->crossed.buf; line && *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		fprintf(stderr, "%s%.*s\n",
+			strncmp(line, "gilspy: ", 8) ? "gilspy: " : "",
+			(int)(nl - line), line);
+		if (!*nl)
+			break;
+	}
+	return o->ncrossed > 0;
 }
 
 void outset_release(struct out_set *o)
@@ -297,11 +342,12 @@ void outset_release(struct out_set *o)
 		if (f->raw) {
 			struct record_info ri = { .exit_code = -1 };
 
-			raw_writer_close(f->raw, &ri);
+			raw_writer_close(f->raw, NULL, &ri);
 		}
 		free(f->default_path);
 	}
 	baseline_free(o->base);
 	gates_free(o->gates);
+	sb_release(&o->crossed);
 	memset(o, 0, sizeof(*o));
 }

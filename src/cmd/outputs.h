@@ -83,6 +83,8 @@ struct out_set {
 	const char *baseline_path;
 	struct baseline *base;
 	struct gates *gates;
+	struct strbuf crossed;		/* lines of the thresholds crossed */
+	int ncrossed;			/* -1: not checked yet */
 };
 
 void outset_init(struct out_set *o);
@@ -101,12 +103,14 @@ void outset_meta(struct out_set *o, const struct record_info *ri);
 void outset_sample(struct out_set *o, const struct profile *p,
 		   const struct py_sample *s);
 void outset_failed(struct out_set *o, uint64_t time_ns);
-/* Write every output and the --summary file; "path (format)" of each one
- * written is appended to done.  0, or 1 when one failed (said why). */
+/* Check the thresholds, then write every output and the --summary file
+ * (markdown ones say which thresholds were crossed); "path (format)" of
+ * each one written is appended to done.  0, or 1 when one failed (said
+ * why). */
 int outset_write(struct out_set *o, const struct profile *p,
 		 const struct record_info *ri, struct strbuf *done);
-/* Check --fail-if thresholds, printing a line for each one crossed; 1 when
- * one was. */
+/* Print a line for each --fail-if threshold crossed (checked by
+ * outset_write(), or now); 1 when one was. */
 int outset_gates(struct out_set *o, const struct profile *p,
 		 const struct record_info *ri);
 void outset_release(struct out_set *o);

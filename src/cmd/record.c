@@ -206,7 +206,7 @@ static int sample_loop(struct record *r)
 	};
 	struct profile_resolver res = { resolve_frame, resolve_name, r->t };
 	struct gs_error err = { 0 };
-	uint64_t start, end = 0, next_progress, next_reap;
+	uint64_t start, end = 0, next_progress, next_reap, next_names;
 	int tty = isatty(2), show = tty || r->verbose, ret = 0;
 
 	r->prof = profile_new(&res);
@@ -217,6 +217,7 @@ static int sample_loop(struct record *r)
 		end = start + (uint64_t)(r->duration * 1e9);
 	next_progress = start + 250000000ull;
 	next_reap = start + 50000000ull;
+	next_names = start + 1000000000ull;
 	r->cpu_start = cpu_ns();
 	r->wall_start = start;
 	for (;;) {
@@ -264,6 +265,12 @@ static int sample_loop(struct record *r)
 				r->stopped_by = "target exit";
 				break;
 			}
+		}
+		if (now >= next_names) {
+			/* Threads seen before Python named them (launch
+			 * mode) get their names once it has. */
+			next_names = now + 1000000000ull;
+			profile_refresh_names(r->prof);
 		}
 		if (show && now >= next_progress) {
 			next_progress = now + (tty ? 250000000ull : 1000000000ull);
@@ -334,6 +341,7 @@ static int finish(struct record *r, int ret)
 	ri.peak_rss_kb = ru.ru_maxrss;
 	ri.exit_code = r->child.reaped ? r->child.status : -1;
 
+	profile_refresh_names(r->prof);
 	if (outset_write(&r->os, r->prof, &ri, &done))
 		ret = 1;
 	output_summary(&sum, r->prof, &ri);

@@ -50,6 +50,7 @@ struct profile {
 	size_t nthreads, athreads;
 	uint32_t cache[PY_MAX_THREADS];
 	uint32_t last_stack[PY_MAX_THREADS];	/* of the last sample */
+	uint32_t names_gen;			/* thread renames */
 
 	/* timeline */
 	struct profile_bucket buckets[PROFILE_TIMELINE_BUCKETS];
@@ -450,6 +451,30 @@ uint32_t profile_last_stack(const struct profile *p, int slot)
 {
 	return slot >= 0 && slot < PY_MAX_THREADS ? p->last_stack[slot] :
 		PROFILE_NO_STACK;
+}
+
+void profile_refresh_names(struct profile *p)
+{
+	size_t i;
+
+	if (!p->r.thread_name)
+		return;
+	for (i = 0; i < p->nthreads; i++) {
+		struct profile_thread *t = &p->threads[i];
+		const char *name = p->r.thread_name(p->r.ctx, t->tid,
+						    t->thread_id);
+
+		if (name && *name && strcmp(name, t->name)) {
+			free(t->name);
+			t->name = xstrdup(name);
+			p->names_gen++;
+		}
+	}
+}
+
+uint32_t profile_names_generation(const struct profile *p)
+{
+	return p->names_gen;
 }
 
 size_t profile_nthreads(const struct profile *p)

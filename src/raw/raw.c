@@ -110,6 +110,7 @@ struct raw_writer {
 	uint64_t interval_us;
 	int started;
 	size_t threads_done;		/* profile threads defined */
+	uint32_t names_gen;		/* profile's, when they were */
 	size_t stacks_done;		/* profile stack nodes defined (0: the
 					   empty stack, never written) */
 	unsigned char *frames_done;	/* bitmap by frame id */
@@ -276,6 +277,11 @@ static void define_new(struct raw_writer *w, const struct profile *p)
 	size_t n = profile_nthreads(p), ns = profile_nstacks(p);
 	struct strbuf *b = &w->buf;
 
+	/* A thread renamed since it was defined is defined again. */
+	if (w->names_gen != profile_names_generation(p)) {
+		w->names_gen = profile_names_generation(p);
+		w->threads_done = 0;
+	}
 	for (; w->threads_done < n; w->threads_done++) {
 		const struct profile_thread *t = profile_thread(p, w->threads_done);
 
@@ -348,11 +354,14 @@ void raw_write_failed(struct raw_writer *w, uint64_t time_ns)
 	maybe_flush(w);
 }
 
-int raw_writer_close(struct raw_writer *w, const struct record_info *ri)
+int raw_writer_close(struct raw_writer *w, const struct profile *p,
+		     const struct record_info *ri)
 {
 	struct strbuf *b = &w->buf;
 	int err;
 
+	if (p)
+		define_new(w, p);
 	sb_addc(b, REC_END);
 	put_varint(b, ri->wall_ns);
 	put_str(b, ri->stopped_by);
@@ -870,6 +879,9 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 	r->prof = profile_new(&res);
 	read_blocks(r, d, len);
 	free(d);
+	/* Names redefined later in the file (a thread Python named after
+	 * it was first seen) replace the first ones. */
+	profile_refresh_names(r->prof);
 	if (rp->unknown_refs)
 		problem(rp, "%llu thread entries named threads or stacks defined "
 			"in a lost block: dropped",
