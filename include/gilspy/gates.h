@@ -7,11 +7,16 @@
  *   expr    := metric [ "[" thread "]" ] op number [ "%" ]
  *   op      := ">" | ">=" | "<" | "<=" | "==" | "!="
  *
- * A --fail-if argument may hold several expressions separated by commas;
- * the option may be repeated.  Metrics: held, waiting, native, idle (share
- * of thread samples in that state, all threads or the named one),
- * utilisation, contention, waiters, switches (per second), errors,
- * samples.  Percent metrics take an optional "%".
+ * A --fail-if argument may hold several expressions separated by commas
+ * (not inside [...]); the option may be repeated.  Metrics (case-blind):
+ * held, waiting, native (shares of the busy - not idle - samples of all
+ * threads, or of those whose name matches the fnmatch glob `thread` or
+ * whose tid it is), idle (share of all their samples), utilisation,
+ * contention, errors (percentages), waiters (mean), switches (per
+ * second), samples (count).  Percent metrics take an optional "%".
+ * Values are compared as printed: rounded to 0.1 (0.01 for waiters).
+ * A selector matching no thread, or no thread sampled at all, counts as
+ * crossed.
  */
 #ifndef GILSPY_GATES_H
 #define GILSPY_GATES_H
@@ -30,8 +35,10 @@ void gates_free(struct gates *g);	/* NULL is a no-op */
 int gates_parse(struct gates *g, const char *arg, struct strbuf *why);
 size_t gates_count(const struct gates *g);
 /* Check every expression against the profile.  Appends one line per
- * crossed threshold to out ("threshold crossed: waiting 34.2% > 20%"), and
- * returns how many were crossed.  ri may be NULL. */
+ * crossed threshold to out, each ending in '\n' and without the "gilspy: "
+ * prefix, which the command adds ("threshold crossed: waiting 34.2% > 20%
+ * (all threads)"), and returns how many were crossed.  ri may be NULL
+ * (switches per second then use the first-to-last tick span). */
 int gates_check(const struct gates *g, const struct profile *p,
 		const struct record_info *ri, struct strbuf *out);
 

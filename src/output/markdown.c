@@ -237,7 +237,7 @@ static void fig_row(struct strbuf *sb, const char *label, const char *metric,
 			sb_adds(sb, " | ");
 			add_delta(sb, v, bv, k, worse_up);
 		} else {
-			sb_adds(sb, "n/a | ");
+			sb_adds(sb, "n/a |");
 		}
 	}
 	sb_adds(sb, " |\n");
@@ -500,7 +500,7 @@ static void add_threads(struct strbuf *sb, const struct profile *p,
 
 		sb_adds(sb, "| ");
 		add_code(sb, t->name, NAME_CHARS, 1);
-		if (b && !bt)
+		if (b && !bt && (b->has & BASE_THREADS))
 			sb_adds(sb, " (new)");
 		sb_addf(sb, " | %d |", (int)t->tid);
 		thread_cell(sb, pct(t->state[GIL_HELD], s), bt, GIL_HELD);
@@ -515,7 +515,7 @@ static void add_threads(struct strbuf *sb, const struct profile *p,
 		sb_addf(sb, "\n%zu more threads not shown (the %d busiest are; "
 			"the JSON report has them all).\n", n - shown,
 			THREAD_ROWS);
-	if (b) {
+	if (b && (b->has & BASE_THREADS)) {
 		sb_adds(sb, b->nthreads ? "\n% of each thread's samples; "
 			"(±x.x): change against the base thread of the same "
 			"name.\n" : "\nThe base report has no threads to "

@@ -566,3 +566,43 @@ TEST(markdown, empty_free_threaded_and_without_record_info)
 	profile_free(p);
 	md_names_free(names);
 }
+
+TEST(markdown, a_base_with_few_figures_gets_na_not_deltas)
+{
+	static const char text[] =
+		"{\"version\": 2, \"generator\": \"gilspy 9\", \"summary\": "
+		"{\"contention_pct\": 50, \"future\": 1}, \"extra\": []}";
+	struct md_names *names = xcalloc(1, sizeof(*names));
+	struct profile *p = head_profile(names, 0);
+	struct strbuf md = STRBUF_INIT, why = STRBUF_INIT;
+	struct baseline *b = NULL;
+	char *path = xstrdup("/tmp/gilspy-unit-md.XXXXXX");
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0 && write(fd, text, sizeof(text) - 1) ==
+			 (ssize_t)sizeof(text) - 1);
+	close(fd);
+	CHECK_EQ_INT(baseline_load(path, &b, &why), 0);
+	unlink(path);
+	free(path);
+	output_markdown(&md, p, &md_ri, b);
+	CHECK(strstr(md.buf, "schema 2, newer than this gilspy: unknown "
+		     "fields ignored)"));
+	CHECK_LINE(md.buf, "| contention", "| contention (samples with a "
+		   "waiter) | `contention` | 100.0% | 50.0% | "
+		   "**+50.0 pp worse** |");
+	CHECK_LINE(md.buf, "| GIL utilisation", "| GIL utilisation (samples "
+		   "with a holder) | `utilisation` | 100.0% | n/a | |");
+	/* no threads or functions in the base: nothing is "new" */
+	CHECK(!strstr(md.buf, "(new)"));
+	CHECK(!strstr(md.buf, "In the base only"));
+	CHECK(!strstr(md.buf, "| base | Δ |\n|--:|:--|"));
+	CHECK_LINE(md.buf, "| `worker-a`", "| `worker-a` | 1001 | 50.0% | "
+		   "50.0% | 0.0% | 0.0% |");
+	check_tables(md.buf);
+	sb_release(&md);
+	sb_release(&why);
+	baseline_free(b);
+	profile_free(p);
+	md_names_free(names);
+}
