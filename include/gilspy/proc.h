@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "gilspy/error.h"
 
@@ -44,6 +45,15 @@ enum gs_err proc_refresh_maps(struct proc *p);
  * GS_EFAULT for an unmapped or partial read, GS_EGONE when the process has
  * exited, GS_EPERM when not permitted. */
 enum gs_err proc_read(struct proc *p, uint64_t addr, void *buf, size_t len);
+
+/* Read n ranges (remote[i] into local[i], pairwise of equal length) in as
+ * few process_vm_readv calls as the kernel allows: it stops at the first
+ * range it cannot read whole, so reading goes on after that one.  ok[i]
+ * (ok may be NULL) says whether range i was read whole; a failed range
+ * counts as a fault.  GS_OK unless the process is gone (GS_EGONE) or may
+ * not be read (GS_EPERM, GS_ENOMEM); ok then tells what was read before. */
+enum gs_err proc_readv(struct proc *p, const struct iovec *local,
+		       const struct iovec *remote, size_t n, uint8_t *ok);
 
 /* Read up to len bytes; returns the count read (0 on error) - for strings
  * that may end near the end of a mapping. */

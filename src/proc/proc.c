@@ -261,6 +261,46 @@ size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len)
 	return done;
 }
 
+enum gs_err proc_readv(struct proc *p, const struct iovec *local,
+		       const struct iovec *remote, size_t n, uint8_t *ok)
+{
+	size_t first = 0, k;
+
+	if (ok)
+		memset(ok, 0, n);
+	while (first < n) {
+		size_t cnt = n - first > IOV_MAX ? IOV_MAX : n - first;
+		ssize_t r = process_vm_readv(p->pid, local + first, cnt,
+					     remote + first, cnt, 0);
+		size_t got;
+
+		p->reads++;
+		if (r < 0 && errno != EFAULT && errno != EINVAL) {
+			if (errno == ESRCH)
+				return GS_EGONE;
+			if (errno == EPERM || errno == EACCES)
+				return GS_EPERM;
+			if (errno == ENOMEM)
+				return GS_ENOMEM;
+		}
+		got = r > 0 ? (size_t)r : 0;
+		for (k = first; k < first + cnt && got >= local[k].iov_len; k++) {
+			got -= local[k].iov_len;
+			p->read_bytes += local[k].iov_len;
+			if (ok)
+				ok[k] = 1;
+		}
+		if (k < first + cnt) {
+			/* entry k failed (the kernel stops at the first iovec
+			 * it cannot read whole): go on after it */
+			p->faults++;
+			k++;
+		}
+		first = k;
+	}
+	return GS_OK;
+}
+
 const struct proc_map *proc_find_map(const struct proc *p,
 				     int (*pred)(const char *base, void *arg),
 				     void *arg)
@@ -357,6 +397,8 @@ void proc_task_release(struct proc_task *t)
 		close(t->stat_fd);
 	if (t->syscall_fd >= 0)
 		close(t->syscall_fd);
+	if (t->schedstat_fd >= 0)
+		close(t->schedstat_fd);
 	t->stat_fd = t->syscall_fd = t->schedstat_fd = -1;
 }
 
@@ -384,37 +426,72 @@ static ssize_t task_pread(struct proc_task *t, int *fd, const char *name,
 	return n;
 }
 
+/* Parse an unsigned number in base 10 or, after "0x", 16; *end past it.
+ * Returns 0 when there are no digits.  These files are read once per
+ * thread per sample, and sscanf was a visible share of a sample's CPU. */
+static int parse_ull(const char *s, const char **end, unsigned long long *v)
+{
+	unsigned long long x = 0;
+	const char *p = s;
+	int base = 10;
+
+	while (*p == ' ')
+		p++;
+	if (p[0] == '0' && p[1] == 'x') {
+		base = 16;
+		p += 2;
+	}
+	s = p;
+	for (;; p++) {
+		unsigned d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else
+			break;
+		x = x * (unsigned)base + d;
+	}
+	*end = p;
+	*v = x;
+	return p > s;
+}
+
 enum gs_err proc_task_cputime(struct proc_task *t, uint64_t *ns,
 			      uint64_t *switches_in)
 {
 	char buf[128];
+	const char *p = buf;
 	unsigned long long v, delay, pcount;
 
 	if (task_pread(t, &t->schedstat_fd, "schedstat", buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "%llu %llu %llu", &v, &delay, &pcount) != 3)
+	    !parse_ull(p, &p, &v) || !parse_ull(p, &p, &delay) ||
+	    !parse_ull(p, &p, &pcount))
 		return proc_alive(t->pid) ? GS_EFAULT : GS_EGONE;
 	*ns = v;
 	*switches_in = pcount;
 	return GS_OK;
 }
 
-/* Parse /proc/PID/task/TID/syscall: "running", "-1 ..." (blocked outside
+/* Parse /proc/PID/task/TID/syscall: "running", "-1 SP PC" (blocked outside
  * a syscall), or "NR 0xARG0 ...". */
 static void parse_syscall(const char *buf, struct proc_task_state *st)
 {
-	long nr;
-	unsigned long long a0;
+	unsigned long long nr, a0;
+	const char *p = buf;
 
 	if (!strncmp(buf, "running", 7)) {
 		st->syscall = -1;
 		st->state = 'R';
-	} else if (sscanf(buf, "%ld 0x%llx", &nr, &a0) == 2) {
-		st->syscall = (int)nr;
-		st->arg0 = a0;
+	} else if (buf[0] == '-' && buf[1] == '1' && buf[2] == ' ') {
+		st->syscall = -1;
 		st->state = 'S';
-	} else if (sscanf(buf, "%ld", &nr) == 1) {
+	} else if (parse_ull(p, &p, &nr) && nr < 4096) {
 		st->syscall = (int)nr;
 		st->state = 'S';
+		if (*p == ' ' && p[1] == '0' && parse_ull(p, &p, &a0))
+			st->arg0 = a0;
 	}
 }
 
