@@ -109,6 +109,11 @@ void pyt_free(struct py_target *t);
  * s->errors counting per-thread torn reads. */
 enum gs_err pyt_sample(struct py_target *t, struct py_sample *s);
 
+/* The interval the caller means to sample at (0: unknown, the default).
+ * Evidence that only matters over longer intervals is then not read at
+ * every sample; the states reported do not change. */
+void pyt_set_period(struct py_target *t, uint64_t period_ns);
+
 /* Interned frame by id; NULL if out of range. */
 const struct py_frame_info *pyt_frame(const struct py_target *t, uint32_t id);
 uint32_t pyt_nframes(const struct py_target *t);

@@ -16,7 +16,16 @@
  *   idle     everything else
  * The GIL fields are read before and after the per-thread /proc reads; if
  * a hand-off happened in between, the thread states are read again (up to
- * twice) so holder and waiters describe the same instant.
+ * twice) so holder and waiters describe the same instant.  A thread that
+ * has not been on a CPU since an earlier /proc read is still in the state
+ * read then (read_tasks()); when no thread needed a new read, every state
+ * holds at the first GIL read and the second is not made.
+ *
+ * Cost (the sampler may run this 10000 times a second): one
+ * process_vm_readv reads ahead everything the previous sample read (see
+ * prefetch()), one pread of schedstat per thread but the holder tells
+ * which threads have run since, and only those get their syscall file read
+ * and their stack walked; a thread that has not run keeps its stack.
  */
 #include <string.h>
 #include <sys/uio.h>
@@ -51,33 +60,77 @@ const char *gil_evidence_name(enum gil_evidence e)
 	return (unsigned)e < EV_NSTATES ? evidence_names[e] : "?";
 }
 
+/* The ranges that read GIL g into raw (at most 4): one for a GIL struct,
+ * or 3.6's separate globals at raw + 0, 8, 16, 24.  The first
+ * gil_required() of them must be read; the others are optional. */
+static size_t gil_iov(const struct py_layout *l, const struct gil_addrs *g,
+		      uint8_t *raw, struct iovec *local, struct iovec *remote)
+{
+	uint64_t addr[4] = { g->locked, g->last_holder, g->switch_number,
+			     g->interval };
+	size_t len[4] = { 4, 8, 8, 8 }, n = 0;
+
+	if (g->base && l->gil_end > 0 && (size_t)l->gil_cond <= PF_GIL_RAW) {
+		/* locked, last_holder, switch_number, interval: one range */
+		local[0].iov_base = raw;
+		local[0].iov_len = (size_t)l->gil_cond;
+		remote[0].iov_base = (void *)(uintptr_t)g->base;
+		remote[0].iov_len = (size_t)l->gil_cond;
+		return 1;
+	}
+	for (int i = 0; i < 4; i++) {
+		if (!addr[i])
+			continue;
+		local[n].iov_base = raw + 8 * i;
+		local[n].iov_len = len[i];
+		remote[n].iov_base = (void *)(uintptr_t)addr[i];
+		remote[n].iov_len = len[i];
+		n++;
+	}
+	return n;
+}
+
+static size_t gil_required(const struct py_layout *l, const struct gil_addrs *g)
+{
+	return g->base && l->gil_end > 0 && (size_t)l->gil_cond <= PF_GIL_RAW ? 1 : 2;
+}
+
+static void gil_parse(const struct py_layout *l, const struct gil_addrs *g,
+		      const uint8_t *raw, struct gil_snap *s)
+{
+	if (g->base && l->gil_end > 0 && (size_t)l->gil_cond <= PF_GIL_RAW) {
+		s->locked = (int32_t)rd_u32(raw, l->gil_locked);
+		s->holder = rd_u64(raw, l->gil_last_holder);
+		s->switch_number = rd_u64(raw, l->gil_switch_number);
+		s->interval = rd_u64(raw, l->gil_interval);
+	} else {
+		s->locked = (int32_t)rd_u32(raw, 0);
+		s->holder = rd_u64(raw, 8);
+		s->switch_number = rd_u64(raw, 16);
+		s->interval = rd_u64(raw, 24);
+	}
+}
+
 static enum gs_err read_gil(struct py_target *t, const struct gil_addrs *g,
 			    struct gil_snap *s)
 {
-	const struct py_layout *l = &t->layout;
-	uint8_t buf[256];
+	struct iovec local[4], remote[4];
+	uint8_t raw[PF_GIL_RAW] = { 0 }, ok[4];
+	size_t n = gil_iov(&t->layout, g, raw, local, remote);
 	enum gs_err rc;
 
 	memset(s, 0, sizeof(*s));
-	if (g->base && l->gil_end > 0 && (size_t)l->gil_cond <= sizeof(buf)) {
-		/* one read for locked, last_holder, switch_number, interval */
-		rc = proc_read(t->proc, g->base, buf, (size_t)l->gil_cond);
-		if (rc)
-			return rc;
-		s->locked = (int32_t)rd_u32(buf, l->gil_locked);
-		s->holder = rd_u64(buf, l->gil_last_holder);
-		s->switch_number = rd_u64(buf, l->gil_switch_number);
-		s->interval = rd_u64(buf, l->gil_interval);
-		return GS_OK;
-	}
-	/* 3.6: separate globals */
-	if ((rc = proc_read(t->proc, g->locked, &s->locked, 4)) ||
-	    (rc = rd_ptr(t->proc, g->last_holder, &s->holder)))
+	if (!n)
+		return GS_EFAULT;
+	if ((rc = proc_readv(t->proc, local, remote, n, ok)))
 		return rc;
-	if (g->switch_number)
-		rd_ptr(t->proc, g->switch_number, &s->switch_number);
-	if (g->interval)
-		rd_ptr(t->proc, g->interval, &s->interval);
+	for (size_t i = 0; i < gil_required(&t->layout, g) && i < n; i++)
+		if (!ok[i])
+			return GS_EFAULT;
+	for (size_t i = 0; i < n; i++)	/* optional ones unread: 0 */
+		if (!ok[i])
+			memset(local[i].iov_base, 0, local[i].iov_len);
+	gil_parse(&t->layout, g, raw, s);
 	return GS_OK;
 }
 
@@ -96,6 +149,9 @@ struct thread_facts {
 	int gil_idx;		/* which GIL (per-interpreter GILs, 3.12+) */
 	int holds_flag, requested_flag;
 	struct proc_task_state st;
+	int have_cpu;		/* cpu_ns, switches read this sample */
+	uint64_t cpu_ns, switches;
+	int reused;		/* st is the thread's obs (read_tasks()) */
 };
 
 struct gil_set {
@@ -115,34 +171,185 @@ static int gil_index(struct py_target *t, struct gil_set *gs, uint64_t base)
 	return gs->n++;
 }
 
-static enum gs_err read_gils(struct py_target *t, struct gil_set *gs)
+/* The first snapshot of every GIL: from the read-ahead where the previous
+ * sample knew the GIL, else read now. */
+static enum gs_err first_gils(struct py_target *t, struct gil_set *gs)
 {
 	for (int i = 0; i < gs->n; i++) {
-		enum gs_err rc = read_gil(t, &gs->addrs[i], &gs->snap[i]);
+		const struct gil_addrs *g = &gs->addrs[i];
+		const struct pf_gil *pg = NULL;
+		enum gs_err rc;
 
-		if (rc)
+		for (int k = 0; k < t->npf_gil && !pg; k++)
+			if (t->pf_gil[k].addrs.base == g->base &&
+			    t->pf_gil[k].addrs.locked == g->locked)
+				pg = &t->pf_gil[k];
+		if (pg) {
+			size_t need = gil_required(&t->layout, g);
+
+			for (size_t k = 0; k < need; k++)
+				if (!pg->ok[k])
+					pg = NULL;
+		}
+		if (pg) {
+			gil_parse(&t->layout, g, pg->raw, &gs->snap[i]);
+		} else if ((rc = read_gil(t, g, &gs->snap[i]))) {
 			return rc;
+		}
+	}
+	/* the next sample reads these ahead */
+	t->npf_gil = gs->n < PF_GILS ? gs->n : PF_GILS;
+	for (int i = 0; i < t->npf_gil; i++)
+		t->pf_gil[i].addrs = gs->addrs[i];
+	return GS_OK;
+}
+
+/* Ranges for the second snapshot of every GIL, into raw (PF_GIL_RAW bytes
+ * per GIL), with ok flags. */
+static void second_gils_iov(struct py_target *t, const struct gil_set *gs,
+			    uint8_t *raw, uint8_t *ok, struct pf_set *pf)
+{
+	pf->n = 0;
+	for (int i = 0; i < gs->n; i++) {
+		struct iovec local[4], remote[4];
+		size_t n = gil_iov(&t->layout, &gs->addrs[i],
+				   raw + (size_t)i * PF_GIL_RAW, local, remote);
+
+		memset(raw + (size_t)i * PF_GIL_RAW, 0, PF_GIL_RAW);
+		for (size_t k = 0; k < n; k++)
+			pf_add(pf, local[k].iov_base,
+			       (uint64_t)(uintptr_t)remote[k].iov_base,
+			       local[k].iov_len, &ok[i * 4 + (int)k]);
+	}
+}
+
+static enum gs_err second_gils_parse(struct py_target *t, struct gil_set *gs,
+				     const uint8_t *raw, const uint8_t *ok)
+{
+	for (int i = 0; i < gs->n; i++) {
+		size_t need = gil_required(&t->layout, &gs->addrs[i]);
+
+		for (size_t k = 0; k < need; k++)
+			if (!ok[i * 4 + (int)k])
+				return proc_alive(t->proc->pid) ? GS_EFAULT : GS_EGONE;
+		gil_parse(&t->layout, &gs->addrs[i], raw + (size_t)i * PF_GIL_RAW,
+			  &gs->snap[i]);
 	}
 	return GS_OK;
 }
 
-static void read_tasks(struct py_target *t, struct py_sample *s,
-		       struct thread_facts *facts, const struct gil_set *gs)
+/*
+ * The woken-waiter test (below) compares a thread's CPU time with that of
+ * the previous sample, and only over intervals of two scheduler ticks or
+ * more.  The GIL holder needs no other /proc read, so its CPU time is read
+ * only when the sampler's period lets the next interval be that long.
+ */
+#define WOKEN_CPU_SHARE 4
+#define WOKEN_MIN_INTERVAL_NS 8000000ull	/* two ticks at HZ=250 */
+
+static int holder_cpu_needed(const struct py_target *t)
 {
+	return !t->period_ns || 2 * t->period_ns >= WOKEN_MIN_INTERVAL_NS;
+}
+
+/*
+ * The OS side of each thread but the GIL holder.  With /proc/.../syscall
+ * (the default): schedstat first; when the thread was off CPU at an
+ * earlier syscall read and schedstat shows the same run time and switch
+ * count as just before that read, it has not been on a CPU since - a
+ * sleeping thread can only run after being switched in - so it is still
+ * blocked in that same call (or woken and not yet run) and the syscall
+ * file is not read again.  The kernel answers "running" rather than a
+ * syscall unless the thread stayed off CPU while it looked, so a state
+ * read there was a real sleep.  Returns how many threads were read afresh:
+ * a reused state holds over an interval that contains the first GIL
+ * snapshot, a fresh one only at the moment it was read.
+ */
+/*
+ * Before anything else of a sample: schedstat of the threads of the last
+ * sample but its GIL holder.  A thread still in the state its obs recorded
+ * has not run since, so its Python stack is the one kept at a sample where
+ * it already was (thread_entry.frames): its pages need not be read again.
+ */
+static void preread_tasks(struct py_target *t)
+{
+	if (!t->opt.with_syscall || t->free_threaded)
+		return;
+	for (size_t i = 0; i < t->nthreads; i++) {
+		struct thread_entry *e = &t->threads[i];
+
+		e->stack_reuse = 0;
+		if (e->last_seen + 1 != t->seq || e->held_seq + 1 == t->seq)
+			continue;
+		e->pre_ok = proc_task_cputime(&e->task, &e->pre_cpu_ns,
+					      &e->pre_switches) == GS_OK;
+		e->pre_seq = t->seq;
+		e->stack_reuse = e->pre_ok && e->obs_ok && e->stack_ok &&
+				 e->pre_switches &&
+				 e->pre_switches == e->obs_switches &&
+				 e->pre_cpu_ns == e->obs_cpu_ns;
+	}
+}
+
+static int read_tasks(struct py_target *t, struct py_sample *s,
+		      struct thread_facts *facts, const struct gil_set *gs,
+		      int first)
+{
+	int fresh = 0;
+
 	for (int i = 0; i < s->nthreads; i++) {
 		struct py_thread_sample *th = &s->threads[i];
-		const struct gil_snap *g = facts[i].gil_idx >= 0 ?
-					   &gs->snap[facts[i].gil_idx] : NULL;
+		struct thread_facts *f = &facts[i];
+		const struct gil_snap *g = f->gil_idx >= 0 ?
+					   &gs->snap[f->gil_idx] : NULL;
 		struct thread_entry *e;
 		int holder = g && g->locked == 1 && g->holder == th->tstate;
 
-		facts[i].st.state = '?';
-		facts[i].st.syscall = -2;
-		if (!th->tid || (holder && !t->free_threaded))
-			continue;	/* the holder needs no /proc evidence */
+		f->st.state = '?';
+		f->st.syscall = -2;
+		f->have_cpu = 0;
+		f->reused = 0;
+		if (!th->tid)
+			continue;
 		e = pyt_thread_entry(t, th->tid, th->thread_id);
-		proc_task_read(&e->task, t->opt.with_syscall, &facts[i].st);
+		if (holder && !t->free_threaded) {
+			/* the holder needs no /proc evidence */
+			e->held_seq = t->seq;
+			if (holder_cpu_needed(t) &&
+			    proc_task_cputime(&e->task, &f->cpu_ns,
+					      &f->switches) == GS_OK)
+				f->have_cpu = 1;
+			continue;
+		}
+		if (t->opt.with_syscall) {
+			if (first && e->pre_seq == t->seq) {
+				/* read by preread_tasks() a moment ago */
+				f->have_cpu = e->pre_ok;
+				f->cpu_ns = e->pre_cpu_ns;
+				f->switches = e->pre_switches;
+			} else {
+				f->have_cpu = proc_task_cputime(&e->task,
+						&f->cpu_ns, &f->switches) == GS_OK;
+			}
+			if (f->have_cpu && e->obs_ok && f->switches &&
+			    f->switches == e->obs_switches &&
+			    f->cpu_ns == e->obs_cpu_ns) {
+				f->st = e->obs;
+				f->reused = 1;
+				continue;
+			}
+		}
+		proc_task_read(&e->task, t->opt.with_syscall, &f->st);
+		fresh++;
+		e->obs_ok = f->have_cpu && f->st.syscall != -2 &&
+			    f->st.state != 'R' && f->st.state != '?';
+		if (e->obs_ok) {
+			e->obs = f->st;
+			e->obs_cpu_ns = f->cpu_ns;
+			e->obs_switches = f->switches;
+		}
 	}
+	return fresh;
 }
 
 static void classify(struct py_target *t, struct py_sample *s,
@@ -207,7 +414,7 @@ static void classify(struct py_target *t, struct py_sample *s,
  * shows as runnable ('R') until it has run far enough to block in take_gil
  * again or take the GIL; on a busy machine that can be milliseconds.  Tell
  * it from a thread running native code with /proc/.../schedstat (one pread
- * per busy thread):
+ * per busy thread, most already done by read_tasks()):
  *  - blocked on the GIL's futex at the previous sample and not scheduled
  *    onto a CPU since (same count of switches in): it can only have been
  *    woken, it has not run;
@@ -218,39 +425,70 @@ static void classify(struct py_target *t, struct py_sample *s,
  *    thread running flat out can show none, and the test is not made.
  * A thread running without a break is never switched in, so the switch
  * count alone says nothing about it: rule one needs the futex evidence.
+ * Both rules compare with CPU times read at the previous sample.
  */
-#define WOKEN_CPU_SHARE 4
-#define WOKEN_MIN_INTERVAL_NS 8000000ull	/* two ticks at HZ=250 */
-
-static void woken_waiters(struct py_target *t, struct py_sample *s)
+static void woken_waiters(struct py_target *t, struct py_sample *s,
+			  struct thread_facts *facts)
 {
 	for (int i = 0; i < s->nthreads; i++) {
 		struct py_thread_sample *th = &s->threads[i];
+		struct thread_facts *f = &facts[i];
 		struct thread_entry *e;
-		uint64_t cpu, sw, elapsed;
+		uint64_t elapsed;
 		int prev;
 
 		if (!th->tid || th->state == GIL_IDLE)
 			continue;
 		e = pyt_thread_entry(t, th->tid, th->thread_id);
-		if (proc_task_cputime(&e->task, &cpu, &sw) != GS_OK)
-			continue;
-		elapsed = s->time_ns - e->cpu_at_ns;
-		prev = e->last_seq && e->last_seq + 1 == t->seq;
-		if (th->state == GIL_NATIVE && prev &&
-		    ((e->last_evidence == EV_FUTEX_COND && sw == e->switches_in) ||
-		     ((e->last_state == GIL_WAITING || e->last_state == GIL_HELD) &&
-		      elapsed >= WOKEN_MIN_INTERVAL_NS &&
-		      (cpu - e->cpu_ns) * WOKEN_CPU_SHARE < elapsed))) {
-			th->state = GIL_WAITING;
-			th->evidence = EV_WOKEN_WAITER;
+		if (!f->have_cpu && (th->state != GIL_HELD || holder_cpu_needed(t)))
+			f->have_cpu = proc_task_cputime(&e->task, &f->cpu_ns,
+							&f->switches) == GS_OK;
+		prev = e->last_seq && e->last_seq + 1 == t->seq &&
+		       e->cpu_seq == e->last_seq;
+		if (f->have_cpu && th->state == GIL_NATIVE && prev) {
+			elapsed = s->time_ns - e->cpu_at_ns;
+			if ((e->last_evidence == EV_FUTEX_COND &&
+			     f->switches == e->switches_in) ||
+			    ((e->last_state == GIL_WAITING ||
+			      e->last_state == GIL_HELD) &&
+			     elapsed >= WOKEN_MIN_INTERVAL_NS &&
+			     (f->cpu_ns - e->cpu_ns) * WOKEN_CPU_SHARE < elapsed)) {
+				th->state = GIL_WAITING;
+				th->evidence = EV_WOKEN_WAITER;
+			}
 		}
-		e->cpu_ns = cpu;
-		e->switches_in = sw;
-		e->cpu_at_ns = s->time_ns;
+		if (f->have_cpu) {
+			e->cpu_ns = f->cpu_ns;
+			e->switches_in = f->switches;
+			e->cpu_at_ns = s->time_ns;
+			e->cpu_seq = t->seq;
+		}
 		e->last_state = th->state;
 		e->last_evidence = th->evidence;
 		e->last_seq = t->seq;
+	}
+}
+
+/* Keep the stack of each thread whose state was its obs (off CPU since
+ * before this sample's reads): while it stays there, the stack stays. */
+static void keep_stacks(struct py_target *t, const struct py_sample *s,
+			const struct thread_facts *facts)
+{
+	for (int i = 0; i < s->nthreads; i++) {
+		const struct py_thread_sample *th = &s->threads[i];
+		struct thread_entry *e;
+
+		if (!th->tid)
+			continue;
+		e = pyt_thread_entry(t, th->tid, th->thread_id);
+		e->stack_ok = facts[i].reused && !th->incomplete;
+		if (!e->stack_ok || e->stack_reuse)
+			continue;
+		e->frames = xrealloc(e->frames, ((size_t)th->nframes + 1) *
+					       sizeof(*e->frames));
+		memcpy(e->frames, th->frames,
+		       (size_t)th->nframes * sizeof(*e->frames));
+		e->nframes = th->nframes;
 	}
 }
 
@@ -265,95 +503,148 @@ static int same_gils(const struct gil_set *a, const struct gil_set *b)
 }
 
 /* next, the first thread, the id and (3.12+) the GIL pointer of an
- * interpreter: one read when the fields are close together, as they are up
- * to 3.12. */
+ * interpreter: one range when the fields are close together, as they are
+ * up to 3.12, else four. */
 struct interp_fields {
 	uint64_t next, tstate, id, gil;
 };
+
+static void interp_offs(const struct py_layout *l, int64_t offs[4])
+{
+	offs[0] = l->is_next;
+	offs[1] = l->is_tstate_head;
+	offs[2] = l->is_id != OFF_NONE ? l->is_id : l->is_next;
+	offs[3] = l->gil_kind == PY_GIL_INTERP ? l->is_ceval_gil : l->is_next;
+}
+
+/* The ranges that read interp's fields into raw (PF_INTERP_RAW bytes). */
+static size_t interp_iov(const struct py_layout *l, uint64_t interp,
+			 uint8_t *raw, struct iovec *local, struct iovec *remote)
+{
+	int64_t offs[4], lo, hi;
+
+	interp_offs(l, offs);
+	lo = hi = offs[0];
+	for (int i = 1; i < 4; i++) {
+		lo = offs[i] < lo ? offs[i] : lo;
+		hi = offs[i] > hi ? offs[i] : hi;
+	}
+	if (hi + 8 - lo <= PF_INTERP_RAW) {
+		local[0].iov_base = raw;
+		local[0].iov_len = (size_t)(hi + 8 - lo);
+		remote[0].iov_base = (void *)(uintptr_t)(interp + (uint64_t)lo);
+		remote[0].iov_len = local[0].iov_len;
+		return 1;
+	}
+	for (int i = 0; i < 4; i++) {	/* 3.13+: far apart */
+		local[i].iov_base = raw + 8 * i;
+		local[i].iov_len = 8;
+		remote[i].iov_base = (void *)(uintptr_t)(interp + (uint64_t)offs[i]);
+		remote[i].iov_len = 8;
+	}
+	return 4;
+}
+
+static void interp_parse(const struct py_layout *l, const uint8_t *raw,
+			 size_t n, struct interp_fields *f)
+{
+	uint64_t *outs[4] = { &f->next, &f->tstate, &f->id, &f->gil };
+	int64_t offs[4], lo;
+
+	interp_offs(l, offs);
+	lo = offs[0];
+	for (int i = 1; i < 4; i++)
+		lo = offs[i] < lo ? offs[i] : lo;
+	for (int i = 0; i < 4; i++)
+		*outs[i] = rd_u64(raw, n == 1 ? offs[i] - lo : 8 * i);
+	if (l->gil_kind != PY_GIL_INTERP)
+		f->gil = 0;
+	if (l->is_id == OFF_NONE)
+		f->id = UINT64_MAX;	/* 3.6: numbered by position below */
+}
 
 static enum gs_err read_interp(struct py_target *t, uint64_t interp,
 			       struct interp_fields *f)
 {
 	const struct py_layout *l = &t->layout;
-	int64_t offs[4] = {
-		l->is_next, l->is_tstate_head,
-		l->is_id != OFF_NONE ? l->is_id : l->is_next,
-		l->gil_kind == PY_GIL_INTERP ? l->is_ceval_gil : l->is_next
-	};
-	uint64_t *outs[4] = { &f->next, &f->tstate, &f->id, &f->gil };
-	int64_t lo = offs[0], hi = offs[0];
-	uint8_t buf[1024];
+	struct iovec local[4], remote[4];
+	uint8_t raw[PF_INTERP_RAW], ok[4];
+	size_t n;
 	enum gs_err rc;
 
-	for (int i = 1; i < 4; i++) {
-		lo = offs[i] < lo ? offs[i] : lo;
-		hi = offs[i] > hi ? offs[i] : hi;
-	}
-	if (hi + 8 - lo <= (int64_t)sizeof(buf)) {
-		rc = proc_read(t->proc, interp + (uint64_t)lo, buf, (size_t)(hi + 8 - lo));
-		if (rc)
-			return rc;
-		for (int i = 0; i < 4; i++)
-			*outs[i] = rd_u64(buf, offs[i] - lo);
-	} else {	/* 3.13+: far apart, but still one call */
-		struct iovec local[4], remote[4];
+	for (int k = 0; k < t->npf_interp; k++) {
+		const struct pf_interp *pi = &t->pf_interp[k];
 
-		for (int i = 0; i < 4; i++) {
-			local[i].iov_base = outs[i];
-			local[i].iov_len = 8;
-			remote[i].iov_base = (void *)(uintptr_t)(interp + (uint64_t)offs[i]);
-			remote[i].iov_len = 8;
-		}
-		t->proc->reads++;
-		if (process_vm_readv(t->proc->pid, local, 4, remote, 4, 0) != 32) {
-			for (int i = 0; i < 4; i++)
-				if ((rc = rd_ptr(t->proc, interp + (uint64_t)offs[i], outs[i])))
-					return rc;
+		if (pi->addr == interp && pi->ok[0] && pi->ok[1] && pi->ok[2] &&
+		    pi->ok[3]) {
+			n = interp_iov(l, interp, raw, local, remote);
+			interp_parse(l, pi->raw, n, f);
+			return GS_OK;
 		}
 	}
-	if (l->gil_kind != PY_GIL_INTERP)
-		f->gil = 0;
-	if (l->is_id == OFF_NONE)
-		f->id = UINT64_MAX;	/* 3.6: numbered by position below */
+	n = interp_iov(l, interp, raw, local, remote);
+	if ((rc = proc_readv(t->proc, local, remote, n, ok)))
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (!ok[i])
+			return GS_EFAULT;
+	interp_parse(l, raw, n, f);
 	return GS_OK;
 }
 
 /*
- * Thread states change address only when threads come and go, so the ones
- * of the previous sample are read ahead in one call together with the
- * interpreter list head; the walk below still follows the real pointers and
- * uses a prefetched copy only where the address matches.
+ * The read-ahead: the interpreter list head, and what the previous sample
+ * read - interpreters, thread states, GILs, the walks' pages, code objects
+ * due for a recheck - in one process_vm_readv.  Each part is used only
+ * where this sample's pointers lead to the same address, so a stale entry
+ * costs bytes, never a wrong answer.
  */
 static enum gs_err prefetch(struct py_target *t, uint64_t *head)
 {
 	const struct py_layout *l = &t->layout;
-	static __thread struct iovec local[PY_MAX_THREADS + 1], remote[PY_MAX_THREADS + 1];
-	size_t n = t->nprefetch + 1, done = 0;
+	static __thread struct pf_set pf;
+	uint8_t head_ok;
+	enum gs_err rc;
 
-	local[0].iov_base = head;
-	local[0].iov_len = 8;
-	remote[0].iov_base = (void *)(uintptr_t)t->interp_head_addr;
-	remote[0].iov_len = 8;
-	for (size_t i = 1; i < n; i++) {
-		local[i].iov_base = t->tsbufs + (i - 1) * TS_MAX;
-		local[i].iov_len = (size_t)l->ts_size;
-		remote[i].iov_base = (void *)(uintptr_t)t->prefetched[i - 1];
-		remote[i].iov_len = (size_t)l->ts_size;
-	}
-	while (done < n) {
-		ssize_t r = process_vm_readv(t->proc->pid, local + done, n - done,
-					     remote + done, n - done, 0);
-		size_t got = r > 0 ? (size_t)r : 0, k = done;
+	pf.n = 0;
+	pf_add(&pf, head, t->interp_head_addr, 8, &head_ok);
+	for (int k = 0; k < t->npf_interp; k++) {
+		struct pf_interp *pi = &t->pf_interp[k];
+		struct iovec local[4], remote[4];
+		size_t n = interp_iov(l, pi->addr, pi->raw, local, remote);
 
-		t->proc->reads++;
-		while (k < n && got >= local[k].iov_len)
-			got -= local[k++].iov_len;
-		if (k == 0)	/* the head itself: a real failure */
-			return rd_ptr(t->proc, t->interp_head_addr, head);
-		if (k < n)	/* that thread state is gone: not prefetched */
-			t->prefetched[k - 1] = 0;
-		done = k + 1;
+		memset(pi->ok, 1, sizeof(pi->ok));
+		for (size_t i = 0; i < n; i++)
+			pf_add(&pf, local[i].iov_base,
+			       (uint64_t)(uintptr_t)remote[i].iov_base,
+			       local[i].iov_len, &pi->ok[i]);
 	}
+	for (size_t i = 0; i < t->nprefetch; i++)
+		pf_add(&pf, t->tsbufs + i * TS_MAX, t->prefetched[i],
+		       (size_t)l->ts_size, &t->ts_ok[i]);
+	for (int k = 0; k < t->npf_gil; k++) {
+		struct pf_gil *pg = &t->pf_gil[k];
+		struct iovec local[4], remote[4];
+		size_t n = gil_iov(l, &pg->addrs, pg->raw, local, remote);
+
+		memset(pg->raw, 0, sizeof(pg->raw));
+		memset(pg->ok, 1, sizeof(pg->ok));
+		for (size_t i = 0; i < n; i++)
+			pf_add(&pf, local[i].iov_base,
+			       (uint64_t)(uintptr_t)remote[i].iov_base,
+			       local[i].iov_len, &pg->ok[i]);
+	}
+	pyt_walk_prefetch(t, &pf);
+	rc = proc_readv(t->proc, pf.local, pf.remote, pf.n, pf.ok);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < pf.n; i++)
+		*pf.okp[i] = pf.ok[i];
+	for (size_t i = 0; i < t->nprefetch; i++)
+		if (!t->ts_ok[i])	/* that thread state is gone */
+			t->prefetched[i] = 0;
+	if (!head_ok)		/* the head itself: a real failure */
+		return rd_ptr(t->proc, t->interp_head_addr, head);
 	return GS_OK;
 }
 
@@ -361,11 +652,15 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 {
 	const struct py_layout *l = &t->layout;
 	static __thread struct thread_facts facts[PY_MAX_THREADS];
+	static __thread struct pf_set second;
+	static __thread uint8_t second_raw[PY_MAX_INTERPRETERS * PF_GIL_RAW];
+	static __thread uint8_t second_ok[PY_MAX_INTERPRETERS * 4];
+	static __thread uint8_t reuse[PY_MAX_THREADS];
 	struct gil_set gs, after;
 	static __thread const uint8_t *tsbufs[PY_MAX_THREADS];
 	uint64_t interp, seen_interp[PY_MAX_INTERPRETERS];
 	uint8_t *ts;
-	int ninterp = 0, main_gil = 0;
+	int ninterp = 0, main_gil = 0, fresh, walked;
 	enum gs_err rc;
 
 	s->time_ns = now_ns();
@@ -387,6 +682,7 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 		return GS_EBADDATA;
 	if (!t->tsbufs)
 		t->tsbufs = xmalloc((size_t)PY_MAX_THREADS * TS_MAX);
+	preread_tasks(t);
 	rc = prefetch(t, &interp);
 	if (rc)
 		goto fail;
@@ -461,26 +757,54 @@ interps_done:
 	for (int i = 0; i < s->nthreads; i++)
 		t->prefetched[i] = s->threads[i].tstate;
 	t->nprefetch = (size_t)s->nthreads;
-	pyt_walk_stacks(t, s, tsbufs);
+	t->npf_interp = ninterp < PF_INTERPS ? ninterp : PF_INTERPS;
+	for (int i = 0; i < t->npf_interp; i++)
+		t->pf_interp[i].addr = seen_interp[i];
+	if (gs.n == 0 && !t->free_threaded)
+		return GS_EBADDATA;
+	/*
+	 * Consistent GIL view: a snapshot (read ahead with the thread states),
+	 * the threads' /proc state, a second snapshot.  The second is needed
+	 * only when some thread was read afresh (read_tasks()), and rides with
+	 * the stack walk's first read when the walk makes one.  If a hand-off
+	 * happened in between, the second snapshot becomes the first and the
+	 * threads are read again (up to twice) so that holder and waiters
+	 * describe the same instant.
+	 */
+	if ((rc = first_gils(t, &gs)))
+		goto fail;
+	fresh = read_tasks(t, s, facts, &gs, 1);
+	second.n = 0;
+	if (fresh)
+		second_gils_iov(t, &gs, second_raw, second_ok, &second);
+	for (int i = 0; i < s->nthreads; i++) {
+		const struct py_thread_sample *th = &s->threads[i];
+
+		reuse[i] = facts[i].reused && th->tid &&
+			   pyt_thread_entry(t, th->tid, th->thread_id)->stack_reuse;
+	}
+	walked = pyt_walk_stacks(t, s, tsbufs, fresh ? &second : NULL, reuse);
+	keep_stacks(t, s, facts);
 	for (int i = 0; i < s->nthreads; i++)
 		s->errors += s->threads[i].incomplete;
 	s->pool_used = s->nthreads * PY_MAX_DEPTH;
-	if (gs.n == 0 && !t->free_threaded)
-		return GS_EBADDATA;
-	/* Consistent GIL view: snapshot, task states, snapshot again. */
-	for (int attempt = 0;; attempt++) {
-		if ((rc = read_gils(t, &gs)))
-			goto fail;
-		read_tasks(t, s, facts, &gs);
+	for (int attempt = 0; fresh; attempt++) {
 		after = gs;
-		if ((rc = read_gils(t, &after)))
+		if (!walked &&
+		    (rc = proc_readv(t->proc, second.local, second.remote,
+				     second.n, second_ok)))
+			goto fail;
+		walked = 0;
+		if ((rc = second_gils_parse(t, &after, second_raw, second_ok)))
 			goto fail;
 		if (same_gils(&gs, &after) || attempt == 2)
 			break;
+		gs = after;
+		fresh = read_tasks(t, s, facts, &gs, 0);
 	}
 	classify(t, s, facts, &gs);
 	if (!t->free_threaded)
-		woken_waiters(t, s);
+		woken_waiters(t, s, facts);
 	/* 3.6 has no interpreter ids: the main one is the oldest, the last
 	 * in the list, and the others count down from -1 */
 	for (int i = 0; i < s->nthreads; i++)

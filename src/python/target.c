@@ -348,11 +348,14 @@ void pyt_free(struct py_target *t)
 		free(t->codes[i].lines);
 	free(t->codes);
 	free(t->frames);
-	for (size_t i = 0; i < t->nthreads; i++)
+	for (size_t i = 0; i < t->nthreads; i++) {
 		proc_task_release(&t->threads[i].task);
+		free(t->threads[i].frames);
+	}
 	free(t->threads);
 	free(t->walks);
 	free(t->tsbufs);
+	free(t->code_pfbuf);
 	u64map_release(&t->code_index);
 	u64map_release(&t->frame_by_addr);
 	u64map_release(&t->frame_by_line);
@@ -361,6 +364,11 @@ void pyt_free(struct py_target *t)
 	elf_free(t->exe_elf);
 	proc_free(t->proc);
 	free(t);
+}
+
+void pyt_set_period(struct py_target *t, uint64_t period_ns)
+{
+	t->period_ns = period_ns;
 }
 
 const struct py_frame_info *pyt_frame(const struct py_target *t, uint32_t id)

@@ -144,8 +144,15 @@ static void code_sig(const struct py_layout *l, const uint8_t *buf, uint64_t sig
 	sig[3] = rd_u64(buf, l->co_linetable);
 }
 
+static int code_due(const struct py_target *t, const struct code_entry *c)
+{
+	return t->now_ns - c->checked_ns >=
+	       (t->now_ns - c->created_ns < CODE_YOUNG_NS ?
+		CODE_RECHECK_YOUNG_NS : CODE_RECHECK_NS);
+}
+
 /* The cached code object at addr; -1 on a torn read. */
-static int64_t get_code(struct py_target *t, uint64_t addr)
+static int64_t get_code_entry(struct py_target *t, uint64_t addr)
 {
 	const struct py_layout *l = &t->layout;
 	struct code_entry *c;
@@ -159,13 +166,16 @@ static int64_t get_code(struct py_target *t, uint64_t addr)
 	cached = u64map_get(&t->code_index, addr, &idx);
 	if (cached) {
 		c = &t->codes[idx];
-		if (t->now_ns - c->checked_ns <
-		    (t->now_ns - c->created_ns < CODE_YOUNG_NS ?
-		     CODE_RECHECK_YOUNG_NS : CODE_RECHECK_NS))
+		if (!code_due(t, c))
 			return idx;
-	}
-	if (proc_read(t->proc, addr, buf, (size_t)l->co_size))
+		if (c->pf_seq == t->seq && c->pf_ok)	/* read ahead */
+			memcpy(buf, t->code_pfbuf + (size_t)c->pf_slot * 512,
+			       (size_t)l->co_size);
+		else if (proc_read(t->proc, addr, buf, (size_t)l->co_size))
+			return -1;
+	} else if (proc_read(t->proc, addr, buf, (size_t)l->co_size)) {
 		return -1;
+	}
 	code_sig(l, buf, sig);
 	if (cached) {
 		c = &t->codes[idx];
@@ -195,6 +205,20 @@ static int64_t get_code(struct py_target *t, uint64_t addr)
 	}
 	idx = (uint32_t)t->ncodes++;
 	u64map_put(&t->code_index, addr, idx);
+	return idx;
+}
+
+/* get_code_entry(), noting which code objects this sample used so that
+ * the next one reads ahead those due for a recheck. */
+static int64_t get_code(struct py_target *t, uint64_t addr)
+{
+	int64_t idx = get_code_entry(t, addr);
+
+	if (idx >= 0 && t->codes[idx].used_seq != t->seq) {
+		t->codes[idx].used_seq = t->seq;
+		if (t->ncode_used < PF_CODES)
+			t->code_used[t->ncode_used++] = (uint32_t)idx;
+	}
 	return idx;
 }
 
@@ -284,28 +308,35 @@ static int64_t frame_addr(const struct py_target *t, const uint8_t *fb,
 struct walk_window {
 	uint64_t base;			/* 0 when empty */
 	size_t len;
+	uint8_t used;			/* the walk needed it this sample */
+	uint8_t pf_ok;			/* read ahead this sample */
 	uint8_t buf[WALK_PAGES * 4096];
 };
 
 struct stack_walk {
 	struct py_thread_sample *th;
+	pid_t tid;			/* whose stack it walked last */
+	uint64_t thread_id;
 	uint64_t next;			/* address to read next: the frame, or
 					   (cframe_pending) the _PyCFrame field */
 	uint64_t base_frame;
 	int cframe_pending, done, depth, max;
 	struct walk_window win[WALK_WINDOWS];
-	int victim;			/* window the next fetch fills */
+	int victim;			/* window the next fetch fills, when
+					   all are in use */
 	uint64_t seen[PY_MAX_DEPTH];
 };
 
 static const uint8_t *window_find(struct stack_walk *w, uint64_t addr, size_t len)
 {
 	for (int i = 0; i < WALK_WINDOWS; i++) {
-		const struct walk_window *win = &w->win[i];
+		struct walk_window *win = &w->win[i];
 
 		if (win->base && addr >= win->base && addr + len <= win->base + win->len &&
-		    addr + len > addr)
+		    addr + len > addr) {
+			win->used = 1;
 			return win->buf + (addr - win->base);
+		}
 	}
 	return NULL;
 }
@@ -391,18 +422,86 @@ static int walk_advance(struct py_target *t, struct stack_walk *w, size_t *len)
 	}
 }
 
-void pyt_walk_stacks(struct py_target *t, struct py_sample *s,
-		     const uint8_t *const *tsbufs)
+/* The window a walk's next fetch fills: an empty one, else one this
+ * sample has not needed, else the oldest. */
+static int pick_window(struct stack_walk *w)
+{
+	int k;
+
+	for (k = 0; k < WALK_WINDOWS; k++)
+		if (!w->win[k].base)
+			return k;
+	for (k = 0; k < WALK_WINDOWS; k++)
+		if (!w->win[k].used)
+			return k;
+	k = w->victim;
+	w->victim = (w->victim + 1) % WALK_WINDOWS;
+	return k;
+}
+
+void pyt_walk_prefetch(struct py_target *t, struct pf_set *pf)
 {
 	const struct py_layout *l = &t->layout;
-	static __thread struct iovec local[PY_MAX_THREADS], remote[PY_MAX_THREADS];
-	static __thread struct stack_walk *need[PY_MAX_THREADS];
-	int n = s->nthreads, rounds = 0;
+	int slot = 0;
 
-	if (n <= 0)
-		return;
+	for (size_t i = 0; i < t->nwalks_last; i++) {
+		const struct stack_walk *w = &t->walks[i];
+		int skip = 0;
+
+		for (size_t j = 0; j < t->nthreads; j++)
+			if (t->threads[j].tid == w->tid &&
+			    t->threads[j].thread_id == w->thread_id)
+				skip = t->threads[j].stack_reuse;
+		for (int k = 0; k < WALK_WINDOWS; k++) {
+			struct walk_window *win = &t->walks[i].win[k];
+
+			if (skip) {	/* its stack is kept, not read */
+				win->pf_ok = 0;
+				continue;
+			}
+			if (win->base && win->used)
+				pf_add(pf, win->buf, win->base, win->len, &win->pf_ok);
+			else
+				win->pf_ok = 0;
+		}
+	}
+	if ((size_t)l->co_size <= 512) {
+		if (!t->code_pfbuf)
+			t->code_pfbuf = xmalloc((size_t)PF_CODES * 512);
+		for (int j = 0; j < t->ncode_used; j++) {
+			struct code_entry *c = &t->codes[t->code_used[j]];
+
+			if (!code_due(t, c))
+				continue;
+			c->pf_slot = slot;
+			c->pf_seq = t->seq;
+			pf_add(pf, t->code_pfbuf + (size_t)slot++ * 512, c->addr,
+			       (size_t)l->co_size, &c->pf_ok);
+		}
+	}
+	t->ncode_used = 0;
+}
+
+int pyt_walk_stacks(struct py_target *t, struct py_sample *s,
+		    const uint8_t *const *tsbufs, struct pf_set *extra,
+		    const uint8_t *reuse)
+{
+	const struct py_layout *l = &t->layout;
+	static __thread struct iovec local[PY_MAX_THREADS + PF_MAX],
+				     remote[PY_MAX_THREADS + PF_MAX];
+	static __thread uint8_t ok[PY_MAX_THREADS + PF_MAX];
+	static __thread struct stack_walk *need[PY_MAX_THREADS];
+	static __thread int need_win[PY_MAX_THREADS];
+	int n = s->nthreads, rounds = 0, extra_read = 0;
+
+	if (n <= 0) {
+		t->nwalks_last = 0;
+		return 0;
+	}
 	if ((size_t)n > t->nwalks) {
 		t->walks = xrealloc(t->walks, (size_t)n * sizeof(*t->walks));
+		memset(t->walks + t->nwalks, 0,
+		       ((size_t)n - t->nwalks) * sizeof(*t->walks));
 		t->nwalks = (size_t)n;
 	}
 	for (int i = 0; i < n; i++) {
@@ -414,10 +513,30 @@ void pyt_walk_stacks(struct py_target *t, struct py_sample *s,
 		th->nframes = 0;
 		w->max = PY_MAX_DEPTH;
 		w->depth = 0;
-		w->victim = 0;
 		w->done = (size_t)l->fr_size > 4096;
-		for (int k = 0; k < WALK_WINDOWS; k++)
-			w->win[k].base = 0;
+		w->tid = th->tid;
+		w->thread_id = th->thread_id;
+		if (reuse && reuse[i]) {
+			const struct thread_entry *e =
+				pyt_thread_entry(t, th->tid, th->thread_id);
+
+			memcpy(th->frames, e->frames,
+			       (size_t)e->nframes * sizeof(*th->frames));
+			th->nframes = e->nframes;
+			w->done = 1;
+			/* windows untouched: unread this sample, they are
+			 * neither used nor trusted (pf_ok stays 0) */
+			for (int k = 0; k < WALK_WINDOWS; k++)
+				w->win[k].pf_ok = 0;
+			continue;
+		}
+		/* windows read ahead by this sample stay; the rest are stale */
+		for (int k = 0; k < WALK_WINDOWS; k++) {
+			if ((size_t)i >= t->nwalks_last || !w->win[k].pf_ok)
+				w->win[k].base = 0;
+			w->win[k].pf_ok = 0;
+			w->win[k].used = 0;
+		}
 		w->next = rd_u64(tsbufs[i], l->ts_frame);
 		w->cframe_pending = l->frame_kind == PY_FRAME_CFRAME && w->next;
 		if (w->cframe_pending)
@@ -425,17 +544,21 @@ void pyt_walk_stacks(struct py_target *t, struct py_sample *s,
 		w->base_frame = l->ts_base_frame != OFF_NONE ?
 				th->tstate + (uint64_t)l->ts_base_frame : 0;
 	}
+	for (size_t i = (size_t)n; i < t->nwalks_last; i++)
+		for (int k = 0; k < WALK_WINDOWS; k++)
+			t->walks[i].win[k].base = 0;
+	t->nwalks_last = (size_t)n;
 	/* Every round fetches a frame for each unfinished walk or ends it,
 	 * so PY_MAX_DEPTH + 2 rounds bound the loop whatever memory says. */
 	while (rounds++ <= PY_MAX_DEPTH + 1) {
-		size_t len, got, want = 0;
+		size_t len, nall;
 		int nneed = 0;
-		ssize_t r;
 
 		for (int i = 0; i < n; i++) {
 			struct stack_walk *w = &t->walks[i];
 			struct walk_window *win;
 			uint64_t lo, hi;
+			int k;
 
 			if (!walk_advance(t, w, &len))
 				continue;
@@ -446,51 +569,52 @@ void pyt_walk_stacks(struct py_target *t, struct py_sample *s,
 				w->done = 1;
 				continue;
 			}
-			win = &w->win[w->victim];
+			k = pick_window(w);
+			win = &w->win[k];
 			win->base = 0;
 			win->len = (size_t)(hi - lo);
 			local[nneed].iov_base = win->buf;
 			local[nneed].iov_len = win->len;
 			remote[nneed].iov_base = (void *)(uintptr_t)lo;
 			remote[nneed].iov_len = win->len;
+			need_win[nneed] = k;
 			need[nneed++] = w;
 		}
 		if (!nneed)
 			break;
-		/* One call for all; the kernel stops at the first iovec it
-		 * cannot read whole, so go on after it until each was tried. */
-		for (int first = 0; first < nneed;) {
-			int k;
-
-			r = process_vm_readv(t->proc->pid, local + first,
-					     (unsigned long)(nneed - first),
-					     remote + first,
-					     (unsigned long)(nneed - first), 0);
-			t->proc->reads++;
-			got = r > 0 ? (size_t)r : 0;
-			for (k = first; k < nneed; k++) {
-				struct stack_walk *w = need[k];
-
-				if (got < local[k].iov_len)
-					break;
-				got -= local[k].iov_len;
-				w->win[w->victim].base =
-					(uint64_t)(uintptr_t)remote[k].iov_base;
-				w->victim = (w->victim + 1) % WALK_WINDOWS;
-				want += local[k].iov_len;
-			}
-			if (k < nneed) {	/* need[k] is unreadable: torn */
-				need[k]->th->incomplete = 1;
-				need[k]->done = 1;
-				t->proc->faults++;
-			}
-			first = k + 1;
+		nall = (size_t)nneed;
+		if (extra && !extra_read) {
+			/* the caller's ranges ride along with the first round */
+			memcpy(local + nall, extra->local, extra->n * sizeof(*local));
+			memcpy(remote + nall, extra->remote, extra->n * sizeof(*remote));
+			nall += extra->n;
 		}
-		t->proc->read_bytes += want;
+		/* One call for all; a range that cannot be read is a torn
+		 * read of that walk only. */
+		if (proc_readv(t->proc, local, remote, nall, ok) != GS_OK)
+			memset(ok, 0, nall);
+		for (int k = 0; k < nneed; k++) {
+			struct stack_walk *w = need[k];
+			struct walk_window *win = &w->win[need_win[k]];
+
+			if (!ok[k]) {
+				w->th->incomplete = 1;
+				w->done = 1;
+				continue;
+			}
+			win->base = (uint64_t)(uintptr_t)remote[k].iov_base;
+			win->used = 1;
+		}
+		if (extra && !extra_read) {
+			for (size_t k = 0; k < extra->n; k++)
+				*extra->okp[k] = ok[nneed + k];
+			extra_read = 1;
+		}
 	}
 	for (int i = 0; i < n; i++)
 		if (!t->walks[i].done)
 			s->threads[i].incomplete = 1;
+	return extra_read;
 }
 
 /* glibc's struct pthread keeps the kernel tid at this offset on x86-64
@@ -559,6 +683,7 @@ struct thread_entry *pyt_thread_entry(struct py_target *t, pid_t tid,
 	for (size_t i = 0; i < t->nthreads;) {
 		if (t->seq - t->threads[i].last_seen > 64) {
 			proc_task_release(&t->threads[i].task);
+			free(t->threads[i].frames);
 			t->threads[i] = t->threads[--t->nthreads];
 		} else {
 			i++;

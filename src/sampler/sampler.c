@@ -51,6 +51,7 @@ enum gs_err sampler_new(struct py_target *t, const struct sampler_options *o,
 	s->period_ns = (uint64_t)(1e9 / o->rate_hz);
 	if (!s->period_ns)
 		s->period_ns = 1;
+	pyt_set_period(t, s->period_ns);
 	s->rng = o->seed ? o->seed :
 		 (now_ns() ^ ((uint64_t)getpid() << 32)) | 1;
 	freeze_init(&s->fz, pyt_pid(t));
