@@ -13,7 +13,9 @@
  * function, file, line, first line), STACK (id, parent, frame id),
  * SAMPLE (time delta, GIL facts, per thread: index, state, evidence,
  * stack), FAILED (a tick that could not be read), END (how the recording
- * ended).  Definitions always precede their first use.
+ * ended).  Every block is self-contained: it repeats META, defines the
+ * threads, frames and stacks its samples use before they use them, and
+ * its first sample's time and switch count are absolute.
  *
  * Blocks are written as the recording goes (at most RAW_FLUSH_NS apart),
  * so a gilspy killed mid-run leaves a file that renders up to its last
@@ -41,6 +43,9 @@ struct raw_writer;
 int raw_writer_open(const char *path, struct raw_writer **out);
 /* Write to an already open descriptor (not closed by raw_writer_close). */
 struct raw_writer *raw_writer_fd(int fd);
+/* Flush a block every `bytes` of records instead of 256 KB (tests use
+ * small blocks to get many). */
+void raw_writer_block_size(struct raw_writer *w, size_t bytes);
 /* Who is being recorded: written once, at any time before closing. */
 void raw_write_meta(struct raw_writer *w, const struct record_info *ri);
 /* One sample, right after profile_add(p, s): thread names, frames and

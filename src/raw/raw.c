@@ -4,9 +4,11 @@
  *
  * The writer follows the profile: a sample is written after profile_add()
  * interned it, so the profile's thread indices and stack ids are the
- * file's, and only what the profile has not shown before (threads, stack
- * nodes, frames) is defined.  Stack nodes are defined in the profile's
- * order, so a node's parent always has a smaller id.
+ * file's.  Each block defines the threads, stack nodes and frames its own
+ * samples use (root first; a node's parent always has a smaller id) and
+ * starts its times and switch counts from zero, so a block can be read
+ * without any other: damage costs the samples of one block, not the rest
+ * of the file.
  *
  * The reader trusts nothing: every length, count and id is bounded, a
  * block whose checksum or decompression fails is skipped with the reader
@@ -104,17 +106,20 @@ struct raw_writer {
 	int fd, own_fd;
 	int err;			/* first errno of a failed write */
 	struct strbuf buf;		/* records not yet in a block */
+	struct strbuf meta;		/* the META record, repeated per block */
 	uint64_t last_flush_ns;
 	uint64_t last_time;
 	uint64_t last_switch;
 	uint64_t interval_us;
-	int started;
-	size_t threads_done;		/* profile threads defined */
-	uint32_t names_gen;		/* profile's, when they were */
-	size_t stacks_done;		/* profile stack nodes defined (0: the
-					   empty stack, never written) */
-	unsigned char *frames_done;	/* bitmap by frame id */
-	size_t frames_cap;		/* bits */
+	/* Every block defines what its samples use, so any block can be
+	 * read without the others: an id is defined in the current block
+	 * when its entry equals block (0: never). */
+	uint32_t block;
+	uint32_t names_gen;		/* the profile's, when threads were */
+	uint32_t *thread_blk, *stack_blk, *frame_blk;
+	size_t nthread_blk, nstack_blk, nframe_blk;
+	uint32_t chain[PY_MAX_DEPTH + 1];
+	size_t block_target;		/* flush at this many bytes */
 	unsigned char *zbuf;
 	size_t zcap;
 };
@@ -168,11 +173,19 @@ static void flush_block(struct raw_writer *w)
 	write_all(w, w->zbuf, clen);
 	sb_reset(&w->buf);
 	w->last_flush_ns = now_ns();
+	/* The next block starts afresh: it defines again what it uses. */
+	w->block++;
+	if (w->meta.len)
+		sb_add(&w->buf, w->meta.buf, w->meta.len);
+	/* ... and its first sample's time and switch count are absolute. */
+	w->last_time = 0;
+	w->last_switch = 0;
+	w->interval_us = UINT64_MAX;
 }
 
 static void maybe_flush(struct raw_writer *w)
 {
-	if (w->buf.len >= BLOCK_TARGET ||
+	if (w->buf.len >= w->block_target ||
 	    now_ns() - w->last_flush_ns >= RAW_FLUSH_NS)
 		flush_block(w);
 }
@@ -184,7 +197,11 @@ static struct raw_writer *writer_new(int fd, int own)
 
 	w->fd = fd;
 	w->own_fd = own;
+	w->block = 1;
+	w->block_target = BLOCK_TARGET;
+	w->interval_us = UINT64_MAX;
 	sb_init(&w->buf);
+	sb_init(&w->meta);
 	w->last_flush_ns = now_ns();
 	memcpy(hdr, FILE_MAGIC, 8);
 	put_u32le(hdr + 8, RAW_VERSION);
@@ -213,6 +230,11 @@ struct raw_writer *raw_writer_fd(int fd)
 	return writer_new(fd, 0);
 }
 
+void raw_writer_block_size(struct raw_writer *w, size_t bytes)
+{
+	w->block_target = bytes ? bytes : BLOCK_TARGET;
+}
+
 static void put_double(struct strbuf *sb, double d)
 {
 	uint64_t bits;
@@ -231,8 +253,9 @@ static double get_double_bits(uint64_t bits)
 
 void raw_write_meta(struct raw_writer *w, const struct record_info *ri)
 {
-	struct strbuf *b = &w->buf;
+	struct strbuf *b = &w->meta;
 
+	sb_reset(b);
 	sb_addc(b, REC_META);
 	put_varint(b, (uint64_t)(ri->pid > 0 ? ri->pid : 0));
 	put_str(b, ri->python);
@@ -241,6 +264,27 @@ void raw_write_meta(struct raw_writer *w, const struct record_info *ri)
 	put_str(b, ri->cmdline);
 	put_double(b, ri->requested_hz);
 	put_varint(b, (uint64_t)!!ri->blocking);
+	sb_add(&w->buf, b->buf, b->len);
+}
+
+/* The block-number slot of id in *arr, growing it; 1 when id was already
+ * defined in the current block, else marks it and returns 0. */
+static int defined_here(struct raw_writer *w, uint32_t **arr, size_t *n,
+			uint32_t id)
+{
+	if (id >= *n) {
+		size_t cap = *n ? *n : 256;
+
+		while (cap <= id)
+			cap *= 2;
+		*arr = xrealloc(*arr, cap * sizeof(**arr));
+		memset(*arr + *n, 0, (cap - *n) * sizeof(**arr));
+		*n = cap;
+	}
+	if ((*arr)[id] == w->block)
+		return 1;
+	(*arr)[id] = w->block;
+	return 0;
 }
 
 static void define_frame(struct raw_writer *w, const struct profile *p,
@@ -249,19 +293,8 @@ static void define_frame(struct raw_writer *w, const struct profile *p,
 	const struct profile_frame *f;
 	struct strbuf *b = &w->buf;
 
-	if (id < w->frames_cap && (w->frames_done[id / 8] & (1u << (id % 8))))
+	if (defined_here(w, &w->frame_blk, &w->nframe_blk, id))
 		return;
-	if (id >= w->frames_cap) {
-		size_t cap = w->frames_cap ? w->frames_cap : 1024;
-
-		while (cap <= id)
-			cap *= 2;
-		w->frames_done = xrealloc(w->frames_done, cap / 8);
-		memset(w->frames_done + w->frames_cap / 8, 0,
-		       (cap - w->frames_cap) / 8);
-		w->frames_cap = cap;
-	}
-	w->frames_done[id / 8] |= (unsigned char)(1u << (id % 8));
 	f = profile_frame(p, id);
 	sb_addc(b, REC_FRAME);
 	put_varint(b, id);
@@ -271,37 +304,55 @@ static void define_frame(struct raw_writer *w, const struct profile *p,
 	put_varint(b, (uint64_t)(f && f->firstlineno > 0 ? f->firstlineno : 0));
 }
 
-/* Define the threads and stack nodes the profile has gained. */
-static void define_new(struct raw_writer *w, const struct profile *p)
+static void define_thread(struct raw_writer *w, const struct profile *p,
+			  uint32_t idx)
 {
-	size_t n = profile_nthreads(p), ns = profile_nstacks(p);
+	const struct profile_thread *t;
 	struct strbuf *b = &w->buf;
 
-	/* A thread renamed since it was defined is defined again. */
-	if (w->names_gen != profile_names_generation(p)) {
-		w->names_gen = profile_names_generation(p);
-		w->threads_done = 0;
-	}
-	for (; w->threads_done < n; w->threads_done++) {
-		const struct profile_thread *t = profile_thread(p, w->threads_done);
+	if (idx >= profile_nthreads(p) ||
+	    defined_here(w, &w->thread_blk, &w->nthread_blk, idx))
+		return;
+	t = profile_thread(p, idx);
+	sb_addc(b, REC_THREAD);
+	put_varint(b, idx);
+	put_varint(b, (uint64_t)(t->tid > 0 ? t->tid : 0));
+	put_varint(b, t->thread_id);
+	put_str(b, t->name);
+}
 
-		sb_addc(b, REC_THREAD);
-		put_varint(b, w->threads_done);
-		put_varint(b, (uint64_t)(t->tid > 0 ? t->tid : 0));
-		put_varint(b, t->thread_id);
-		put_str(b, t->name);
+/* Define stack id and the ancestors not yet defined in this block, root
+ * first (a parent always has a smaller id than its children). */
+static void define_stack(struct raw_writer *w, const struct profile *p,
+			 uint32_t id)
+{
+	struct strbuf *b = &w->buf;
+	int n = 0;
+
+	while (id && n <= PY_MAX_DEPTH &&
+	       !defined_here(w, &w->stack_blk, &w->nstack_blk, id)) {
+		w->chain[n++] = id;
+		id = profile_stack_parent(p, id);
 	}
-	if (!w->stacks_done)
-		w->stacks_done = 1;
-	for (; w->stacks_done < ns; w->stacks_done++) {
-		uint32_t id = (uint32_t)w->stacks_done;
-		uint32_t frame = profile_stack_frame(p, id);
+	while (n--) {
+		uint32_t s = w->chain[n], frame = profile_stack_frame(p, s);
 
 		define_frame(w, p, frame);
 		sb_addc(b, REC_STACK);
-		put_varint(b, id);
-		put_varint(b, profile_stack_parent(p, id));
+		put_varint(b, s);
+		put_varint(b, profile_stack_parent(p, s));
 		put_varint(b, frame);
+	}
+}
+
+/* A thread renamed since it was defined is defined again. */
+static void check_renames(struct raw_writer *w, const struct profile *p)
+{
+	if (w->names_gen != profile_names_generation(p)) {
+		w->names_gen = profile_names_generation(p);
+		if (w->nthread_blk)
+			memset(w->thread_blk, 0,
+			       w->nthread_blk * sizeof(*w->thread_blk));
 	}
 }
 
@@ -316,12 +367,19 @@ void raw_write_sample(struct raw_writer *w, const struct profile *p,
 		n = 0;
 	if (n > PY_MAX_THREADS)
 		n = PY_MAX_THREADS;
-	define_new(w, p);
+	check_renames(w, p);
+	for (i = 0; i < n; i++) {
+		uint32_t stack = profile_last_stack(p, i);
+
+		define_thread(w, p, profile_last_thread(p, i));
+		if (stack != PROFILE_NO_STACK)
+			define_stack(w, p, stack);
+	}
 	flags = (unsigned)(s->gil_locked + 1) & 3;
 	if (s->interval_us != w->interval_us)
 		flags |= 4;
 	sb_addc(b, REC_SAMPLE);
-	put_varint(b, w->started ? s->time_ns - w->last_time : s->time_ns);
+	put_varint(b, s->time_ns - w->last_time);
 	put_varint(b, flags);
 	put_varint(b, zigzag((int64_t)(s->switch_number - w->last_switch)));
 	if (flags & 4)
@@ -341,16 +399,14 @@ void raw_write_sample(struct raw_writer *w, const struct profile *p,
 	w->last_time = s->time_ns;
 	w->last_switch = s->switch_number;
 	w->interval_us = s->interval_us;
-	w->started = 1;
 	maybe_flush(w);
 }
 
 void raw_write_failed(struct raw_writer *w, uint64_t time_ns)
 {
 	sb_addc(&w->buf, REC_FAILED);
-	put_varint(&w->buf, w->started ? time_ns - w->last_time : time_ns);
+	put_varint(&w->buf, time_ns - w->last_time);
 	w->last_time = time_ns;
-	w->started = 1;
 	maybe_flush(w);
 }
 
@@ -360,8 +416,13 @@ int raw_writer_close(struct raw_writer *w, const struct profile *p,
 	struct strbuf *b = &w->buf;
 	int err;
 
-	if (p)
-		define_new(w, p);
+	if (p) {
+		size_t i, n = profile_nthreads(p);
+
+		check_renames(w, p);
+		for (i = 0; i < n; i++)
+			define_thread(w, p, (uint32_t)i);
+	}
 	sb_addc(b, REC_END);
 	put_varint(b, ri->wall_ns);
 	put_str(b, ri->stopped_by);
@@ -374,7 +435,10 @@ int raw_writer_close(struct raw_writer *w, const struct profile *p,
 		w->err = errno;
 	err = w->err;
 	sb_release(&w->buf);
-	free(w->frames_done);
+	sb_release(&w->meta);
+	free(w->thread_blk);
+	free(w->stack_blk);
+	free(w->frame_blk);
 	free(w->zbuf);
 	free(w);
 	if (err) {
@@ -672,6 +736,10 @@ static void read_end(struct reader *r, struct cur *c)
 static int read_records(struct reader *r, const unsigned char *data, size_t len)
 {
 	struct cur c = { data, data + len, 0 };
+
+	/* Times and switch counts are deltas within a block only. */
+	r->time = 0;
+	r->sw = 0;
 
 	while (c.p < c.end && !c.bad) {
 		int type = *c.p++;
