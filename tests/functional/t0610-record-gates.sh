@@ -89,15 +89,15 @@ for l in $(py_interpreters); do
 	tail -n 4 "$REC_DIR/err" | head -n 1 | grep -q '; wrote .*b.json (json)'
 	ok $? "$l: the threshold lines come after the outputs were written"
 	w=$(share "$D/b.json" waiting '*')
-	grep -Eq "^(gilspy: )?threshold crossed: waiting $w% > 1% \(all threads\)$" \
+	grep -Eq "^gilspy: threshold crossed: waiting $w% > 1% \(all threads\)$" \
 		"$REC_DIR/err"
 	ok $? "$l: waiting line has the JSON's busy-sample share ($w %): $(grep 'crossed: waiting ' "$REC_DIR/err")"
 	h=$(share "$D/b.json" held spin-a)
 	tid=$(jget "th('spin-a')['tid']" "$D/b.json")
-	grep -Eq "^(gilspy: )?threshold crossed: held\[spin-a\] $h% <= 100% \(thread 'spin-a', tid $tid\)$" \
+	grep -Eq "^gilspy: threshold crossed: held\[spin-a\] $h% <= 100% \(thread 'spin-a', tid $tid\)$" \
 		"$REC_DIR/err"
 	ok $? "$l: selector line names spin-a, its tid and its share ($h %)"
-	grep -Eq "^(gilspy: )?threshold crossed: native\[nobody-\*\] > 5%: no thread matches 'nobody-\*' \(threads: 'MainThread', 'spin-a', 'spin-b'\)$" \
+	grep -Eq "^gilspy: threshold crossed: native\[nobody-\*\] > 5%: no thread matches 'nobody-\*' \(threads: 'MainThread', 'spin-a', 'spin-b'\)$" \
 		"$REC_DIR/err"
 	ok $? "$l: a selector matching no thread is crossed, saying which threads there are"
 	[ "$(jget "d['summary']['samples'] > 50" "$D/b.json")" = True ] &&
@@ -105,6 +105,8 @@ for l in $(py_interpreters); do
 		[ -s "$D/b.txt" ] && [ -s "$D/b.gilspy" ] &&
 		[ "$(grep -c '^### gilspy: ' "$D/sum.md")" = 2 ]
 	ok $? "$l: thresholds crossed: JSON, markdown, folded, raw written and the summary appended"
+	grep -q "^- \`threshold crossed: waiting $w% > 1% (all threads)\`$" "$D/b.md"
+	ok $? "$l: the markdown lists the thresholds crossed"
 
 	# 3. every operator on the real value, through 'gilspy report' on the
 	# raw recording of the same run (the same samples, the same figures)
