@@ -147,16 +147,26 @@ void outset_resolve(struct out_set *o, const char *default_stem)
 	}
 }
 
-int outset_begin(struct out_set *o)
+int outset_load(struct out_set *o)
 {
 	struct strbuf why = STRBUF_INIT;
-	int i;
 
-	if (o->baseline_path && baseline_load(o->baseline_path, &o->base, &why)) {
-		cmd_errorf("%s", why.buf ? why.buf : "cannot read the baseline");
+	if (o->baseline_path && !o->base &&
+	    baseline_load(o->baseline_path, &o->base, &why)) {
+		cmd_errorf("--baseline: %s", why.buf ? why.buf :
+			   "cannot read the base report");
 		sb_release(&why);
 		return 1;
 	}
+	return 0;
+}
+
+int outset_begin(struct out_set *o)
+{
+	int i;
+
+	if (outset_load(o))
+		return 1;
 	for (i = 0; i < o->nouts; i++) {
 		struct out_file *f = &o->outs[i];
 

@@ -95,7 +95,10 @@ int outset_option(struct out_set *o, int c, const char *arg);
  * one output of the -f format (default collapsed) to default_path(fmt), or
  * to stdout when default_stem is NULL. */
 void outset_resolve(struct out_set *o, const char *default_stem);
-/* Load the baseline, open raw outputs, create the sequence renderers.
+/* Load the --baseline report (before starting anything, so a bad one
+ * stops the command early).  0, or 1 after printing why. */
+int outset_load(struct out_set *o);
+/* Load the baseline if not yet done, open raw outputs, create the sequence renderers.
  * 0, or 1 after printing why. */
 int outset_begin(struct out_set *o);
 /* Who is recorded (for the raw outputs' header): before the first sample. */

@@ -403,6 +403,8 @@ int cmd_record(int argc, char **argv)
 	r.rate = 100;
 	outset_init(&r.os);
 	ret = parse_args(&r, argc, argv);
+	if (!ret && outset_load(&r.os))
+		ret = 1;
 	if (ret) {
 		outset_release(&r.os);
 		return ret < 0 ? 0 : ret;
