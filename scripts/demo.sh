@@ -2,7 +2,10 @@
 # demo.sh GILSPY - run gilspy on the bundled example (examples/gil_lab.py in
 # "mixed" mode: two threads counting primes in pure Python, one hashing with
 # the GIL released, one sleeping): a dump of every thread, then a 4-second
-# recording with its GIL summary, folded stacks and JSON report in demo/out/.
+# recording with its GIL summary, a flame graph, folded stacks, the JSON
+# report, a speedscope profile, a Chrome trace timeline and the raw
+# recording in demo/out/, and the markdown summary re-rendered from the raw
+# recording.
 set -euo pipefail
 GILSPY=${1:-./gilspy}
 cd "$(dirname "$0")/.."
@@ -29,10 +32,18 @@ echo "demo: gilspy dump -p $pid"
 echo
 "$GILSPY" dump -p "$pid" | tee "$out/dump.txt"
 echo
-echo "demo: gilspy record -p $pid -d 4 -r 200 -o $out/gil.txt -o $out/gil.json"
+outs=(gil.svg gil.txt gil.json gil.speedscope.json gil.trace.json gil.gilspy)
+echo "demo: gilspy record -p $pid -d 4 -r 200$(printf ' -o %s' "${outs[@]/#/$out/}")"
 echo
-"$GILSPY" record -p "$pid" -d 4 -r 200 -o "$out/gil.txt" -o "$out/gil.json"
+"$GILSPY" record -p "$pid" -d 4 -r 200 "${outs[@]/#/-o$out/}"
 echo
-echo "demo: wrote $out/dump.txt, $out/gil.txt (folded stacks, for flame graphs) and $out/gil.json"
+echo "demo: gilspy report -q -f markdown $out/gil.gilspy"
+echo
+"$GILSPY" report -q -f markdown "$out/gil.gilspy" | tee "$out/gil.md"
+echo
+echo "demo: wrote $out/: dump.txt, gil.svg (open in a browser), gil.txt (folded"
+echo "      stacks), gil.json, gil.speedscope.json (speedscope.app),"
+echo "      gil.trace.json (Perfetto, chrome://tracing), gil.gilspy (raw; gilspy"
+echo "      report renders it again) and gil.md (markdown summary)"
 wait $pid || true
 trap - EXIT
