@@ -592,6 +592,19 @@ static enum gs_err read_interp(struct py_target *t, uint64_t interp,
 	return GS_OK;
 }
 
+/* Read the ranges of pf in one call (or as few as the kernel allows) and
+ * say through each *okp whether it was read. */
+static enum gs_err pf_read(struct py_target *t, struct pf_set *pf)
+{
+	enum gs_err rc = proc_readv(t->proc, pf->local, pf->remote, pf->n, pf->ok);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < pf->n; i++)
+		*pf->okp[i] = pf->ok[i];
+	return GS_OK;
+}
+
 /*
  * The read-ahead: the interpreter list head, and what the previous sample
  * read - interpreters, thread states, GILs, the walks' pages, code objects
@@ -635,11 +648,8 @@ static enum gs_err prefetch(struct py_target *t, uint64_t *head)
 			       local[i].iov_len, &pg->ok[i]);
 	}
 	pyt_walk_prefetch(t, &pf);
-	rc = proc_readv(t->proc, pf.local, pf.remote, pf.n, pf.ok);
-	if (rc)
+	if ((rc = pf_read(t, &pf)))
 		return rc;
-	for (size_t i = 0; i < pf.n; i++)
-		*pf.okp[i] = pf.ok[i];
 	for (size_t i = 0; i < t->nprefetch; i++)
 		if (!t->ts_ok[i])	/* that thread state is gone */
 			t->prefetched[i] = 0;
@@ -790,9 +800,7 @@ interps_done:
 	s->pool_used = s->nthreads * PY_MAX_DEPTH;
 	for (int attempt = 0; fresh; attempt++) {
 		after = gs;
-		if (!walked &&
-		    (rc = proc_readv(t->proc, second.local, second.remote,
-				     second.n, second_ok)))
+		if (!walked && (rc = pf_read(t, &second)))
 			goto fail;
 		walked = 0;
 		if ((rc = second_gils_parse(t, &after, second_raw, second_ok)))
