@@ -1,57 +1,106 @@
 #!/bin/bash
-# bench/record.sh [GILSPY] - the cost of `gilspy record` on a CPU-bound
+# bench/record.sh [GILSPY...] - the cost of `gilspy record` on a CPU-bound
 # 3-thread target: runs it with no profiler and under gilspy at 100 Hz,
 # 1 kHz and 10 kHz, paired (one run of each per round, several rounds), and
 # prints medians of: profiler CPU per sampling round (us), achieved vs
 # requested rate, and the target's slowdown against the unprofiled run of
-# the same round.
-#   ROUNDS=7 WORK=2000000 PY=/path/to/python bash bench/record.sh ./gilspy
+# the same round.  Several binaries (e.g. before and after a change) are
+# run in the same rounds, so they see the same machine load.
+#   ROUNDS=7 WORK=2000000 RATES="100 1000 10000" PY=/path/to/python \
+#       bash bench/record.sh ./gilspy [old-gilspy]
 # Targets: <= 15 us per round, >= 98 % of the rate up to 10 kHz, <= 1 %
 # slowdown at 1 kHz.
+#
+# "cpu/round" is gilspy's whole CPU time (attach, sampling, sleeping and
+# waking, writing the output) over its samples, so at 100 Hz it carries
+# the attach.  The breakdown at the end (BREAKDOWN=0 to skip) splits a
+# round of the tree's own build (build/, `make` first) into the sample
+# itself and the rest (the sleep and wake-up), with the system calls per
+# sample, by bench/sample_cost.c on a running target.
 set -u
 cd "$(dirname "$0")/.."
-GILSPY=${1:-./gilspy}
+[ $# -gt 0 ] || set -- ./gilspy
 ROUNDS=${ROUNDS:-7}
 WORK=${WORK:-2000000}
+BREAKDOWN=${BREAKDOWN:-1}
 if [ -z "${PY:-}" ]; then
 	PY=$(ls "$HOME"/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -1)
 	[ -n "$PY" ] || PY=$(command -v python3)
 fi
-RATES="100 1000 10000"
+RATES=${RATES:-100 1000 10000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "target: $PY bench/cpu3.py $WORK (3 threads); $ROUNDS rounds; $(nproc) CPUs"
+echo "load at start:$(uptime | sed 's/.*load average://')"
 for round in $(seq 1 "$ROUNDS"); do
 	"$PY" bench/cpu3.py "$WORK" >>"$tmp/base"
-	for r in $RATES; do
-		"$GILSPY" record -r "$r" -o "$tmp/out.json" -- \
-			"$PY" bench/cpu3.py "$WORK" >>"$tmp/t$r" 2>/dev/null
-		/usr/bin/python3 - "$tmp/out.json" "$r" >>"$tmp/j$r" <<'PY'
+	b=0
+	for g in "$@"; do
+		b=$((b + 1))
+		for r in $RATES; do
+			"$g" record -r "$r" -o "$tmp/out.json" -- \
+				"$PY" bench/cpu3.py "$WORK" >>"$tmp/t$b.$r" 2>/dev/null
+			/usr/bin/python3 - "$tmp/out.json" "$r" >>"$tmp/j$b.$r" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["summary"]
 print(s["profiler_cpu_per_sample_us"], s["achieved_hz"], s["ticks"],
       s["errors_pct"])
 PY
+		done
 	done
 	echo "round $round done" >&2
 done
+echo "load at end:$(uptime | sed 's/.*load average://')"
 
-/usr/bin/python3 - "$tmp" $RATES <<'PY'
+/usr/bin/python3 - "$tmp" "$RATES" "$@" <<'PY'
 import statistics as st, sys
-d, rates = sys.argv[1], sys.argv[2:]
+d, rates, bins = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
 base = [float(x) for x in open(d + "/base")]
 print("unprofiled: median %.3f s (min %.3f, max %.3f)" %
       (st.median(base), min(base), max(base)))
-print("%8s %14s %12s %10s %10s %10s" % ("rate", "cpu/round us", "achieved Hz",
-      "achieved", "errors %", "slowdown"))
-for r in rates:
-    t = [float(x) for x in open("%s/t%s" % (d, r))]
-    j = [list(map(float, l.split())) for l in open("%s/j%s" % (d, r))]
-    ratio = [a / b for a, b in zip(t, base)]
-    cpu = st.median(x[0] for x in j)
-    hz = st.median(x[1] for x in j)
-    err = st.median(x[3] for x in j)
-    print("%8s %14.1f %12.0f %9.1f%% %10.2f %+9.2f%%" % (
-        r, cpu, hz, 100 * hz / float(r), err, 100 * (st.median(ratio) - 1)))
+for b, name in enumerate(bins, 1):
+    print("%s:" % name)
+    print("%8s %14s %12s %10s %10s %10s" % ("rate", "cpu/round us",
+          "achieved Hz", "achieved", "errors %", "slowdown"))
+    for r in rates:
+        t = [float(x) for x in open("%s/t%d.%s" % (d, b, r))]
+        j = [list(map(float, l.split())) for l in open("%s/j%d.%s" % (d, b, r))]
+        ratio = [a / c for a, c in zip(t, base)]
+        cpu = st.median(x[0] for x in j)
+        hz = st.median(x[1] for x in j)
+        err = st.median(x[3] for x in j)
+        print("%8s %14.1f %12.0f %9.1f%% %10.2f %+9.2f%%" % (
+            r, cpu, hz, 100 * hz / float(r), err,
+            100 * (st.median(ratio) - 1)))
 PY
+
+[ "$BREAKDOWN" = 1 ] || exit 0
+objs=$(ls build/src/python/*.o build/src/gil/*.o build/src/proc/*.o \
+	build/src/util/*.o build/src/sampler/*.o build/gen/embedded.o 2>/dev/null)
+if [ -z "$objs" ] || ! cc -std=gnu11 -O2 -D_GNU_SOURCE -Iinclude -o "$tmp/sample_cost" \
+	bench/sample_cost.c $objs \
+	$(pkg-config --libs libelf zlib libunwind 2>/dev/null) -lm 2>"$tmp/cc"; then
+	echo "breakdown skipped: cannot build bench/sample_cost.c against build/"
+	exit 0
+fi
+echo "breakdown of a round (build/, medians of $ROUNDS runs of 1 s on one target):"
+printf '%8s %12s %12s %12s %14s\n' rate "sample us" "round us" "pvr/sample" "preads/sample"
+"$PY" bench/cpu3.py 1000000000 >/dev/null &
+target=$!
+sleep 0.5
+for r in $RATES; do
+	for i in $(seq 1 "$ROUNDS"); do
+		"$tmp/sample_cost" "$target" "$r" 1
+	done >"$tmp/b$r"
+	/usr/bin/python3 - "$tmp/b$r" "$r" <<'PY'
+import statistics as st, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.startswith("rounds")]
+col = lambda k: st.median(float(r[r.index(k) + 1]) for r in rows)
+print("%8s %12.1f %12.1f %12.2f %14.2f" % (sys.argv[2], col("sample_us"),
+      col("round_us"), col("pvr"), col("preads")))
+PY
+done
+kill "$target" 2>/dev/null
+wait "$target" 2>/dev/null
+echo "load at end:$(uptime | sed 's/.*load average://')"
