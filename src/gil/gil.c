@@ -253,19 +253,6 @@ static int holder_cpu_needed(const struct py_target *t)
 }
 
 /*
- * The OS side of each thread but the GIL holder.  With /proc/.../syscall
- * (the default): schedstat first; when the thread was off CPU at an
- * earlier syscall read and schedstat shows the same run time and switch
- * count as just before that read, it has not been on a CPU since - a
- * sleeping thread can only run after being switched in - so it is still
- * blocked in that same call (or woken and not yet run) and the syscall
- * file is not read again.  The kernel answers "running" rather than a
- * syscall unless the thread stayed off CPU while it looked, so a state
- * read there was a real sleep.  Returns how many threads were read afresh:
- * a reused state holds over an interval that contains the first GIL
- * snapshot, a fresh one only at the moment it was read.
- */
-/*
  * Before anything else of a sample: schedstat of the threads of the last
  * sample but its GIL holder.  A thread still in the state its obs recorded
  * has not run since, so its Python stack is the one kept at a sample where
@@ -291,6 +278,21 @@ static void preread_tasks(struct py_target *t)
 	}
 }
 
+/*
+ * The OS side of each thread but the GIL holder.  With /proc/.../syscall
+ * (the default): schedstat first; when the thread was off CPU at an
+ * earlier syscall read and schedstat shows the same run time and switch
+ * count as just before that read, it has not been on a CPU since - a
+ * sleeping thread can only run after being switched in - so it is still
+ * blocked in that same call (or woken and not yet run) and the syscall
+ * file is not read again.  The kernel answers "running" rather than a
+ * syscall unless the thread stayed off CPU while it looked, so a state
+ * read there was a real sleep.  Returns how many threads were read afresh.
+ * A reused state held from that earlier read until the schedstat read,
+ * just before the first GIL snapshot; a GIL that changed hands since the
+ * last sample leaves its former holder among the threads read afresh (it
+ * ran), so the second snapshot is then taken.
+ */
 static int read_tasks(struct py_target *t, struct py_sample *s,
 		      struct thread_facts *facts, const struct gil_set *gs,
 		      int first)
