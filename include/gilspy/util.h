@@ -45,6 +45,9 @@ void sb_add_json_str(struct strbuf *sb, const char *s);
 
 /* Replace invalid UTF-8 sequences in s with '?' in place. */
 void utf8_sanitize(char *s);
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid
+ * (overlong, surrogate, beyond U+10FFFF, or cut short by a NUL). */
+size_t utf8_seq(const unsigned char *s);
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t now_ns(void);

@@ -29,34 +29,6 @@
 #define WORSE_PP	1.0
 #define WORSE_WAITERS	0.05
 
-/* Length of the valid UTF-8 sequence at s, 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* A version string is shown as is when it looks like one, else as code. */
 static int plain_word(const char *s)
 {
@@ -113,7 +85,7 @@ static void add_code(struct strbuf *sb, const char *s, size_t max,
 			sb_addf(&c, "\\x%02x", *p);
 		} else if (*p == '|' && in_table) {
 			sb_adds(&c, "\\|");
-		} else if (!(n = utf8_len(p))) {
+		} else if (!(n = utf8_seq(p))) {
 			sb_adds(&c, "\xef\xbf\xbd");	/* U+FFFD */
 		} else {
 			sb_add(&c, p, n);
@@ -557,7 +529,7 @@ static void func_label(struct strbuf *sb, const struct profile *p,
 	size_t chars = 0, off = 0;
 
 	while (s[off] && chars < NAME_CHARS) {
-		size_t n = utf8_len(s + off);
+		size_t n = utf8_seq(s + off);
 
 		off += n ? n : 1;
 		chars++;

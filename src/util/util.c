@@ -132,8 +132,7 @@ char *sb_detach(struct strbuf *sb)
 	return b;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s)
+size_t utf8_seq(const unsigned char *s)
 {
 	size_t n, i;
 	uint32_t cp;
