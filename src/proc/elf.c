@@ -5,8 +5,10 @@
  * and the virtual addresses the file declares: zero for non-PIE
  * executables, the mapping base for PIE executables and shared libraries.
  * The file stays open (libelf maps it) while the image lives; symbol names
- * point into libelf's data and are indexed by a hash of the name, so loading
- * a libpython with 15 000 symbols costs one pass, not a sort.
+ * point into the mapped string tables.  Symbol tables are read on the first
+ * lookup that needs them (see struct sym_table): attaching to a libpython
+ * costs a few hundred microseconds, not the milliseconds of indexing all
+ * of its 17 000 names.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +23,7 @@
 #include "gilspy/util.h"
 
 struct elf_sym {
-	const char *name;	/* points into libelf's string table */
+	const char *name;	/* points into the file's string table */
 	uint64_t value, size;
 };
 
@@ -30,14 +32,31 @@ struct elf_section {
 	uint64_t addr, size;
 };
 
+/*
+ * One symbol table (.dynsym or .symtab), read when first needed.  .dynsym
+ * is small (a few thousand exported names) and answers nearly every
+ * lookup, so it is indexed; .symtab (15 000 names in a libpython) is only
+ * needed for names not exported - in a release build that is most often a
+ * name that is not there at all, like _Py_RefTotal - and is scanned, and
+ * indexed only once it has been scanned a few times.
+ */
+#define SCANS_BEFORE_INDEX 3
+
+struct sym_table {
+	Elf_Scn *scn;		/* NULL: the file has no such table */
+	int loaded, scans;
+	struct elf_sym *syms;	/* the symbols gilspy can use, in order */
+	size_t nsyms;
+	struct u64map index;	/* name hash (probed on collision) -> sym */
+	int indexed;
+};
+
 struct elf_image {
 	char *path;
 	uint64_t bias;
 	Elf *elf;
 	int fd;
-	struct elf_sym *syms;
-	size_t nsyms;
-	struct u64map index;	/* name hash (probed on collision) -> sym */
+	struct sym_table *tabs;	/* [0] .dynsym, [1] .symtab; filled lazily */
 	struct elf_section *secs;
 	size_t nsecs;
 	int has_symtab;
@@ -51,34 +70,44 @@ static uint64_t sym_key(const char *name, size_t probe)
 }
 
 /* Index sym i under its name unless the name is indexed already (the first
- * one wins: .dynsym is added before .symtab). */
-static void index_symbol(struct elf_image *e, size_t i)
+ * one wins). */
+static void index_symbol(struct sym_table *t, size_t i)
 {
 	uint32_t j;
 
 	for (size_t probe = 0;; probe++) {
-		uint64_t key = sym_key(e->syms[i].name, probe);
+		uint64_t key = sym_key(t->syms[i].name, probe);
 
-		if (!u64map_get(&e->index, key, &j)) {
-			u64map_put(&e->index, key, (uint32_t)i);
+		if (!u64map_get(&t->index, key, &j)) {
+			u64map_put(&t->index, key, (uint32_t)i);
 			return;
 		}
-		if (!strcmp(e->syms[j].name, e->syms[i].name))
+		if (!strcmp(t->syms[j].name, t->syms[i].name))
 			return;
 	}
 }
 
-static void add_symbols(struct elf_image *e, Elf *elf, Elf_Scn *scn,
-			GElf_Shdr *sh)
+/* The usable symbols of a table: objects, functions and TLS, defined and
+ * with an address, with a name. */
+static void load_symbols(Elf *elf, struct sym_table *t)
 {
-	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t count, i;
+	Elf_Data *data, *strs;
+	GElf_Shdr sh, strsh;
+	Elf_Scn *strscn;
+	size_t count;
 
-	if (!data || !sh->sh_entsize)
+	t->loaded = 1;
+	if (!t->scn || !gelf_getshdr(t->scn, &sh) || !sh.sh_entsize ||
+	    !(data = elf_getdata(t->scn, NULL)))
 		return;
-	count = sh->sh_size / sh->sh_entsize;
-	e->syms = xrealloc(e->syms, (e->nsyms + count) * sizeof(*e->syms));
-	for (i = 0; i < count; i++) {
+	strscn = elf_getscn(elf, sh.sh_link);
+	if (!strscn || !gelf_getshdr(strscn, &strsh) ||
+	    !(strs = elf_getdata(strscn, NULL)) || !strs->d_buf || !strs->d_size ||
+	    ((const char *)strs->d_buf)[strs->d_size - 1] != '\0')
+		return;		/* (a string table ends with a NUL) */
+	count = sh.sh_size / sh.sh_entsize;
+	t->syms = xmalloc((count ? count : 1) * sizeof(*t->syms));
+	for (size_t i = 0; i < count; i++) {
 		GElf_Sym s;
 		const char *name;
 		int type;
@@ -89,15 +118,47 @@ static void add_symbols(struct elf_image *e, Elf *elf, Elf_Scn *scn,
 		if ((type != STT_OBJECT && type != STT_FUNC &&
 		     type != STT_TLS) || s.st_shndx == SHN_UNDEF || !s.st_value)
 			continue;
-		name = elf_strptr(elf, sh->sh_link, s.st_name);
-		if (!name || !*name)
+		/* names straight from the string table's data: elf_strptr()
+		 * per symbol was a visible share of attaching */
+		if (s.st_name >= strs->d_size)
 			continue;
-		e->syms[e->nsyms].name = name;
-		e->syms[e->nsyms].value = s.st_value;
-		e->syms[e->nsyms].size = s.st_size;
-		index_symbol(e, e->nsyms);
-		e->nsyms++;
+		name = (const char *)strs->d_buf + s.st_name;
+		if (!*name)
+			continue;
+		t->syms[t->nsyms].name = name;
+		t->syms[t->nsyms].value = s.st_value;
+		t->syms[t->nsyms].size = s.st_size;
+		t->nsyms++;
 	}
+}
+
+/* The first usable symbol named name in table t, or NULL. */
+static const struct elf_sym *table_find(Elf *elf, struct sym_table *t,
+					int always_index, const char *name)
+{
+	uint32_t j;
+
+	if (!t->loaded)
+		load_symbols(elf, t);
+	if (!t->indexed && !always_index && t->scans < SCANS_BEFORE_INDEX) {
+		t->scans++;
+		for (size_t i = 0; i < t->nsyms; i++)
+			if (t->syms[i].name[0] == name[0] &&
+			    !strcmp(t->syms[i].name, name))
+				return &t->syms[i];
+		return NULL;
+	}
+	if (!t->indexed) {
+		u64map_init(&t->index);
+		for (size_t i = 0; i < t->nsyms; i++)
+			index_symbol(t, i);
+		t->indexed = 1;
+	}
+	for (size_t probe = 0; u64map_get(&t->index, sym_key(name, probe), &j);
+	     probe++)
+		if (!strcmp(t->syms[j].name, name))
+			return &t->syms[j];
+	return NULL;
 }
 
 enum gs_err elf_load(const struct proc *p, const char *path,
@@ -118,7 +179,9 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 	if (fd < 0)
 		return gs_error_set(err, GS_EIO, "cannot open '%s' of pid %d: %s",
 				    path, (int)p->pid, strerror(errno));
-	elf = elf_begin(fd, ELF_C_READ, NULL);
+	/* mapped, not read: a libpython's symbol and string tables are most
+	 * of a megabyte, and .symtab is often not needed at all */
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
 	    eh.e_machine != EM_X86_64) {
 		if (elf)
@@ -131,7 +194,7 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 	e->path = xstrdup(path);
 	e->elf = elf;
 	e->fd = fd;
-	u64map_init(&e->index);
+	e->tabs = xcalloc(2, sizeof(*e->tabs));
 
 	/* Bias: mapping base minus the first PT_LOAD's page-aligned vaddr. */
 	if (elf_getphdrnum(elf, &nphdr) == 0) {
@@ -149,17 +212,18 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 	e->bias = eh.e_type == ET_EXEC ? 0 : map_base - (first_vaddr & ~0xfffull);
 
 	if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
-		/* .dynsym first: exported names win over local ones */
-		for (int pass = 0; pass < 2; pass++) {
-			scn = NULL;
-			while ((scn = elf_nextscn(elf, scn)) != NULL) {
-				GElf_Shdr sh;
+		/* the symbol tables, read when a lookup needs them */
+		scn = NULL;
+		while ((scn = elf_nextscn(elf, scn)) != NULL) {
+			GElf_Shdr sh;
 
-				if (!gelf_getshdr(scn, &sh) ||
-				    sh.sh_type != (pass ? SHT_SYMTAB : SHT_DYNSYM))
-					continue;
-				e->has_symtab |= pass;
-				add_symbols(e, elf, scn, &sh);
+			if (!gelf_getshdr(scn, &sh))
+				continue;
+			if (sh.sh_type == SHT_DYNSYM && !e->tabs[0].scn)
+				e->tabs[0].scn = scn;
+			if (sh.sh_type == SHT_SYMTAB && !e->tabs[1].scn) {
+				e->tabs[1].scn = scn;
+				e->has_symtab = 1;
 			}
 		}
 		scn = NULL;
@@ -190,10 +254,14 @@ void elf_free(struct elf_image *e)
 		return;
 	for (size_t i = 0; i < e->nsecs; i++)
 		free(e->secs[i].name);
-	free(e->syms);
+	for (int i = 0; i < 2; i++) {
+		free(e->tabs[i].syms);
+		if (e->tabs[i].indexed)
+			u64map_release(&e->tabs[i].index);
+	}
+	free(e->tabs);
 	free(e->secs);
 	free(e->path);
-	u64map_release(&e->index);
 	elf_end(e->elf);
 	close(e->fd);
 	free(e);
@@ -201,14 +269,15 @@ void elf_free(struct elf_image *e)
 
 uint64_t elf_symbol(const struct elf_image *e, const char *name, uint64_t *size)
 {
-	uint32_t j;
+	/* .dynsym first: exported names win over local ones */
+	for (int i = 0; i < 2; i++) {
+		const struct elf_sym *s = table_find(e->elf, &e->tabs[i], i == 0,
+						     name);
 
-	for (size_t probe = 0; u64map_get(&e->index, sym_key(name, probe), &j);
-	     probe++) {
-		if (!strcmp(e->syms[j].name, name)) {
+		if (s) {
 			if (size)
-				*size = e->syms[j].size;
-			return e->syms[j].value + e->bias;
+				*size = s->size;
+			return s->value + e->bias;
 		}
 	}
 	return 0;
