@@ -40,7 +40,11 @@ enum gil_state {
 /* "held", "waiting", "native", "idle", "running" */
 const char *gil_state_name(enum gil_state s);
 
-/* Why a thread's state was chosen: kept for the JSON debug section. */
+/* Why a thread's state was chosen: kept for the JSON debug section.
+ * EV_FUTEX_COND and EV_OS_SLEEPING may come from a /proc read made at an
+ * earlier sample: while /proc/.../schedstat shows that the thread has not
+ * been on a CPU since, it is still in that call (or woken and not yet run,
+ * which is not running either), and the read is not repeated. */
 enum gil_evidence {
 	EV_HOLDER,		/* gil.locked && last_holder == tstate */
 	EV_HOLDS_FLAG,		/* per-thread holds_gil flag (3.13+) */
