@@ -11,9 +11,10 @@
 # Targets: <= 15 us per round, >= 98 % of the rate up to 10 kHz, <= 1 %
 # slowdown at 1 kHz.
 #
-# "cpu/round" is gilspy's whole CPU time (attach, sampling, sleeping and
-# waking, writing the output) over its samples, so at 100 Hz it carries
-# the attach.  The breakdown at the end (BREAKDOWN=0 to skip) splits a
+# "cpu/round" is record's profiler_cpu_per_sample_us: gilspy's CPU time
+# from the first tick to the last (sampling, sleeping and waking, profile
+# updates, thread names) over its samples; attaching and writing the
+# outputs are outside it.  The breakdown at the end (BREAKDOWN=0 to skip) splits a
 # round of the tree's own build (build/, `make` first) into the sample
 # itself and the rest (the sleep and wake-up), with the system calls per
 # sample, by bench/sample_cost.c on a running target.
