@@ -8,6 +8,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,28 @@ static const char usage_text[] =
 	OUTSET_HELP
 	"  -q, --quiet            no summary on stderr\n"
 	"  -h, --help             show this help\n";
+
+/* An output that is the recording itself would destroy it before (raw,
+ * written as the replay goes) or after it is read. */
+static int overwrites_input(const struct out_set *os, const char *path)
+{
+	struct stat in, out;
+	int i;
+
+	if (!strcmp(path, "-") || stat(path, &in))
+		return 0;
+	for (i = 0; i < os->nouts; i++) {
+		const char *o = os->outs[i].path;
+
+		if (strcmp(o, "-") && !stat(o, &out) && out.st_dev == in.st_dev &&
+		    out.st_ino == in.st_ino) {
+			cmd_errorf("-o %s is the recording being read; write "
+				   "to another file", o);
+			return 1;
+		}
+	}
+	return 0;
+}
 
 static void on_sample(void *ctx, const struct profile *p,
 		      const struct py_sample *s)
@@ -81,6 +104,10 @@ int cmd_report(int argc, char **argv)
 	}
 	path = argv[optind];
 	outset_resolve(&os, NULL);
+	if (overwrites_input(&os, path)) {
+		outset_release(&os);
+		return 2;
+	}
 	if (outset_begin(&os)) {
 		outset_release(&os);
 		return 1;

@@ -35,6 +35,11 @@
 #define BLOCK_TARGET (256u * 1024)	/* flush when this much is pending */
 #define BLOCK_MAX (16u * 1024 * 1024)	/* reader: larger ulen is damage */
 #define MAX_IDS (1u << 24)		/* reader: frame/stack/thread ids */
+/* Reader: thread and stack ids are the profile's, handed out in order of
+ * first use, so a new id is never far beyond how many are defined; the
+ * slack covers what a few lost blocks may have defined.  A hostile id far
+ * out costs a clear error, not an allocation of gigabytes. */
+#define ID_SLACK (1u << 18)
 #define MAX_STR 4096			/* reader: string length */
 
 enum rec_type {
@@ -472,8 +477,10 @@ struct reader {
 
 	struct rd_thread *threads;
 	size_t nthreads;
-	struct py_frame_info *frames;	/* by id; filename NULL: undefined */
-	size_t nframes;
+	struct py_frame_info *frames;	/* dense, in order of definition */
+	size_t nframes, aframes;
+	struct u64map frame_index;	/* frame id + 1 -> index in frames */
+	size_t threads_defined, stacks_defined;
 	struct rd_stack *stacks;
 	size_t nstacks;
 	struct strpool strs;
@@ -575,12 +582,15 @@ static void read_thread(struct reader *r, struct cur *c)
 	const char *name = get_str(r, c);
 	struct rd_thread *t;
 
-	if (c->bad || idx >= MAX_IDS || tid > 0x7fffffff) {
+	if (c->bad || idx >= MAX_IDS || tid > 0x7fffffff ||
+	    idx > 2 * r->threads_defined + ID_SLACK) {
 		c->bad = 1;
 		return;
 	}
 	r->threads = grow_to(r->threads, &r->nthreads, idx, sizeof(*r->threads));
 	t = &r->threads[idx];
+	if (!t->defined)
+		r->threads_defined++;
 	t->tid = (pid_t)tid;
 	t->thread_id = id;
 	free(t->name);
@@ -594,13 +604,24 @@ static void read_frame(struct reader *r, struct cur *c)
 	const char *name = get_str(r, c), *file = get_str(r, c);
 	uint64_t line = get_varint(c), first = get_varint(c);
 	struct py_frame_info *f;
+	uint32_t at;
 
 	if (c->bad || id >= MAX_IDS || line > 0x7fffffff || first > 0x7fffffff) {
 		c->bad = 1;
 		return;
 	}
-	r->frames = grow_to(r->frames, &r->nframes, id, sizeof(*r->frames));
-	f = &r->frames[id];
+	/* Frame ids are the target's and may be sparse: indexed, not an
+	 * array by id. */
+	if (!u64map_get(&r->frame_index, id + 1, &at)) {
+		if (r->nframes == r->aframes) {
+			r->aframes = r->aframes ? 2 * r->aframes : 256;
+			r->frames = xrealloc(r->frames,
+					     r->aframes * sizeof(*r->frames));
+		}
+		at = (uint32_t)r->nframes++;
+		u64map_put(&r->frame_index, id + 1, at);
+	}
+	f = &r->frames[at];
 	f->name = name ? name : "???";
 	f->filename = file ? file : "???";
 	f->line = (int)line;
@@ -613,11 +634,14 @@ static void read_stack(struct reader *r, struct cur *c)
 	uint64_t frame = get_varint(c);
 
 	/* A parent always comes before its children: no cycles. */
-	if (c->bad || !id || id >= MAX_IDS || parent >= id || frame >= MAX_IDS) {
+	if (c->bad || !id || id >= MAX_IDS || parent >= id || frame >= MAX_IDS ||
+	    id > 2 * r->stacks_defined + ID_SLACK) {
 		c->bad = 1;
 		return;
 	}
 	r->stacks = grow_to(r->stacks, &r->nstacks, id, sizeof(*r->stacks));
+	if (!r->stacks[id].defined)
+		r->stacks_defined++;
 	r->stacks[id].parent = (uint32_t)parent;
 	r->stacks[id].frame = (uint32_t)frame;
 	r->stacks[id].defined = 1;
@@ -761,8 +785,10 @@ static int read_records(struct reader *r, const unsigned char *data, size_t len)
 static const struct py_frame_info *rd_frame(void *ctx, uint32_t id)
 {
 	struct reader *r = ctx;
+	uint32_t at;
 
-	return id < r->nframes && r->frames[id].filename ? &r->frames[id] : NULL;
+	return u64map_get(&r->frame_index, (uint64_t)id + 1, &at) ?
+		&r->frames[at] : NULL;
 }
 
 static const char *rd_thread_name(void *ctx, pid_t tid, uint64_t thread_id)
@@ -943,6 +969,7 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 	r->on_failed = on_failed;
 	r->ctx = ctx;
 	strpool_init(&r->strs);
+	u64map_init(&r->frame_index);
 	res.ctx = r;
 	r->prof = profile_new(&res);
 	read_blocks(r, d, len);
@@ -974,6 +1001,7 @@ void raw_replay_release(struct raw_replay *rp)
 			free(r->threads[i].name);
 		free(r->threads);
 		free(r->frames);
+		u64map_release(&r->frame_index);
 		free(r->stacks);
 		free(r->s);
 		strpool_release(&r->strs);

@@ -159,6 +159,13 @@ rc=$?
 [ $rc = 2 ] && grep -q "unknown format 'nosuch'" "$W/err"
 ok $? "report -f nosuch: exit 2 (got $rc) naming the format"
 
+cp "$W/a.gilspy" "$W/same.gilspy"
+"$GILSPY" report "$W/same.gilspy" -o "$W/same.gilspy" 2>"$W/err"
+rc=$?
+[ $rc = 2 ] && cmp -s "$W/a.gilspy" "$W/same.gilspy" &&
+	grep -q 'is the recording being read' "$W/err"
+ok $? "report -o onto the recording it reads: refused (exit $rc), the recording intact"
+
 # Raw through a pipe: record to stdout, report from stdin.
 if py_start "$l" spin2.py; then
 	"$GILSPY" record -p "$PY_PID" -d 1 -r 200 -f raw -o - 2>/dev/null |

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "gilspy/output.h"
 #include "gilspy/profile.h"
@@ -259,4 +260,53 @@ TEST(raw, flipped_bytes_cost_their_block_only)
 	profile_free(p);
 	unlink(path);
 	unlink(bad);
+}
+
+/* A block holding `rec` (len bytes of records), checksummed and framed as
+ * the writer frames them, after a valid file header. */
+static void craft(const char *path, const unsigned char *rec, size_t len)
+{
+	unsigned char hdr[16] = "GILSPYRW\x01\0\0\0\0\0\0\0", bh[16];
+	unsigned char z[256];
+	uLongf zl = sizeof(z);
+	uint32_t crc = (uint32_t)crc32(0, rec, (uInt)len);
+	FILE *f = fopen(path, "wb");
+
+	compress2(z, &zl, rec, (uLong)len, 1);
+	memcpy(bh, "GSBK", 4);
+	for (int i = 0; i < 4; i++) {
+		bh[4 + i] = (unsigned char)(len >> (8 * i));
+		bh[8 + i] = (unsigned char)(zl >> (8 * i));
+		bh[12 + i] = (unsigned char)(crc >> (8 * i));
+	}
+	fwrite(hdr, 1, 16, f);
+	fwrite(bh, 1, 16, f);
+	fwrite(z, 1, zl, f);
+	fclose(f);
+}
+
+TEST(raw, far_out_ids_are_refused_not_allocated)
+{
+	char *path = tmp_path("d");
+	/* THREAD index 16777200, STACK id 16777200: valid varints, each
+	 * would make an array of gigabytes if trusted */
+	static const unsigned char thread[] = {
+		'T', 0xf0, 0xff, 0xff, 0x07, 0x01, 0x01, 0x00 };
+	static const unsigned char stack[] = {
+		'K', 0xf0, 0xff, 0xff, 0x07, 0x00, 0x01 };
+	const unsigned char *recs[] = { thread, stack };
+	size_t lens[] = { sizeof(thread), sizeof(stack) };
+
+	for (int i = 0; i < 2; i++) {
+		struct raw_replay rp;
+		struct profile *q = NULL;
+
+		craft(path, recs[i], lens[i]);
+		CHECK_EQ_INT(raw_replay(path, &rp, &q, NULL, NULL, NULL), 1);
+		CHECK(rp.problems.buf && strstr(rp.problems.buf, "malformed"));
+		CHECK_EQ_INT(rp.samples, 0);
+		profile_free(q);
+		raw_replay_release(&rp);
+	}
+	unlink(path);
 }
