@@ -9,7 +9,9 @@
 #   ROUNDS=7 WORK=2000000 RATES="100 1000 10000" PY=/path/to/python \
 #       bash bench/record.sh ./gilspy [old-gilspy]
 # Targets: <= 15 us per round, >= 98 % of the rate up to 10 kHz, <= 1 %
-# slowdown at 1 kHz.
+# slowdown at 1 kHz.  A bare waker (paced sleep and wake-up, no sampling)
+# runs in the same rounds: its slowdown, and its CPU per wake-up in the
+# breakdown, are this machine's floor for any sampler at that rate.
 #
 # "cpu/round" is record's profiler_cpu_per_sample_us: gilspy's CPU time
 # from the first tick to the last (sampling, sleeping and waking, profile
@@ -17,7 +19,9 @@
 # outputs are outside it.  The breakdown at the end (BREAKDOWN=0 to skip) splits a
 # round of the tree's own build (build/, `make` first) into the sample
 # itself and the rest (the sleep and wake-up), with the system calls per
-# sample, by bench/sample_cost.c on a running target.
+# sample, by bench/sample_cost.c on a running target; "bare wake us" is
+# the CPU of the same paced loop with no sample (sleep and wake-up only),
+# this machine's floor for anything that wakes at that rate.
 set -u
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || set -- ./gilspy
@@ -31,6 +35,21 @@ fi
 RATES=${RATES:-100 1000 10000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# A bare waker (bench/sample_cost.c with pid 0: the sampler's paced sleep
+# and wake-up, no sample) runs beside the target in each round too: the
+# slowdown any process waking at that rate causes on this machine, to read
+# gilspy's own against.
+objs=$(ls build/src/python/*.o build/src/gil/*.o build/src/proc/*.o \
+	build/src/util/*.o build/src/sampler/*.o build/gen/embedded.o 2>/dev/null)
+cost=
+if [ -n "$objs" ] && cc -std=gnu11 -O2 -D_GNU_SOURCE -Iinclude \
+	-o "$tmp/sample_cost" bench/sample_cost.c $objs \
+	$(pkg-config --libs libelf zlib libunwind 2>/dev/null) -lm 2>"$tmp/cc"; then
+	cost=$tmp/sample_cost
+else
+	echo "bare waker and breakdown skipped: cannot build bench/sample_cost.c against build/ (run make)"
+fi
 
 echo "target: $PY bench/cpu3.py $WORK (3 threads); $ROUNDS rounds; $(nproc) CPUs"
 echo "load at start:$(uptime | sed 's/.*load average://')"
@@ -50,6 +69,15 @@ print(s["profiler_cpu_per_sample_us"], s["achieved_hz"], s["ticks"],
 PY
 		done
 	done
+	if [ -n "$cost" ]; then
+		for r in $RATES; do
+			"$cost" 0 "$r" 100000 >/dev/null &
+			w=$!
+			"$PY" bench/cpu3.py "$WORK" >>"$tmp/w.$r"
+			kill "$w" 2>/dev/null
+			wait "$w" 2>/dev/null
+		done
+	fi
 	echo "round $round done" >&2
 done
 echo "load at end:$(uptime | sed 's/.*load average://')"
@@ -74,19 +102,19 @@ for b, name in enumerate(bins, 1):
         print("%8s %14.1f %12.0f %9.1f%% %10.2f %+9.2f%%" % (
             r, cpu, hz, 100 * hz / float(r), err,
             100 * (st.median(ratio) - 1)))
+import os
+if os.path.exists(d + "/w." + rates[0]):
+    print("bare waker (wakes at the rate, samples nothing):")
+    print("%8s %10s" % ("rate", "slowdown"))
+    for r in rates:
+        t = [float(x) for x in open("%s/w.%s" % (d, r))]
+        ratio = [a / c for a, c in zip(t, base)]
+        print("%8s %+9.2f%%" % (r, 100 * (st.median(ratio) - 1)))
 PY
 
-[ "$BREAKDOWN" = 1 ] || exit 0
-objs=$(ls build/src/python/*.o build/src/gil/*.o build/src/proc/*.o \
-	build/src/util/*.o build/src/sampler/*.o build/gen/embedded.o 2>/dev/null)
-if [ -z "$objs" ] || ! cc -std=gnu11 -O2 -D_GNU_SOURCE -Iinclude -o "$tmp/sample_cost" \
-	bench/sample_cost.c $objs \
-	$(pkg-config --libs libelf zlib libunwind 2>/dev/null) -lm 2>"$tmp/cc"; then
-	echo "breakdown skipped: cannot build bench/sample_cost.c against build/"
-	exit 0
-fi
+[ "$BREAKDOWN" = 1 ] && [ -n "$cost" ] || exit 0
 echo "breakdown of a round (build/, medians of $ROUNDS runs of 1 s on one target):"
-printf '%8s %12s %12s %12s %14s\n' rate "sample us" "round us" "pvr/sample" "preads/sample"
+printf '%8s %12s %12s %12s %12s %14s\n' rate "sample us" "round us" "bare wake us" "pvr/sample" "preads/sample"
 "$PY" bench/cpu3.py 1000000000 >/dev/null &
 target=$!
 sleep 0.5
@@ -98,8 +126,9 @@ for r in $RATES; do
 import statistics as st, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.startswith("rounds")]
 col = lambda k: st.median(float(r[r.index(k) + 1]) for r in rows)
-print("%8s %12.1f %12.1f %12.2f %14.2f" % (sys.argv[2], col("sample_us"),
-      col("round_us"), col("pvr"), col("preads")))
+print("%8s %12.1f %12.1f %12.1f %12.2f %14.2f" % (sys.argv[2],
+      col("sample_us"), col("round_us"), col("floor_us"), col("pvr"),
+      col("preads")))
 PY
 done
 kill "$target" 2>/dev/null
