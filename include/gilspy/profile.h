@@ -134,11 +134,13 @@ const struct profile_stats *profile_stats(const struct profile *p);
 uint32_t profile_last_thread(const struct profile *p, int slot);
 uint32_t profile_last_stack(const struct profile *p, int slot);
 
-/* Ask the resolver again for every thread's name and keep the new one
- * when it changed: a thread first seen before Python registered it (a
- * launched command's early samples) gets its Python name once known.
+/* Ask the resolver again for thread names and keep a new one when it
+ * changed: a thread first seen before Python registered it (a launched
+ * command's early samples) gets its Python name once known.  Only the
+ * threads of the last sample are asked, unless all (threads that have gone
+ * cannot be named anew, and asking for each would grow with thread churn).
  * profile_names_generation() counts the changes. */
-void profile_refresh_names(struct profile *p);
+void profile_refresh_names(struct profile *p, int all);
 uint32_t profile_names_generation(const struct profile *p);
 
 size_t profile_nthreads(const struct profile *p);

@@ -217,7 +217,7 @@ static int sample_loop(struct record *r)
 		end = start + (uint64_t)(r->duration * 1e9);
 	next_progress = start + 250000000ull;
 	next_reap = start + 50000000ull;
-	next_names = start + 1000000000ull;
+	next_names = start + 100000000ull;
 	r->cpu_start = cpu_ns();
 	r->wall_start = start;
 	for (;;) {
@@ -268,9 +268,10 @@ static int sample_loop(struct record *r)
 		}
 		if (now >= next_names) {
 			/* Threads seen before Python named them (launch
-			 * mode) get their names once it has. */
-			next_names = now + 1000000000ull;
-			profile_refresh_names(r->prof);
+			 * mode) get their names once it has; names found are
+			 * cached by the target, so this costs little. */
+			next_names = now + 100000000ull;
+			profile_refresh_names(r->prof, 0);
 		}
 		if (show && now >= next_progress) {
 			next_progress = now + (tty ? 250000000ull : 1000000000ull);
@@ -341,7 +342,7 @@ static int finish(struct record *r, int ret)
 	ri.peak_rss_kb = ru.ru_maxrss;
 	ri.exit_code = r->child.reaped ? r->child.status : -1;
 
-	profile_refresh_names(r->prof);
+	profile_refresh_names(r->prof, 0);
 	if (outset_write(&r->os, r->prof, &ri, &done))
 		ret = 1;
 	output_summary(&sum, r->prof, &ri);

@@ -51,6 +51,7 @@ struct profile {
 	uint32_t cache[PY_MAX_THREADS];
 	uint32_t last_stack[PY_MAX_THREADS];	/* of the last sample */
 	uint32_t names_gen;			/* thread renames */
+	int last_n;				/* threads in the last sample */
 
 	/* timeline */
 	struct profile_bucket buckets[PROFILE_TIMELINE_BUCKETS];
@@ -407,6 +408,7 @@ void profile_add(struct profile *p, const struct py_sample *s)
 	}
 	if (s->gil_locked == 1)
 		held = 1;
+	p->last_n = n;
 	p->st.samples++;
 	bk->ticks++;
 	if (held) {
@@ -453,14 +455,19 @@ uint32_t profile_last_stack(const struct profile *p, int slot)
 		PROFILE_NO_STACK;
 }
 
-void profile_refresh_names(struct profile *p)
+void profile_refresh_names(struct profile *p, int all)
 {
-	size_t i;
+	size_t i, n = all ? p->nthreads : (size_t)p->last_n;
 
 	if (!p->r.thread_name)
 		return;
-	for (i = 0; i < p->nthreads; i++) {
-		struct profile_thread *t = &p->threads[i];
+	for (i = 0; i < n; i++) {
+		uint32_t k = all ? (uint32_t)i : p->cache[i];
+		struct profile_thread *t;
+
+		if (k >= p->nthreads)
+			continue;
+		t = &p->threads[k];
 		const char *name = p->r.thread_name(p->r.ctx, t->tid,
 						    t->thread_id);
 

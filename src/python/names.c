@@ -34,7 +34,12 @@
 #define MAX_KEY_LEN 64			/* longest key we look for */
 #define MAX_LONG_DIGITS 3		/* 3 * 30 bits >= a 64-bit ident */
 #define MAX_TYPE_READ 2048
-#define ACTIVE_RETRY_NS 1000000000ull	/* re-look for a missing threading */
+/* Re-look for a missing threading._active after this long, doubling up to
+ * the maximum: soon after a launched command starts, threading appears
+ * within milliseconds, and its first threads should get their names; a
+ * program that never imports threading costs a search a second. */
+#define ACTIVE_RETRY_MIN_NS 50000000ull
+#define ACTIVE_RETRY_MAX_NS 1000000000ull
 
 /* Python's int hash is the value mod 2**61 - 1 (Python/pyhash.c,
  * _PyHASH_MODULUS, 64-bit builds, 3.6-3.15). */
@@ -408,14 +413,19 @@ static const char *name_in(struct py_target *t, uint64_t interp,
 	if (s->active && dict_view(t, s->active, &v))
 		s->active = 0;		/* stale: look it up again */
 	if (!s->active) {
-		if (s->tried_ns && now - s->tried_ns < ACTIVE_RETRY_NS)
+		if (s->tried_ns && now - s->tried_ns < s->retry_ns)
 			return NULL;
 		s->tried_ns = now;
 		s->active = find_active(t, interp);
 		if (!s->active || dict_view(t, s->active, &v)) {
 			s->active = 0;
+			s->retry_ns = s->retry_ns ? s->retry_ns * 2 :
+				ACTIVE_RETRY_MIN_NS;
+			if (s->retry_ns > ACTIVE_RETRY_MAX_NS)
+				s->retry_ns = ACTIVE_RETRY_MAX_NS;
 			return NULL;
 		}
+		s->retry_ns = 0;
 	}
 	thread = dict_find(t, &v, match_ident, &ident);
 	if (!thread || attrs_view(t, thread, &v))

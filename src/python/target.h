@@ -49,6 +49,7 @@ struct thread_entry {
 	struct proc_task task;
 	const char *name;		/* pooled; NULL until looked up */
 	uint64_t name_ns;		/* when name was last looked up */
+	int name_is_python;		/* name is threading's, not the OS's */
 	uint64_t last_seen;		/* sample sequence */
 	/* for the woken-waiter test (src/gil/gil.c) */
 	int last_state;			/* enum gil_state at last_seq */
@@ -129,6 +130,7 @@ struct pyname_interp {
 	uint64_t interp;
 	uint64_t active;		/* the _active dict, 0 if not found */
 	uint64_t tried_ns;		/* last search for it */
+	uint64_t retry_ns;		/* wait before the next (backs off) */
 };
 
 struct pyname_cache {

@@ -704,7 +704,11 @@ struct thread_entry *pyt_thread_entry(struct py_target *t, pid_t tid,
 
 /* Threads may rename themselves: a name is looked up when a thread is
  * first named, then again at most this often. */
+/* A Python name is looked up again after a second (threads are renamed);
+ * an OS name stands in until threading has registered the thread, which
+ * is tried again sooner. */
 #define NAME_REFRESH_NS 1000000000ull
+#define NAME_RETRY_NS 50000000ull
 
 const char *pyt_thread_name(struct py_target *t, pid_t tid, uint64_t thread_id)
 {
@@ -716,7 +720,8 @@ const char *pyt_thread_name(struct py_target *t, pid_t tid, uint64_t thread_id)
 	for (size_t i = 0; i < t->nthreads; i++)
 		if (t->threads[i].tid == tid && t->threads[i].thread_id == thread_id)
 			e = &t->threads[i];
-	if (e && e->name && now - e->name_ns < NAME_REFRESH_NS)
+	if (e && e->name && now - e->name_ns <
+	    (e->name_is_python ? NAME_REFRESH_NS : NAME_RETRY_NS))
 		return e->name;
 	if (!e) {
 		if (!tid)
@@ -725,9 +730,11 @@ const char *pyt_thread_name(struct py_target *t, pid_t tid, uint64_t thread_id)
 	}
 	e->name_ns = now;
 	name = pyt_python_thread_name(t, thread_id);
-	if (name)
+	if (name) {
 		e->name = name;
-	else if (!e->name && proc_task_read(&e->task, 0, &st) == GS_OK)
+		e->name_is_python = 1;
+	} else if (!e->name && proc_task_read(&e->task, 0, &st) == GS_OK) {
 		e->name = strpool_intern(&t->strings, st.comm, strlen(st.comm));
+	}
 	return e->name ? e->name : "?";
 }

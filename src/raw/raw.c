@@ -976,7 +976,7 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 	free(d);
 	/* Names redefined later in the file (a thread Python named after
 	 * it was first seen) replace the first ones. */
-	profile_refresh_names(r->prof);
+	profile_refresh_names(r->prof, 1);
 	if (rp->unknown_refs)
 		problem(rp, "%llu thread entries named threads or stacks defined "
 			"in a lost block: dropped",

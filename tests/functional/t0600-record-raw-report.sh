@@ -63,6 +63,30 @@ for l in "${picked[@]}"; do
 	h2=$(fsum "$W/g.txt")
 	[ "$h1" = "$h2" ]
 	ok $? "$l: the same held samples either way ($h1 vs $h2)"
+
+	# Launch mode: threads started before threading registered them
+	# still end up with their Python names.
+	py_workdir "$l"
+	cat >"$PY_HOSTDIR/named.py" <<'PY'
+import threading, time
+def work():
+    t = time.time()
+    while time.time() - t < 0.8:
+        pass
+ts = [threading.Thread(target=work, name="worker-%d" % i) for i in range(2)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+PY
+	# shellcheck disable=SC2046
+	"$GILSPY" record -r 200 -o "$W/n.json" -o "$W/n.gilspy" -- \
+		$(py_cmd "$l") "$PY_DIR/named.py" 2>"$W/err"
+	rm -rf "$PY_HOSTDIR"
+	names=$(jget "sorted(t['name'] for t in d['threads'])" "$W/n.json")
+	[ "$names" = "['MainThread', 'worker-0', 'worker-1']" ]
+	ok $? "$l: launch mode names the threads as Python does: $names"
+	"$GILSPY" report -q -f json "$W/n.gilspy" >"$W/n2.json" &&
+		[ "$(jget "sorted(t['name'] for t in d['threads'])" "$W/n2.json")" = "$names" ]
+	ok $? "$l: ... and so does the raw recording"
 done
 diag "round trips covered: ${covered[*]}"
 

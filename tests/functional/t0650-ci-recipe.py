@@ -196,7 +196,11 @@ def make_shims(state):
 def base_env(state, work):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GITHUB_", "CI_", "GITLAB_", "RUNNER_", "MAKE"))
-           and k not in ("MFLAGS", "DESTDIR", "PREFIX")}
+           # make exports its command-line variables: `make check
+           # SANITIZE=...` must not turn the recipe's build into a
+           # sanitizer build
+           and k not in ("MFLAGS", "DESTDIR", "PREFIX", "SANITIZE", "BUILD",
+                         "V", "Q")}
     home = os.path.join(state, "home")
     os.makedirs(home, exist_ok=True)
     env.update({
