@@ -10,25 +10,12 @@
 # Installs what it needs on a fresh Debian machine (as root): chromium,
 # nodejs/npm, and playwright-core into tests/browser/node_modules.
 . "$TOP/tests/lib/common.sh"
+. "$TOP/tests/lib/browser.sh"
 
 here=$TOP/tests/browser
 out=${FG_BROWSER_OUT:-$here/out}
 
-need_apt() {
-	if [ "$(id -u)" != 0 ]; then
-		skip "$1 is missing and installing it needs root"
-		done_testing
-		exit 0
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2 ||
-		{ apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2; }
-}
-[ -x /usr/bin/chromium ] || need_apt chromium
-command -v node >/dev/null && command -v npm >/dev/null || need_apt nodejs npm
-if [ ! -e "$here/node_modules/playwright-core/package.json" ]; then
-	(cd "$here" && npm ci --no-audit --no-fund >&2) ||
-		{ ok 1 "npm ci playwright-core in tests/browser"; done_testing; exit 1; }
-fi
+browser_setup playwright-core/package.json
 
 rm -rf "$out"
 mkdir -p "$out"

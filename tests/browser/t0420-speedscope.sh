@@ -14,28 +14,14 @@
 # GILSPY_PYTHONS picks another.  Installs what it needs on a fresh Debian
 # machine (as root): chromium, nodejs/npm, and tests/browser/node_modules.
 . "$TOP/tests/lib/common.sh"
+. "$TOP/tests/lib/browser.sh"
 . "$TOP/tests/lib/record.sh"
 
 here=$TOP/tests/browser
 out=${FG_BROWSER_OUT:-$here/out}
 secs=2
 
-need_apt() {
-	if [ "$(id -u)" != 0 ]; then
-		skip "$1 is missing and installing it needs root"
-		done_testing
-		exit 0
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2 ||
-		{ apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2; }
-}
-[ -x /usr/bin/chromium ] || need_apt chromium
-command -v node >/dev/null && command -v npm >/dev/null || need_apt nodejs npm
-if [ ! -e "$here/node_modules/playwright-core/package.json" ] ||
-   [ ! -e "$here/node_modules/speedscope/dist/release/index.html" ]; then
-	(cd "$here" && npm ci --no-audit --no-fund >&2) ||
-		{ ok 1 "npm ci playwright-core and speedscope in tests/browser"; done_testing; exit 1; }
-fi
+browser_setup playwright-core/package.json speedscope/dist/release/index.html
 
 l=$(py_interpreters | head -1)
 if [ -z "$l" ]; then
