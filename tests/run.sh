@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 export GILSPY UNIT
 TOP=$(pwd)
 export TOP
+# --failures and --comments: a CI log shows each failed check with the
+# diagnostics after it, and which interpreters each test covered.
 if [ $# -gt 0 ]; then
-	exec prove --timer -e /bin/bash "$@"
+	exec prove --timer --failures --comments -e /bin/bash "$@"
 fi
-exec prove --timer -e /bin/bash tests/*/t[0-9]*.sh
+exec prove --timer --failures --comments -e /bin/bash tests/*/t[0-9]*.sh
