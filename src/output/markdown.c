@@ -29,17 +29,25 @@
 #define WORSE_PP	1.0
 #define WORSE_WAITERS	0.05
 
-/* A version string is shown as is when it looks like one, else as code. */
-static int plain_word(const char *s)
+/* A version string, or how a recording stopped ("interrupt (SIGINT)"),
+ * is shown as is when it looks like one (spaces and parentheses only when
+ * phrase), else as code: a raw file may say anything there. */
+static int plain_text(const char *s, int phrase)
 {
 	size_t n = 0;
 
 	for (; *s; s++, n++)
 		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
 		      (*s >= 'A' && *s <= 'Z') || *s == '.' || *s == '+' ||
-		      *s == '-') || n >= 40)
+		      *s == '-' || (phrase && (*s == ' ' || *s == '(' ||
+					       *s == ')'))) || n >= 40)
 			return 0;
 	return n > 0;
+}
+
+static int plain_word(const char *s)
+{
+	return plain_text(s, 0);
 }
 
 static void add_code(struct strbuf *sb, const char *s, size_t max,
@@ -257,8 +265,13 @@ static void add_header(struct strbuf *sb, const struct profile *p,
 	if (ri && ri->requested_hz > 0)
 		sb_addf(sb, " (requested %g Hz%s)", ri->requested_hz,
 			ri->blocking ? ", blocking" : "");
-	if (ri && ri->stopped_by)
-		sb_addf(sb, " · stopped by %s", ri->stopped_by);
+	if (ri && ri->stopped_by) {
+		sb_adds(sb, " · stopped by ");
+		if (plain_text(ri->stopped_by, 1))
+			sb_adds(sb, ri->stopped_by);
+		else
+			add_code(sb, ri->stopped_by, 40, 0);
+	}
 	sb_adds(sb, "\n");
 	if (base) {
 		sb_adds(sb, "\nΔ against the base report (");

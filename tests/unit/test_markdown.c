@@ -606,3 +606,26 @@ TEST(markdown, a_base_with_few_figures_gets_na_not_deltas)
 	profile_free(p);
 	md_names_free(names);
 }
+
+/* A raw file may say anything about how its recording stopped: a plain
+ * phrase is shown as is, anything else as code. */
+TEST(markdown, how_it_stopped_is_escaped)
+{
+	struct md_names *names = xcalloc(1, sizeof(*names));
+	struct profile_resolver r = { md_frame, md_thread, names };
+	struct profile *p = profile_new(&r);
+	struct record_info ri = md_ri;
+	struct strbuf md = STRBUF_INIT;
+
+	ri.stopped_by = "interrupt (SIGINT)";
+	output_markdown(&md, p, &ri, NULL);
+	CHECK(strstr(md.buf, " · stopped by interrupt (SIGINT)\n"));
+	sb_reset(&md);
+	ri.stopped_by = "<img src=x onerror=alert(1)>|x";
+	output_markdown(&md, p, &ri, NULL);
+	CHECK(strstr(md.buf, " · stopped by `<img"));
+	CHECK(!strstr(md.buf, "stopped by <img"));
+	sb_release(&md);
+	profile_free(p);
+	md_names_free(names);
+}
