@@ -114,7 +114,7 @@ void output_summary(struct strbuf *sb, const struct profile *p,
 	const struct profile_stats *st = profile_stats(p);
 	struct output_figures fig;
 	struct profile_func_stats *fs;
-	size_t *order, n, i, namew = 6;
+	size_t *order, n, i, namew = 6, start = sb->len;
 
 	output_figures(p, ri, &fig);
 	sb_addf(sb, "gilspy record: pid %d", (int)ri->pid);
@@ -166,4 +166,10 @@ void output_summary(struct strbuf *sb, const struct profile *p,
 	if (!st->no_gil)
 		top_list(sb, p, fs, n, GIL_WAITING, "waiting for the GIL");
 	free(fs);
+	/* The summary goes to a terminal: names read from the target (or
+	 * from a raw file) must not carry escape sequences to it. */
+	for (i = start; i < sb->len; i++)
+		if (((unsigned char)sb->buf[i] < 0x20 && sb->buf[i] != '\n') ||
+		    sb->buf[i] == 0x7f)
+			sb->buf[i] = '?';
 }
