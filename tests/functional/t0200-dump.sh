@@ -14,14 +14,18 @@ for py in $(py_interpreters); do
 	out=$PY_HOSTDIR
 	files=()
 	st=0
-	# Nine dumps over more than a second: the hasher re-takes the GIL
-	# from the spinner after each crc32 call and is caught waiting in
-	# about one dump in ten, sometimes a few in a row; the majority vote
-	# needs enough dumps spread wide enough not to hinge on one such run.
-	for i in 1 2 3 4 5 6 7 8 9; do
+	# Fifteen dumps at uneven gaps. The hasher re-takes the GIL from the
+	# spinner after each ~60 ms crc32 call and is caught waiting in about
+	# one dump in ten (9.5% of samples at 1 kHz on 3.6). With even gaps a
+	# gap close to a multiple of that cycle locks onto one phase and
+	# catches it waiting several times in a row (7 of 9 once in CI); with
+	# independent dumps the majority vote fails once in 30000 interpreters
+	# at a 10% waiting share and once in 1600 at 15% (nine dumps: once in
+	# 1100 and once in 180).
+	for i in $(seq 15); do
 		"$GILSPY" dump -p "$PY_PID" --json >"$out/d$i.json" 2>"$out/err" || st=1
 		files+=("$out/d$i.json")
-		sleep 0.15
+		sleep "$(printf 0.%03d $((RANDOM % 150 + 50)))"
 	done
 	ok $st "$py: dump --json exits 0" || sed 's/^/#   /' "$out/err"
 	python3 "$TOP/tests/lib/check_dump.py" "$py" "${files[@]}"
