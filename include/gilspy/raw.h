@@ -17,9 +17,10 @@
  * threads, frames and stacks its samples use before they use them, and
  * its first sample's time and switch count are absolute.
  *
- * Blocks are written as the recording goes (at most RAW_FLUSH_NS apart),
- * so a gilspy killed mid-run leaves a file that renders up to its last
- * block.  A reader checks every block; a damaged one is skipped (the reader
+ * Blocks are written as the recording goes (at most RAW_FLUSH_NS of wall
+ * or recorded time apart), so a gilspy killed mid-run leaves a file that
+ * renders up to its last block, and a copy written by `report` is cut as
+ * finely as the recording it came from.  A reader checks every block; a damaged one is skipped (the reader
  * resynchronises on the next block magic) and reported, and what is intact
  * still renders.
  */

@@ -51,15 +51,39 @@ static int overwrites_input(const struct out_set *os, const char *path)
 	return 0;
 }
 
+/* What the replay callbacks need.  A raw output gets the recording's META
+ * as soon as the first block has been read (before its first sample), so
+ * each block it writes carries it, as record's do: a copy cut short keeps
+ * who was recorded. */
+struct replay_ctx {
+	struct out_set *os;
+	const struct raw_replay *rp;
+	int meta_sent;
+};
+
+static void send_meta(struct replay_ctx *rc)
+{
+	if (!rc->meta_sent) {
+		outset_meta(rc->os, &rc->rp->ri);
+		rc->meta_sent = 1;
+	}
+}
+
 static void on_sample(void *ctx, const struct profile *p,
 		      const struct py_sample *s)
 {
-	outset_sample(ctx, p, s);
+	struct replay_ctx *rc = ctx;
+
+	send_meta(rc);
+	outset_sample(rc->os, p, s);
 }
 
 static void on_failed(void *ctx, uint64_t time_ns)
 {
-	outset_failed(ctx, time_ns);
+	struct replay_ctx *rc = ctx;
+
+	send_meta(rc);
+	outset_failed(rc->os, time_ns);
 }
 
 int cmd_report(int argc, char **argv)
@@ -72,6 +96,7 @@ int cmd_report(int argc, char **argv)
 	};
 	struct out_set os;
 	struct raw_replay rp;
+	struct replay_ctx rc = { &os, &rp, 0 };
 	struct profile *prof = NULL;
 	struct strbuf done = STRBUF_INIT, sum = STRBUF_INIT;
 	const char *path, *line, *nl;
@@ -112,7 +137,7 @@ int cmd_report(int argc, char **argv)
 		outset_release(&os);
 		return 1;
 	}
-	got = raw_replay(path, &rp, &prof, on_sample, on_failed, &os);
+	got = raw_replay(path, &rp, &prof, on_sample, on_failed, &rc);
 	for (line = rp.problems.buf; line && *line; line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (!nl)
@@ -131,7 +156,7 @@ int cmd_report(int argc, char **argv)
 			(unsigned long long)rp.samples);
 		ret = 1;
 	}
-	outset_meta(&os, &rp.ri);
+	send_meta(&rc);		/* a recording without samples */
 	if (outset_write(&os, prof, &rp.ri, &done))
 		ret = 1;
 	if (!quiet) {

@@ -113,6 +113,8 @@ struct raw_writer {
 	struct strbuf buf;		/* records not yet in a block */
 	struct strbuf meta;		/* the META record, repeated per block */
 	uint64_t last_flush_ns;
+	uint64_t block_t0;		/* first sample time in the block */
+	int block_has_t0;
 	uint64_t last_time;
 	uint64_t last_switch;
 	uint64_t interval_us;
@@ -178,6 +180,7 @@ static void flush_block(struct raw_writer *w)
 	write_all(w, w->zbuf, clen);
 	sb_reset(&w->buf);
 	w->last_flush_ns = now_ns();
+	w->block_has_t0 = 0;
 	/* The next block starts afresh: it defines again what it uses. */
 	w->block++;
 	if (w->meta.len)
@@ -188,10 +191,19 @@ static void flush_block(struct raw_writer *w)
 	w->interval_us = UINT64_MAX;
 }
 
-static void maybe_flush(struct raw_writer *w)
+/* A block ends after RAW_FLUSH_NS of wall time (so a killed gilspy loses
+ * at most that) or of recorded time (so a file written by `report`, which
+ * replays faster than real time, is cut into blocks as fine as the
+ * recording it came from), or at block_target bytes. */
+static void maybe_flush(struct raw_writer *w, uint64_t time_ns)
 {
+	if (!w->block_has_t0) {
+		w->block_t0 = time_ns;
+		w->block_has_t0 = 1;
+	}
 	if (w->buf.len >= w->block_target ||
-	    now_ns() - w->last_flush_ns >= RAW_FLUSH_NS)
+	    now_ns() - w->last_flush_ns >= RAW_FLUSH_NS ||
+	    time_ns - w->block_t0 >= RAW_FLUSH_NS)
 		flush_block(w);
 }
 
@@ -404,7 +416,7 @@ void raw_write_sample(struct raw_writer *w, const struct profile *p,
 	w->last_time = s->time_ns;
 	w->last_switch = s->switch_number;
 	w->interval_us = s->interval_us;
-	maybe_flush(w);
+	maybe_flush(w, s->time_ns);
 }
 
 void raw_write_failed(struct raw_writer *w, uint64_t time_ns)
@@ -412,7 +424,7 @@ void raw_write_failed(struct raw_writer *w, uint64_t time_ns)
 	sb_addc(&w->buf, REC_FAILED);
 	put_varint(&w->buf, time_ns - w->last_time);
 	w->last_time = time_ns;
-	maybe_flush(w);
+	maybe_flush(w, time_ns);
 }
 
 int raw_writer_close(struct raw_writer *w, const struct profile *p,
@@ -487,7 +499,16 @@ struct reader {
 
 	uint64_t time, sw, interval;
 	int ended;
+	/* A thread defined again under a new name (Python named it after it
+	 * was first seen): the next sample's threads are renamed in the
+	 * profile, so what is written from the replay (a raw copy) follows
+	 * the renames as the recording did.  Bounded against a file that
+	 * renames on every sample; the final names are set at the end. */
+	int renamed;
+	unsigned rename_refreshes;
 };
+
+#define MAX_RENAME_REFRESHES 4096
 
 /* A cursor over one block's records. */
 struct cur {
@@ -591,6 +612,9 @@ static void read_thread(struct reader *r, struct cur *c)
 	t = &r->threads[idx];
 	if (!t->defined)
 		r->threads_defined++;
+	if (t->defined && t->tid == (pid_t)tid && t->thread_id == id &&
+	    name && (!t->name || strcmp(t->name, name)))
+		r->renamed = 1;
 	t->tid = (pid_t)tid;
 	t->thread_id = id;
 	free(t->name);
@@ -724,6 +748,11 @@ static void read_sample(struct reader *r, struct cur *c)
 	r->time = s->time_ns;
 	r->sw = s->switch_number;
 	profile_add(r->prof, s);
+	if (r->renamed && r->rename_refreshes < MAX_RENAME_REFRESHES) {
+		profile_refresh_names(r->prof, 0);
+		r->rename_refreshes++;
+		r->renamed = 0;
+	}
 	r->rp->samples++;
 	if (r->on_sample)
 		r->on_sample(r->ctx, r->prof, s);

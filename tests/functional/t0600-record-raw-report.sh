@@ -71,7 +71,7 @@ for l in "${picked[@]}"; do
 import threading, time
 def work():
     t = time.time()
-    while time.time() - t < 0.8:
+    while time.time() - t < 1.6:
         pass
 ts = [threading.Thread(target=work, name="worker-%d" % i) for i in range(2)]
 [t.start() for t in ts]
@@ -89,6 +89,23 @@ PY
 	"$GILSPY" report -q -f json "$W/n.gilspy" >"$W/n2.json" &&
 		[ "$(jget "sorted(t['name'] for t in d['threads'] if t['tid'])" "$W/n2.json")" = "$names" ]
 	ok $? "$l: ... and so does the raw recording"
+	# A raw copy written by report is cut into blocks by recorded time
+	# like the original, and each block carries who was recorded and
+	# the thread names as they were then: a copy cut short keeps both.
+	"$GILSPY" report -q -o "$W/n3.gilspy" "$W/n.gilspy" &&
+		"$GILSPY" report -q -f json "$W/n3.gilspy" >"$W/n3.json" &&
+		cmp -s "$W/n2.json" "$W/n3.json"
+	ok $? "$l: report -f raw makes a copy that renders as the original" ||
+		diff "$W/n2.json" "$W/n3.json" | head -5 | sed 's/^/#   /'
+	cut=$(python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); print(d.rfind(b"GSBK"))' "$W/n3.gilspy")
+	head -c "$cut" "$W/n3.gilspy" >"$W/n4.gilspy"
+	"$GILSPY" report -q -f json "$W/n4.gilspy" >"$W/n4.json" 2>"$W/err"
+	rc=$?
+	got=$(jget "(d['target']['python'], sorted(t['name'] for t in d['threads'] if t['tid']), d['summary']['samples'] > 0)" "$W/n4.json")
+	want=$(jget "(d['target']['python'], $names, True)" "$W/n.json")
+	[ "$rc" = 1 ] && [ "$got" = "$want" ]
+	ok $? "$l: the copy cut before its last block (byte $cut) still says $got (rc $rc)" ||
+		sed 's/^/#   /' "$W/err"
 done
 diag "round trips covered: ${covered[*]}"
 
