@@ -4,8 +4,10 @@
  *
  * Grammar (documented in man/gilspy-record.1, FAIL-IF EXPRESSIONS):
  *
- *   expr    := metric [ "[" thread "]" ] op number [ "%" ]
+ *   expr    := metric [ "[" thread "]" ] op limit
  *   op      := ">" | ">=" | "<" | "<=" | "==" | "!="
+ *   limit   := number [ "%" ]
+ *            | "base" [ ( "+" | "-" ) number [ "%" ] | "*" number ]
  *
  * A --fail-if argument may hold several expressions separated by commas
  * (not inside [...]); the option may be repeated.  Metrics (case-blind):
@@ -15,8 +17,12 @@
  * contention, errors (percentages), waiters (mean), switches (per
  * second), samples (count).  Percent metrics take an optional "%".
  * Values are compared as printed: rounded to 0.1 (0.01 for waiters).
- * A selector matching no thread, or no thread sampled at all, counts as
- * crossed.
+ * "base" is the same figure in the --baseline report (threads matched by
+ * the same selector), plus or minus an amount in the figure's unit
+ * (percentage points for percentages) or times a factor: "waiting>base+5"
+ * fails when waiting rose by more than five points.  A selector matching
+ * no thread, no thread sampled at all, and a "base" the baseline cannot
+ * give (none given, a figure or thread it lacks) count as crossed.
  */
 #ifndef GILSPY_GATES_H
 #define GILSPY_GATES_H
@@ -34,12 +40,16 @@ void gates_free(struct gates *g);	/* NULL is a no-op */
  * (naming the expression and what is wrong with it) in why. */
 int gates_parse(struct gates *g, const char *arg, struct strbuf *why);
 size_t gates_count(const struct gates *g);
+/* Does an expression compare with "base"?  (Then --baseline is needed.) */
+int gates_needs_baseline(const struct gates *g);
 /* Check every expression against the profile.  Appends one line per
  * crossed threshold to out, each ending in '\n' and without the "gilspy: "
  * prefix, which the command adds ("threshold crossed: waiting 34.2% > 20%
  * (all threads)"), and returns how many were crossed.  ri may be NULL
- * (switches per second then use the first-to-last tick span). */
+ * (switches per second then use the first-to-last tick span); so may
+ * base, and then every "base" expression counts as crossed. */
 int gates_check(const struct gates *g, const struct profile *p,
-		const struct record_info *ri, struct strbuf *out);
+		const struct record_info *ri, const struct baseline *base,
+		struct strbuf *out);
 
 #endif

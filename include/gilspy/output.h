@@ -163,6 +163,8 @@ struct baseline_thread {
 	pid_t tid;
 	int has_pct;			/* pct[] known */
 	double pct[GIL_NSTATES];	/* % of the thread's samples */
+	int has_counts;			/* count[] known */
+	uint64_t count[GIL_NSTATES];	/* samples per state */
 };
 
 struct baseline_func {

@@ -22,7 +22,8 @@ static void check_gates(struct out_set *o, const struct profile *p,
 {
 	if (o->ncrossed >= 0)
 		return;
-	o->ncrossed = o->gates ? gates_check(o->gates, p, ri, &o->crossed) : 0;
+	o->ncrossed = o->gates ? gates_check(o->gates, p, ri, o->base,
+						  &o->crossed) : 0;
 }
 
 /* The markdown summary, and which thresholds it crossed: the step summary
@@ -151,6 +152,12 @@ int outset_load(struct out_set *o)
 {
 	struct strbuf why = STRBUF_INIT;
 
+	if (!o->baseline_path && gates_needs_baseline(o->gates)) {
+		cmd_errorf("--fail-if: an expression compares with 'base'; "
+			   "give the base branch's JSON report with "
+			   "--baseline BASE.json");
+		return 2;
+	}
 	if (o->baseline_path && !o->base &&
 	    baseline_load(o->baseline_path, &o->base, &why)) {
 		cmd_errorf("--baseline: %s", why.buf ? why.buf :
@@ -163,10 +170,10 @@ int outset_load(struct out_set *o)
 
 int outset_begin(struct out_set *o)
 {
-	int i;
+	int i, r = outset_load(o);
 
-	if (outset_load(o))
-		return 1;
+	if (r)
+		return r;
 	for (i = 0; i < o->nouts; i++) {
 		struct out_file *f = &o->outs[i];
 

@@ -60,7 +60,8 @@ enum {
 	"      --baseline FILE    a JSON report of the base branch: the markdown\n" \
 	"                         shows the changes against it\n" \
 	"      --fail-if EXPR     exit 1 (after writing everything) when EXPR\n" \
-	"                         holds, e.g. 'waiting>20%', 'held[worker-*]<50%'\n" \
+	"                         holds, e.g. 'waiting>20%', 'held[worker-*]<50%',\n" \
+	"                         against --baseline 'waiting>base+5%'\n" \
 	"                         (repeatable; see man gilspy-record)\n"
 
 struct out_file {
@@ -96,10 +97,12 @@ int outset_option(struct out_set *o, int c, const char *arg);
  * to stdout when default_stem is NULL. */
 void outset_resolve(struct out_set *o, const char *default_stem);
 /* Load the --baseline report (before starting anything, so a bad one
- * stops the command early).  0, or 1 after printing why. */
+ * stops the command early).  0; 1 after printing why; 2 (a usage error)
+ * when a --fail-if expression compares with "base" and no --baseline was
+ * given. */
 int outset_load(struct out_set *o);
 /* Load the baseline if not yet done, open raw outputs, create the sequence renderers.
- * 0, or 1 after printing why. */
+ * 0, or 1 or 2 (as outset_load) after printing why. */
 int outset_begin(struct out_set *o);
 /* Who is recorded (for the raw outputs' header): before the first sample. */
 void outset_meta(struct out_set *o, const struct record_info *ri);

@@ -404,8 +404,8 @@ int cmd_record(int argc, char **argv)
 	r.rate = 100;
 	outset_init(&r.os);
 	ret = parse_args(&r, argc, argv);
-	if (!ret && outset_load(&r.os))
-		ret = 1;
+	if (!ret)
+		ret = outset_load(&r.os);
 	if (ret) {
 		outset_release(&r.os);
 		return ret < 0 ? 0 : ret;

@@ -133,9 +133,9 @@ int cmd_report(int argc, char **argv)
 		outset_release(&os);
 		return 2;
 	}
-	if (outset_begin(&os)) {
+	if ((k = outset_begin(&os))) {
 		outset_release(&os);
-		return 1;
+		return k;
 	}
 	got = raw_replay(path, &rp, &prof, on_sample, on_failed, &rc);
 	for (line = rp.problems.buf; line && *line; line = nl + 1) {

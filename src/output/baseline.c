@@ -494,7 +494,9 @@ static int get_states(struct load *l, double *v, unsigned *mask)
 			r = skip(j);
 		} else {
 			r = get_num(j, &d);
-			if (r > 0 && d >= 0) {
+			/* counts or shares: bounded so that a sum over
+			 * every thread fits in a uint64_t */
+			if (r > 0 && d >= 0 && d <= 1e12) {
 				v[s] = d;
 				*mask |= 1u << s;
 			}
@@ -633,8 +635,10 @@ static int load_thread(struct load *l)
 
 		for (s = 0; s < GIL_NSTATES; s++) {
 			b->state_total[s] += (uint64_t)counts[s];
+			t.count[s] = (uint64_t)counts[s];
 			all += (uint64_t)counts[s];
 		}
+		t.has_counts = 1;
 		if (have_samples && samples)
 			all = samples;
 		for (s = 0; s < GIL_NSTATES; s++)

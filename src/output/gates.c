@@ -48,12 +48,20 @@ static const struct metric_def {
 enum op { OP_GT, OP_GE, OP_LT, OP_LE, OP_EQ, OP_NE };
 static const char *const op_text[] = { ">", ">=", "<", "<=", "==", "!=" };
 
+/* What the value is compared with: a number, or the base branch's value
+ * of the same figure (--baseline) plus an amount or times a factor. */
+enum rel { REL_NONE, REL_PLUS, REL_TIMES };
+
 struct gate {
 	const struct metric_def *def;
 	char *sel;		/* thread selector, or NULL: all threads */
 	enum op op;
-	double limit;
-	char *limit_text;	/* as written, without '%' */
+	enum rel rel;
+	int neg;		/* base-N */
+	double limit;		/* REL_NONE: the limit; REL_PLUS: the amount
+				   added (negative: taken off); REL_TIMES:
+				   the factor */
+	char *limit_text;	/* the number as written, without '%' */
 };
 
 struct gates {
@@ -157,6 +165,7 @@ static int parse_one(struct gates *g, const char *e, const char *end,
 	const char *s = skip_ws(e, end), *w, *num;
 	size_t i, len;
 	char buf[64];
+	int sign = 1, had_number = 1;
 
 	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
@@ -228,6 +237,25 @@ static int parse_one(struct gates *g, const char *e, const char *end,
 				  gt.sel ? "]" : "");
 	}
 	s = skip_ws(s, end);
+	if (end - s >= 4 && !strncasecmp(s, "base", 4) &&
+	    (end - s == 4 || !isalnum((unsigned char)s[4]))) {
+		s = skip_ws(s + 4, end);
+		gt.rel = REL_PLUS;
+		if (s < end && (*s == '+' || *s == '-')) {
+			sign = *s == '-' ? -1 : 1;
+			s = skip_ws(s + 1, end);
+		} else if (s < end && *s == '*') {
+			gt.rel = REL_TIMES;
+			s = skip_ws(s + 1, end);
+		} else if (s < end) {
+			free(gt.sel);
+			return parse_fail(why, e, end, "expected +, - or * "
+					  "after 'base' (e.g. base+5 or "
+					  "base*1.5), or nothing");
+		} else {
+			had_number = 0;
+		}
+	}
 	num = s;
 	while (s < end && isdigit((unsigned char)*s))
 		s++;
@@ -236,19 +264,29 @@ static int parse_one(struct gates *g, const char *e, const char *end,
 		while (s < end && isdigit((unsigned char)*s))
 			s++;
 	}
-	if (s == num || (size_t)(s - num) >= sizeof(buf)) {
+	if (had_number && (s == num || (size_t)(s - num) >= sizeof(buf))) {
 		free(gt.sel);
 		if (s == num)
 			return parse_fail(why, e, end, "expected a number "
 					  "(0 or more, e.g. 20 or 2.5) after "
-					  "'%s'", op_text[gt.op]);
+					  "'%s'", gt.rel == REL_NONE ?
+					  op_text[gt.op] : gt.rel == REL_TIMES ?
+					  "base*" : sign < 0 ? "base-" :
+					  "base+");
 		return parse_fail(why, e, end, "the number is too long");
 	}
 	memcpy(buf, num, (size_t)(s - num));
 	buf[s - num] = '\0';
-	gt.limit = strtod(buf, NULL);
+	gt.limit = had_number ? sign * strtod(buf, NULL) : 0;
+	gt.neg = sign < 0;
 	s = skip_ws(s, end);
-	if (s < end && *s == '%') {
+	if (s < end && *s == '%' && had_number) {
+		if (gt.rel == REL_TIMES) {
+			free(gt.sel);
+			return parse_fail(why, e, end, "a factor takes no "
+					  "'%%': base*1.2 is 20%% more than "
+					  "the base");
+		}
 		if (def->kind != K_PCT) {
 			free(gt.sel);
 			return parse_fail(why, e, end, "'%s' is %s, not a "
@@ -263,9 +301,9 @@ static int parse_one(struct gates *g, const char *e, const char *end,
 	}
 	if (s < end) {
 		free(gt.sel);
-		return parse_fail(why, e, end, "unexpected '%.*s' after the "
-				  "number", (int)(end - s > 20 ? 20 : end - s),
-				  s);
+		return parse_fail(why, e, end, "unexpected '%.*s' after %s",
+				  (int)(end - s > 20 ? 20 : end - s), s,
+				  had_number ? "the number" : "'base'");
 	}
 	gt.def = def;
 	gt.limit_text = xstrdup(buf);
@@ -307,19 +345,6 @@ int gates_parse(struct gates *g, const char *arg, struct strbuf *why)
 }
 
 /* --- checking -------------------------------------------------------------- */
-
-/* Does thread t match selector sel: its tid (all digits) or a glob on its
- * name? */
-static int thread_matches(const struct profile_thread *t, const char *sel)
-{
-	const char *c;
-
-	for (c = sel; *c && isdigit((unsigned char)*c); c++)
-		;
-	if (!*c && strlen(sel) < 11 && atol(sel) == (long)t->tid)
-		return 1;
-	return fnmatch(sel, t->name ? t->name : "", 0) == 0;
-}
 
 /* A name for a message: one line, at most 40 characters. */
 static void add_name(struct strbuf *sb, const char *name)
@@ -364,21 +389,97 @@ static void add_expr(struct strbuf *sb, const struct gate *gt)
 	}
 }
 
+static const char *unit_of(const struct gate *gt)
+{
+	return gt->def->kind == K_PCT ? "%" :
+	       gt->def->kind == K_RATE ? "/s" : "";
+}
+
+static int decimals_of(const struct gate *gt)
+{
+	return gt->def->kind == K_WAITERS ? 2 :
+	       gt->def->kind == K_COUNT ? 0 : 1;
+}
+
+/* The right-hand side as written: "20%", "base+5%", "base*1.5", "base". */
+static void add_limit(struct strbuf *sb, const struct gate *gt)
+{
+	if (gt->rel == REL_NONE) {
+		sb_addf(sb, "%s%s", gt->limit_text, unit_of(gt));
+		return;
+	}
+	sb_adds(sb, "base");
+	if (!*gt->limit_text)
+		return;
+	if (gt->rel == REL_TIMES)
+		sb_addf(sb, "*%s", gt->limit_text);
+	else
+		sb_addf(sb, "%c%s%s", gt->neg ? '-' : '+',
+			gt->limit_text, unit_of(gt));
+}
+
+/* "threshold crossed: waiting[w-*] > base+5%: " - the start of a line
+ * saying why a gate could not be checked (and so counts as crossed). */
+static void add_unanswered(struct strbuf *out, const struct gate *gt)
+{
+	sb_adds(out, "threshold crossed: ");
+	add_expr(out, gt);
+	sb_addf(out, " %s ", op_text[gt->op]);
+	add_limit(out, gt);
+	sb_adds(out, ": ");
+}
+
+/* held/waiting/native are shares of busy samples (held, waiting, native
+ * or running) so that sleeping threads do not dilute them; idle is a share
+ * of all samples.  *busy_out: whether there were busy samples. */
+static double state_share(enum metric m, const uint64_t st[GIL_NSTATES],
+			  int *busy_out)
+{
+	uint64_t busy = st[GIL_HELD] + st[GIL_WAITING] + st[GIL_NATIVE] +
+			st[GIL_RUNNING];
+	uint64_t all = busy + st[GIL_IDLE];
+
+	*busy_out = busy != 0;
+	switch (m) {
+	case M_HELD:
+		return busy ? 100.0 * (double)st[GIL_HELD] / (double)busy : 0;
+	case M_WAITING:
+		return busy ? 100.0 * (double)st[GIL_WAITING] / (double)busy : 0;
+	case M_NATIVE:
+		return busy ? 100.0 * (double)(st[GIL_NATIVE] +
+					       st[GIL_RUNNING]) /
+			      (double)busy : 0;
+	default:
+		return all ? 100.0 * (double)st[GIL_IDLE] / (double)all : 0;
+	}
+}
+
+/* Does a thread named name with tid match selector sel: its tid (all
+ * digits) or a glob on its name? */
+static int name_matches(const char *name, pid_t tid, const char *sel)
+{
+	const char *c;
+
+	for (c = sel; *c && isdigit((unsigned char)*c); c++)
+		;
+	if (!*c && strlen(sel) < 11 && atol(sel) == (long)tid)
+		return 1;
+	return fnmatch(sel, name ? name : "", 0) == 0;
+}
+
 /* Thread-state metrics: the share of the selected threads' samples.
- * held/waiting/native are shares of busy samples (held, waiting, native or
- * running) so that sleeping threads do not dilute them; idle is a share of
- * all samples.  Returns 0 with *v set, or -1 with a reason in out. */
+ * Returns 0 with *v set, or -1 with a reason in out. */
 static int thread_metric(const struct gate *gt, const struct profile *p,
 			 double *v, struct strbuf *ctx, struct strbuf *out)
 {
-	uint64_t st[GIL_NSTATES] = { 0 }, busy, all;
+	uint64_t st[GIL_NSTATES] = { 0 };
 	size_t i, matched = 0, first = 0, *order;
-	int k;
+	int k, busy;
 
 	for (i = 0; i < profile_nthreads(p); i++) {
 		const struct profile_thread *t = profile_thread(p, i);
 
-		if (gt->sel && !thread_matches(t, gt->sel))
+		if (gt->sel && !name_matches(t->name, t->tid, gt->sel))
 			continue;
 		if (!matched++)
 			first = i;
@@ -386,10 +487,7 @@ static int thread_metric(const struct gate *gt, const struct profile *p,
 			st[k] += t->state[k];
 	}
 	if (!matched) {
-		sb_adds(out, "threshold crossed: ");
-		add_expr(out, gt);
-		sb_addf(out, " %s %s%s: ", op_text[gt->op], gt->limit_text,
-			gt->def->kind == K_PCT ? "%" : "");
+		add_unanswered(out, gt);
 		if (!gt->sel) {
 			sb_adds(out, "no thread was sampled\n");
 			return -1;
@@ -409,22 +507,7 @@ static int thread_metric(const struct gate *gt, const struct profile *p,
 		sb_adds(out, ")\n");
 		return -1;
 	}
-	busy = st[GIL_HELD] + st[GIL_WAITING] + st[GIL_NATIVE] +
-	       st[GIL_RUNNING];
-	all = busy + st[GIL_IDLE];
-	switch (gt->def->m) {
-	case M_HELD: *v = busy ? 100.0 * (double)st[GIL_HELD] / (double)busy : 0;
-		break;
-	case M_WAITING: *v = busy ? 100.0 * (double)st[GIL_WAITING] /
-				    (double)busy : 0;
-		break;
-	case M_NATIVE: *v = busy ? 100.0 * (double)(st[GIL_NATIVE] +
-						   st[GIL_RUNNING]) /
-				   (double)busy : 0;
-		break;
-	default: *v = all ? 100.0 * (double)st[GIL_IDLE] / (double)all : 0;
-		break;
-	}
+	*v = state_share(gt->def->m, st, &busy);
 	if (!gt->sel) {
 		sb_adds(ctx, "all threads");
 	} else if (matched == 1) {
@@ -442,8 +525,104 @@ static int thread_metric(const struct gate *gt, const struct profile *p,
 	return 0;
 }
 
+/* The base branch's value of the gate's figure, matched the same way
+ * (threads by name glob or tid).  0 with *v set, or -1 with a reason in
+ * out: no --baseline, or a base report without that figure or thread. */
+static int base_value(const struct gate *gt, const struct baseline *b,
+		      double *v, struct strbuf *out)
+{
+	static const struct {
+		enum metric m;
+		unsigned bit;
+	} need[] = {
+		{ M_HELD, BASE_STATES }, { M_WAITING, BASE_STATES },
+		{ M_NATIVE, BASE_STATES }, { M_IDLE, BASE_STATES },
+		{ M_UTILISATION, BASE_UTILISATION },
+		{ M_CONTENTION, BASE_CONTENTION }, { M_WAITERS, BASE_WAITERS },
+		{ M_SWITCHES, BASE_SWITCHES }, { M_ERRORS, BASE_ERRORS },
+		{ M_SAMPLES, BASE_SAMPLES },
+	};
+	uint64_t st[GIL_NSTATES] = { 0 };
+	size_t i, matched = 0;
+	unsigned bit = 0;
+	int k, busy;
+
+	if (!b) {
+		add_unanswered(out, gt);
+		sb_adds(out, "no base to compare with (give --baseline)\n");
+		return -1;
+	}
+	for (i = 0; i < ARRAY_SIZE(need); i++)
+		if (need[i].m == gt->def->m)
+			bit = need[i].bit;
+	if (gt->sel && gt->def->m <= M_IDLE) {
+		for (i = 0; i < b->nthreads; i++) {
+			const struct baseline_thread *t = &b->threads[i];
+
+			if (!name_matches(t->name, t->tid, gt->sel))
+				continue;
+			if (!t->has_counts) {
+				add_unanswered(out, gt);
+				sb_adds(out, "the base report has no state "
+					"counts for thread ");
+				add_name(out, t->name);
+				sb_adds(out, "\n");
+				return -1;
+			}
+			matched++;
+			for (k = 0; k < GIL_NSTATES; k++)
+				st[k] += t->count[k];
+		}
+		if (!matched) {
+			add_unanswered(out, gt);
+			sb_adds(out, "no thread of the base matches ");
+			add_name(out, gt->sel);
+			sb_adds(out, "\n");
+			return -1;
+		}
+		*v = state_share(gt->def->m, st, &busy);
+		return 0;
+	}
+	if (!(b->has & bit)) {
+		add_unanswered(out, gt);
+		sb_addf(out, "the base report has no '%s' figure\n",
+			gt->def->name);
+		return -1;
+	}
+	switch (gt->def->m) {
+	case M_HELD: case M_WAITING: case M_NATIVE: case M_IDLE:
+		*v = state_share(gt->def->m, b->state_total, &busy);
+		break;
+	case M_UTILISATION: *v = b->utilisation_pct; break;
+	case M_CONTENTION: *v = b->contention_pct; break;
+	case M_WAITERS: *v = b->mean_waiters; break;
+	case M_SWITCHES: *v = b->switches_per_s; break;
+	case M_ERRORS: *v = b->errors_pct; break;
+	case M_SAMPLES: *v = (double)b->samples; break;
+	}
+	return 0;
+}
+
+/* A value rounded as it is printed (counts are whole). */
+static double shown_as(const struct gate *gt, double v)
+{
+	return gt->def->kind == K_COUNT ? floor(v + 0.5) :
+	       shown(v, decimals_of(gt));
+}
+
+int gates_needs_baseline(const struct gates *g)
+{
+	size_t i;
+
+	for (i = 0; g && i < g->n; i++)
+		if (g->v[i].rel != REL_NONE)
+			return 1;
+	return 0;
+}
+
 int gates_check(const struct gates *g, const struct profile *p,
-		const struct record_info *ri, struct strbuf *out)
+		const struct record_info *ri, const struct baseline *base,
+		struct strbuf *out)
 {
 	const struct profile_stats *stats = profile_stats(p);
 	struct output_figures fig;
@@ -456,8 +635,8 @@ int gates_check(const struct gates *g, const struct profile *p,
 	for (i = 0; i < g->n; i++) {
 		const struct gate *gt = &g->v[i];
 		struct strbuf ctx = STRBUF_INIT;
-		double v = 0;
-		const char *unit = "";
+		double v = 0, bv = 0, limit = gt->limit;
+		int dec = decimals_of(gt);
 
 		switch (gt->def->m) {
 		case M_HELD: case M_WAITING: case M_NATIVE: case M_IDLE:
@@ -474,24 +653,42 @@ int gates_check(const struct gates *g, const struct profile *p,
 		case M_ERRORS: v = fig.errors_pct; break;
 		case M_SAMPLES: v = (double)stats->samples; break;
 		}
-		switch (gt->def->kind) {
-		case K_PCT: v = shown(v, 1); unit = "%"; break;
-		case K_RATE: v = shown(v, 1); unit = "/s"; break;
-		case K_WAITERS: v = shown(v, 2); break;
-		case K_COUNT: break;
+		v = shown_as(gt, v);
+		if (gt->rel != REL_NONE) {
+			if (base_value(gt, base, &bv, out) < 0) {
+				crossed++;
+				sb_release(&ctx);
+				continue;
+			}
+			bv = shown_as(gt, bv);
+			limit = shown_as(gt, gt->rel == REL_TIMES ?
+					 bv * gt->limit : bv + gt->limit);
 		}
-		if (compare(v, gt->op, gt->limit)) {
+		if (compare(v, gt->op, limit)) {
 			crossed++;
 			sb_adds(out, "threshold crossed: ");
 			add_expr(out, gt);
-			if (gt->def->kind == K_COUNT)
-				sb_addf(out, " %.0f", v);
-			else
-				sb_addf(out, " %.*f%s",
-					gt->def->kind == K_WAITERS ? 2 : 1, v,
-					unit);
-			sb_addf(out, " %s %s%s", op_text[gt->op],
-				gt->limit_text, unit);
+			sb_addf(out, " %.*f%s %s ", dec, v, unit_of(gt),
+				op_text[gt->op]);
+			if (gt->rel == REL_NONE) {
+				add_limit(out, gt);
+			} else {
+				/* waiting 41.2% > base 25.1% + 5% = 30.1% */
+				sb_addf(out, "base %.*f%s", dec, bv,
+					unit_of(gt));
+				if (*gt->limit_text) {
+					if (gt->rel == REL_TIMES)
+						sb_addf(out, " * %s",
+							gt->limit_text);
+					else
+						sb_addf(out, " %c %s%s",
+							gt->neg ? '-' : '+',
+							gt->limit_text,
+							unit_of(gt));
+					sb_addf(out, " = %.*f%s", dec, limit,
+						unit_of(gt));
+				}
+			}
 			if (ctx.len)
 				sb_addf(out, " (%s)", ctx.buf);
 			sb_addc(out, '\n');

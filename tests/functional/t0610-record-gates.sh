@@ -54,6 +54,16 @@ bad_expr 'held<50%,wait>1' "gilspy: --fail-if: bad expression 'wait>1': unknown 
 bad_expr 'samples<10%' "gilspy: --fail-if: bad expression 'samples<10%': 'samples' is a count, not a percentage: drop the '%'"
 bad_expr 'waiting[worker>1' "gilspy: --fail-if: bad expression 'waiting[worker>1': missing ']' after the thread name"
 
+# "base" without --baseline: a usage error before anything is launched.
+rm -f "$REC_DIR/launched"
+"$GILSPY" record -o "$REC_DIR/never.json" --fail-if 'held>20%,waiting>base+5%' \
+	-- touch "$REC_DIR/launched" 2>"$REC_DIR/err" >/dev/null
+rc=$?
+[ $rc = 2 ] && [ ! -e "$REC_DIR/launched" ] && [ ! -e "$REC_DIR/never.json" ] &&
+	[ "$(cat "$REC_DIR/err")" = "gilspy: --fail-if: an expression compares with 'base'; give the base branch's JSON report with --baseline BASE.json" ]
+ok $? "--fail-if 'waiting>base+5%' without --baseline: exit 2 (got $rc), nothing launched: $(cat "$REC_DIR/err")"
+bad_expr 'waiting>base*5%' "gilspy: --fail-if: bad expression 'waiting>base*5%': a factor takes no '%': base*1.2 is 20% more than the base"
+
 first=1
 covered=()
 for l in $(py_interpreters); do
@@ -128,7 +138,33 @@ for l in $(py_interpreters); do
 	[ -c /dev/null ]
 	ok $? "$l: /dev/null is still a character device"
 
-	# 4. launch mode (first interpreter): the command's status comes first
+	# 4. against a baseline: run 1's JSON (the same two spinners) and
+	# this run's own JSON, with the values each report gives
+	"$GILSPY" report -q -o /dev/null --baseline "$D/b.json" \
+		--fail-if 'waiting>base,held[spin-*]<base,switches!=base' \
+		"$D/b.gilspy" 2>"$REC_DIR/rerr"
+	rc=$?
+	[ $rc = 0 ] && [ ! -s "$REC_DIR/rerr" ]
+	ok $? "$l: against its own JSON nothing moved: exit 0 (got $rc)" ||
+		sed 's/^/#   /' "$REC_DIR/rerr"
+	"$GILSPY" report -q -o /dev/null --baseline "$D/b.json" \
+		--fail-if 'waiting>=base' "$D/b.gilspy" 2>"$REC_DIR/rerr"
+	rc=$?
+	[ $rc = 1 ] && [ "$(cat "$REC_DIR/rerr")" = "gilspy: threshold crossed: waiting $w% >= base $w% (all threads)" ]
+	ok $? "$l: waiting>=base crosses at equality: $(cat "$REC_DIR/rerr")"
+	ha=$(share "$D/a.json" held spin-a)
+	lim=$(/usr/bin/python3 -c "print('%.1f' % (float('%.1f' % $ha) + 100))")
+	# (shares of one spinner vary by 20 points between short runs: the
+	# second gate holds whatever they are, the first unless waiting rose
+	# by 40 points)
+	"$GILSPY" report -q -o /dev/null --baseline "$D/a.json" \
+		--fail-if 'waiting>base+40%' --fail-if 'held[spin-a]<base+100' \
+		"$D/b.gilspy" 2>"$REC_DIR/rerr"
+	rc=$?
+	[ $rc = 1 ] && [ "$(cat "$REC_DIR/rerr")" = "gilspy: threshold crossed: held[spin-a] $h% < base $ha% + 100% = $lim% (thread 'spin-a', tid $tid)" ]
+	ok $? "$l: against another run of the same code: waiting within base+40, and a line with both values: $(cat "$REC_DIR/rerr")"
+
+	# 5. launch mode (first interpreter): the command's status comes first
 	if [ $first = 1 ]; then
 		first=0
 		py_workdir "$l"

@@ -11,8 +11,8 @@
 #   2. a pull request with the same code: downloads run 1's artifact,
 #      records with --baseline, draws the differential flame graph, passes
 #   3. a pull request that adds two contending threads: crosses the
-#      recipe's GIL_FAIL_IF, so the step and the job fail, and every file is
-#      still written and uploaded
+#      recipe's GIL_FAIL_IF and GIL_FAIL_IF_BASE, so the step and the job
+#      fail, and every file is still written and uploaded
 # One host interpreter is enough (GILSPY_PYTHONS picks it).
 . "$TOP/tests/lib/common.sh"
 
@@ -196,6 +196,8 @@ simulate github "$G/state" "$G/w3" pull_request
 ok $? "github, pull request with contention: the gilspy step exits 1 and the job fails" || show_log "$G/state"
 grep -q 'threshold crossed' "$G/state/run/log" && grep -q 'OK' "$G/state/run/log"
 ok $? "github, contention: the tests passed, the threshold failed the step ($(grep -m1 'threshold crossed' "$G/state/run/log"))"
+grep -Eq 'threshold crossed: waiting [0-9.]+% > base [0-9.]+% \+ 10% = [0-9.]+% \(all threads\)' "$G/state/run/log"
+ok $? "github, contention: GIL_FAIL_IF_BASE crossed against the base branch too ($(grep -m1 'crossed: waiting.*base' "$G/state/run/log"))"
 check_outputs "github, contention" "$G/w3" 3 "$G/state/stage/usr/local/bin/gilspy"
 [ "$(res 'step("Compare with the base branch")["rc"]')" = 0 ] &&
 	[ "$(res 'sorted(step("Upload the profile")["uploaded"])')" = "['gil-diff.svg', 'gil.gilspy', 'gil.json', 'gil.svg', 'gil.txt']" ] &&
@@ -236,6 +238,8 @@ gl "$L/w3" pull_request
 [ "$(res 'r["status"]')" = failure ] && grep -q 'threshold crossed' "$L/state/run/log" &&
 	[ "$(res 'sorted(r["uploaded"])')" = "['gil-diff.svg', 'gil-summary.md', 'gil.gilspy', 'gil.json', 'gil.svg', 'gil.txt']" ]
 ok $? "gitlab, merge request with contention: the job fails on the threshold, every artifact kept" || show_log "$L/state"
+grep -Eq 'threshold crossed: waiting [0-9.]+% > base [0-9.]+% \+ 10% = [0-9.]+% \(all threads\)' "$L/state/run/log"
+ok $? "gitlab, contention: GIL_FAIL_IF_BASE crossed against the target branch too ($(grep -m1 'crossed: waiting.*base' "$L/state/run/log"))"
 check_outputs "gitlab, contention" "$L/w3" 3 "$L/state/stage/usr/local/bin/gilspy"
 gl_files "gitlab, contention" "$L/w3"
 

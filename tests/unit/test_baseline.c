@@ -169,6 +169,11 @@ TEST(baseline, reads_back_a_real_report)
 		CHECK_NEAR(b->threads[0].pct[GIL_HELD], 60);
 		CHECK_NEAR(b->threads[0].pct[GIL_IDLE], 40);
 		CHECK_NEAR(b->threads[1].pct[GIL_WAITING], 60);
+		/* the counts, for --fail-if 'held[pool*]<base' */
+		CHECK(b->threads[0].has_counts && b->threads[1].has_counts);
+		CHECK_EQ_INT(b->threads[0].count[GIL_HELD] +
+			     b->threads[1].count[GIL_HELD], 20);
+		CHECK_EQ_INT(b->threads[1].count[GIL_WAITING], 12);
 	}
 	for (i = 0; i < b->nfuncs; i++) {
 		if (!strcmp(b->funcs[i].key, "func4 (json/decoder.py)"))
@@ -228,6 +233,7 @@ TEST(baseline, newer_schema_unknown_fields_and_wrong_types)
 	CHECK_EQ_INT(b->nthreads, 1);
 	if (b->nthreads) {
 		CHECK(b->threads[0].has_pct);
+		CHECK(!b->threads[0].has_counts);
 		CHECK_NEAR(b->threads[0].pct[GIL_NATIVE], 30);
 	}
 	/* no functions[]: the top lists stand in, merged by function */

@@ -91,7 +91,8 @@ static struct profile *gt_profile(void)
 
 /* Parse expr into a fresh set and check it; returns the crossed count
  * (-1 if it did not parse) and leaves the lines in out. */
-static int run(const struct profile *p, const char *expr, struct strbuf *out)
+static int run_base(const struct profile *p, const struct baseline *base,
+		    const char *expr, struct strbuf *out)
 {
 	struct gates *g = gates_new();
 	struct strbuf why = STRBUF_INIT;
@@ -104,18 +105,23 @@ static int run(const struct profile *p, const char *expr, struct strbuf *out)
 		printf("#   '%s' did not parse: %s\n", expr, why.buf);
 		n = -1;
 	} else {
-		n = gates_check(g, p, &ri, out);
+		n = gates_check(g, p, &ri, base, out);
 	}
 	sb_release(&why);
 	gates_free(g);
 	return n;
 }
 
-static void expect(const struct profile *p, const char *expr, int crossed,
-		   const char *line)
+static int run(const struct profile *p, const char *expr, struct strbuf *out)
+{
+	return run_base(p, NULL, expr, out);
+}
+
+static void expect_base(const struct profile *p, const struct baseline *base,
+			const char *expr, int crossed, const char *line)
 {
 	struct strbuf out = STRBUF_INIT;
-	int n = run(p, expr, &out);
+	int n = run_base(p, base, expr, &out);
 
 	if (n != crossed)
 		printf("#   '%s': %d crossed, expected %d (%s)\n", expr, n,
@@ -124,6 +130,12 @@ static void expect(const struct profile *p, const char *expr, int crossed,
 	if (line)
 		CHECK_EQ_STR(out.buf, line);
 	sb_release(&out);
+}
+
+static void expect(const struct profile *p, const char *expr, int crossed,
+		   const char *line)
+{
+	expect_base(p, NULL, expr, crossed, line);
 }
 
 TEST(gates, every_operator_at_and_around_the_value)
@@ -230,14 +242,14 @@ TEST(gates, several_expressions_and_repeated_arguments)
 	struct strbuf why = STRBUF_INIT, out = STRBUF_INIT;
 
 	CHECK_EQ_INT(gates_count(g), 0);
-	CHECK_EQ_INT(gates_check(g, p, NULL, &out), 0);
+	CHECK_EQ_INT(gates_check(g, p, NULL, NULL, &out), 0);
 	CHECK_EQ_INT(gates_parse(g, "waiting>20%, held<10%,samples<1", &why),
 		     0);
 	CHECK_EQ_INT(gates_parse(g, "waiting[worker-*,x]>1", &why), 0);
 	CHECK_EQ_INT(gates_count(g), 4);
 	/* waiting crosses; the selector (a glob with a comma) matches no
 	 * thread and so crosses too */
-	CHECK_EQ_INT(gates_check(g, p, NULL, &out), 2);
+	CHECK_EQ_INT(gates_check(g, p, NULL, NULL, &out), 2);
 	CHECK(strstr(out.buf, "threshold crossed: waiting 40.0% > 20%"));
 	CHECK(strstr(out.buf, "no thread matches 'worker-*,x'"));
 	/* a bad argument adds none of its expressions */
@@ -247,7 +259,7 @@ TEST(gates, several_expressions_and_repeated_arguments)
 	sb_release(&out);
 	gates_free(g);
 	gates_free(NULL);
-	CHECK_EQ_INT(gates_check(NULL, p, NULL, &out), 0);
+	CHECK_EQ_INT(gates_check(NULL, p, NULL, NULL, &out), 0);
 	profile_free(p);
 }
 
@@ -286,6 +298,16 @@ TEST(gates, parse_errors_name_the_expression_and_the_problem)
 		  "whole process and takes no [thread]" },
 		{ "waiting[main>5", "missing ']' after the thread name" },
 		{ "waiting[]>5", "empty thread name in '[]'" },
+		{ "waiting>base%", "expected +, - or * after 'base'" },
+		{ "waiting>base 5", "expected +, - or * after 'base'" },
+		{ "waiting>base+", "expected a number (0 or more, e.g. 20 or "
+		  "2.5) after 'base+'" },
+		{ "waiting>base-x", "after 'base-'" },
+		{ "waiting>base*", "after 'base*'" },
+		{ "waiting>base*1.2%", "a factor takes no '%': base*1.2 is 20% "
+		  "more than the base" },
+		{ "samples>base+5%", "'samples' is a count, not a percentage" },
+		{ "waiting>base+5 x", "unexpected 'x' after the number" },
 		{ "waiting>1234567890123456789012345678901234567890"
 		  "123456789012345678901234567890", "the number is too long" },
 	};
@@ -344,5 +366,90 @@ TEST(gates, nothing_sampled_fails_safe)
 	       "threshold crossed: waiting > 20%: no thread was sampled\n");
 	expect(p, "samples<1", 1, "threshold crossed: samples 0 < 1\n");
 	expect(p, "utilisation>1", 0, NULL);
+	profile_free(p);
+}
+
+/*
+ * A base branch's report, as baseline_load() would give it:
+ *   all threads: held 10, waiting 5, native 5, idle 10 -> held 50 %,
+ *   waiting 25 %, native 25 %, idle 33.3 %; utilisation 70 %; 8 samples;
+ *   worker-1: held 8, waiting 2 (held 80 %); worker-2 without counts
+ *   (an older report with percentages only); no switches figure.
+ */
+TEST(gates, base_expressions_compare_with_the_baseline)
+{
+	struct profile *p = gt_profile();
+	struct baseline_thread th[2];
+	struct baseline b;
+	struct gates *g = gates_new();
+	struct strbuf why = STRBUF_INIT;
+
+	memset(&b, 0, sizeof(b));
+	memset(th, 0, sizeof(th));
+	b.has = BASE_STATES | BASE_THREADS | BASE_UTILISATION | BASE_SAMPLES;
+	b.state_total[GIL_HELD] = 10;
+	b.state_total[GIL_WAITING] = 5;
+	b.state_total[GIL_NATIVE] = 5;
+	b.state_total[GIL_IDLE] = 10;
+	b.utilisation_pct = 70;
+	b.samples = 8;
+	th[0].name = "worker-1";
+	th[0].tid = 501;
+	th[0].has_counts = 1;
+	th[0].count[GIL_HELD] = 8;
+	th[0].count[GIL_WAITING] = 2;
+	th[1].name = "worker-2";
+	th[1].tid = 502;
+	th[1].has_pct = 1;
+	th[1].pct[GIL_HELD] = 20;
+	b.threads = th;
+	b.nthreads = 2;
+
+	/* the profile: waiting 40 %, held 40 %, worker-1 held 60 % */
+	expect_base(p, &b, "waiting>base+10", 1, "threshold crossed: waiting "
+		    "40.0% > base 25.0% + 10% = 35.0% (all threads)\n");
+	expect_base(p, &b, "waiting>base+15%", 0, NULL);
+	expect_base(p, &b, "waiting>=base+15%", 1, NULL);
+	expect_base(p, &b, "held<base-5", 1, "threshold crossed: held 40.0% "
+		    "< base 50.0% - 5% = 45.0% (all threads)\n");
+	expect_base(p, &b, "held < base - 10 %", 0, NULL);
+	expect_base(p, &b, "held[worker-1]<base*0.8", 1, "threshold crossed: "
+		    "held[worker-1] 60.0% < base 80.0% * 0.8 = 64.0% (thread "
+		    "'worker-1', tid 101)\n");
+	expect_base(p, &b, "held[worker-1]<base*0.75", 0, NULL);
+	expect_base(p, &b, "idle!=BASE", 0, NULL);
+	expect_base(p, &b, "utilisation>base+5", 1, "threshold crossed: "
+		    "utilisation 80.0% > base 70.0% + 5% = 75.0%\n");
+	expect_base(p, &b, "samples>base", 1,
+		    "threshold crossed: samples 10 > base 8\n");
+	expect_base(p, &b, "samples>base*1.25", 0, NULL);
+	/* what the base cannot answer counts as crossed, and says why */
+	expect_base(p, &b, "held[worker-*]<base", 1, "threshold crossed: "
+		    "held[worker-*] < base: the base report has no state "
+		    "counts for thread 'worker-2'\n");
+	expect_base(p, &b, "held[Main*]>base", 1, "threshold crossed: "
+		    "held[Main*] > base: no thread of the base matches "
+		    "'Main*'\n");
+	expect_base(p, &b, "switches>base*2", 1, "threshold crossed: "
+		    "switches > base*2: the base report has no 'switches' "
+		    "figure\n");
+	expect_base(p, NULL, "waiting>base+5%", 1, "threshold crossed: "
+		    "waiting > base+5%: no base to compare with (give "
+		    "--baseline)\n");
+	/* a selector the profile cannot match says so first */
+	expect_base(p, &b, "held[nobody]>base", 1, NULL);
+
+	CHECK_EQ_INT(gates_needs_baseline(NULL), 0);
+	CHECK_EQ_INT(gates_parse(g, "waiting>20%,held<base", &why), 0);
+	CHECK_EQ_INT(gates_needs_baseline(g), 1);
+	gates_free(g);
+	g = gates_new();
+	CHECK_EQ_INT(gates_parse(g, "waiting>20%", &why), 0);
+	CHECK_EQ_INT(gates_needs_baseline(g), 0);
+	/* "base" is a word: a metric or a number cannot start with it */
+	CHECK_EQ_INT(gates_parse(g, "waiting>basement", &why), -1);
+	CHECK(why.buf && strstr(why.buf, "expected a number"));
+	sb_release(&why);
+	gates_free(g);
 	profile_free(p);
 }
