@@ -23,7 +23,7 @@ runs it like the CI service would, in DIR (the checked-out project):
 
 Fakes on PATH (STATE/shims): sudo (runs the command), apt-get (does
 nothing), gh (run list / run download over STATE/runs.json and
-STATE/artifacts), curl (the job artifacts API over STATE/gitlab) and
+STATE/artifacts; pr comment into STATE/comments.json), curl (the job artifacts API over STATE/gitlab) and
 python (the interpreter in $CI_PYTHON).  DESTDIR=STATE/stage stages
 `make install`; its bin directory is on PATH.
 
@@ -134,6 +134,27 @@ elif a[:2] == ["run", "download"]:
     os.makedirs(dest, exist_ok=True)
     for f in os.listdir(src):
         shutil.copy2(os.path.join(src, f), dest)
+elif a[:2] == ["pr", "comment"]:
+    # comments in STATE/comments.json, as the workflow's token writes them
+    number, body_file = a[2], opt(["--body-file", "-F"])
+    if opt(["--repo", "-R"]) != os.environ.get("GITHUB_REPOSITORY") or not body_file:
+        sys.exit("gh (faked): pr comment needs --repo and --body-file")
+    if os.environ.get("GH_FAKE_READONLY"):
+        sys.exit("GraphQL: Resource not accessible by integration (addComment)")
+    path = os.path.join(state, "comments.json")
+    comments = json.load(open(path)) if os.path.exists(path) else []
+    mine = [c for c in comments
+            if c["pr"] == number and c["author"] == "github-actions[bot]"]
+    body = open(body_file).read()
+    if "--edit-last" in a and mine:
+        mine[-1]["body"] = body
+        mine[-1]["edits"] += 1
+    elif "--edit-last" in a and "--create-if-none" not in a:
+        sys.exit("no comments found for current user")
+    else:
+        comments.append({"pr": number, "author": "github-actions[bot]",
+                         "body": body, "edits": 0})
+    json.dump(comments, open(path, "w"))
 else:
     sys.exit("gh (faked): unsupported: gh %s" % " ".join(a))
 '''
@@ -342,6 +363,7 @@ def run_github(args, state, work, rundir, log):
         "github.token": "fake-token", "secrets.GITHUB_TOKEN": "fake-token",
         "github.event_name": args.event, "github.base_ref": env["GITHUB_BASE_REF"],
         "github.head_ref": env["GITHUB_HEAD_REF"],
+        "github.event.pull_request.number": "7" if pr else "",
         "github.ref_name": env["GITHUB_REF_NAME"],
         "github.repository": "example/project", "github.workspace": work,
         "github.run_id": str(run_id), "runner.temp": env["RUNNER_TEMP"],

@@ -13,6 +13,8 @@
 #   3. a pull request that adds two contending threads: crosses the
 #      recipe's GIL_FAIL_IF and GIL_FAIL_IF_BASE, so the step and the job
 #      fail, and every file is still written and uploaded
+#   4. (GitHub) the pull requests' summary is one comment, edited by each
+#      run; from a fork, where the token cannot comment, the job passes
 # One host interpreter is enough (GILSPY_PYTHONS picks it).
 . "$TOP/tests/lib/common.sh"
 
@@ -167,8 +169,10 @@ ok $? "github: make install put gilspy and its man pages in PREFIX (staged), and
 check_outputs "github, push" "$G/w1" 1 "$G/state/stage/usr/local/bin/gilspy"
 grep -q '[a-z]' "$G/state/run/step-summary.md"
 ok $? "github, push: the step summary was written"
-[ "$(res 'sorted(step("Upload the profile")["uploaded"])')" = "['gil.gilspy', 'gil.json', 'gil.svg', 'gil.txt']" ]
-ok $? "github, push: the artifact holds SVG, JSON, raw and folded stacks: $(res 'step("Upload the profile").get("uploaded")')"
+[ "$(res 'sorted(step("Upload the profile")["uploaded"])')" = "['gil.gilspy', 'gil.json', 'gil.md', 'gil.svg', 'gil.txt']" ]
+ok $? "github, push: the artifact holds SVG, JSON, raw, markdown and folded stacks: $(res 'step("Upload the profile").get("uploaded")')"
+[ "$(res 'step("Comment on the pull request")["ran"]')" = False ] && [ ! -e "$G/state/comments.json" ]
+ok $? "github, push: no pull request, no comment"
 cp "$G/state/run/step-summary.md" "$T/summary-main.md"
 # The next runs reuse the built source, as a cache would.
 rm -rf "$G/state/src" && cp -a "$G/w1/.gilspy-src" "$G/state/src"
@@ -188,6 +192,16 @@ ok $? "github, pull request: gil-diff.svg drawn, uploaded and named in the summa
 ! cmp -s "$G/state/run/step-summary.md" "$T/summary-main.md" &&
 	grep -q 'against the base report' "$G/state/run/step-summary.md"
 ok $? "github, pull request: the summary compares with the baseline"
+# comment CHECK: the one comment on pull request 7 (JSON) as `c`
+comment() {
+	/usr/bin/python3 -c 'import json, sys
+cs = [c for c in json.load(open(sys.argv[1])) if c["pr"] == "7"]
+c = cs[0] if len(cs) == 1 else None
+print(eval(sys.argv[2]))' "$G/state/comments.json" "$1" 2>/dev/null
+}
+[ "$(comment 'c["body"] == open("'"$G/w2/gil.md"'").read() and c["edits"]')" = 0 ] &&
+	grep -q '^### gilspy: ' "$G/w2/gil.md" && grep -q 'against the base report' "$G/w2/gil.md"
+ok $? "github, pull request: the summary, compared with the base, is the pull request's one comment"
 
 project "$G/w3" 3
 simulate github "$G/state" "$G/w3" pull_request
@@ -200,9 +214,21 @@ grep -Eq 'threshold crossed: waiting [0-9.]+% > base [0-9.]+% \+ 10% = [0-9.]+% 
 ok $? "github, contention: GIL_FAIL_IF_BASE crossed against the base branch too ($(grep -m1 'crossed: waiting.*base' "$G/state/run/log"))"
 check_outputs "github, contention" "$G/w3" 3 "$G/state/stage/usr/local/bin/gilspy"
 [ "$(res 'step("Compare with the base branch")["rc"]')" = 0 ] &&
-	[ "$(res 'sorted(step("Upload the profile")["uploaded"])')" = "['gil-diff.svg', 'gil.gilspy', 'gil.json', 'gil.svg', 'gil.txt']" ] &&
+	[ "$(res 'sorted(step("Upload the profile")["uploaded"])')" = "['gil-diff.svg', 'gil.gilspy', 'gil.json', 'gil.md', 'gil.svg', 'gil.txt']" ] &&
 	grep -q '[a-z]' "$G/state/run/step-summary.md"
 ok $? "github, contention: the diff and the upload ran anyway (if: always()), summary written"
+[ "$(comment 'c["body"] == open("'"$G/w3/gil.md"'").read() and c["edits"]')" = 1 ] &&
+	grep -q 'Thresholds crossed' "$G/w3/gil.md"
+ok $? "github, contention: the same comment now holds this run's summary, with the thresholds crossed"
+
+# A pull request from a fork: the token cannot comment; the job is not
+# failed for it.
+project "$G/w4" 1
+simulate github "$G/state" "$G/w4" pull_request --set GH_FAKE_READONLY=1
+[ "$(res 'r["status"]')" = success ] &&
+	[ "$(res 'step("Comment on the pull request")["rc"] != 0')" = True ] &&
+	[ "$(comment 'c["body"] == open("'"$G/w3/gil.md"'").read() and c["edits"]')" = 1 ]
+ok $? "github, pull request from a fork: commenting fails, the job passes, the comment is left as it was" || show_log "$G/state"
 
 # --- GitLab CI -----------------------------------------------------------------
 L=$T/gitlab
