@@ -110,13 +110,6 @@ enum gs_err proc_task_read(struct proc_task *t, int with_syscall,
  * onto a CPU. */
 enum gs_err proc_task_cputime(struct proc_task *t, uint64_t *ns,
 			      uint64_t *switches_in);
-/* Is a runnable (state R) task on a CPU now, or queued for one?  The
- * kernel counts the times the task was switched in (schedstat) and out
- * (status: voluntary + nonvoluntary context switches); on a CPU it has
- * been switched in once more.  Also gives what proc_task_cputime() does.
- * Two reads (status, then schedstat); for occasional use. */
-enum gs_err proc_task_on_cpu(struct proc_task *t, int *on_cpu,
-			     uint64_t *ns, uint64_t *switches_in);
 
 /* --- ELF ---------------------------------------------------------------- */
 

@@ -52,10 +52,9 @@ enum gil_evidence {
 	EV_FUTEX_COND,		/* futex wait on gil->cond / gil->mutex */
 	EV_OS_RUNNING,		/* /proc state R */
 	EV_OS_SLEEPING,		/* /proc state other than R */
-	EV_WOKEN_WAITER,	/* R, but held or waited at the previous sample
-				   and is queued for a CPU, or has barely run
-				   since: on its way back into take_gil, not
-				   doing work */
+	EV_WOKEN_WAITER,	/* R, but was waiting at the previous sample and
+				   has barely run since: woken in take_gil and
+				   queued for a CPU, not doing work */
 	EV_NSTATES
 };
 const char *gil_evidence_name(enum gil_evidence e);

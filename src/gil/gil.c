@@ -425,17 +425,9 @@ static void classify(struct py_target *t, struct py_sample *s,
  *    it is queued, not working.  The kernel brings a running thread's CPU
  *    time up to date at ticks (4 ms at HZ=250), so over shorter intervals a
  *    thread running flat out can show none, and the test is not made.
- *  - holding or waiting for the GIL at the previous sample, and not on a
- *    CPU now (switched in no more times than out: proc_task_on_cpu()): it
- *    let the GIL go, or was woken in take_gil, and sits in a run queue on
- *    its way back to take_gil, not doing work.  On a machine with more
- *    runnable threads than CPUs this hand-off can take milliseconds (with
- *    a CPU hog beside two pure-Python threads on one CPU, 15 % of their
- *    samples, all of them read as native before); a thread off CPU was
- *    never "on CPU, GIL released".  Read only at such a transition.
  * A thread running without a break is never switched in, so the switch
  * count alone says nothing about it: rule one needs the futex evidence.
- * Rules one and two compare with CPU times read at the previous sample.
+ * Both rules compare with CPU times read at the previous sample.
  */
 static void woken_waiters(struct py_target *t, struct py_sample *s,
 			  struct thread_facts *facts)
@@ -445,7 +437,7 @@ static void woken_waiters(struct py_target *t, struct py_sample *s,
 		struct thread_facts *f = &facts[i];
 		struct thread_entry *e;
 		uint64_t elapsed;
-		int prev, consecutive, on_cpu, queued;
+		int prev;
 
 		if (!th->tid || th->state == GIL_IDLE)
 			continue;
@@ -453,8 +445,8 @@ static void woken_waiters(struct py_target *t, struct py_sample *s,
 		if (!f->have_cpu && (th->state != GIL_HELD || holder_cpu_needed(t)))
 			f->have_cpu = proc_task_cputime(&e->task, &f->cpu_ns,
 							&f->switches) == GS_OK;
-		consecutive = e->last_seq && e->last_seq + 1 == t->seq;
-		prev = consecutive && e->cpu_seq == e->last_seq;
+		prev = e->last_seq && e->last_seq + 1 == t->seq &&
+		       e->cpu_seq == e->last_seq;
 		if (f->have_cpu && th->state == GIL_NATIVE && prev) {
 			elapsed = s->time_ns - e->cpu_at_ns;
 			if ((e->last_evidence == EV_FUTEX_COND &&
@@ -467,30 +459,6 @@ static void woken_waiters(struct py_target *t, struct py_sample *s,
 				th->evidence = EV_WOKEN_WAITER;
 			}
 		}
-		queued = 0;
-		if (th->state == GIL_NATIVE && consecutive &&
-		    (e->last_state == GIL_HELD || e->last_state == GIL_WAITING)) {
-			/* found queued at the previous sample and not switched
-			 * in since: still queued, without reading status */
-			if (e->queued && !f->have_cpu)
-				f->have_cpu = proc_task_cputime(&e->task,
-					&f->cpu_ns, &f->switches) == GS_OK;
-			if (e->queued && f->have_cpu &&
-			    f->switches == e->queued_switches) {
-				queued = 1;
-			} else if (proc_task_on_cpu(&e->task, &on_cpu,
-						    &f->cpu_ns,
-						    &f->switches) == GS_OK) {
-				f->have_cpu = 1;
-				queued = !on_cpu;
-			}
-			if (queued) {
-				th->state = GIL_WAITING;
-				th->evidence = EV_WOKEN_WAITER;
-			}
-		}
-		e->queued = queued;
-		e->queued_switches = f->switches;
 		if (f->have_cpu) {
 			e->cpu_ns = f->cpu_ns;
 			e->switches_in = f->switches;

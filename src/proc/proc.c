@@ -474,54 +474,6 @@ enum gs_err proc_task_cputime(struct proc_task *t, uint64_t *ns,
 	return GS_OK;
 }
 
-/* The number after "\nNAME:" in buf, or 0 when absent. */
-static int status_field(const char *buf, const char *name,
-			unsigned long long *v)
-{
-	const char *p = strstr(buf, name);
-
-	if (!p)
-		return 0;
-	p += strlen(name);
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return parse_ull(p, &p, v);
-}
-
-enum gs_err proc_task_on_cpu(struct proc_task *t, int *on_cpu,
-			     uint64_t *ns, uint64_t *switches_in)
-{
-	char buf[4096], path[96];
-	unsigned long long vol, invol;
-	ssize_t n;
-	int fd;
-
-	/* Opened each time: this is asked rarely (at a thread's GIL
-	 * hand-off), and a fourth descriptor per thread would bring 256
-	 * threads to the usual limit of 1024. */
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)t->pid,
-		 (int)t->tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return proc_alive(t->pid) ? GS_EFAULT : GS_EGONE;
-	do
-		n = pread(fd, buf, sizeof(buf) - 1, 0);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n <= 0)
-		return proc_alive(t->pid) ? GS_EFAULT : GS_EGONE;
-	buf[n] = '\0';
-	if (!status_field(buf, "\nvoluntary_ctxt_switches:", &vol) ||
-	    !status_field(buf, "\nnonvoluntary_ctxt_switches:", &invol))
-		return GS_EFAULT;
-	/* schedstat after status: a switch between the two reads can only
-	 * make the answer "on a CPU", the one that changes nothing */
-	if (proc_task_cputime(t, ns, switches_in) != GS_OK)
-		return proc_alive(t->pid) ? GS_EFAULT : GS_EGONE;
-	*on_cpu = *switches_in > vol + invol;
-	return GS_OK;
-}
-
 /* Parse /proc/PID/task/TID/syscall: "running", "-1 SP PC" (blocked outside
  * a syscall), or "NR 0xARG0 ...". */
 static void parse_syscall(const char *buf, struct proc_task_state *st)

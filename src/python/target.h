@@ -58,8 +58,6 @@ struct thread_entry {
 	uint64_t cpu_ns, cpu_at_ns;	/* CPU time at last_seq, and when */
 	uint64_t switches_in;		/* times scheduled in, at last_seq */
 	uint64_t cpu_seq;		/* sample of cpu_ns, switches_in */
-	int queued;			/* at last_seq: runnable, not on a CPU */
-	uint64_t queued_switches;	/* switched in so many times then */
 	/* The last state read from /proc/.../syscall in which the thread
 	 * was off CPU, and its schedstat read just before: while schedstat
 	 * shows the same run time and switch count, it has not been on a
