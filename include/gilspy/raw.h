@@ -20,9 +20,9 @@
  * Blocks are written as the recording goes (at most RAW_FLUSH_NS of wall
  * or recorded time apart), so a gilspy killed mid-run leaves a file that
  * renders up to its last block, and a copy written by `report` is cut as
- * finely as the recording it came from.  A reader checks every block; a damaged one is skipped (the reader
- * resynchronises on the next block magic) and reported, and what is intact
- * still renders.
+ * finely as the recording it came from.  A reader checks every block; a
+ * damaged one is skipped (the reader resynchronises on the next block
+ * magic) and reported, and what is intact still renders.
  */
 #ifndef GILSPY_RAW_H
 #define GILSPY_RAW_H
