@@ -161,16 +161,6 @@ static int reap(struct record *r, int block)
 
 /* --- the recording loop -------------------------------------------------- */
 
-static const struct py_frame_info *resolve_frame(void *ctx, uint32_t id)
-{
-	return pyt_frame(ctx, id);
-}
-
-static const char *resolve_name(void *ctx, pid_t tid, uint64_t thread_id)
-{
-	return pyt_thread_name(ctx, tid, thread_id);
-}
-
 static void progress(struct record *r, uint64_t start, int tty)
 {
 	const struct profile_stats *st = profile_stats(r->prof);
@@ -204,7 +194,7 @@ static int sample_loop(struct record *r)
 		.rate_hz = r->rate, .blocking = r->blocking, .jitter = 1,
 		.seed = r->seed,
 	};
-	struct profile_resolver res = { resolve_frame, resolve_name, r->t };
+	struct profile_resolver res = { pyt_resolve_frame, pyt_resolve_thread_name, r->t };
 	struct gs_error err = { 0 };
 	uint64_t start, end = 0, next_progress, next_reap, next_names;
 	int tty = isatty(2), show = tty || r->verbose, ret = 0;

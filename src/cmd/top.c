@@ -249,16 +249,6 @@ static void end_command(struct top *t)
 
 /* --- the loop ------------------------------------------------------------ */
 
-static const struct py_frame_info *resolve_frame(void *ctx, uint32_t id)
-{
-	return pyt_frame(ctx, id);
-}
-
-static const char *resolve_name(void *ctx, pid_t tid, uint64_t thread_id)
-{
-	return pyt_thread_name(ctx, tid, thread_id);
-}
-
 /* One frame: on the screen, or as text on stdout.  -1 when stdout is
  * gone (a closed pipe ends the run quietly), 1 on another write error. */
 static int show(struct top *t)
@@ -379,7 +369,7 @@ int cmd_top(int argc, char **argv)
 	struct pyt_options po = { .with_syscall = 1, .with_lines = 1 };
 	struct top t;
 	struct sampler_options so = { .jitter = 1 };
-	struct profile_resolver res = { resolve_frame, resolve_name, NULL };
+	struct profile_resolver res = { pyt_resolve_frame, pyt_resolve_thread_name, NULL };
 	struct tui_target tg = { 0 };
 	struct strbuf cmdline = STRBUF_INIT;
 	struct gs_error err = { 0 };
