@@ -1,6 +1,7 @@
 /*
  * dump.c - `gilspy dump -p PID [--json]`: one snapshot of every thread's
- * Python stack and GIL state.  Rendering is src/output/dump.c.
+ * Python stack and GIL state.  Rendering is src/output/dump.c; attaching
+ * and -p are the session's (session.h).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "gilspy/dump.h"
 #include "gilspy/python.h"
 #include "gilspy/util.h"
+#include "session.h"
 
 #define DUMP_TRIES 5	/* a torn read costs a retry, not the dump */
 
@@ -27,61 +29,11 @@ static const char usage_text[] =
 	"                     as idle or native)\n"
 	"  -h, --help         show this help\n";
 
-int cmd_dump(int argc, char **argv)
+/* One consistent sample of t into s, or the error that prevented it. */
+static enum gs_err take(struct py_target *t, struct py_sample *s)
 {
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "no-syscall", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct pyt_options opt = { .with_syscall = 1, .with_lines = 1 };
-	struct gs_error err = { GS_OK, "" };
-	struct py_target *t = NULL;
-	struct py_sample *s = NULL;
-	struct strbuf sb = STRBUF_INIT;
-	int pid = 0, json = 0, c, ret;
-	enum gs_err rc = GS_OK;
+	enum gs_err rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (cmd_parse_pid(optarg, &pid))
-				return 2;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'S':
-			opt.with_syscall = 0;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			return cmd_bad_option("dump", c, argv);
-		}
-	}
-	if (optind < argc) {
-		cmd_errorf("unexpected argument '%s'; see 'gilspy dump --help'",
-			   argv[optind]);
-		return 2;
-	}
-	if (!pid) {
-		cmd_errorf("no process given; pass -p PID (see 'gilspy dump --help')");
-		return 2;
-	}
-	rc = pyt_attach(pid, &opt, &t, &err);
-	if (rc != GS_OK)
-		return cmd_report_error(&err);
-	s = xmalloc(sizeof(*s));
-	/* Test hook: widen the window between attaching and reading, so the
-	 * test suite can make the target exit in between. */
-	if (getenv("GILSPY_TEST_ATTACH_DELAY_MS"))
-		usleep((useconds_t)atoi(getenv("GILSPY_TEST_ATTACH_DELAY_MS")) * 1000);
 	/* A first sample 10 ms earlier gives each thread a history, so a
 	 * thread that was just woken in take_gil (or handed the GIL over) and
 	 * waits for a CPU is told from one running native code (see
@@ -96,15 +48,76 @@ int cmd_dump(int argc, char **argv)
 		if (rc == GS_EGONE || rc == GS_EPERM)
 			break;
 	}
+	return rc;
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		SESSION_LONGOPT_PID,
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-syscall", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct pyt_options opt = { .with_syscall = 1, .with_lines = 1 };
+	struct strbuf sb = STRBUF_INIT;
+	struct session ses;
+	struct py_target *t;
+	struct py_sample *s = NULL;
+	int json = 0, c, k, ret;
+	enum gs_err rc;
+
+	session_init(&ses);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'S':
+			opt.with_syscall = 0;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			k = session_option(&ses.args, c, optarg);
+			if (k < 0)
+				return 2;
+			if (!k)
+				return cmd_bad_option("dump", c, argv);
+		}
+	}
+	if (optind < argc) {
+		cmd_errorf("unexpected argument '%s'; see 'gilspy dump --help'",
+			   argv[optind]);
+		return 2;
+	}
+	if (!ses.args.pid) {
+		cmd_errorf("no process given; pass -p PID (see 'gilspy dump --help')");
+		return 2;
+	}
+	if (session_attach(&ses, &opt))
+		return 1;
+	t = session_py(&ses);
+	s = xmalloc(sizeof(*s));
+	/* Test hook: widen the window between attaching and reading, so the
+	 * test suite can make the target exit in between. */
+	if (getenv("GILSPY_TEST_ATTACH_DELAY_MS"))
+		usleep((useconds_t)atoi(getenv("GILSPY_TEST_ATTACH_DELAY_MS")) * 1000);
+	rc = take(t, s);
 	if (rc == GS_EGONE) {
-		cmd_errorf("process %d exited while gilspy was reading it", pid);
+		cmd_errorf("process %d exited while gilspy was reading it",
+			   ses.args.pid);
 		ret = 1;
 		goto out;
 	}
 	if (rc != GS_OK) {
 		cmd_errorf("cannot read the interpreter state of pid %d (python %s): "
-			   "%s; try again, and report a bug if it persists", pid,
-			   pyt_version(t), gs_strerror(rc));
+			   "%s; try again, and report a bug if it persists",
+			   ses.args.pid, pyt_version(t), gs_strerror(rc));
 		ret = 1;
 		goto out;
 	}
@@ -121,6 +134,6 @@ int cmd_dump(int argc, char **argv)
 out:
 	sb_release(&sb);
 	free(s);
-	pyt_free(t);
+	session_release(&ses);
 	return ret;
 }
