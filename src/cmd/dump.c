@@ -103,10 +103,6 @@ int cmd_dump(int argc, char **argv)
 		return 1;
 	t = session_py(&ses);
 	s = xmalloc(sizeof(*s));
-	/* Test hook: widen the window between attaching and reading, so the
-	 * test suite can make the target exit in between. */
-	if (getenv("GILSPY_TEST_ATTACH_DELAY_MS"))
-		usleep((useconds_t)atoi(getenv("GILSPY_TEST_ATTACH_DELAY_MS")) * 1000);
 	rc = take(t, s);
 	if (rc == GS_EGONE) {
 		cmd_errorf("process %d exited while gilspy was reading it",

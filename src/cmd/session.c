@@ -298,6 +298,7 @@ int session_attach(struct session *s, const struct pyt_options *po)
 	memset(tg, 0, sizeof(*tg));
 	tg->pid = s->args.pid;
 	tg->py = py;
+	testhook_attached();
 	return 0;
 }
 

@@ -174,4 +174,8 @@ static inline struct py_target *session_py(const struct session *s)
 	return s->ntargets ? s->targets[0].py : NULL;
 }
 
+/* Called once a target is attached; does nothing but in the test build
+ * (src/cmd/testhooks.c). */
+void testhook_attached(void);
+
 #endif
