@@ -23,7 +23,6 @@
 #include "gilspy/output.h"
 #include "gilspy/profile.h"
 #include "gilspy/python.h"
-#include "gilspy/sampler.h"
 #include "gilspy/util.h"
 #include "outputs.h"
 #include "session.h"
@@ -202,7 +201,8 @@ static int on_tick(void *ctx, uint64_t now)
 static int sample_loop(struct record *r)
 {
 	static const struct session_hooks hooks = {
-		on_sample, on_failed, on_behind, on_tick,
+		.sample = on_sample, .failed = on_failed,
+		.behind = on_behind, .tick = on_tick,
 	};
 	struct profile_resolver res = {
 		pyt_resolve_frame, pyt_resolve_thread_name, session_py(&r->ses),

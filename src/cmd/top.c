@@ -22,7 +22,6 @@
 #include "gilspy/cmd.h"
 #include "gilspy/profile.h"
 #include "gilspy/python.h"
-#include "gilspy/sampler.h"
 #include "gilspy/tui.h"
 #include "gilspy/util.h"
 #include "session.h"
@@ -257,7 +256,8 @@ static int on_tick(void *ctx, uint64_t now)
 static int run(struct top *t)
 {
 	static const struct session_hooks hooks = {
-		on_sample, on_failed, on_behind, on_tick,
+		.sample = on_sample, .failed = on_failed,
+		.behind = on_behind, .tick = on_tick,
 	};
 	struct gs_error err = { 0 };
 	int r;
