@@ -172,8 +172,7 @@ static void on_behind(void *ctx, double achieved)
 	struct record *r = ctx;
 
 	clear_progress(r);
-	cmd_errorf("falling behind: %.0f Hz achieved of %.0f Hz requested; "
-		   "try a lower --rate", achieved, r->ses.args.rate);
+	cmd_errorf(SESSION_BEHIND_FMT, achieved, r->ses.args.rate);
 }
 
 static int on_tick(void *ctx, uint64_t now)

@@ -140,6 +140,10 @@ uint64_t session_missed(const struct session *s);
 
 /* --- the sampling loop ---------------------------------------------------- */
 
+/* What to say when sampling falls behind: achieved Hz, then requested. */
+#define SESSION_BEHIND_FMT \
+	"falling behind: %.0f Hz achieved of %.0f Hz requested; try a lower --rate"
+
 struct session_hooks {
 	/* A sample of tg was taken (s is valid until the callback returns),
 	 * or could not be read at time_ns. */

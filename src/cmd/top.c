@@ -221,12 +221,9 @@ static void on_behind(void *ctx, double achieved)
 	double rate = t->ses.args.rate;
 
 	if (t->batch)
-		cmd_errorf("falling behind: %.0f Hz achieved of %.0f Hz "
-			   "requested; try a lower --rate", achieved, rate);
+		cmd_errorf(SESSION_BEHIND_FMT, achieved, rate);
 	else
-		tui_set_status(t->u, 1, "falling behind: %.0f Hz achieved of "
-			       "%.0f Hz requested; try a lower --rate",
-			       achieved, rate);
+		tui_set_status(t->u, 1, SESSION_BEHIND_FMT, achieved, rate);
 }
 
 /* Keys, and a frame when one is due; nonzero (t->ret set) ends the run. */
