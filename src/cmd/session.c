@@ -263,13 +263,26 @@ void session_end_child(struct session *s)
 
 /* --- attaching and sampling ----------------------------------------------- */
 
+/* Take py (attached to pid) in as one more target. */
+static void add_target(struct session *s, pid_t pid, struct py_target *py)
+{
+	struct session_target *tg;
+
+	s->targets = xrealloc(s->targets, (size_t)(s->ntargets + 1) *
+			      sizeof(*s->targets));
+	tg = &s->targets[s->ntargets++];
+	memset(tg, 0, sizeof(*tg));
+	tg->pid = pid;
+	tg->py = py;
+	testhook_attached();
+}
+
 int session_attach(struct session *s, const struct pyt_options *po)
 {
 	struct session_child *c = &s->child;
 	struct gs_error err = { 0 };
 	struct py_target *py = NULL;
 	uint64_t t0 = now_ns();
-	struct session_target *tg;
 
 	for (;;) {
 		enum gs_err rc;
@@ -292,13 +305,7 @@ int session_attach(struct session *s, const struct pyt_options *po)
 		}
 		usleep(5000);
 	}
-	s->targets = xrealloc(s->targets, (size_t)(s->ntargets + 1) *
-			      sizeof(*s->targets));
-	tg = &s->targets[s->ntargets++];
-	memset(tg, 0, sizeof(*tg));
-	tg->pid = s->args.pid;
-	tg->py = py;
-	testhook_attached();
+	add_target(s, s->args.pid, py);
 	return 0;
 }
 
