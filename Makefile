@@ -8,6 +8,11 @@
 #   make uninstall       the same PREFIX and DESTDIR
 #   V=1                  show full commands
 #   SANITIZE=address,undefined   build with sanitizers
+#
+# Besides ./gilspy, `make` links ./gilspy-hooks (./gilspy-san-hooks with
+# SANITIZE): the same program with the test hooks of src/cmd/testhooks.c
+# compiled in, for the few tests that need one (they find it as
+# $GILSPY_HOOKS, else $GILSPY-hooks).  It is never installed.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -43,6 +48,12 @@ MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS))
 
+# The test build differs from gilspy in one object: the hooks.
+HOOKS_SRC := src/cmd/testhooks.c
+HOOKS_OBJ := $(BUILD)/hooks/src/cmd/testhooks.o
+BIN := gilspy$(if $(SANITIZE),-san)
+HOOKS_BIN := $(BIN)-hooks
+
 # Files embedded in the binary (the flame graph's JS and CSS).
 EMBED := $(wildcard flamegraph/*.js flamegraph/*.css)
 EMBED_C := $(BUILD)/gen/embedded.c
@@ -56,11 +67,21 @@ all: deps
 deps:
 	$(Q)scripts/deps.sh
 
-build: gilspy$(if $(SANITIZE),-san) $(BUILD)/unit-tests
+build: $(BIN) $(HOOKS_BIN) $(BUILD)/unit-tests
 
-gilspy$(if $(SANITIZE),-san): $(MAIN_OBJ) $(LIB_OBJS) $(EMBED_O)
+$(BIN): $(MAIN_OBJ) $(LIB_OBJS) $(EMBED_O)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(HOOKS_BIN): $(MAIN_OBJ) $(filter-out $(BUILD)/$(HOOKS_SRC:.c=.o),$(LIB_OBJS)) \
+	      $(HOOKS_OBJ) $(EMBED_O)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(HOOKS_OBJ): $(HOOKS_SRC)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (test hooks)"
+	$(Q)$(CC) $(CFLAGS_ALL) -DGILSPY_TEST_HOOKS -c -o $@ $<
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS) $(EMBED_O)
 	@echo "  LD      $@"
@@ -80,14 +101,15 @@ $(EMBED_O): $(EMBED_C)
 	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 # Everything that includes the embedded table must wait for it.
-$(LIB_OBJS) $(MAIN_OBJ): | $(EMBED_C)
+$(LIB_OBJS) $(MAIN_OBJ) $(HOOKS_OBJ): | $(EMBED_C)
 
 test: all
-	$(Q)GILSPY=$(CURDIR)/gilspy UNIT=$(CURDIR)/$(BUILD)/unit-tests tests/run.sh
+	$(Q)GILSPY=$(CURDIR)/gilspy GILSPY_HOOKS=$(CURDIR)/gilspy-hooks \
+	    UNIT=$(CURDIR)/$(BUILD)/unit-tests tests/run.sh
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory build SANITIZE=$(SANITIZE)
-	$(Q)GILSPY=$(CURDIR)/gilspy$(if $(SANITIZE),-san) \
+	$(Q)GILSPY=$(CURDIR)/$(BIN) GILSPY_HOOKS=$(CURDIR)/$(HOOKS_BIN) \
 	    UNIT=$(CURDIR)/$(BUILD)/unit-tests \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
@@ -114,6 +136,6 @@ uninstall:
 	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
 
 clean:
-	rm -rf build gilspy gilspy-san
+	rm -rf build gilspy gilspy-san gilspy-hooks gilspy-san-hooks
 
--include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJS:.o=.d) $(HOOKS_OBJ:.o=.d)

@@ -132,4 +132,17 @@ int elf_has_symtab(const struct elf_image *e);
 const char *elf_path(const struct elf_image *e);
 uint64_t elf_bias(const struct elf_image *e);
 
+/* --- ptrace stops (src/proc/ptrace.c) ------------------------------------ */
+
+/* Stop one thread with PTRACE_SEIZE + PTRACE_INTERRUPT and wait until it
+ * is stopped.  GS_OK: stopped; *sig is a signal that arrived meanwhile, to
+ * be delivered by proc_ptrace_detach().  GS_EGONE: the thread exited
+ * (nothing is left attached).  GS_EPERM: ptrace refused; errno says why.
+ * A seize-based stop is undone by the kernel if gilspy dies, so the target
+ * is never left stopped. */
+enum gs_err proc_ptrace_stop(pid_t tid, int *sig);
+/* Let a thread stopped by proc_ptrace_stop() run on, delivering sig (0 for
+ * none). */
+void proc_ptrace_detach(pid_t tid, int sig);
+
 #endif

@@ -136,4 +136,13 @@ const char *pyt_binary(const struct py_target *t);	/* exe or libpython */
  * name from /proc/PID/task/TID/comm.  Cached; refreshed when a tid is new. */
 const char *pyt_thread_name(struct py_target *t, pid_t tid, uint64_t thread_id);
 
+/* --- resolver callbacks (src/python/resolve.c) -------------------------- */
+
+/* pyt_frame() and pyt_thread_name() for callers that take a void *ctx
+ * (struct profile_resolver): target is the struct py_target the sample
+ * came from.  What they return is owned by the target, as above. */
+const struct py_frame_info *pyt_resolve_frame(void *target, uint32_t id);
+const char *pyt_resolve_thread_name(void *target, pid_t tid,
+				    uint64_t thread_id);
+
 #endif

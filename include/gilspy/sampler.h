@@ -16,7 +16,8 @@
  * in sampler_missed()) and sampler_behind() reports it, once.
  *
  * Blocking mode stops every thread of the target with PTRACE_SEIZE +
- * PTRACE_INTERRUPT for the duration of one sample and detaches right after.
+ * PTRACE_INTERRUPT (proc_ptrace_stop(), src/proc/ptrace.c) for the duration
+ * of one sample and detaches right after.
  * Seize-based stops are ptrace-stops, not job-control stops: if gilspy dies
  * at any moment (even SIGKILL) the kernel detaches and the target runs on.
  * Nothing stays attached between ticks.

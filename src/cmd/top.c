@@ -3,10 +3,10 @@
  * gilspy starts) in a full-screen view refreshed every interval, or write
  * plain-text frames (--batch, -n N, --once).
  *
- * Sampling is record's: sampler_next() paces the ticks and every sample
- * goes into the tui's profile (tui_add).  Keys and refreshes are handled
- * between ticks; a 50 ms interval timer interrupts the sampler's sleep
- * (its stop flag) so keys stay responsive at any --rate.
+ * Sampling is record's, through the session (session.h): every sample goes
+ * into the tui's profile (tui_add).  Keys and refreshes are handled between
+ * ticks (the tick callback); the session's 50 ms wake-up timer interrupts
+ * the sampler's sleep so keys stay responsive at any --rate.
  *
  * Every way out gives the terminal back before anything is printed: `q`,
  * SIGINT/SIGTERM/SIGHUP (flags set by handlers, the loop ends), errors
@@ -14,25 +14,20 @@
  * exits the view stays, says 'process exited', and waits for `q`.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "gilspy/cmd.h"
 #include "gilspy/profile.h"
 #include "gilspy/python.h"
-#include "gilspy/sampler.h"
 #include "gilspy/tui.h"
 #include "gilspy/util.h"
+#include "session.h"
 
 #define TEXT_FUNCS 30				/* function rows per text frame */
-#define KEY_POLL_US 50000			/* timer that wakes the sampler */
+#define KEY_POLL_US 50000			/* wake-ups for the keys */
 
 static const char usage_text[] =
 	"usage: gilspy top [options] -p PID\n"
@@ -58,76 +53,30 @@ static const char usage_text[] =
 	"  -h, --help             show this help\n";
 
 enum {
-	OPT_CUMULATIVE = 256, OPT_IDLE, OPT_NOLINENO, OPT_BLOCKING, OPT_ONCE,
+	OPT_CUMULATIVE = 256, OPT_IDLE, OPT_NOLINENO, OPT_ONCE,
 };
 
 struct top {
 	/* options */
-	int pid;
-	double rate, interval;
-	int blocking, batch;
+	struct session ses;		/* -p, -r, --blocking, the command */
+	double interval;
+	int batch;
 	long frames;
 	struct tui_options to;
-	char **command;
 
 	/* state */
-	struct cmd_child child;		/* launch mode */
-	struct py_target *t;
-	struct sampler *s;
 	struct tui *u;
+	uint64_t step, next;		/* refresh period, next refresh */
+	long shown;			/* frames shown */
+	int ret;			/* exit status once the loop ends */
 };
-
-static volatile sig_atomic_t quit_signal, wake;
-
-static void on_quit(int sig)
-{
-	quit_signal = sig;
-	wake = 1;
-}
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	wake = 1;
-}
-
-static void set_handlers(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	/* SA_RESTART: reads of /proc go on; the sampler's sleep
-	 * (clock_nanosleep) and curses' wait for a key end anyway */
-	sa.sa_flags = SA_RESTART;
-	sa.sa_handler = on_quit;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static void key_timer(int on)
-{
-	struct itimerval it;
-
-	memset(&it, 0, sizeof(it));
-	if (on) {
-		it.it_interval.tv_usec = KEY_POLL_US;
-		it.it_value.tv_usec = KEY_POLL_US;
-	}
-	setitimer(ITIMER_REAL, &it, NULL);
-}
 
 /* --- options ------------------------------------------------------------- */
 
 static int parse_args(struct top *t, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "rate", required_argument, NULL, 'r' },
+		SESSION_LONGOPTS,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "cumulative", no_argument, NULL, OPT_CUMULATIVE },
@@ -136,7 +85,6 @@ static int parse_args(struct top *t, int argc, char **argv)
 		{ "thread", required_argument, NULL, 't' },
 		{ "idle", no_argument, NULL, OPT_IDLE },
 		{ "nolineno", no_argument, NULL, OPT_NOLINENO },
-		{ "blocking", no_argument, NULL, OPT_BLOCKING },
 		{ "batch", no_argument, NULL, 'b' },
 		{ "frames", required_argument, NULL, 'n' },
 		{ "once", no_argument, NULL, OPT_ONCE },
@@ -144,21 +92,13 @@ static int parse_args(struct top *t, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	double v;
-	int c, tid;
+	int c, k, tid;
 
 	opterr = 0;
 	/* '+': stop at the first non-option, the command to launch */
-	while ((c = getopt_long(argc, argv, "+:p:r:i:w:s:Lt:bn:h", longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:" SESSION_SHORTOPTS "i:w:s:Lt:bn:h",
+				longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			if (cmd_parse_pid(optarg, &t->pid))
-				return 2;
-			break;
-		case 'r':
-			if (cmd_parse_double("rate", optarg, 0.1, 1000000, &t->rate))
-				return 2;
-			break;
 		case 'i':
 			if (cmd_parse_double("interval", optarg, 0.05, 3600,
 					 &t->interval))
@@ -185,7 +125,6 @@ static int parse_args(struct top *t, int argc, char **argv)
 			break;
 		case OPT_IDLE: t->to.idle = 1; break;
 		case OPT_NOLINENO: t->to.lineno = 0; break;
-		case OPT_BLOCKING: t->blocking = 1; break;
 		case 'b': t->batch = 1; break;
 		case 'n':
 			if (cmd_parse_double("frames", optarg, 1, 1e9, &v))
@@ -201,17 +140,15 @@ static int parse_args(struct top *t, int argc, char **argv)
 			fputs(usage_text, stdout);
 			return -1;
 		default:
-			return cmd_bad_option("top", c, argv);
+			k = session_option(&t->ses.args, c, optarg);
+			if (k < 0)
+				return 2;
+			if (!k)
+				return cmd_bad_option("top", c, argv);
 		}
 	}
-	if (optind < argc)
-		t->command = argv + optind;
-	if (!t->pid == !t->command) {
-		cmd_errorf(t->pid ? "give either -p PID or a command, not both" :
-			   "nothing to watch; give -p PID or -- COMMAND "
-			   "(see 'gilspy top --help')");
+	if (session_args_done(&t->ses.args, argc, argv, "top", "watch"))
 		return 2;
-	}
 	if (!t->batch) {
 		struct gs_error err = { 0 };
 
@@ -223,41 +160,7 @@ static int parse_args(struct top *t, int argc, char **argv)
 	return 0;
 }
 
-/* --- launch mode (src/cmd/launch.c) ------------------------------------ */
-
-static int reap(struct top *t, int block)
-{
-	return cmd_reap(&t->child, block, NULL);
-}
-
-/* The view is over: a command we started ends with it (SIGTERM, then
- * SIGKILL if it is still there after two seconds). */
-static void end_command(struct top *t)
-{
-	int i;
-
-	if (!t->child.pid || reap(t, 0))
-		return;
-	kill(t->child.pid, SIGTERM);
-	for (i = 0; i < 200 && !reap(t, 0); i++)
-		usleep(10000);
-	if (!t->child.reaped) {
-		kill(t->child.pid, SIGKILL);
-		reap(t, 1);
-	}
-}
-
 /* --- the loop ------------------------------------------------------------ */
-
-static const struct py_frame_info *resolve_frame(void *ctx, uint32_t id)
-{
-	return pyt_frame(ctx, id);
-}
-
-static const char *resolve_name(void *ctx, pid_t tid, uint64_t thread_id)
-{
-	return pyt_thread_name(ctx, tid, thread_id);
-}
 
 /* One frame: on the screen, or as text on stdout.  -1 when stdout is
  * gone (a closed pipe ends the run quietly), 1 on another write error. */
@@ -285,92 +188,102 @@ static int show(struct top *t)
 
 static void exited(struct top *t)
 {
-	if (t->child.pid && reap(t, 0))
+	struct session_child *c = &t->ses.child;
+
+	if (c->pid && session_reap(&t->ses, 0))
 		tui_set_status(t->u, 1, "process exited (status %d); the last "
-			       "data stays until q", t->child.status);
+			       "data stays until q", c->status);
 	else
 		tui_set_status(t->u, 1, "process exited; the last data stays "
 			       "until q");
 }
 
+static void on_sample(void *ctx, struct session_target *tg,
+		      const struct py_sample *smp)
+{
+	struct top *t = ctx;
+
+	(void)tg;
+	tui_add(t->u, smp);
+}
+
+static void on_failed(void *ctx, struct session_target *tg, uint64_t tt)
+{
+	struct top *t = ctx;
+
+	(void)tg;
+	tui_add_failed(t->u, tt);
+}
+
+static void on_behind(void *ctx, double achieved)
+{
+	struct top *t = ctx;
+	double rate = t->ses.args.rate;
+
+	if (t->batch)
+		cmd_errorf(SESSION_BEHIND_FMT, achieved, rate);
+	else
+		tui_set_status(t->u, 1, SESSION_BEHIND_FMT, achieved, rate);
+}
+
+/* Keys, and a frame when one is due; nonzero (t->ret set) ends the run. */
+static int on_tick(void *ctx, uint64_t now)
+{
+	struct top *t = ctx;
+	int r;
+
+	if (!t->batch && tui_screen_keys(t->u, 0, now) == TUI_QUIT)
+		return 1;
+	if (now < t->next)
+		return 0;
+	tui_refresh(t->u, now);
+	r = show(t);
+	if (r) {
+		t->ret = r < 0 ? 0 : r;
+		return 1;
+	}
+	if (t->frames && ++t->shown >= t->frames)
+		return 1;
+	t->next += t->step;
+	if (t->next <= now)
+		t->next = now + t->step;
+	return 0;
+}
+
 static int run(struct top *t)
 {
+	static const struct session_hooks hooks = {
+		.sample = on_sample, .failed = on_failed,
+		.behind = on_behind, .tick = on_tick,
+	};
 	struct gs_error err = { 0 };
-	uint64_t step = (uint64_t)(t->interval * 1e9), now = now_ns();
-	uint64_t next = now + step;
-	long frames = 0;
-	int gone = 0, r;
+	int r;
 
+	t->step = (uint64_t)(t->interval * 1e9);
+	t->next = now_ns() + t->step;
 	if (!t->batch)
 		tui_screen_draw(t->u);
-	for (;;) {
-		const struct py_sample *smp = NULL;
-		uint64_t tt = 0;
-		double achieved;
-		enum sampler_tick k = sampler_next(t->s, &wake, &smp, &tt,
-						   &err);
-
-		switch (k) {
-		case SAMPLER_SAMPLE:
-			tui_add(t->u, smp);
-			break;
-		case SAMPLER_FAILED:
-			tui_add_failed(t->u, tt);
-			break;
-		case SAMPLER_GONE:
-			gone = 1;
-			break;
-		case SAMPLER_STOPPED:
-			wake = 0;
-			break;
-		case SAMPLER_ERROR:
-			tui_screen_end();
-			return cmd_report_error(&err);
-		}
-		if (quit_signal)
-			return 0;
-		if (t->child.pid && reap(t, 0))
-			gone = 1;
-		now = now_ns();
-		if (gone)
-			break;
-		if (sampler_behind(t->s, &achieved)) {
-			if (t->batch)
-				cmd_errorf("falling behind: %.0f Hz achieved of "
-					   "%.0f Hz requested; try a lower --rate",
-					   achieved, t->rate);
-			else
-				tui_set_status(t->u, 1, "falling behind: %.0f Hz "
-					       "achieved of %.0f Hz requested; "
-					       "try a lower --rate", achieved,
-					       t->rate);
-		}
-		if (!t->batch && tui_screen_keys(t->u, 0, now) == TUI_QUIT)
-			return 0;
-		if (now >= next) {
-			tui_refresh(t->u, now);
-			r = show(t);
-			if (r)
-				return r < 0 ? 0 : r;
-			if (t->frames && ++frames >= t->frames)
-				return 0;
-			next += step;
-			if (next <= now)
-				next = now + step;
-		}
+	switch (session_run(&t->ses, &hooks, t, &err)) {
+	case SESSION_ERROR:
+		tui_screen_end();
+		return cmd_report_error(&err);
+	case SESSION_SIGNAL:
+		return 0;
+	case SESSION_DONE:
+		return t->ret;
+	case SESSION_GONE:
+		break;
 	}
 
 	/* The target has gone: keep what was seen on the screen. */
-	tui_refresh(t->u, now);
+	tui_refresh(t->u, now_ns());
 	exited(t);
 	r = show(t);
 	if (t->batch)
 		return r > 0 ? r : 0;
-	while (!quit_signal) {
-		wake = 0;
+	while (!session_signal())
 		if (tui_screen_keys(t->u, 250, now_ns()) == TUI_QUIT)
 			break;
-	}
 	return 0;
 }
 
@@ -378,72 +291,71 @@ int cmd_top(int argc, char **argv)
 {
 	struct pyt_options po = { .with_syscall = 1, .with_lines = 1 };
 	struct top t;
-	struct sampler_options so = { .jitter = 1 };
-	struct profile_resolver res = { resolve_frame, resolve_name, NULL };
+	struct profile_resolver res = {
+		pyt_resolve_frame, pyt_resolve_thread_name, NULL,
+	};
 	struct tui_target tg = { 0 };
 	struct strbuf cmdline = STRBUF_INIT;
 	struct gs_error err = { 0 };
-	int ret, i;
+	struct session_args *a;
+	struct py_target *py;
+	int ret;
 
 	memset(&t, 0, sizeof(t));
-	t.rate = 100;
+	session_init(&t.ses);
+	a = &t.ses.args;
 	t.interval = 1;
 	tui_options_init(&t.to);
 	ret = parse_args(&t, argc, argv);
 	if (ret)
 		return ret < 0 ? 0 : ret;
 
-	quit_signal = wake = 0;
-	set_handlers();
-	if (t.command) {
+	/* SA_RESTART: reads of /proc go on; the sampler's sleep and curses'
+	 * wait for a key end anyway. */
+	session_signals(SESSION_SIG_RESTART);
+	if (a->command) {
 		/* stdin from /dev/null (the keys are ours); on the screen its
 		 * output is thrown away (it would scribble over the view), in
 		 * batch mode its stdout goes to our stderr so stdout has only
 		 * frames; its own process group, so a Ctrl-C meant for the
 		 * view does not reach it: it is ended when the view ends. */
-		ret = cmd_launch(t.command, LAUNCH_OWN_PGRP | LAUNCH_NULL_STDIN |
-				 (t.batch ? LAUNCH_STDOUT_TO_STDERR : LAUNCH_QUIET),
-				 &t.child);
+		ret = session_launch(&t.ses, LAUNCH_OWN_PGRP | LAUNCH_NULL_STDIN |
+				     (t.batch ? LAUNCH_STDOUT_TO_STDERR :
+				      LAUNCH_QUIET));
 		if (ret)
 			return ret;
-		t.pid = t.child.pid;
 	}
 	po.with_lines = t.to.lineno;
-	if (cmd_attach(t.pid, &po, &t.child, t.command ? t.command[0] : NULL,
-		       &quit_signal, &t.t)) {
-		end_command(&t);
-		return 1;
-	}
-	so.rate_hz = t.rate;
-	so.blocking = t.blocking;
-	if (sampler_new(t.t, &so, &t.s, &err) != GS_OK) {
-		ret = cmd_report_error(&err);
+	if (session_attach(&t.ses, &po)) {
+		ret = 1;
 		goto out;
 	}
-	if (t.command)
-		for (i = 0; t.command[i]; i++)
-			sb_addf(&cmdline, "%s%s", i ? " " : "", t.command[i]);
-	tg.pid = t.pid;
-	tg.command = t.command ? cmdline.buf : pyt_proc(t.t)->cmdline;
-	tg.python = pyt_version(t.t);
-	tg.requested_hz = t.rate;
-	tg.blocking = t.blocking;
-	tg.free_threaded = pyt_free_threaded(t.t);
-	res.ctx = t.t;
+	ret = session_start(&t.ses);
+	if (ret)
+		goto out;
+	py = session_py(&t.ses);
+	session_command_line(&t.ses, &cmdline);
+	tg.pid = a->pid;
+	tg.command = a->command ? cmdline.buf : pyt_proc(py)->cmdline;
+	tg.python = pyt_version(py);
+	tg.requested_hz = a->rate;
+	tg.blocking = a->blocking;
+	tg.free_threaded = pyt_free_threaded(py);
+	res.ctx = py;
 	t.u = tui_new(&res, &t.to, &tg, now_ns());
 	if (!t.batch && tui_screen_start(&err) != GS_OK) {
 		ret = cmd_report_error(&err);
 		goto out;
 	}
-	key_timer(1);
+	session_wake_every(KEY_POLL_US);
 	ret = run(&t);
-	key_timer(0);
+	session_wake_every(0);
 out:
 	tui_screen_end();
-	end_command(&t);
+	/* The view is over: a command we started ends with it. */
+	session_end_child(&t.ses);
 	tui_free(t.u);
-	sampler_free(t.s);
-	pyt_free(t.t);
+	session_release(&t.ses);
 	sb_release(&cmdline);
 	return ret;
 }

@@ -1,13 +1,13 @@
-/* freeze.c - seize-based ptrace stops of every thread, for --blocking. */
-#include <dirent.h>
+/*
+ * freeze.c - the policy of --blocking's stops: every thread of the target,
+ * threads started meanwhile caught by another look, all let go together.
+ * The stops themselves are proc_ptrace_stop() (src/proc/ptrace.c).
+ */
 #include <errno.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ptrace.h>
-#include <sys/wait.h>
 
+#include "gilspy/proc.h"
 #include "gilspy/util.h"
 #include "freeze.h"
 
@@ -36,61 +36,35 @@ static int have(const struct freezer *f, pid_t tid)
 	return 0;
 }
 
-/* Wait for tid's stop after PTRACE_INTERRUPT.  Returns 1 if stopped,
- * 0 if the thread is gone.  A signal that stopped it first is kept for
- * detach (its pending interrupt is cleared by the kernel at detach). */
-static int wait_stop(struct freeze_task *t)
-{
-	int st;
-
-	for (;;) {
-		pid_t r = waitpid(t->tid, &st, __WALL);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return 0;
-		}
-		if (WIFEXITED(st) || WIFSIGNALED(st))
-			return 0;
-		if (!WIFSTOPPED(st))
-			continue;
-		if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP)
-			t->sig = WSTOPSIG(st);	/* signal-delivery-stop */
-		return 1;
-	}
-}
-
-/* Seize and interrupt the threads not yet stopped; returns how many were
- * added, or -1 with err set. */
+/* Stop the threads not yet stopped; returns how many were added, or -1
+ * with err set. */
 static int stop_new(struct freezer *f, struct gs_error *err)
 {
-	char path[64];
-	struct dirent *de;
-	DIR *d;
-	int added = 0;
+	pid_t *tids = NULL;
+	int n, i, added = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)f->pid);
-	d = opendir(path);
-	if (!d) {
+	n = proc_tasks(f->pid, &tids);
+	if (n < 0) {
 		gs_error_set(err, GS_EGONE, "process %d has exited", (int)f->pid);
 		return -1;
 	}
-	while ((de = readdir(d))) {
+	for (i = 0; i < n; i++) {
 		struct freeze_task *t;
-		long tid = strtol(de->d_name, NULL, 10);
+		enum gs_err rc;
+		int sig;
 
-		if (tid <= 0 || have(f, (pid_t)tid))
+		if (have(f, tids[i]))
 			continue;
-		if (ptrace(PTRACE_SEIZE, (pid_t)tid, NULL, NULL) < 0) {
-			if (errno == ESRCH)
-				continue;	/* exited meanwhile */
-			closedir(d);
+		rc = proc_ptrace_stop(tids[i], &sig);
+		if (rc == GS_EGONE)
+			continue;	/* exited meanwhile */
+		if (rc != GS_OK) {
 			gs_error_set(err, GS_EPERM,
-				     "cannot stop thread %ld of pid %d with ptrace: %s "
+				     "cannot stop thread %d of pid %d with ptrace: %s "
 				     "(run as root, set kernel.yama.ptrace_scope=0, or "
-				     "drop --blocking)", tid, (int)f->pid,
+				     "drop --blocking)", (int)tids[i], (int)f->pid,
 				     strerror(errno));
+			free(tids);
 			return -1;
 		}
 		if (f->ntasks == f->alloc) {
@@ -98,18 +72,12 @@ static int stop_new(struct freezer *f, struct gs_error *err)
 			f->tasks = xrealloc(f->tasks, (size_t)f->alloc *
 					    sizeof(*f->tasks));
 		}
-		t = &f->tasks[f->ntasks];
-		t->tid = (pid_t)tid;
-		t->sig = 0;
-		if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0 ||
-		    !wait_stop(t)) {
-			ptrace(PTRACE_DETACH, t->tid, NULL, NULL);
-			continue;
-		}
-		f->ntasks++;
+		t = &f->tasks[f->ntasks++];
+		t->tid = tids[i];
+		t->sig = sig;
 		added++;
 	}
-	closedir(d);
+	free(tids);
 	return added;
 }
 
@@ -141,7 +109,6 @@ void freeze_resume(struct freezer *f)
 	int i;
 
 	for (i = 0; i < f->ntasks; i++)
-		ptrace(PTRACE_DETACH, f->tasks[i].tid, NULL,
-		       (void *)(long)f->tasks[i].sig);
+		proc_ptrace_detach(f->tasks[i].tid, f->tasks[i].sig);
 	f->ntasks = 0;
 }

@@ -1,6 +1,7 @@
 /*
  * freeze.h - stop all threads of a process for one consistent read, with
- * ptrace seize-based stops (internal to src/sampler/).
+ * ptrace seize-based stops (internal to src/sampler/; the stops themselves
+ * are proc_ptrace_stop() in src/proc/ptrace.c, this is the policy).
  *
  * Invariant: between freeze_stop() and freeze_resume() every listed thread
  * is in a ptrace-stop; outside of them gilspy is attached to nothing.  A
