@@ -238,7 +238,9 @@ static uint32_t add_func(struct pprof_enc *e, const char *name,
 	perftools__profiles__function__init(f);
 	f->id = e->nfuncs;
 	f->name = str_id(&e->st, name);
-	f->system_name = f->name;
+	/* No system_name: pprof treats a name equal to it as mangled C++ and
+	 * strips what is in <...> and (...), which turns <module>, <lambda>
+	 * and <listcomp> into nothing. */
 	f->filename = str_id(&e->st, file);
 	f->start_line = start_line > 0 ? start_line : 0;
 	return (uint32_t)f->id;
