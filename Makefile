@@ -99,7 +99,7 @@ $(PROTO_O): $(PROTO_C)
 
 # Everything that includes the embedded table or the generated protobuf
 # header must wait for them.
-$(LIB_OBJS) $(MAIN_OBJ): | $(EMBED_C) $(PROTO_H)
+$(LIB_OBJS) $(MAIN_OBJ) $(UNIT_OBJS): | $(EMBED_C) $(PROTO_H)
 
 test: all
 	$(Q)GILSPY=$(CURDIR)/gilspy UNIT=$(CURDIR)/$(BUILD)/unit-tests tests/run.sh
