@@ -85,10 +85,14 @@ struct pprof_enc {
 	uint64_t *ids;			/* one sample's location ids */
 	size_t aids;
 
-	/* gzip output */
+	/* gzip output; protobuf-c hands over a few bytes at a time, so they
+	 * are gathered before each call to deflate */
 	z_stream z;
+	struct strbuf pending;
 	struct strbuf *out;
 };
+
+#define PENDING_MAX 65536
 
 static void *z_alloc(void *opaque, unsigned items, unsigned size)
 {
@@ -132,7 +136,13 @@ struct gz_buffer {
 
 static void gz_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
 {
-	gz_write(((struct gz_buffer *)b)->e, data, len, Z_NO_FLUSH);
+	struct pprof_enc *e = ((struct gz_buffer *)b)->e;
+
+	sb_add(&e->pending, data, len);
+	if (e->pending.len >= PENDING_MAX) {
+		gz_write(e, e->pending.buf, e->pending.len, Z_NO_FLUSH);
+		sb_reset(&e->pending);
+	}
 }
 
 static void pack(struct pprof_enc *e, const pb_profile *msg)
@@ -526,8 +536,10 @@ void output_pprof(struct strbuf *sb, const struct profile *p,
 	for (i = 0; i < n; i++)
 		if (o->states & (1u << c[i].state))
 			pack_sample(&e, &c[i]);
-	gz_write(&e, "", 0, Z_FINISH);
+	gz_write(&e, e.pending.buf ? e.pending.buf : "", e.pending.len,
+		 Z_FINISH);
 	deflateEnd(&e.z);
+	sb_release(&e.pending);
 
 	free(c);
 	free(e.ids);
