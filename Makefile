@@ -18,7 +18,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 BUILD ?= build
-PKGS = libelf zlib ncursesw libunwind
+PKGS = libelf zlib ncursesw libunwind libprotobuf-c
+PROTOC_C ?= protoc-c
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
@@ -59,6 +60,13 @@ EMBED := $(wildcard flamegraph/*.js flamegraph/*.css)
 EMBED_C := $(BUILD)/gen/embedded.c
 EMBED_O := $(BUILD)/gen/embedded.o
 
+# pprof's profile.proto, compiled by protoc-c into C that the pprof
+# renderer (src/output/pprof.c) packs with libprotobuf-c.
+PROTO := proto/profile.proto
+PROTO_C := $(BUILD)/gen/profile.pb-c.c
+PROTO_H := $(BUILD)/gen/profile.pb-c.h
+PROTO_O := $(BUILD)/gen/profile.pb-c.o
+
 .PHONY: all build deps test check demo install clean unit functional bench
 
 all: deps
@@ -69,12 +77,12 @@ deps:
 
 build: $(BIN) $(HOOKS_BIN) $(BUILD)/unit-tests
 
-$(BIN): $(MAIN_OBJ) $(LIB_OBJS) $(EMBED_O)
+$(BIN): $(MAIN_OBJ) $(LIB_OBJS) $(EMBED_O) $(PROTO_O)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(HOOKS_BIN): $(MAIN_OBJ) $(filter-out $(BUILD)/$(HOOKS_SRC:.c=.o),$(LIB_OBJS)) \
-	      $(HOOKS_OBJ) $(EMBED_O)
+	      $(HOOKS_OBJ) $(EMBED_O) $(PROTO_O)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
@@ -83,7 +91,7 @@ $(HOOKS_OBJ): $(HOOKS_SRC)
 	@echo "  CC      $< (test hooks)"
 	$(Q)$(CC) $(CFLAGS_ALL) -DGILSPY_TEST_HOOKS -c -o $@ $<
 
-$(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS) $(EMBED_O)
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS) $(EMBED_O) $(PROTO_O)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
@@ -100,8 +108,19 @@ $(EMBED_C): $(EMBED) scripts/embed.sh
 $(EMBED_O): $(EMBED_C)
 	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-# Everything that includes the embedded table must wait for it.
-$(LIB_OBJS) $(MAIN_OBJ) $(HOOKS_OBJ): | $(EMBED_C)
+$(PROTO_H): $(PROTO)
+	@mkdir -p $(dir $@)
+	@echo "  PROTOC  $<"
+	$(Q)$(PROTOC_C) --proto_path=$(dir $<) --c_out=$(dir $@) $<
+
+$(PROTO_C): $(PROTO_H)
+
+$(PROTO_O): $(PROTO_C)
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# Everything that includes the embedded table or the generated protobuf
+# header must wait for them.
+$(LIB_OBJS) $(MAIN_OBJ) $(HOOKS_OBJ) $(UNIT_OBJS): | $(EMBED_C) $(PROTO_H)
 
 test: all
 	$(Q)GILSPY=$(CURDIR)/gilspy GILSPY_HOOKS=$(CURDIR)/gilspy-hooks \

@@ -10,9 +10,12 @@ if command -v pkg-config >/dev/null 2>&1; then
 	pkg-config --exists libunwind || need="$need libunwind-dev"
 	pkg-config --exists zlib      || need="$need zlib1g-dev"
 	pkg-config --exists ncursesw  || need="$need libncurses-dev"
+	pkg-config --exists libprotobuf-c || need="$need libprotobuf-c-dev"
 else
 	need="$need libelf-dev libunwind-dev zlib1g-dev libncurses-dev"
+	need="$need libprotobuf-c-dev"
 fi
+command -v protoc-c >/dev/null 2>&1 || need="$need protobuf-c-compiler"
 command -v cc >/dev/null 2>&1 || need="$need gcc"
 command -v make >/dev/null 2>&1 || need="$need make"
 [ -z "$need" ] && exit 0

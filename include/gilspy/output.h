@@ -41,6 +41,7 @@ enum output_format {
 	OUT_CHROME,		/* Chrome trace-event JSON (a GIL timeline) */
 	OUT_RAW,		/* every sample, zlib-compressed (raw.h) */
 	OUT_MARKDOWN,		/* the summary as markdown (CI step summary) */
+	OUT_PPROF,		/* gzipped pprof profile.proto (pprof.c) */
 	OUT_NFORMATS
 };
 
@@ -48,14 +49,15 @@ enum output_format {
  * profile: rendered from a replay of the raw stream (seq_* below). */
 #define OUTPUT_IS_SEQUENCE(f) ((f) == OUT_SPEEDSCOPE || (f) == OUT_CHROME)
 
-/* "collapsed", "json", "svg", "speedscope", "chrome", "raw", "markdown". */
+/* "collapsed", "json", "svg", "speedscope", "chrome", "raw", "markdown",
+ * "pprof". */
 const char *output_format_name(enum output_format f);
 /* Parse a -f argument (also accepts "folded", "txt", "md", "trace");
  * 0 ok, -1 unknown. */
 int output_format_parse(const char *name, enum output_format *f);
 /* Format implied by a file name's extension (.txt .folded .collapsed
- * .json .svg .speedscope.json .trace.json .gilspy .md); -1 when the
- * extension says nothing. */
+ * .json .svg .speedscope.json .trace.json .gilspy .md .pb.gz .pprof);
+ * -1 when the extension says nothing. */
 int output_format_from_path(const char *path, enum output_format *f);
 
 /* The synthetic leaf frame of a state (GIL_RUNNING, free-threaded, is shown
@@ -105,6 +107,14 @@ void output_json(struct strbuf *sb, const struct profile *p,
  * saying so is still appended). */
 int output_svg(struct strbuf *sb, const struct profile *p,
 	       const struct output_options *o, const struct record_info *ri);
+
+/* A gzipped pprof profile (profile.proto): one sample per (thread, state,
+ * stack) with the labels gil_state, thread and tid; o->states filters,
+ * o->lineno and o->function choose the line, the thread and state are
+ * labels rather than frames.  Binary: sb->len counts the bytes.  ri may
+ * be NULL. */
+void output_pprof(struct strbuf *sb, const struct profile *p,
+		  const struct output_options *o, const struct record_info *ri);
 
 /* The text summary printed at the end of `record`, several lines. */
 void output_summary(struct strbuf *sb, const struct profile *p,

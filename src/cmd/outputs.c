@@ -73,7 +73,8 @@ int outset_option(struct out_set *o, int c, const char *arg)
 	case 'f':
 		if (output_format_parse(arg, &o->format)) {
 			cmd_errorf("unknown format '%s'; use collapsed, json, "
-				   "svg, speedscope, chrome, raw or markdown", arg);
+				   "svg, speedscope, chrome, raw, markdown or "
+				   "pprof", arg);
 			return -1;
 		}
 		o->have_format = 1;
@@ -110,6 +111,7 @@ static const char *extension(enum output_format f)
 	case OUT_CHROME: return "trace.json";
 	case OUT_RAW: return "gilspy";
 	case OUT_MARKDOWN: return "md";
+	case OUT_PPROF: return "pb.gz";
 	case OUT_COLLAPSED:
 	default: return "txt";
 	}
@@ -234,6 +236,7 @@ static void render(struct out_set *o, struct out_file *f,
 	case OUT_JSON: output_json(sb, p, &o->oo, ri); break;
 	case OUT_SVG: output_svg(sb, p, &o->oo, ri); break;
 	case OUT_MARKDOWN: render_markdown(o, sb, p, ri); break;
+	case OUT_PPROF: output_pprof(sb, p, &o->oo, ri); break;
 	case OUT_SPEEDSCOPE:
 	case OUT_CHROME: seq_finish(f->seq, sb, p, ri); break;
 	case OUT_COLLAPSED:

@@ -45,9 +45,9 @@ enum {
 
 /* The --help lines for them. */
 #define OUTSET_HELP \
-	"  -f, --format FMT       collapsed, json, svg, speedscope, chrome, raw or\n" \
-	"                         markdown (default: from the file name's\n" \
-	"                         extension, else collapsed)\n" \
+	"  -f, --format FMT       collapsed, json, svg, speedscope, chrome, raw,\n" \
+	"                         markdown or pprof (default: from the file\n" \
+	"                         name's extension, else collapsed)\n" \
 	"      --gil              only samples holding the GIL\n" \
 	"      --waiting          only samples waiting for the GIL\n" \
 	"      --idle             include idle samples (left out by default)\n" \

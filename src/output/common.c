@@ -11,6 +11,7 @@ static const char *const format_names[OUT_NFORMATS] = {
 	[OUT_CHROME] = "chrome",
 	[OUT_RAW] = "raw",
 	[OUT_MARKDOWN] = "markdown",
+	[OUT_PPROF] = "pprof",
 };
 
 const char *output_format_name(enum output_format f)
@@ -35,6 +36,8 @@ int output_format_parse(const char *name, enum output_format *f)
 		*f = OUT_RAW;
 	else if (!strcmp(name, "markdown") || !strcmp(name, "md"))
 		*f = OUT_MARKDOWN;
+	else if (!strcmp(name, "pprof"))
+		*f = OUT_PPROF;
 	else
 		return -1;
 	return 0;
@@ -59,6 +62,10 @@ int output_format_from_path(const char *path, enum output_format *f)
 	}
 	if (ends_with(path, ".trace.json") || ends_with(path, ".chrome.json")) {
 		*f = OUT_CHROME;
+		return 0;
+	}
+	if (ends_with(path, ".pb.gz")) {
+		*f = OUT_PPROF;
 		return 0;
 	}
 	dot++;
