@@ -155,7 +155,7 @@ static void read_threads(struct py_target *t, const struct interp_fields *f,
 				break;
 			}
 		}
-		sc->tsbufs[s->nthreads] = ts;
+		sc->ts[s->nthreads] = ts;
 		memset(th, 0, sizeof(*th));
 		memset(ft, 0, sizeof(*ft));
 		th->tstate = tstate;

@@ -216,7 +216,7 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 {
 	const struct py_layout *l = &t->layout;
 	struct py_scratch *sc = t->scratch;
-	const uint8_t *const *tsbufs = sc->tsbufs;
+	const uint8_t *const *ts = sc->ts;
 	struct iovec *local = sc->local, *remote = sc->remote;
 	uint8_t *ok = sc->ok;
 	struct stack_walk **need = sc->need;
@@ -266,7 +266,7 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 			w->win[k].pf_ok = 0;
 			w->win[k].used = 0;
 		}
-		w->next = rd_u64(tsbufs[i], l->ts_frame);
+		w->next = rd_u64(ts[i], l->ts_frame);
 		w->cframe_pending = l->frame_kind == PY_FRAME_CFRAME && w->next;
 		if (w->cframe_pending)
 			w->next += (uint64_t)l->cframe_current;

@@ -182,7 +182,7 @@ struct py_scratch {
 	struct proc_task_state st[PY_MAX_THREADS];	/* OS state (tasks.c) */
 	uint8_t reused[PY_MAX_THREADS];	/* st is the thread's obs */
 	uint8_t reuse[PY_MAX_THREADS];	/* its kept stack is valid */
-	const uint8_t *tsbufs[PY_MAX_THREADS];	/* its tstate's bytes */
+	const uint8_t *ts[PY_MAX_THREADS];	/* its tstate's bytes (in tsbufs) */
 	struct pf_set pf;			/* the read-ahead (prefetch.c) */
 	struct pf_set second;			/* the second GIL read */
 	uint8_t second_raw[PY_MAX_INTERPRETERS * PF_GIL_RAW];
@@ -296,7 +296,7 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 
 /* --- stack.c --- */
 /* Walk the stacks of all s->nthreads threads at once (the scratch's
- * tsbufs[i]: the bytes of thread i's tstate), filling frames, nframes and
+ * ts[i]: the bytes of thread i's tstate), filling frames, nframes and
  * incomplete of each.  extra (may be NULL): ranges to read with the first
  * process_vm_readv the walk makes, if it makes one; returns 1 when it did
  * (their *okp then say which were read), 0 when it read nothing.  reuse
