@@ -3,7 +3,7 @@
  * (see include/gilspy/gil.h for the rules).  No I/O here: the unit tests
  * feed it synthetic facts.
  */
-#include <string.h>
+#include <stddef.h>
 
 #include "gilspy/gil.h"
 
