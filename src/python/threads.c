@@ -6,10 +6,8 @@
  * with another pthread_t is a new entry.  Entries not seen for 64 samples
  * are dropped when a new one is made, so the table stays small.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "gilspy/util.h"
 #include "target.h"
@@ -18,22 +16,34 @@
  * (nptl/descr.h, checked on glibc 2.36); other libcs are found by scan. */
 #define GLIBC_PTHREAD_TID_OFF 720
 
-static int task_exists(pid_t pid, pid_t tid)
-{
-	char path[64];
+/* The target's tids, listed (through src/proc/) when first needed. */
+struct tid_list {
+	pid_t *v;
+	int n, listed;
+};
 
+static int is_task(struct py_target *t, struct tid_list *tl, int32_t tid)
+{
 	if (tid <= 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)tid);
-	return access(path, F_OK) == 0;
+	if (!tl->listed) {
+		tl->n = proc_tasks(t->proc->pid, &tl->v);
+		tl->listed = 1;
+	}
+	for (int i = 0; i < tl->n; i++)
+		if (tl->v[i] == tid)
+			return 1;
+	return 0;
 }
 
 pid_t pythread_tid(struct py_target *t, const uint8_t *ts)
 {
 	const struct py_layout *l = &t->layout;
 	uint64_t pthread = rd_u64(ts, l->ts_thread_id);
+	struct tid_list tl = { NULL, 0, 0 };
 	uint8_t buf[1024];
 	int32_t v;
+	pid_t ret = 0;
 
 	if (l->ts_native_thread_id != OFF_NONE)
 		return (pid_t)rd_u64(ts, l->ts_native_thread_id);
@@ -46,22 +56,28 @@ pid_t pythread_tid(struct py_target *t, const uint8_t *ts)
 		return 0;
 	if (t->pthread_tid_off >= 0) {
 		v = (int32_t)rd_u32(buf, t->pthread_tid_off);
-		if (task_exists(t->proc->pid, v))
-			return v;
+		if (is_task(t, &tl, v)) {
+			ret = v;
+			goto out;
+		}
 	}
 	v = (int32_t)rd_u32(buf, GLIBC_PTHREAD_TID_OFF);
-	if (task_exists(t->proc->pid, v)) {
+	if (is_task(t, &tl, v)) {
 		t->pthread_tid_off = GLIBC_PTHREAD_TID_OFF;
-		return v;
+		ret = v;
+		goto out;
 	}
 	for (int off = 0; off + 4 <= (int)sizeof(buf); off += 4) {
 		v = (int32_t)rd_u32(buf, off);
-		if (v > 1 && v < (1 << 22) && task_exists(t->proc->pid, v)) {
+		if (v > 1 && v < (1 << 22) && is_task(t, &tl, v)) {
 			t->pthread_tid_off = off;
-			return v;
+			ret = v;
+			goto out;
 		}
 	}
-	return 0;
+out:
+	free(tl.v);
+	return ret;
 }
 
 struct thread_entry *pythread_entry(struct py_target *t, pid_t tid,
