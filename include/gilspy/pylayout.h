@@ -7,7 +7,9 @@
  *
  *  - 3.6 .. 3.12: a const table per minor in src/python/layout_3NN.c, offsets
  *    measured with gdb `ptype /o` on real x86-64 builds (release builds;
- *    CPython's debug builds of these versions are not supported).
+ *    CPython's debug builds of these versions are not supported), and
+ *    compared with offsetof() on each interpreter's own headers wherever
+ *    they are installed (tests/unit/t0010-layout-probes.sh).
  *  - 3.13+: a template table per minor (for the kinds and the fields that
  *    have no debug offset), whose offsets are then overwritten from the
  *    target's own _Py_DebugOffsets (src/python/debugoffsets.c), so new

@@ -8,6 +8,9 @@
  * interned in a table owned by the target, so a sample is a few integers per
  * frame and turning ids back into text is a lookup (pyt_frame()).
  *
+ * The GIL states and their evidence are gil.h's; pyt_sample() gathers the
+ * facts and lets src/gil/ decide.
+ *
  * Invariants: every walk is bounded (PY_MAX_THREADS, PY_MAX_DEPTH, string
  * lengths) and cycle-checked; a torn read marks one thread's stack as
  * incomplete and counts an error, it never fails the whole sample unless
@@ -20,6 +23,7 @@
 #include <sys/types.h>
 
 #include "gilspy/error.h"
+#include "gilspy/gil.h"
 #include "gilspy/proc.h"
 #include "gilspy/pylayout.h"
 
@@ -27,37 +31,6 @@
 #define PY_MAX_DEPTH 512
 #define PY_MAX_INTERPRETERS 64
 #define PY_MAX_STR 1024
-
-enum gil_state {
-	GIL_HELD = 0,		/* holds the GIL */
-	GIL_WAITING,		/* blocked taking the GIL */
-	GIL_NATIVE,		/* on CPU, GIL released */
-	GIL_IDLE,		/* off CPU, GIL released */
-	GIL_RUNNING,		/* free-threaded build: on CPU (no GIL) */
-	GIL_NSTATES
-};
-
-/* "held", "waiting", "native", "idle", "running" */
-const char *gil_state_name(enum gil_state s);
-
-/* Why a thread's state was chosen: kept for the JSON debug section.
- * EV_FUTEX_COND and EV_OS_SLEEPING may come from a /proc read made at an
- * earlier sample: while /proc/.../schedstat shows that the thread has not
- * been on a CPU since, it is still in that call (or woken and not yet run,
- * which is not running either), and the read is not repeated. */
-enum gil_evidence {
-	EV_HOLDER,		/* gil.locked && last_holder == tstate */
-	EV_HOLDS_FLAG,		/* per-thread holds_gil flag (3.13+) */
-	EV_REQUESTED_FLAG,	/* per-thread gil_requested flag (3.15+) */
-	EV_FUTEX_COND,		/* futex wait on gil->cond / gil->mutex */
-	EV_OS_RUNNING,		/* /proc state R */
-	EV_OS_SLEEPING,		/* /proc state other than R */
-	EV_WOKEN_WAITER,	/* R, but was waiting at the previous sample and
-				   has barely run since: woken in take_gil and
-				   queued for a CPU, not doing work */
-	EV_NSTATES
-};
-const char *gil_evidence_name(enum gil_evidence e);
 
 /* One interned frame: a code object at a line. */
 struct py_frame_info {

@@ -58,4 +58,9 @@ uint64_t cpu_ns(void);
  * or -1 with errno set. */
 int write_file_atomic(const char *path, const void *data, size_t len);
 
+/* Encode code point cp as UTF-8 into out; returns the bytes written (1-4).
+ * A surrogate or a value beyond U+10FFFF, which have no valid encoding,
+ * is written as U+FFFD. */
+size_t utf8_encode(uint32_t cp, char out[4]);
+
 #endif

@@ -433,10 +433,10 @@ static const char *name_in(struct py_target *t, uint64_t interp,
 	name = find_str(t, &v, "_name", &t->names.key_name);
 	if (!has_type(t, name, t->names.str_type))
 		return NULL;
-	return read_str(t, name);
+	return pystr_read(t, name);
 }
 
-const char *pyt_python_thread_name(struct py_target *t, uint64_t thread_id)
+const char *pyname_thread(struct py_target *t, uint64_t thread_id)
 {
 	const struct py_layout *l = &t->layout;
 	uint64_t interp, seen[PYNAME_INTERPS];

@@ -145,21 +145,6 @@ static enum gs_err find_static_gil(struct py_target *t, struct gs_error *err)
 	return GS_OK;	/* PY_GIL_INTERP: per interpreter, per sample */
 }
 
-void gil_addrs_at(const struct py_layout *l, uint64_t base, struct gil_addrs *g)
-{
-	memset(g, 0, sizeof(*g));
-	g->base = base;
-	g->locked = base + (uint64_t)l->gil_locked;
-	g->last_holder = base + (uint64_t)l->gil_last_holder;
-	g->switch_number = base + (uint64_t)l->gil_switch_number;
-	g->interval = base + (uint64_t)l->gil_interval;
-	/* cond, mutex, switch_cond and switch_mutex are contiguous: any futex
-	 * from cond to the end of the struct is a wait on the GIL. */
-	g->wait_lo[0] = base + (uint64_t)l->gil_cond;
-	g->wait_hi[0] = base + (uint64_t)l->gil_end;
-	g->nwait = 1;
-}
-
 /* Locate _PyRuntime (3.7+) or the 3.6 globals in one ELF image. */
 static uint64_t runtime_in(struct elf_image *e)
 {
@@ -323,6 +308,9 @@ enum gs_err pyt_attach(pid_t pid, const struct pyt_options *opt,
 		t->opt.with_lines = 1;
 	}
 	t->pthread_tid_off = -1;
+	t->scratch = xcalloc(1, sizeof(*t->scratch));
+	t->tsbufs = xmalloc((size_t)PY_MAX_THREADS * TS_MAX);
+	t->code_pfbuf = xmalloc((size_t)PF_CODES * 512);
 	strpool_init(&t->strings);
 	u64map_init(&t->code_index);
 	u64map_init(&t->frame_by_addr);
@@ -356,6 +344,7 @@ void pyt_free(struct py_target *t)
 	free(t->walks);
 	free(t->tsbufs);
 	free(t->code_pfbuf);
+	free(t->scratch);
 	u64map_release(&t->code_index);
 	u64map_release(&t->frame_by_addr);
 	u64map_release(&t->frame_by_line);

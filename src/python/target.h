@@ -1,12 +1,28 @@
 /*
- * target.h - the inside of struct py_target, shared by src/python/ and
- * src/gil/ only (everything else uses include/gilspy/python.h).
+ * target.h - the inside of struct py_target, private to src/python/
+ * (everything else uses include/gilspy/python.h).
+ *
+ * Who does what, one job per file:
+ *   target.c   attach: version, layout, _PyRuntime, the static GIL
+ *   prefetch.c the read-ahead made at the start of each sample
+ *   interp.c   the interpreter list and each one's thread states
+ *   gilread.c  where a GIL lives and what it says (locked, holder, ...)
+ *   tasks.c    the OS side of each thread (/proc schedstat and syscall)
+ *   sample.c   pyt_sample(): the above in order, then src/gil/ classifies
+ *   stack.c    the frame walk of every thread at once
+ *   code.c     the code object cache and the interned frames
+ *   pystr.c    str objects as UTF-8
+ *   threads.c  the thread table, native tids and thread names
+ *   names.c    threading.Thread.name, read from the target's memory
+ * Everything a sample needs as scratch is in struct py_scratch, allocated
+ * once at attach: no hidden per-thread buffers.
  */
 #ifndef GILSPY_PY_TARGET_H
 #define GILSPY_PY_TARGET_H
 
 #include <sys/uio.h>
 
+#include "gilspy/gil.h"
 #include "gilspy/hashmap.h"
 #include "gilspy/proc.h"
 #include "gilspy/python.h"
@@ -35,7 +51,7 @@ struct code_entry {
 	 * and the address reused by another code object */
 	uint64_t sig[4];		/* ob_type, filename, name, linetable */
 	uint64_t created_ns, checked_ns;
-	/* read ahead for a recheck (walk.c: pyt_code_prefetch) */
+	/* read ahead for a recheck (code.c: pycode_prefetch) */
 	uint64_t used_seq;		/* last sample whose walk used it */
 	uint64_t pf_seq;		/* sample whose prefetch read it */
 	int pf_slot;			/* its copy in t->code_pfbuf */
@@ -51,22 +67,16 @@ struct thread_entry {
 	uint64_t name_ns;		/* when name was last looked up */
 	int name_is_python;		/* name is threading's, not the OS's */
 	uint64_t last_seen;		/* sample sequence */
-	/* for the woken-waiter test (src/gil/gil.c) */
-	int last_state;			/* enum gil_state at last_seq */
-	int last_evidence;		/* enum gil_evidence at last_seq */
-	uint64_t last_seq;
-	uint64_t cpu_ns, cpu_at_ns;	/* CPU time at last_seq, and when */
-	uint64_t switches_in;		/* times scheduled in, at last_seq */
-	uint64_t cpu_seq;		/* sample of cpu_ns, switches_in */
+	struct gil_history gil;		/* the classifier's (src/gil/) */
 	/* The last state read from /proc/.../syscall in which the thread
 	 * was off CPU, and its schedstat read just before: while schedstat
 	 * shows the same run time and switch count, it has not been on a
-	 * CPU since, so it is still in that state (src/gil/gil.c). */
+	 * CPU since, so it is still in that state (tasks.c). */
 	struct proc_task_state obs;
 	uint64_t obs_cpu_ns, obs_switches;
 	int obs_ok;
 	uint64_t held_seq;		/* last sample it held the GIL */
-	/* schedstat read at the start of sample pre_seq (gil.c) */
+	/* schedstat read at the start of sample pre_seq (tasks.c) */
 	uint64_t pre_seq, pre_cpu_ns, pre_switches;
 	int pre_ok;
 	/* The Python stack walked while the thread was in obs, and whether
@@ -76,7 +86,7 @@ struct thread_entry {
 };
 
 /*
- * Read-ahead (src/gil/gil.c).  What a sample reads - the interpreter list
+ * Read-ahead (prefetch.c).  What a sample reads - the interpreter list
  * head, interpreters, thread states, GIL structs, the pages the stack walks
  * needed, code objects due for a recheck - is mostly at the addresses the
  * previous sample read, so all of those are read in one process_vm_readv
@@ -141,6 +151,49 @@ struct pyname_cache {
 	int ninterp;
 };
 
+/* One GIL as read: the classifier's view plus the counters a sample
+ * reports. */
+struct gil_snap {
+	int32_t locked;
+	uint64_t holder, switch_number, interval;
+};
+
+/* The GILs of one sample: one for 3.6-3.11, one per interpreter after. */
+struct gil_set {
+	struct gil_addrs addrs[PY_MAX_INTERPRETERS];
+	struct gil_snap snap[PY_MAX_INTERPRETERS];
+	int n;
+};
+
+#define TS_MAX 1024		/* bytes of a tstate we may copy */
+#define STACK_IOV (PY_MAX_THREADS + PF_MAX)	/* ranges of one walk round */
+
+_Static_assert(PY_MAX_INTERPRETERS <= GIL_MAX,
+	       "the classifier must see every interpreter's GIL");
+
+/*
+ * Scratch memory of one sample, allocated with the target (struct
+ * py_target.scratch) and reused by every sample; index i is the sample's
+ * thread i.  Nothing here outlives a sample.
+ */
+struct py_scratch {
+	struct gil_facts facts[PY_MAX_THREADS];	/* for src/gil/ */
+	struct gil_verdict verdicts[PY_MAX_THREADS];
+	struct proc_task_state st[PY_MAX_THREADS];	/* OS state (tasks.c) */
+	uint8_t reused[PY_MAX_THREADS];	/* st is the thread's obs */
+	uint8_t reuse[PY_MAX_THREADS];	/* its kept stack is valid */
+	const uint8_t *ts[PY_MAX_THREADS];	/* its tstate's bytes (in tsbufs) */
+	struct pf_set pf;			/* the read-ahead (prefetch.c) */
+	struct pf_set second;			/* the second GIL read */
+	uint8_t second_raw[PY_MAX_INTERPRETERS * PF_GIL_RAW];
+	uint8_t second_ok[PY_MAX_INTERPRETERS * 4];
+	/* one round of the stack walk (stack.c) */
+	struct iovec local[STACK_IOV], remote[STACK_IOV];
+	uint8_t ok[STACK_IOV];
+	struct stack_walk *need[PY_MAX_THREADS];
+	int need_win[PY_MAX_THREADS];
+};
+
 struct py_target {
 	struct proc *proc;
 	struct elf_image *elf;		/* the file holding _PyRuntime */
@@ -172,7 +225,7 @@ struct py_target {
 	int pthread_tid_off;		/* glibc struct pthread.tid, or -1 */
 	uint64_t seq;
 	uint64_t now_ns;		/* time of the sample being taken */
-	struct stack_walk *walks;	/* scratch for pyt_walk_stacks */
+	struct stack_walk *walks;	/* kept across samples (stack.c) */
 	size_t nwalks;
 	uint8_t *tsbufs;		/* PY_MAX_THREADS tstate copies */
 	uint64_t prefetched[PY_MAX_THREADS];	/* tstates of the last sample,
@@ -189,39 +242,102 @@ struct py_target {
 	uint8_t *code_pfbuf;		/* PF_CODES read-ahead headers */
 	uint64_t period_ns;		/* pyt_set_period(), 0 unknown */
 	struct pyname_cache names;	/* names.c */
+	struct py_scratch *scratch;	/* one sample's scratch */
 };
 
+/* --- gilread.c --- */
 /* Absolute addresses of a GIL struct at base (3.7+ layouts). */
 void gil_addrs_at(const struct py_layout *l, uint64_t base, struct gil_addrs *g);
+/* The ranges that read GIL g into raw (at most 4; PF_GIL_RAW bytes). */
+size_t pygil_iov(const struct py_layout *l, const struct gil_addrs *g,
+		 uint8_t *raw, struct iovec *local, struct iovec *remote);
+/* Index of the GIL at base in gs, added if new; -1 when gs is full. */
+int pygil_index(const struct py_target *t, struct gil_set *gs, uint64_t base);
+/* The first snapshot of every GIL in gs (from the read-ahead if it has
+ * them), and note them for the next read-ahead. */
+enum gs_err pygil_first(struct py_target *t, struct gil_set *gs);
+/* The ranges of the second snapshot of every GIL, into raw and ok (the
+ * scratch's second_raw and second_ok). */
+void pygil_second_iov(struct py_target *t, const struct gil_set *gs,
+		      uint8_t *raw, uint8_t *ok, struct pf_set *pf);
+enum gs_err pygil_second_parse(struct py_target *t, struct gil_set *gs,
+			       const uint8_t *raw, const uint8_t *ok);
+/* Do two snapshots of the same GILs say the same? */
+int pygil_same(const struct gil_set *a, const struct gil_set *b);
+/* Is a thread in state st blocked in a futex on GIL g? */
+int pygil_futex_on(const struct gil_addrs *g, const struct proc_task_state *st);
 
-/* src/python/walk.c: walk the stacks of all s->nthreads threads at once
- * (tsbufs[i]: the bytes of thread i's tstate), filling frames, nframes and
+/* --- prefetch.c --- */
+/* Read the ranges of pf in one call (or as few as the kernel allows) and
+ * say through each *okp whether it was read. */
+enum gs_err pf_read(struct py_target *t, struct pf_set *pf);
+/* The read-ahead at the start of a sample; *head: the interpreter list. */
+enum gs_err pf_prefetch(struct py_target *t, uint64_t *head);
+
+/* --- interp.c --- */
+/* The ranges that read interp's fields into raw (PF_INTERP_RAW bytes). */
+size_t pyinterp_iov(const struct py_layout *l, uint64_t interp,
+		    uint8_t *raw, struct iovec *local, struct iovec *remote);
+/* Walk the interpreter list from head: fill s->threads (tstate, ids,
+ * interp_id), the scratch's tsbufs and facts (gil, flags) and gs.
+ * *main_gil: the main interpreter's GIL index; *ninterp: interpreters. */
+enum gs_err pyinterp_walk(struct py_target *t, uint64_t head,
+			  struct py_sample *s, struct gil_set *gs,
+			  int *main_gil, int *ninterp);
+
+/* --- tasks.c --- */
+/* Before anything else of a sample: schedstat of the threads that may
+ * have kept their stack. */
+void pytask_preread(struct py_target *t);
+/* The OS state of each thread but the GIL holder; returns how many were
+ * read afresh (first: the first time in this sample). */
+int pytask_read(struct py_target *t, struct py_sample *s,
+		const struct gil_set *gs, int first);
+
+/* --- stack.c --- */
+/* Walk the stacks of all s->nthreads threads at once (the scratch's
+ * ts[i]: the bytes of thread i's tstate), filling frames, nframes and
  * incomplete of each.  extra (may be NULL): ranges to read with the first
  * process_vm_readv the walk makes, if it makes one; returns 1 when it did
  * (their *okp then say which were read), 0 when it read nothing.  reuse
  * (may be NULL): reuse[i] set means thread i has not run since its stack
  * was kept in its thread entry (frames), which is then copied, not read. */
-int pyt_walk_stacks(struct py_target *t, struct py_sample *s,
-		    const uint8_t *const *tsbufs, struct pf_set *extra,
-		    const uint8_t *reuse);
+int pystack_walk(struct py_target *t, struct py_sample *s,
+		 struct pf_set *extra, const uint8_t *reuse);
 /* Add to pf the pages the last walk used (but for the threads whose
- * thread entry says stack_reuse), and the headers of the code objects it
- * used that are due for a recheck at t->now_ns (walk.c). */
-void pyt_walk_prefetch(struct py_target *t, struct pf_set *pf);
+ * thread entry says stack_reuse), and the code objects due a recheck. */
+void pystack_prefetch(struct py_target *t, struct pf_set *pf);
+
+/* --- code.c --- */
+/* The index of the cached code object at addr in t->codes; -1 on a torn
+ * read. */
+int64_t pycode_get(struct py_target *t, uint64_t addr);
+/* The interned frame id of code idx at instruction byte offset instr (-1
+ * when unknown). */
+uint32_t pycode_frame(struct py_target *t, uint32_t idx, int64_t instr);
+/* Add to pf the headers of the code objects the last sample used that are
+ * due for a recheck at t->now_ns. */
+void pycode_prefetch(struct py_target *t, struct pf_set *pf);
+
+/* --- pystr.c --- */
+/* A str object as UTF-8, interned in t->strings (at most PY_MAX_STR
+ * characters); NULL if unreadable or not a str. */
+const char *pystr_read(struct py_target *t, uint64_t addr);
+
+/* --- threads.c --- */
 /* The native tid of a thread (3.11+: from the tstate; before: glibc's
  * struct pthread), 0 if unknown. */
-pid_t pyt_native_tid(struct py_target *t, const uint8_t *ts);
-struct thread_entry *pyt_thread_entry(struct py_target *t, pid_t tid,
-				      uint64_t thread_id);
-/* src/python/walk.c: a str object as UTF-8, interned in t->strings (at
- * most PY_MAX_STR characters); NULL if unreadable or not a str. */
-const char *read_str(struct py_target *t, uint64_t addr);
+pid_t pythread_tid(struct py_target *t, const uint8_t *ts);
+/* The entry of a thread, made when new; marks it seen at this sample. */
+struct thread_entry *pythread_entry(struct py_target *t, pid_t tid,
+				    uint64_t thread_id);
 
-/* src/python/names.c: threading.Thread.name of the thread whose
- * tstate->thread_id is thread_id, interned in t->strings; NULL when the
- * target has no such Thread or its memory cannot be followed.  Costs a
- * dozen reads: callers cache it (pyt_thread_name()). */
-const char *pyt_python_thread_name(struct py_target *t, uint64_t thread_id);
+/* --- names.c --- */
+/* threading.Thread.name of the thread whose tstate->thread_id is
+ * thread_id, interned in t->strings; NULL when the target has no such
+ * Thread or its memory cannot be followed.  Costs a dozen reads: callers
+ * cache it (pyt_thread_name()). */
+const char *pyname_thread(struct py_target *t, uint64_t thread_id);
 
 /* Little-endian field access on a buffer read from the target. */
 static inline uint64_t rd_u64(const uint8_t *b, int64_t off)

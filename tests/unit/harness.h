@@ -6,7 +6,10 @@
  * defines test_linetable__lnotab_basic and registers it at start-up; the
  * runner (tests/unit/main.c) prints TAP, one "ok N - name" per test.
  * A failed CHECK prints a diagnostic and marks the test failed; the test
- * goes on so one run shows every broken expectation.
+ * goes on so one run shows every broken expectation.  SKIP("why") ends a
+ * test that cannot run here; the runner reports it as
+ * "ok N - name # SKIP why", the TAP directive, so a skip is never counted
+ * as a pass.
  */
 #ifndef GILSPY_TEST_HARNESS_H
 #define GILSPY_TEST_HARNESS_H
@@ -22,6 +25,7 @@ struct unit_test {
 
 void unit_register(struct unit_test *t);
 extern int unit_failed;		/* set by CHECK in the running test */
+extern char unit_skip[256];	/* set by SKIP: why the test did not run */
 /* Directory with test data (env UNIT_DATA or tests/unit/data). */
 const char *unit_data_dir(void);
 
@@ -61,6 +65,13 @@ const char *unit_data_dir(void);
 			       b_ ? b_ : "(null)");                          \
 			unit_failed = 1;                                     \
 		}                                                            \
+	} while (0)
+
+/* End the running test as skipped, with a printf-style reason. */
+#define SKIP(...)                                                            \
+	do {                                                                 \
+		snprintf(unit_skip, sizeof(unit_skip), __VA_ARGS__);         \
+		return;                                                      \
 	} while (0)
 
 #endif

@@ -313,11 +313,10 @@ TEST(debugoffsets, real_interpreters)
 
 	n = list_data("pyruntime-", ".bin", &names);
 	if (n <= 0) {
-		printf("# skip: no pyruntime-*.bin in %s (gen-data.sh found "
-		       "no CPython 3.13+)\n", unit_data_dir());
 		if (n == 0)
 			free_list(names, 0);
-		return;
+		SKIP("no pyruntime-*.bin in %s (gen-data.sh found no "
+		     "CPython 3.13+)", unit_data_dir());
 	}
 	for (i = 0; i < n; i++) {
 		struct py_layout l;
@@ -463,11 +462,10 @@ TEST(pylayout, static_tables_measured)
 
 	n = list_data("layout-3.", ".expect", &names);
 	if (n <= 0) {
-		printf("# skip: no layout-3.N.expect in %s (no pyenv 3.6-3.12 "
-		       "or no gdb)\n", unit_data_dir());
 		if (n == 0)
 			free_list(names, 0);
-		return;
+		SKIP("no layout-3.N.expect in %s (no pyenv 3.6-3.12 or no "
+		     "gdb)", unit_data_dir());
 	}
 	for (i = 0; i < n; i++) {
 		const struct py_layout *l;

@@ -1,0 +1,348 @@
+/*
+ * stack.c - the Python stacks of all threads of a sample, walked at once.
+ *
+ * Every walk is bounded: PY_MAX_DEPTH frames, and a frame address seen
+ * twice in one walk ends it (a cycle in torn memory).  A frame costs one
+ * read of the frame itself, shared with the other frames of its page(s),
+ * and the code object cache (code.c) turns it into an interned frame id.
+ */
+#include <string.h>
+#include <sys/uio.h>
+
+#include "gilspy/util.h"
+#include "target.h"
+
+
+/* Byte offset of the current instruction of a frame buffer, or -1. */
+static int64_t frame_addr(const struct py_target *t, const uint8_t *fb,
+			  uint64_t code)
+{
+	const struct py_layout *l = &t->layout;
+	int32_t lasti;
+	uint64_t ptr, base;
+
+	switch (l->lasti_kind) {
+	case PY_LASTI_BYTES:
+		lasti = (int32_t)rd_u32(fb, l->fr_lasti);
+		return lasti < 0 ? -1 : lasti;
+	case PY_LASTI_UNITS:
+		lasti = (int32_t)rd_u32(fb, l->fr_lasti);
+		return lasti < 0 ? -1 : (int64_t)lasti * 2;
+	case PY_LASTI_PTR:
+		ptr = rd_u64(fb, l->fr_lasti);
+		base = code + (uint64_t)l->co_code_adaptive;
+		if (ptr < base || ptr - base > (1u << 26))
+			return -1;
+		return (int64_t)((ptr - base) & ~1ull);
+	}
+	return -1;
+}
+
+/*
+ * Stacks are walked for all threads at once, in rounds.  In each round
+ * every walk goes as far as the memory already copied lets it, and the
+ * frames still missing (one per walk) are then fetched together in one
+ * process_vm_readv with one iovec per frame, each reading the whole page(s)
+ * the frame sits in.  Callers often sit on a page already read (3.11+ keeps
+ * frames contiguous in the data stack, the eval loop's entry frames and the
+ * _PyCFrame share the C stack), so a sample of N threads costs about as
+ * many calls as its deepest stack needs rounds, not the sum of all depths.
+ */
+#define WALK_PAGES 2			/* a window: the frame's page(s) */
+#define WALK_WINDOWS 3			/* windows kept per walk */
+
+struct walk_window {
+	uint64_t base;			/* 0 when empty */
+	size_t len;
+	uint8_t used;			/* the walk needed it this sample */
+	uint8_t pf_ok;			/* read ahead this sample */
+	uint8_t buf[WALK_PAGES * 4096];
+};
+
+struct stack_walk {
+	struct py_thread_sample *th;
+	pid_t tid;			/* whose stack it walked last */
+	uint64_t thread_id;
+	uint64_t next;			/* address to read next: the frame, or
+					   (cframe_pending) the _PyCFrame field */
+	uint64_t base_frame;
+	int cframe_pending, done, depth, max;
+	struct walk_window win[WALK_WINDOWS];
+	int victim;			/* window the next fetch fills, when
+					   all are in use */
+	uint64_t seen[PY_MAX_DEPTH];
+};
+
+static const uint8_t *window_find(struct stack_walk *w, uint64_t addr, size_t len)
+{
+	for (int i = 0; i < WALK_WINDOWS; i++) {
+		struct walk_window *win = &w->win[i];
+
+		if (win->base && addr >= win->base && addr + len <= win->base + win->len &&
+		    addr + len > addr) {
+			win->used = 1;
+			return win->buf + (addr - win->base);
+		}
+	}
+	return NULL;
+}
+
+/* Consume one frame whose bytes are fb; returns 0 to go on, 1 when done. */
+static int walk_frame(struct py_target *t, struct stack_walk *w, const uint8_t *fb)
+{
+	const struct py_layout *l = &t->layout;
+	struct py_thread_sample *th = w->th;
+	uint64_t code, back = rd_u64(fb, l->fr_back);
+	int64_t idx;
+
+	if (l->skip_kind != PY_SKIP_NONE) {
+		int owner = fb[l->fr_owner];
+
+		if ((l->skip_kind == PY_SKIP_OWNER_EQ && owner == l->skip_owner) ||
+		    (l->skip_kind == PY_SKIP_OWNER_GE && owner >= l->skip_owner))
+			goto next;
+	}
+	code = rd_u64(fb, l->fr_code) & l->code_ptr_mask;
+	if (!code)
+		goto next;
+	idx = pycode_get(t, code);
+	if (idx < 0) {
+		th->incomplete = 1;
+		return 1;
+	}
+	if (t->codes[idx].is_code) {
+		if (th->nframes == w->max) {
+			th->incomplete = 1;
+			return 1;
+		}
+		th->frames[th->nframes++] = pycode_frame(t, (uint32_t)idx,
+							 frame_addr(t, fb, code));
+	}
+next:
+	w->next = back;
+	return 0;
+}
+
+/* Advance a walk through memory already copied.  Returns 1 when the walk
+ * needs more memory (w->next, *len bytes), 0 when it is done. */
+static int walk_advance(struct py_target *t, struct stack_walk *w, size_t *len)
+{
+	const struct py_layout *l = &t->layout;
+	const uint8_t *p;
+
+	for (;;) {
+		if (w->done)
+			return 0;
+		if (w->cframe_pending) {
+			if (!(p = window_find(w, w->next, 8))) {
+				*len = 8;
+				return 1;
+			}
+			w->cframe_pending = 0;
+			w->next = rd_u64(p, 0);
+			continue;
+		}
+		if (!w->next || w->next == w->base_frame) {
+			w->done = 1;
+			return 0;
+		}
+		for (int i = 0; i < w->depth; i++) {
+			if (w->seen[i] == w->next) {	/* a cycle */
+				w->th->incomplete = 1;
+				w->done = 1;
+				return 0;
+			}
+		}
+		if (w->depth == PY_MAX_DEPTH) {
+			w->th->incomplete = 1;
+			w->done = 1;
+			return 0;
+		}
+		if (!(p = window_find(w, w->next, (size_t)l->fr_size))) {
+			*len = (size_t)l->fr_size;
+			return 1;
+		}
+		w->seen[w->depth++] = w->next;
+		if (walk_frame(t, w, p))
+			w->done = 1;
+	}
+}
+
+/* The window a walk's next fetch fills: an empty one, else one this
+ * sample has not needed, else the oldest. */
+static int pick_window(struct stack_walk *w)
+{
+	int k;
+
+	for (k = 0; k < WALK_WINDOWS; k++)
+		if (!w->win[k].base)
+			return k;
+	for (k = 0; k < WALK_WINDOWS; k++)
+		if (!w->win[k].used)
+			return k;
+	k = w->victim;
+	w->victim = (w->victim + 1) % WALK_WINDOWS;
+	return k;
+}
+
+void pystack_prefetch(struct py_target *t, struct pf_set *pf)
+{
+	for (size_t i = 0; i < t->nwalks_last; i++) {
+		const struct stack_walk *w = &t->walks[i];
+		int skip = 0;
+
+		for (size_t j = 0; j < t->nthreads; j++)
+			if (t->threads[j].tid == w->tid &&
+			    t->threads[j].thread_id == w->thread_id)
+				skip = t->threads[j].stack_reuse;
+		for (int k = 0; k < WALK_WINDOWS; k++) {
+			struct walk_window *win = &t->walks[i].win[k];
+
+			if (skip) {	/* its stack is kept, not read */
+				win->pf_ok = 0;
+				continue;
+			}
+			if (win->base && win->used)
+				pf_add(pf, win->buf, win->base, win->len, &win->pf_ok);
+			else
+				win->pf_ok = 0;
+		}
+	}
+	pycode_prefetch(t, pf);
+}
+
+int pystack_walk(struct py_target *t, struct py_sample *s,
+		 struct pf_set *extra, const uint8_t *reuse)
+{
+	const struct py_layout *l = &t->layout;
+	struct py_scratch *sc = t->scratch;
+	const uint8_t *const *ts = sc->ts;
+	struct iovec *local = sc->local, *remote = sc->remote;
+	uint8_t *ok = sc->ok;
+	struct stack_walk **need = sc->need;
+	int *need_win = sc->need_win;
+	int n = s->nthreads, rounds = 0, extra_read = 0;
+
+	if (n <= 0) {
+		t->nwalks_last = 0;
+		return 0;
+	}
+	if ((size_t)n > t->nwalks) {
+		t->walks = xrealloc(t->walks, (size_t)n * sizeof(*t->walks));
+		memset(t->walks + t->nwalks, 0,
+		       ((size_t)n - t->nwalks) * sizeof(*t->walks));
+		t->nwalks = (size_t)n;
+	}
+	for (int i = 0; i < n; i++) {
+		struct stack_walk *w = &t->walks[i];
+		struct py_thread_sample *th = &s->threads[i];
+
+		w->th = th;
+		th->frames = s->pool + (size_t)i * PY_MAX_DEPTH;
+		th->nframes = 0;
+		w->max = PY_MAX_DEPTH;
+		w->depth = 0;
+		w->done = (size_t)l->fr_size > 4096;
+		w->tid = th->tid;
+		w->thread_id = th->thread_id;
+		if (reuse && reuse[i]) {
+			const struct thread_entry *e =
+				pythread_entry(t, th->tid, th->thread_id);
+
+			memcpy(th->frames, e->frames,
+			       (size_t)e->nframes * sizeof(*th->frames));
+			th->nframes = e->nframes;
+			w->done = 1;
+			/* windows untouched: unread this sample, they are
+			 * neither used nor trusted (pf_ok stays 0) */
+			for (int k = 0; k < WALK_WINDOWS; k++)
+				w->win[k].pf_ok = 0;
+			continue;
+		}
+		/* windows read ahead by this sample stay; the rest are stale */
+		for (int k = 0; k < WALK_WINDOWS; k++) {
+			if ((size_t)i >= t->nwalks_last || !w->win[k].pf_ok)
+				w->win[k].base = 0;
+			w->win[k].pf_ok = 0;
+			w->win[k].used = 0;
+		}
+		w->next = rd_u64(ts[i], l->ts_frame);
+		w->cframe_pending = l->frame_kind == PY_FRAME_CFRAME && w->next;
+		if (w->cframe_pending)
+			w->next += (uint64_t)l->cframe_current;
+		w->base_frame = l->ts_base_frame != OFF_NONE ?
+				th->tstate + (uint64_t)l->ts_base_frame : 0;
+	}
+	for (size_t i = (size_t)n; i < t->nwalks_last; i++)
+		for (int k = 0; k < WALK_WINDOWS; k++)
+			t->walks[i].win[k].base = 0;
+	t->nwalks_last = (size_t)n;
+	/* Every round fetches a frame for each unfinished walk or ends it,
+	 * so PY_MAX_DEPTH + 2 rounds bound the loop whatever memory says. */
+	while (rounds++ <= PY_MAX_DEPTH + 1) {
+		size_t len, nall;
+		int nneed = 0;
+
+		for (int i = 0; i < n; i++) {
+			struct stack_walk *w = &t->walks[i];
+			struct walk_window *win;
+			uint64_t lo, hi;
+			int k;
+
+			if (!walk_advance(t, w, &len))
+				continue;
+			lo = w->next & ~4095ull;
+			hi = (w->next + len + 4095) & ~4095ull;
+			if (w->next < 4096 || hi <= lo || hi - lo > WALK_PAGES * 4096) {
+				w->th->incomplete = 1;
+				w->done = 1;
+				continue;
+			}
+			k = pick_window(w);
+			win = &w->win[k];
+			win->base = 0;
+			win->len = (size_t)(hi - lo);
+			local[nneed].iov_base = win->buf;
+			local[nneed].iov_len = win->len;
+			remote[nneed].iov_base = (void *)(uintptr_t)lo;
+			remote[nneed].iov_len = win->len;
+			need_win[nneed] = k;
+			need[nneed++] = w;
+		}
+		if (!nneed)
+			break;
+		nall = (size_t)nneed;
+		if (extra && !extra_read) {
+			/* the caller's ranges ride along with the first round */
+			memcpy(local + nall, extra->local, extra->n * sizeof(*local));
+			memcpy(remote + nall, extra->remote, extra->n * sizeof(*remote));
+			nall += extra->n;
+		}
+		/* One call for all; a range that cannot be read is a torn
+		 * read of that walk only. */
+		if (proc_readv(t->proc, local, remote, nall, ok) != GS_OK)
+			memset(ok, 0, nall);
+		for (int k = 0; k < nneed; k++) {
+			struct stack_walk *w = need[k];
+			struct walk_window *win = &w->win[need_win[k]];
+
+			if (!ok[k]) {
+				w->th->incomplete = 1;
+				w->done = 1;
+				continue;
+			}
+			win->base = (uint64_t)(uintptr_t)remote[k].iov_base;
+			win->used = 1;
+		}
+		if (extra && !extra_read) {
+			for (size_t k = 0; k < extra->n; k++)
+				*extra->okp[k] = ok[nneed + k];
+			extra_read = 1;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (!t->walks[i].done)
+			s->threads[i].incomplete = 1;
+	return extra_read;
+}
+

@@ -1,0 +1,151 @@
+/*
+ * threads.c - what is known of each thread across samples: its entry in
+ * the target's thread table, its native tid and its name.
+ *
+ * The table is keyed by (tid, pthread_t): a tid reused by a new thread
+ * with another pthread_t is a new entry.  Entries not seen for 64 samples
+ * are dropped when a new one is made, so the table stays small.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gilspy/util.h"
+#include "target.h"
+
+/* glibc's struct pthread keeps the kernel tid at this offset on x86-64
+ * (nptl/descr.h, checked on glibc 2.36); other libcs are found by scan. */
+#define GLIBC_PTHREAD_TID_OFF 720
+
+/* The target's tids, listed (through src/proc/) when first needed. */
+struct tid_list {
+	pid_t *v;
+	int n, listed;
+};
+
+static int is_task(struct py_target *t, struct tid_list *tl, int32_t tid)
+{
+	if (tid <= 0)
+		return 0;
+	if (!tl->listed) {
+		tl->n = proc_tasks(t->proc->pid, &tl->v);
+		tl->listed = 1;
+	}
+	for (int i = 0; i < tl->n; i++)
+		if (tl->v[i] == tid)
+			return 1;
+	return 0;
+}
+
+pid_t pythread_tid(struct py_target *t, const uint8_t *ts)
+{
+	const struct py_layout *l = &t->layout;
+	uint64_t pthread = rd_u64(ts, l->ts_thread_id);
+	struct tid_list tl = { NULL, 0, 0 };
+	uint8_t buf[1024];
+	int32_t v;
+	pid_t ret = 0;
+
+	if (l->ts_native_thread_id != OFF_NONE)
+		return (pid_t)rd_u64(ts, l->ts_native_thread_id);
+	/* <=3.10: the tstate only has pthread_self(); read the tid from the
+	 * C library's thread descriptor it points to. */
+	for (size_t i = 0; i < t->nthreads; i++)
+		if (t->threads[i].thread_id == pthread && t->threads[i].tid)
+			return t->threads[i].tid;
+	if (!pthread || proc_read(t->proc, pthread, buf, sizeof(buf)))
+		return 0;
+	if (t->pthread_tid_off >= 0) {
+		v = (int32_t)rd_u32(buf, t->pthread_tid_off);
+		if (is_task(t, &tl, v)) {
+			ret = v;
+			goto out;
+		}
+	}
+	v = (int32_t)rd_u32(buf, GLIBC_PTHREAD_TID_OFF);
+	if (is_task(t, &tl, v)) {
+		t->pthread_tid_off = GLIBC_PTHREAD_TID_OFF;
+		ret = v;
+		goto out;
+	}
+	for (int off = 0; off + 4 <= (int)sizeof(buf); off += 4) {
+		v = (int32_t)rd_u32(buf, off);
+		if (v > 1 && v < (1 << 22) && is_task(t, &tl, v)) {
+			t->pthread_tid_off = off;
+			ret = v;
+			goto out;
+		}
+	}
+out:
+	free(tl.v);
+	return ret;
+}
+
+struct thread_entry *pythread_entry(struct py_target *t, pid_t tid,
+				    uint64_t thread_id)
+{
+	struct thread_entry *e;
+
+	for (size_t i = 0; i < t->nthreads; i++) {
+		e = &t->threads[i];
+		if (e->tid == tid && e->thread_id == thread_id) {
+			e->last_seen = t->seq;
+			return e;
+		}
+	}
+	/* Forget threads gone for a while, so the table stays small. */
+	for (size_t i = 0; i < t->nthreads;) {
+		if (t->seq - t->threads[i].last_seen > 64) {
+			proc_task_release(&t->threads[i].task);
+			free(t->threads[i].frames);
+			t->threads[i] = t->threads[--t->nthreads];
+		} else {
+			i++;
+		}
+	}
+	if (t->nthreads == t->athreads) {
+		t->athreads = t->athreads ? t->athreads * 2 : 16;
+		t->threads = xrealloc(t->threads, t->athreads * sizeof(*t->threads));
+	}
+	e = &t->threads[t->nthreads++];
+	memset(e, 0, sizeof(*e));
+	e->tid = tid;
+	e->thread_id = thread_id;
+	e->last_seen = t->seq;
+	proc_task_init(&e->task, t->proc->pid, tid);
+	return e;
+}
+
+/* A Python name is looked up again after a second (threads are renamed);
+ * an OS name stands in until threading has registered the thread, which
+ * is tried again sooner. */
+#define NAME_REFRESH_NS 1000000000ull
+#define NAME_RETRY_NS 50000000ull
+
+const char *pyt_thread_name(struct py_target *t, pid_t tid, uint64_t thread_id)
+{
+	struct thread_entry *e = NULL;
+	struct proc_task_state st;
+	const char *name;
+	uint64_t now = now_ns();
+
+	for (size_t i = 0; i < t->nthreads; i++)
+		if (t->threads[i].tid == tid && t->threads[i].thread_id == thread_id)
+			e = &t->threads[i];
+	if (e && e->name && now - e->name_ns <
+	    (e->name_is_python ? NAME_REFRESH_NS : NAME_RETRY_NS))
+		return e->name;
+	if (!e) {
+		if (!tid)
+			return "?";
+		e = pythread_entry(t, tid, thread_id);
+	}
+	e->name_ns = now;
+	name = pyname_thread(t, thread_id);
+	if (name) {
+		e->name = name;
+		e->name_is_python = 1;
+	} else if (!e->name && proc_task_read(&e->task, 0, &st) == GS_OK) {
+		e->name = strpool_intern(&t->strings, st.comm, strlen(st.comm));
+	}
+	return e->name ? e->name : "?";
+}
