@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gilspy/baseline.h"
 #include "gilspy/json.h"
 #include "gilspy/output.h"
 #include "gilspy/report_keys.h"

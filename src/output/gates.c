@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gilspy/baseline.h"
 #include "gilspy/gates.h"
 #include "report.h"
 
