@@ -175,4 +175,27 @@ const struct profile_bucket *profile_timeline(const struct profile *p,
 /* Bytes of heap the profile holds (its own accounting), for benchmarks. */
 size_t profile_memory(const struct profile *p);
 
+/* --- shares (shares.c) -----------------------------------------------------
+ *
+ * The four columns every report shows a thread's time in: held, waiting,
+ * native, idle.  A free-threaded build's `running` is folded into native
+ * here, once, for all of them (on a CPU, no GIL held).  busy is every
+ * state but idle: --fail-if and the markdown take held, waiting and native
+ * as shares of busy samples so that sleeping threads do not dilute them;
+ * the thread tables take every state as a share of all samples. */
+struct profile_shares {
+	uint64_t held, waiting, native, idle;
+	uint64_t busy;			/* held + waiting + native */
+	uint64_t all;			/* busy + idle */
+};
+
+/* Fold per-state counts (GIL_NSTATES of them) into shares. */
+void profile_shares_count(struct profile_shares *sh, const uint64_t *state);
+/* Shares of every thread's samples together. */
+void profile_shares_total(const struct profile *p, struct profile_shares *sh);
+/* Thread samples in one state, all threads. */
+uint64_t profile_state_total(const struct profile *p, enum gil_state state);
+/* 100 * part / whole; 0 when whole is 0. */
+double profile_pct(uint64_t part, uint64_t whole);
+
 #endif

@@ -436,22 +436,19 @@ static void add_unanswered(struct strbuf *out, const struct gate *gt)
 static double state_share(enum metric m, const uint64_t st[GIL_NSTATES],
 			  int *busy_out)
 {
-	uint64_t busy = st[GIL_HELD] + st[GIL_WAITING] + st[GIL_NATIVE] +
-			st[GIL_RUNNING];
-	uint64_t all = busy + st[GIL_IDLE];
+	struct profile_shares sh;
 
-	*busy_out = busy != 0;
+	profile_shares_count(&sh, st);
+	*busy_out = sh.busy != 0;
 	switch (m) {
 	case M_HELD:
-		return busy ? 100.0 * (double)st[GIL_HELD] / (double)busy : 0;
+		return profile_pct(sh.held, sh.busy);
 	case M_WAITING:
-		return busy ? 100.0 * (double)st[GIL_WAITING] / (double)busy : 0;
+		return profile_pct(sh.waiting, sh.busy);
 	case M_NATIVE:
-		return busy ? 100.0 * (double)(st[GIL_NATIVE] +
-					       st[GIL_RUNNING]) /
-			      (double)busy : 0;
+		return profile_pct(sh.native, sh.busy);
 	default:
-		return all ? 100.0 * (double)st[GIL_IDLE] / (double)all : 0;
+		return profile_pct(sh.idle, sh.all);
 	}
 }
 

@@ -48,7 +48,7 @@ static void add_top(struct strbuf *sb, const struct profile *p,
 		    struct profile_func_stats *fs, size_t n,
 		    enum gil_state state)
 {
-	uint64_t total = report_state_total(p, state);
+	uint64_t total = profile_state_total(p, state);
 	size_t k = report_top(p, fs, n, state, 5), i;
 
 	sb_addf(sb, "    \"%s\": [", gil_state_name(state));
