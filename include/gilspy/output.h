@@ -92,7 +92,8 @@ int output_svg(struct strbuf *sb, const struct profile *p,
 void output_summary(struct strbuf *sb, const struct profile *p,
 		    const struct record_info *ri);
 
-/* Text of one frame as the collapsed output writes it. */
+/* Text of one frame as the collapsed output writes it: profile_frame_text()
+ * with o->lineno and o->function. */
 void output_frame(struct strbuf *sb, const struct profile_frame *f,
 		  const struct output_options *o);
 

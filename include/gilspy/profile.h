@@ -33,6 +33,7 @@
 #include <sys/types.h>
 
 #include "gilspy/python.h"
+#include "gilspy/util.h"
 
 #define PROFILE_TIMELINE_BUCKETS 1024
 #define PROFILE_NO_THREAD UINT32_MAX
@@ -174,6 +175,15 @@ const struct profile_bucket *profile_timeline(const struct profile *p,
 
 /* Bytes of heap the profile holds (its own accounting), for benchmarks. */
 size_t profile_memory(const struct profile *p);
+
+/* Text of a frame as the outputs and top show it: `function (file:LINE)`,
+ * the file relative to a library directory (site-packages, dist-packages,
+ * lib/pythonX.Y) when under one, else its base name; ';' and control
+ * characters (which would break a folded line) replaced.  LINE is the
+ * frame's line, or its function's first line with function; none without
+ * lineno.  f NULL gives "???". */
+void profile_frame_text(struct strbuf *sb, const struct profile_frame *f,
+			int lineno, int function);
 
 /* --- shares (shares.c) -----------------------------------------------------
  *
