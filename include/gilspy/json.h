@@ -13,7 +13,8 @@
  * input.  The caller walks the document itself:
  *
  *	int first = 1, r;
- *	if (json_open(j) < 0) ...                  at '{'
+ *	if ((r = json_enter_obj(j)) <= 0)          not an object, or an error
+ *		return r;
  *	while ((r = json_obj_next(j, &first, &key)) > 0)
  *		r = !strcmp(key.buf, "n") ? json_get_num(j, &v) : json_skip(j);
  *
@@ -73,6 +74,11 @@ void json_ws(struct json_reader *j);
 
 /* At '{' or '[': enter it (bounded by JSON_MAX_DEPTH).  0 or -1. */
 int json_open(struct json_reader *j);
+/* At a value that should be an object (array): enter it as json_open
+ * does and return 1, or skip a value of another type and return 0; -1 on
+ * an error.  The usual start of reading a known field. */
+int json_enter_obj(struct json_reader *j);
+int json_enter_arr(struct json_reader *j);
 /* After json_open at '{': 1 with the next key in key (at most JSON_MAX_KEY
  * bytes) and the reader at its value, 0 when the object closed, -1.
  * *first must start at 1. */

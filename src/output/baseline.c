@@ -65,10 +65,8 @@ static int get_states(struct load *l, double *v, unsigned *mask)
 	int first = 1, r, s;
 
 	*mask = 0;
-	if (j->c != '{')
-		return json_skip(j) < 0 ? -1 : 0;
-	if (json_open(j) < 0)
-		return -1;
+	if ((r = json_enter_obj(j)) <= 0)
+		return r;
 	while ((r = json_obj_next(j, &first, &key)) > 0) {
 		double d;
 
@@ -96,10 +94,8 @@ static int load_target(struct load *l)
 	struct json_reader *j = &l->j;
 	int first = 1, r;
 
-	if (j->c != '{')
-		return json_skip(j) < 0 ? -1 : 0;
-	if (json_open(j) < 0)
-		return -1;
+	if ((r = json_enter_obj(j)) <= 0)
+		return r;
 	while ((r = json_obj_next(j, &first, &l->key)) > 0) {
 		if (!strcmp(l->key.buf, RK_PYTHON))
 			r = json_get_str(j, &l->b->python);
@@ -182,10 +178,8 @@ static int load_thread(struct load *l)
 	uint64_t samples = 0;
 	int first = 1, r, have_samples = 0, s;
 
-	if (j->c != '{')
-		return json_skip(j) < 0 ? -1 : 0;
-	if (json_open(j) < 0)
-		return -1;
+	if ((r = json_enter_obj(j)) <= 0)
+		return r;
 	while ((r = json_obj_next(j, &first, &l->key)) > 0) {
 		if (!strcmp(l->key.buf, RK_NAME)) {
 			r = json_get_str(j, &t.name);
@@ -266,10 +260,8 @@ static int load_func(struct load *l)
 	unsigned mask = 0;
 	int first = 1, r, s;
 
-	if (j->c != '{')
-		return json_skip(j) < 0 ? -1 : 0;
-	if (json_open(j) < 0)
-		return -1;
+	if ((r = json_enter_obj(j)) <= 0)
+		return r;
 	while ((r = json_obj_next(j, &first, &l->key)) > 0) {
 		if (!strcmp(l->key.buf, RK_NAME))
 			r = json_get_str(j, &name);
@@ -315,10 +307,8 @@ static int load_top_entry(struct load *l, int state)
 	int first = 1, r;
 	size_t i;
 
-	if (j->c != '{')
-		return json_skip(j) < 0 ? -1 : 0;
-	if (json_open(j) < 0)
-		return -1;
+	if ((r = json_enter_obj(j)) <= 0)
+		return r;
 	while ((r = json_obj_next(j, &first, &l->key)) > 0) {
 		if (!strcmp(l->key.buf, RK_NAME))
 			r = json_get_str(j, &name);
@@ -361,10 +351,8 @@ static int load_array(struct load *l, int (*each)(struct load *, int),
 	struct json_reader *j = &l->j;
 	int first = 1, r;
 
-	if (j->c != '[')
-		return json_skip(j) < 0 ? -1 : 0;
-	if (json_open(j) < 0)
-		return -1;
+	if ((r = json_enter_arr(j)) <= 0)
+		return r;
 	while ((r = json_arr_next(j, &first)) > 0)
 		if (each(l, arg) < 0)
 			return -1;
@@ -388,10 +376,8 @@ static int load_top(struct load *l)
 	struct json_reader *j = &l->j;
 	int first = 1, r;
 
-	if (j->c != '{')
-		return json_skip(j) < 0 ? -1 : 0;
-	if (json_open(j) < 0)
-		return -1;
+	if ((r = json_enter_obj(j)) <= 0)
+		return r;
 	while ((r = json_obj_next(j, &first, &l->key)) > 0) {
 		int s = state_index(l->key.buf);
 

@@ -299,6 +299,23 @@ int json_open(struct json_reader *j)
 	return 0;
 }
 
+static int enter(struct json_reader *j, int open)
+{
+	if (j->c != open)
+		return json_skip(j) < 0 ? -1 : 0;
+	return json_open(j) < 0 ? -1 : 1;
+}
+
+int json_enter_obj(struct json_reader *j)
+{
+	return enter(j, '{');
+}
+
+int json_enter_arr(struct json_reader *j)
+{
+	return enter(j, '[');
+}
+
 int json_obj_next(struct json_reader *j, int *first, struct strbuf *key)
 {
 	json_ws(j);
