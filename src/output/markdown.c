@@ -146,6 +146,18 @@ static double r2(double v)
 
 enum fig_kind { F_PCT, F_WAITERS, F_RATE, F_COUNT };
 
+/* A change d shown with 1 or 2 decimals and its unit, in bold and marked
+ * "worse" when worse; one that rounds to nothing as "0.0". */
+static void add_change(struct strbuf *sb, double d, int decimals,
+		       const char *unit, int worse)
+{
+	if (fabs(d) < (decimals == 1 ? 0.05 : 0.005))
+		sb_addf(sb, "%.*f%s", decimals, 0.0, unit);
+	else
+		sb_addf(sb, "%s%+.*f%s%s", worse ? "**" : "", decimals, d,
+			unit, worse ? " worse**" : "");
+}
+
 /* The delta cell: "+12.3 pp", bold and "worse" when worse_up and it rose
  * by the marking threshold. */
 static void add_delta(struct strbuf *sb, double cur, double base,
@@ -158,27 +170,15 @@ static void add_delta(struct strbuf *sb, double cur, double base,
 	case F_PCT:
 		d = r1(cur) - r1(base);
 		worse = worse_up && d >= WORSE_PP - 1e-9;
-		if (fabs(d) < 0.05)
-			sb_adds(sb, "0.0 pp");
-		else
-			sb_addf(sb, "%s%+.1f pp%s", worse ? "**" : "", d,
-				worse ? " worse**" : "");
+		add_change(sb, d, 1, " pp", worse);
 		break;
 	case F_WAITERS:
 		d = r2(cur) - r2(base);
 		worse = worse_up && d >= WORSE_WAITERS - 1e-9;
-		if (fabs(d) < 0.005)
-			sb_adds(sb, "0.00");
-		else
-			sb_addf(sb, "%s%+.2f%s", worse ? "**" : "", d,
-				worse ? " worse**" : "");
+		add_change(sb, d, 2, "", worse);
 		break;
 	case F_RATE:
-		d = r1(cur) - r1(base);
-		if (fabs(d) < 0.05)
-			sb_adds(sb, "0.0 /s");
-		else
-			sb_addf(sb, "%+.1f /s", d);
+		add_change(sb, r1(cur) - r1(base), 1, " /s", 0);
 		break;
 	case F_COUNT:
 		if (cur == base)
