@@ -36,7 +36,7 @@
  *
  * Colours follow the flame graph's state colours (flamegraph/palette.c,
  * Okabe-Ito, colour-blind safe): held vermillion, waiting blue, native
- * bluish green, idle grey, as near as the terminal's eight colours come.
+ * bluish green, idle grey, as near as the terminal's colours come.
  * The state is always written as text too, so the screen reads without
  * colour.
  */
