@@ -21,7 +21,7 @@
 #include "gates_int.h"
 #include "report.h"
 
-/* --- checking -------------------------------------------------------------- */
+/* --- checking ----------------------------------------------------------- */
 
 /* A name for a message: one line, at most 40 characters. */
 static void add_name(struct strbuf *sb, const char *name)

@@ -53,7 +53,7 @@ size_t gates_count(const struct gates *g)
 	return g ? g->n : 0;
 }
 
-/* --- parsing --------------------------------------------------------------- */
+/* --- parsing ------------------------------------------------------------ */
 
 static int is_selectable(const struct metric_def *d)
 {
