@@ -251,33 +251,67 @@ static void func_init(struct baseline_func *f, char *name, char *file)
 		f->pct[s] = -1;
 }
 
-static int load_func(struct load *l)
+/* A function entry {"name": ..., "file": ..., KEY: ...}: reads name and
+ * file, and the value of key with extra.  1 with both *name and *file set
+ * (the caller frees them); 0 when the value is no object or lacks either;
+ * -1 on an error. */
+static int load_func_entry(struct load *l, const char *key,
+			   int (*extra)(struct load *, void *), void *arg,
+			   char **name, char **file)
 {
 	struct json_reader *j = &l->j;
-	struct baseline *b = l->b;
-	char *name = NULL, *file = NULL;
-	double self[GIL_NSTATES] = { 0 };
-	unsigned mask = 0;
-	int first = 1, r, s;
+	int first = 1, r;
 
+	*name = *file = NULL;
 	if ((r = json_enter_obj(j)) <= 0)
 		return r;
 	while ((r = json_obj_next(j, &first, &l->key)) > 0) {
 		if (!strcmp(l->key.buf, RK_NAME))
-			r = json_get_str(j, &name);
+			r = json_get_str(j, name);
 		else if (!strcmp(l->key.buf, RK_FILE))
-			r = json_get_str(j, &file);
-		else if (!strcmp(l->key.buf, RK_SELF))
-			r = get_states(l, self, &mask);
+			r = json_get_str(j, file);
+		else if (!strcmp(l->key.buf, key))
+			r = extra(l, arg);
 		else
 			r = json_skip(j);
 		if (r < 0)
 			break;
 	}
-	if (r < 0 || !name || !file || b->nfuncs >= MAX_FUNCS) {
+	if (r < 0 || !*name || !*file) {
+		free(*name);
+		free(*file);
+		*name = *file = NULL;
+		return r;
+	}
+	return 1;
+}
+
+struct self_counts {
+	double v[GIL_NSTATES];
+	unsigned mask;
+};
+
+static int get_self(struct load *l, void *arg)
+{
+	struct self_counts *sc = arg;
+
+	return get_states(l, sc->v, &sc->mask);
+}
+
+static int load_func(struct load *l)
+{
+	struct baseline *b = l->b;
+	struct self_counts self = { { 0 }, 0 };
+	char *name, *file;
+	int r, s;
+
+	r = load_func_entry(l, RK_SELF, get_self, &self, &name, &file);
+	if (r <= 0)
+		return r;
+	if (b->nfuncs >= MAX_FUNCS) {
 		free(name);
 		free(file);
-		return r;
+		return 0;
 	}
 	if (b->nfuncs == l->funcs_alloc) {
 		l->funcs_alloc = l->funcs_alloc ? 2 * l->funcs_alloc : 64;
@@ -288,7 +322,7 @@ static int load_func(struct load *l)
 	}
 	func_init(&b->funcs[b->nfuncs], name, file);
 	for (s = 0; s < GIL_NSTATES; s++) {
-		uint64_t c = (mask >> s) & 1 ? (uint64_t)self[s] : 0;
+		uint64_t c = (self.mask >> s) & 1 ? (uint64_t)self.v[s] : 0;
 
 		l->fself[b->nfuncs * GIL_NSTATES + (size_t)s] = c;
 		l->fstate_sum[s] += c;
@@ -299,34 +333,30 @@ static int load_func(struct load *l)
 
 /* One entry of top.held / top.waiting: kept aside, used only when the
  * report has no functions[] (a newer schema might drop it). */
+static int get_pct(struct load *l, void *arg)
+{
+	double *pct = arg, d;
+	int r = json_get_num(&l->j, &d);
+
+	if (r > 0 && d >= 0)
+		*pct = d;
+	return r;
+}
+
 static int load_top_entry(struct load *l, int state)
 {
-	struct json_reader *j = &l->j;
-	char *name = NULL, *file = NULL;
-	double pct = -1, d;
-	int first = 1, r;
+	char *name, *file;
+	double pct = -1;
+	int r;
 	size_t i;
 
-	if ((r = json_enter_obj(j)) <= 0)
+	r = load_func_entry(l, RK_PCT, get_pct, &pct, &name, &file);
+	if (r <= 0)
 		return r;
-	while ((r = json_obj_next(j, &first, &l->key)) > 0) {
-		if (!strcmp(l->key.buf, RK_NAME))
-			r = json_get_str(j, &name);
-		else if (!strcmp(l->key.buf, RK_FILE))
-			r = json_get_str(j, &file);
-		else if (!strcmp(l->key.buf, RK_PCT)) {
-			r = json_get_num(j, &d);
-			if (r > 0 && d >= 0)
-				pct = d;
-		} else
-			r = json_skip(j);
-		if (r < 0)
-			break;
-	}
-	if (r < 0 || !name || !file || pct < 0 || l->ntop >= 2 * MAX_TOP) {
+	if (pct < 0 || l->ntop >= 2 * MAX_TOP) {
 		free(name);
 		free(file);
-		return r;
+		return 0;
 	}
 	for (i = 0; i < l->ntop; i++)
 		if (!strcmp(l->top[i].name, name) &&
