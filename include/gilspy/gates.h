@@ -27,9 +27,11 @@
 #ifndef GILSPY_GATES_H
 #define GILSPY_GATES_H
 
-#include "gilspy/output.h"
 #include "gilspy/profile.h"
+#include "gilspy/record_info.h"
 #include "gilspy/util.h"
+
+struct baseline;		/* baseline.h */
 
 struct gates;
 

@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "gilspy/profile.h"
+#include "gilspy/record_info.h"
 #include "gilspy/util.h"
 
 #define STATE_FRAME_HELD "[GIL held]"
@@ -75,25 +76,6 @@ struct output_options {
 /* Defaults: every state but idle, line numbers, state frames. */
 void output_options_init(struct output_options *o);
 
-/* Facts about the recording that the profile itself does not hold. */
-struct record_info {
-	pid_t pid;
-	const char *python;		/* "3.12.1", or NULL */
-	const char *binary;		/* exe or libpython, or NULL */
-	const char *command;		/* launch mode: the command line */
-	const char *cmdline;		/* the target's own command line as
-					   /proc shows it, or NULL */
-	double requested_hz;
-	uint64_t wall_ns;		/* length of the recording, 0: from the
-					   first to the last tick */
-	int blocking;
-	const char *stopped_by;		/* "duration", "interrupted", ... */
-	uint64_t profiler_cpu_ns;	/* gilspy's CPU time while sampling */
-	uint64_t missed_ticks;		/* deadlines skipped when behind */
-	long peak_rss_kb;
-	int exit_code;			/* launch mode, -1 otherwise */
-};
-
 /* Folded stacks, one `root;...;leaf count` line each, sorted. */
 void output_collapsed(struct strbuf *sb, const struct profile *p,
 		      const struct output_options *o);
@@ -120,7 +102,8 @@ void output_pprof(struct strbuf *sb, const struct profile *p,
 void output_summary(struct strbuf *sb, const struct profile *p,
 		    const struct record_info *ri);
 
-/* Text of one frame as the collapsed output writes it. */
+/* Text of one frame as the collapsed output writes it: profile_frame_text()
+ * with o->lineno and o->function. */
 void output_frame(struct strbuf *sb, const struct profile_frame *f,
 		  const struct output_options *o);
 
@@ -146,70 +129,12 @@ void seq_free(struct seq_renderer *r);	/* NULL is a no-op */
  * The summary as GitHub-flavoured markdown for $GITHUB_STEP_SUMMARY and PR
  * comments; never more than OUTPUT_MARKDOWN_MAX bytes whatever the profile
  * (tables are cut, saying so).  base, when not NULL, is the base branch's
- * JSON report and adds a delta column. */
+ * JSON report (baseline.h) and adds a delta column. */
 #define OUTPUT_MARKDOWN_MAX 65536
 struct baseline;
 /* ri may be NULL. */
 void output_markdown(struct strbuf *sb, const struct profile *p,
 		     const struct record_info *ri, const struct baseline *base);
-
-/* A base branch's JSON report, as far as the markdown summary needs it.
- * A report from an older or newer gilspy may lack a figure: `has` says
- * which were found (BASE_* bits), and an absent one gets no delta.
- * Unknown fields are ignored, and so is a known one of the wrong type. */
-#define BASE_DURATION		(1u << 0)	/* duration_s */
-#define BASE_SAMPLES		(1u << 1)	/* samples */
-#define BASE_UTILISATION	(1u << 2)
-#define BASE_CONTENTION		(1u << 3)
-#define BASE_WAITERS		(1u << 4)	/* mean_waiters */
-#define BASE_SWITCHES		(1u << 5)	/* switches_per_s */
-#define BASE_ERRORS		(1u << 6)	/* errors_pct */
-#define BASE_STATES		(1u << 7)	/* state_total (thread counts) */
-#define BASE_THREADS		(1u << 8)	/* threads[] */
-#define BASE_FUNCTIONS		(1u << 9)	/* funcs[] */
-
-struct baseline_thread {
-	char *name;
-	pid_t tid;
-	int has_pct;			/* pct[] known */
-	double pct[GIL_NSTATES];	/* % of the thread's samples */
-	int has_counts;			/* count[] known */
-	uint64_t count[GIL_NSTATES];	/* samples per state */
-};
-
-struct baseline_func {
-	char *name, *file;		/* file: full path */
-	char *key;			/* `name (file)` as output_frame()
-					   writes it without a line: what
-					   matches a function across runs */
-	double pct[GIL_NSTATES];	/* % of all thread samples in that
-					   state with it innermost; < 0:
-					   unknown (only a top-5 entry) */
-};
-
-struct baseline {
-	int version;			/* the report's schema version */
-	char *generator;		/* "gilspy 0.1.0" */
-	char *python, *command;		/* NULL when absent */
-	unsigned has;			/* BASE_* */
-	int no_gil;			/* "gil": false */
-	double duration_s, utilisation_pct, contention_pct, mean_waiters,
-	       switches_per_s, errors_pct;
-	uint64_t samples;
-	uint64_t state_total[GIL_NSTATES];	/* thread samples per state */
-	struct baseline_thread *threads;	/* in file order (by tid) */
-	size_t nthreads;
-	struct baseline_func *funcs;
-	size_t nfuncs;
-};
-
-/* Load a JSON report written by `record -f json` / `report -f json`.
- * 0 with *out set (free with baseline_free), or -1 with a one-line reason
- * in why ("'base.json' is not a gilspy JSON report: ...").  The file is
- * read as a stream with every size bounded (nesting, string length,
- * number of threads and functions kept), so any input is safe. */
-int baseline_load(const char *path, struct baseline **out, struct strbuf *why);
-void baseline_free(struct baseline *b);	/* NULL is a no-op */
 
 /* Figures derived from the profile, shared by the summary and the JSON. */
 struct output_figures {

@@ -33,6 +33,7 @@
 #include <sys/types.h>
 
 #include "gilspy/python.h"
+#include "gilspy/util.h"
 
 #define PROFILE_TIMELINE_BUCKETS 1024
 #define PROFILE_NO_THREAD UINT32_MAX
@@ -174,5 +175,37 @@ const struct profile_bucket *profile_timeline(const struct profile *p,
 
 /* Bytes of heap the profile holds (its own accounting), for benchmarks. */
 size_t profile_memory(const struct profile *p);
+
+/* Text of a frame as the outputs and top show it: `function (file:LINE)`,
+ * the file relative to a library directory (site-packages, dist-packages,
+ * lib/pythonX.Y) when under one, else its base name; ';' and control
+ * characters (which would break a folded line) replaced.  LINE is the
+ * frame's line, or its function's first line with function; none without
+ * lineno.  f NULL gives "???". */
+void profile_frame_text(struct strbuf *sb, const struct profile_frame *f,
+			int lineno, int function);
+
+/* --- shares (shares.c) -----------------------------------------------------
+ *
+ * The four columns every report shows a thread's time in: held, waiting,
+ * native, idle.  A free-threaded build's `running` is folded into native
+ * here, once, for all of them (on a CPU, no GIL held).  busy is every
+ * state but idle: --fail-if and the markdown take held, waiting and native
+ * as shares of busy samples so that sleeping threads do not dilute them;
+ * the thread tables take every state as a share of all samples. */
+struct profile_shares {
+	uint64_t held, waiting, native, idle;
+	uint64_t busy;			/* held + waiting + native */
+	uint64_t all;			/* busy + idle */
+};
+
+/* Fold per-state counts (GIL_NSTATES of them) into shares. */
+void profile_shares_count(struct profile_shares *sh, const uint64_t *state);
+/* Shares of every thread's samples together. */
+void profile_shares_total(const struct profile *p, struct profile_shares *sh);
+/* Thread samples in one state, all threads. */
+uint64_t profile_state_total(const struct profile *p, enum gil_state state);
+/* 100 * part / whole; 0 when whole is 0. */
+double profile_pct(uint64_t part, uint64_t whole);
 
 #endif

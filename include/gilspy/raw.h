@@ -29,7 +29,7 @@
 
 #include <stdint.h>
 
-#include "gilspy/output.h"
+#include "gilspy/record_info.h"
 #include "gilspy/profile.h"
 #include "gilspy/python.h"
 #include "gilspy/util.h"

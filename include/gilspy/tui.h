@@ -34,10 +34,11 @@
  * on the stack, %Held / %Wait with it on the stack of a thread that held /
  * was waiting for the GIL.  So %Held + %Wait <= %Total.
  *
- * Colours (a contract with the SVG renderer; Okabe-Ito, colour-blind
- * safe): held blue #0072B2, waiting vermillion #D55E00, native bluish
- * green #009E73, idle grey #999999.  The state is always written as text
- * too, so the screen reads without colour.
+ * Colours follow the flame graph's state colours (flamegraph/palette.c,
+ * Okabe-Ito, colour-blind safe): held vermillion, waiting blue, native
+ * bluish green, idle grey, as near as the terminal's colours come.
+ * The state is always written as text too, so the screen reads without
+ * colour.
  */
 #ifndef GILSPY_TUI_H
 #define GILSPY_TUI_H
@@ -49,12 +50,6 @@
 #include "gilspy/profile.h"
 #include "gilspy/python.h"
 #include "gilspy/util.h"
-
-/* The flame graph's state colours (flamegraph/palette.c): keep in step. */
-#define TUI_COLOUR_HELD "#D55E00"
-#define TUI_COLOUR_WAITING "#0072B2"
-#define TUI_COLOUR_NATIVE "#009E73"
-#define TUI_COLOUR_IDLE "#999999"
 
 #define TUI_HISTORY 64		/* snapshots kept (sparkline length + 1) */
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gilspy/baseline.h"
 #include "gilspy/cmd.h"
 #include "outputs.h"
 

@@ -1,6 +1,7 @@
 /*
- * gates.c - --fail-if thresholds (grammar and metrics in gates.h and
- * man/gilspy-record.1, FAIL-IF EXPRESSIONS).
+ * gates.c - check --fail-if thresholds against a profile (grammar and
+ * metrics in gates.h and man/gilspy-record.1, FAIL-IF EXPRESSIONS; parsed
+ * by gates_parse.c).
  *
  * Values are compared as they are printed (percentages and switches/s
  * rounded to 0.1, waiters to 0.01), so a message never says "20.0% > 20%".
@@ -11,345 +12,20 @@
 #include <ctype.h>
 #include <fnmatch.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gilspy/gates.h"
+#include "gilspy/baseline.h"
+#include "gates_int.h"
 #include "report.h"
 
-enum metric {
-	M_HELD, M_WAITING, M_NATIVE, M_IDLE,	/* per thread (selectable) */
-	M_UTILISATION, M_CONTENTION, M_WAITERS, M_SWITCHES, M_ERRORS,
-	M_SAMPLES,
-};
-
-enum kind { K_PCT, K_WAITERS, K_RATE, K_COUNT };
-
-static const struct metric_def {
-	const char *name;
-	enum metric m;
-	enum kind kind;
-} metrics[] = {
-	{ "held", M_HELD, K_PCT },
-	{ "waiting", M_WAITING, K_PCT },
-	{ "native", M_NATIVE, K_PCT },
-	{ "idle", M_IDLE, K_PCT },
-	{ "utilisation", M_UTILISATION, K_PCT },
-	{ "utilization", M_UTILISATION, K_PCT },
-	{ "contention", M_CONTENTION, K_PCT },
-	{ "waiters", M_WAITERS, K_WAITERS },
-	{ "switches", M_SWITCHES, K_RATE },
-	{ "errors", M_ERRORS, K_PCT },
-	{ "samples", M_SAMPLES, K_COUNT },
-};
-
-enum op { OP_GT, OP_GE, OP_LT, OP_LE, OP_EQ, OP_NE };
-static const char *const op_text[] = { ">", ">=", "<", "<=", "==", "!=" };
-
-/* What the value is compared with: a number, or the base branch's value
- * of the same figure (--baseline) plus an amount or times a factor. */
-enum rel { REL_NONE, REL_PLUS, REL_TIMES };
-
-struct gate {
-	const struct metric_def *def;
-	char *sel;		/* thread selector, or NULL: all threads */
-	enum op op;
-	enum rel rel;
-	int neg;		/* base-N */
-	double limit;		/* REL_NONE: the limit; REL_PLUS: the amount
-				   added (negative: taken off); REL_TIMES:
-				   the factor */
-	char *limit_text;	/* the number as written, without '%' */
-};
-
-struct gates {
-	struct gate *v;
-	size_t n, alloc;
-};
-
-struct gates *gates_new(void)
-{
-	return xcalloc(1, sizeof(struct gates));
-}
-
-void gates_free(struct gates *g)
-{
-	size_t i;
-
-	if (!g)
-		return;
-	for (i = 0; i < g->n; i++) {
-		free(g->v[i].sel);
-		free(g->v[i].limit_text);
-	}
-	free(g->v);
-	free(g);
-}
-
-size_t gates_count(const struct gates *g)
-{
-	return g ? g->n : 0;
-}
-
-/* --- parsing --------------------------------------------------------------- */
-
-static int is_selectable(const struct metric_def *d)
-{
-	return d->m <= M_IDLE;
-}
-
-static const char *skip_ws(const char *s, const char *end)
-{
-	while (s < end && (*s == ' ' || *s == '\t'))
-		s++;
-	return s;
-}
-
-/* Append at most 40 bytes of [s, end) for a one-line message, control
- * characters shown as '?'. */
-static void add_clean(struct strbuf *sb, const char *s, const char *end)
-{
-	size_t i;
-
-	for (i = 0; s < end && i < 40; s++, i++)
-		sb_addc(sb, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
-	if (s < end)
-		sb_adds(sb, "...");
-}
-
-static void add_quoted(struct strbuf *sb, const char *s, const char *end)
-{
-	sb_addc(sb, '\'');
-	add_clean(sb, s, end);
-	sb_addc(sb, '\'');
-}
-
-static int parse_fail(struct strbuf *why, const char *e, const char *end,
-		      const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int parse_fail(struct strbuf *why, const char *e, const char *end,
-		      const char *fmt, ...)
-{
-	struct strbuf msg = STRBUF_INIT;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n > 0) {
-		sb_grow(&msg, (size_t)n);
-		va_start(ap, fmt);
-		vsnprintf(msg.buf, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		msg.len = (size_t)n;
-	}
-	if (why) {
-		sb_adds(why, "bad expression ");
-		add_quoted(why, e, end);
-		sb_addf(why, ": %s", msg.buf ? msg.buf : "");
-	}
-	sb_release(&msg);
-	return -1;
-}
-
-/* Parse one expression [e, end) (already split at commas). */
-static int parse_one(struct gates *g, const char *e, const char *end,
-		     struct strbuf *why)
-{
-	const struct metric_def *def = NULL;
-	struct gate gt = { 0 };
-	const char *s = skip_ws(e, end), *w, *num;
-	size_t i, len;
-	char buf[64];
-	int sign = 1, had_number = 1;
-
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	e = s;
-	if (s == end)
-		return parse_fail(why, e, end, "empty expression; write e.g. "
-				  "\"waiting>20%%\"");
-	w = s;
-	while (s < end && (isalpha((unsigned char)*s) || *s == '_'))
-		s++;
-	len = (size_t)(s - w);
-	for (i = 0; len && i < ARRAY_SIZE(metrics); i++)
-		if (strlen(metrics[i].name) == len &&
-		    !strncasecmp(metrics[i].name, w, len))
-			def = &metrics[i];
-	if (!def) {
-		if (!len)
-			return parse_fail(why, e, end, "expected a metric "
-					  "name at the start");
-		return parse_fail(why, e, end, "unknown metric '%.*s' "
-				  "(known: held, waiting, native, idle, "
-				  "utilisation, contention, waiters, "
-				  "switches, errors, samples)", (int)len, w);
-	}
-	s = skip_ws(s, end);
-	if (s < end && *s == '[') {
-		const char *sel = ++s;
-		int depth = 1;
-
-		if (!is_selectable(def))
-			return parse_fail(why, e, end, "'%s' is a figure of "
-					  "the whole process and takes no "
-					  "[thread]", def->name);
-		/* Brackets nest so a glob class works: waiting[w-[0-9]] */
-		for (; s < end; s++) {
-			if (*s == '[')
-				depth++;
-			else if (*s == ']' && !--depth)
-				break;
-		}
-		if (s == end)
-			return parse_fail(why, e, end, "missing ']' after the "
-					  "thread name");
-		if (s == sel)
-			return parse_fail(why, e, end, "empty thread name in "
-					  "'[]'; give a name, a glob or a tid");
-		gt.sel = xmalloc((size_t)(s - sel) + 1);
-		memcpy(gt.sel, sel, (size_t)(s - sel));
-		gt.sel[s - sel] = '\0';
-		s = skip_ws(s + 1, end);
-	}
-	if (end - s >= 2 && !strncmp(s, ">=", 2))
-		gt.op = OP_GE, s += 2;
-	else if (end - s >= 2 && !strncmp(s, "<=", 2))
-		gt.op = OP_LE, s += 2;
-	else if (end - s >= 2 && !strncmp(s, "==", 2))
-		gt.op = OP_EQ, s += 2;
-	else if (end - s >= 2 && !strncmp(s, "!=", 2))
-		gt.op = OP_NE, s += 2;
-	else if (s < end && *s == '>')
-		gt.op = OP_GT, s++;
-	else if (s < end && *s == '<')
-		gt.op = OP_LT, s++;
-	else {
-		free(gt.sel);
-		return parse_fail(why, e, end, "expected one of > >= < <= == "
-				  "!= after '%.*s%s%s%s'", (int)len, w,
-				  gt.sel ? "[" : "", gt.sel ? "..." : "",
-				  gt.sel ? "]" : "");
-	}
-	s = skip_ws(s, end);
-	if (end - s >= 4 && !strncasecmp(s, "base", 4) &&
-	    (end - s == 4 || !isalnum((unsigned char)s[4]))) {
-		s = skip_ws(s + 4, end);
-		gt.rel = REL_PLUS;
-		if (s < end && (*s == '+' || *s == '-')) {
-			sign = *s == '-' ? -1 : 1;
-			s = skip_ws(s + 1, end);
-		} else if (s < end && *s == '*') {
-			gt.rel = REL_TIMES;
-			s = skip_ws(s + 1, end);
-		} else if (s < end) {
-			free(gt.sel);
-			return parse_fail(why, e, end, "expected +, - or * "
-					  "after 'base' (e.g. base+5 or "
-					  "base*1.5), or nothing");
-		} else {
-			had_number = 0;
-		}
-	}
-	num = s;
-	while (s < end && isdigit((unsigned char)*s))
-		s++;
-	if (s > num && s < end && *s == '.') {
-		s++;
-		while (s < end && isdigit((unsigned char)*s))
-			s++;
-	}
-	if (had_number && (s == num || (size_t)(s - num) >= sizeof(buf))) {
-		free(gt.sel);
-		if (s == num)
-			return parse_fail(why, e, end, "expected a number "
-					  "(0 or more, e.g. 20 or 2.5) after "
-					  "'%s'", gt.rel == REL_NONE ?
-					  op_text[gt.op] : gt.rel == REL_TIMES ?
-					  "base*" : sign < 0 ? "base-" :
-					  "base+");
-		return parse_fail(why, e, end, "the number is too long");
-	}
-	memcpy(buf, num, (size_t)(s - num));
-	buf[s - num] = '\0';
-	gt.limit = had_number ? sign * strtod(buf, NULL) : 0;
-	gt.neg = sign < 0;
-	s = skip_ws(s, end);
-	if (s < end && *s == '%' && had_number) {
-		if (gt.rel == REL_TIMES) {
-			free(gt.sel);
-			return parse_fail(why, e, end, "a factor takes no "
-					  "'%%': base*1.2 is 20%% more than "
-					  "the base");
-		}
-		if (def->kind != K_PCT) {
-			free(gt.sel);
-			return parse_fail(why, e, end, "'%s' is %s, not a "
-					  "percentage: drop the '%%'",
-					  def->name,
-					  def->kind == K_COUNT ? "a count" :
-					  def->kind == K_RATE ?
-					  "a rate per second" :
-					  "a mean number of threads");
-		}
-		s = skip_ws(s + 1, end);
-	}
-	if (s < end) {
-		free(gt.sel);
-		return parse_fail(why, e, end, "unexpected '%.*s' after %s",
-				  (int)(end - s > 20 ? 20 : end - s), s,
-				  had_number ? "the number" : "'base'");
-	}
-	gt.def = def;
-	gt.limit_text = xstrdup(buf);
-	if (g->n == g->alloc) {
-		g->alloc = g->alloc ? 2 * g->alloc : 4;
-		g->v = xrealloc(g->v, g->alloc * sizeof(*g->v));
-	}
-	g->v[g->n++] = gt;
-	return 0;
-}
-
-int gates_parse(struct gates *g, const char *arg, struct strbuf *why)
-{
-	const char *s = arg, *start = arg;
-	size_t first = g->n;
-	int depth = 0;
-
-	for (;; s++) {
-		if (*s == '[')
-			depth++;
-		else if (*s == ']' && depth)
-			depth--;
-		else if ((*s == ',' && !depth) || !*s) {
-			if (parse_one(g, start, s, why) < 0) {
-				/* all or nothing for one argument */
-				while (g->n > first) {
-					g->n--;
-					free(g->v[g->n].sel);
-					free(g->v[g->n].limit_text);
-				}
-				return -1;
-			}
-			if (!*s)
-				break;
-			start = s + 1;
-		}
-	}
-	return 0;
-}
-
-/* --- checking -------------------------------------------------------------- */
+/* --- checking ----------------------------------------------------------- */
 
 /* A name for a message: one line, at most 40 characters. */
 static void add_name(struct strbuf *sb, const char *name)
 {
-	add_quoted(sb, name, name + strlen(name));
+	gates_add_quoted(sb, name, name + strlen(name));
 }
 
 /* v as the message (and the summary) shows it: printf's rounding, not
@@ -384,7 +60,7 @@ static void add_expr(struct strbuf *sb, const struct gate *gt)
 	sb_adds(sb, gt->def->name);
 	if (gt->sel) {
 		sb_addc(sb, '[');
-		add_clean(sb, gt->sel, gt->sel + strlen(gt->sel));
+		gates_add_clean(sb, gt->sel, gt->sel + strlen(gt->sel));
 		sb_addc(sb, ']');
 	}
 }
@@ -424,7 +100,7 @@ static void add_unanswered(struct strbuf *out, const struct gate *gt)
 {
 	sb_adds(out, "threshold crossed: ");
 	add_expr(out, gt);
-	sb_addf(out, " %s ", op_text[gt->op]);
+	sb_addf(out, " %s ", gates_op_text[gt->op]);
 	add_limit(out, gt);
 	sb_adds(out, ": ");
 }
@@ -435,22 +111,19 @@ static void add_unanswered(struct strbuf *out, const struct gate *gt)
 static double state_share(enum metric m, const uint64_t st[GIL_NSTATES],
 			  int *busy_out)
 {
-	uint64_t busy = st[GIL_HELD] + st[GIL_WAITING] + st[GIL_NATIVE] +
-			st[GIL_RUNNING];
-	uint64_t all = busy + st[GIL_IDLE];
+	struct profile_shares sh;
 
-	*busy_out = busy != 0;
+	profile_shares_count(&sh, st);
+	*busy_out = sh.busy != 0;
 	switch (m) {
 	case M_HELD:
-		return busy ? 100.0 * (double)st[GIL_HELD] / (double)busy : 0;
+		return profile_pct(sh.held, sh.busy);
 	case M_WAITING:
-		return busy ? 100.0 * (double)st[GIL_WAITING] / (double)busy : 0;
+		return profile_pct(sh.waiting, sh.busy);
 	case M_NATIVE:
-		return busy ? 100.0 * (double)(st[GIL_NATIVE] +
-					       st[GIL_RUNNING]) /
-			      (double)busy : 0;
+		return profile_pct(sh.native, sh.busy);
 	default:
-		return all ? 100.0 * (double)st[GIL_IDLE] / (double)all : 0;
+		return profile_pct(sh.idle, sh.all);
 	}
 }
 
@@ -669,7 +342,7 @@ int gates_check(const struct gates *g, const struct profile *p,
 			sb_adds(out, "threshold crossed: ");
 			add_expr(out, gt);
 			sb_addf(out, " %.*f%s %s ", dec, v, unit_of(gt),
-				op_text[gt->op]);
+				gates_op_text[gt->op]);
 			if (gt->rel == REL_NONE) {
 				add_limit(out, gt);
 			} else {

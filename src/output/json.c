@@ -6,19 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gilspy/json.h"
 #include "gilspy/output.h"
+#include "gilspy/report_keys.h"
 #include "report.h"
 
 static const enum gil_state shown[] = {
 	GIL_HELD, GIL_WAITING, GIL_NATIVE, GIL_IDLE, GIL_RUNNING,
 };
-
-static void add_num(struct strbuf *sb, double v)
-{
-	if (v != v)	/* NaN is not JSON */
-		v = 0;
-	sb_addf(sb, "%.3f", v);
-}
 
 static void add_states(struct strbuf *sb, const uint64_t *c)
 {
@@ -30,14 +25,6 @@ static void add_states(struct strbuf *sb, const uint64_t *c)
 			gil_state_name(shown[i]),
 			(unsigned long long)c[shown[i]]);
 	sb_addc(sb, '}');
-}
-
-static void add_str_or_null(struct strbuf *sb, const char *s)
-{
-	if (s)
-		sb_add_json_str(sb, s);
-	else
-		sb_adds(sb, "null");
 }
 
 static int cmp_func(const void *a, const void *b, void *arg)
@@ -61,7 +48,7 @@ static void add_top(struct strbuf *sb, const struct profile *p,
 		    struct profile_func_stats *fs, size_t n,
 		    enum gil_state state)
 {
-	uint64_t total = report_state_total(p, state);
+	uint64_t total = profile_state_total(p, state);
 	size_t k = report_top(p, fs, n, state, 5), i;
 
 	sb_addf(sb, "    \"%s\": [", gil_state_name(state));
@@ -73,14 +60,15 @@ static void add_top(struct strbuf *sb, const struct profile *p,
 		sb_adds(sb, i ? ",\n      {" : "\n      {");
 		sb_adds(sb, "\"function\": ");
 		sb_add_json_str(sb, label.buf);
-		sb_adds(sb, ", \"name\": ");
+		sb_adds(sb, ", \"" RK_NAME "\": ");
 		sb_add_json_str(sb, f->name);
-		sb_adds(sb, ", \"file\": ");
+		sb_adds(sb, ", \"" RK_FILE "\": ");
 		sb_add_json_str(sb, f->file);
-		sb_addf(sb, ", \"line\": %d, \"samples\": %llu, \"pct\": ",
+		sb_addf(sb, ", \"line\": %d, \"" RK_SAMPLES "\": %llu, \""
+			RK_PCT "\": ",
 			f->firstlineno,
 			(unsigned long long)fs[i].self[state]);
-		add_num(sb, total ? 100.0 * (double)fs[i].self[state] /
+		json_add_num(sb, total ? 100.0 * (double)fs[i].self[state] /
 				    (double)total : 0);
 		sb_addc(sb, '}');
 		sb_release(&label);
@@ -99,92 +87,94 @@ void output_json(struct strbuf *sb, const struct profile *p,
 	size_t *order, nthreads = profile_nthreads(p), n, nb, i, j, k;
 
 	output_figures(p, ri, &fig);
-	sb_addf(sb, "{\n  \"version\": %d,\n  \"generator\": \"gilspy %s\",\n",
+	sb_addf(sb, "{\n  \"" RK_VERSION "\": %d,\n  \"" RK_GENERATOR
+		"\": \"gilspy %s\",\n",
 		OUTPUT_JSON_VERSION, GILSPY_VERSION);
 
-	sb_addf(sb, "  \"target\": {\"pid\": %d, \"python\": ", (int)ri->pid);
-	add_str_or_null(sb, ri->python);
+	sb_addf(sb, "  \"" RK_TARGET "\": {\"pid\": %d, \"" RK_PYTHON "\": ",
+		(int)ri->pid);
+	json_add_str_or_null(sb, ri->python);
 	sb_adds(sb, ", \"binary\": ");
-	add_str_or_null(sb, ri->binary);
-	sb_adds(sb, ", \"command\": ");
-	add_str_or_null(sb, ri->command);
+	json_add_str_or_null(sb, ri->binary);
+	sb_adds(sb, ", \"" RK_COMMAND "\": ");
+	json_add_str_or_null(sb, ri->command);
 	if (ri->exit_code >= 0)
 		sb_addf(sb, ", \"exit_code\": %d},\n", ri->exit_code);
 	else
 		sb_adds(sb, ", \"exit_code\": null},\n");
 
 	sb_adds(sb, "  \"options\": {\"rate_hz\": ");
-	add_num(sb, ri->requested_hz);
+	json_add_num(sb, ri->requested_hz);
 	sb_addf(sb, ", \"blocking\": %s, \"states\": [",
-		ri->blocking ? "true" : "false");
+		json_bool(ri->blocking));
 	for (i = 0, k = 0; i < ARRAY_SIZE(shown); i++)
 		if (o->states & (1u << shown[i]))
 			sb_addf(sb, "%s\"%s\"", k++ ? ", " : "",
 				gil_state_name(shown[i]));
 	sb_addf(sb, "], \"threads\": %s, \"lineno\": %s, \"function\": %s, "
 		"\"state_frames\": %s},\n",
-		o->threads ? "true" : "false", o->lineno ? "true" : "false",
-		o->function ? "true" : "false",
-		o->state_frames ? "true" : "false");
+		json_bool(o->threads), json_bool(o->lineno),
+		json_bool(o->function), json_bool(o->state_frames));
 
-	sb_adds(sb, "  \"summary\": {\n    \"stopped_by\": ");
-	add_str_or_null(sb, ri->stopped_by);
-	sb_adds(sb, ",\n    \"duration_s\": ");
-	add_num(sb, fig.duration_s);
-	sb_addf(sb, ",\n    \"ticks\": %llu, \"samples\": %llu, "
+	sb_adds(sb, "  \"" RK_SUMMARY "\": {\n    \"stopped_by\": ");
+	json_add_str_or_null(sb, ri->stopped_by);
+	sb_adds(sb, ",\n    \"" RK_DURATION_S "\": ");
+	json_add_num(sb, fig.duration_s);
+	sb_addf(sb, ",\n    \"ticks\": %llu, \"" RK_SAMPLES "\": %llu, "
 		"\"failed\": %llu, \"missed_ticks\": %llu,\n",
 		(unsigned long long)st->ticks, (unsigned long long)st->samples,
 		(unsigned long long)st->failed,
 		(unsigned long long)ri->missed_ticks);
 	sb_adds(sb, "    \"requested_hz\": ");
-	add_num(sb, ri->requested_hz);
+	json_add_num(sb, ri->requested_hz);
 	sb_adds(sb, ", \"achieved_hz\": ");
-	add_num(sb, fig.achieved_hz);
-	sb_addf(sb, ",\n    \"errors\": %llu, \"errors_pct\": ",
+	json_add_num(sb, fig.achieved_hz);
+	sb_addf(sb, ",\n    \"errors\": %llu, \"" RK_ERRORS_PCT "\": ",
 		(unsigned long long)fig.errors);
-	add_num(sb, fig.errors_pct);
+	json_add_num(sb, fig.errors_pct);
 	sb_addf(sb, ", \"torn_stacks\": %llu,\n",
 		(unsigned long long)st->torn_stacks);
-	sb_addf(sb, "    \"gil\": %s, \"utilisation_pct\": ",
-		st->no_gil ? "false" : "true");
-	add_num(sb, fig.utilisation_pct);
-	sb_adds(sb, ", \"contention_pct\": ");
-	add_num(sb, fig.contention_pct);
-	sb_adds(sb, ", \"mean_waiters\": ");
-	add_num(sb, fig.mean_waiters);
-	sb_addf(sb, ",\n    \"switches\": %llu, \"switches_per_s\": ",
+	sb_addf(sb, "    \"" RK_GIL "\": %s, \"" RK_UTILISATION_PCT "\": ",
+		json_bool(!st->no_gil));
+	json_add_num(sb, fig.utilisation_pct);
+	sb_adds(sb, ", \"" RK_CONTENTION_PCT "\": ");
+	json_add_num(sb, fig.contention_pct);
+	sb_adds(sb, ", \"" RK_MEAN_WAITERS "\": ");
+	json_add_num(sb, fig.mean_waiters);
+	sb_addf(sb, ",\n    \"switches\": %llu, \"" RK_SWITCHES_PER_S "\": ",
 		(unsigned long long)st->switches);
-	add_num(sb, fig.switches_per_s);
+	json_add_num(sb, fig.switches_per_s);
 	sb_addf(sb, ", \"switch_interval_us\": %llu,\n",
 		(unsigned long long)st->interval_us);
 	sb_adds(sb, "    \"profiler_cpu_s\": ");
-	add_num(sb, (double)ri->profiler_cpu_ns / 1e9);
+	json_add_num(sb, (double)ri->profiler_cpu_ns / 1e9);
 	sb_adds(sb, ", \"profiler_cpu_per_sample_us\": ");
-	add_num(sb, st->ticks ? (double)ri->profiler_cpu_ns / 1e3 /
+	json_add_num(sb, st->ticks ? (double)ri->profiler_cpu_ns / 1e3 /
 				(double)st->ticks : 0);
 	sb_addf(sb, ", \"peak_rss_kb\": %ld, \"profile_bytes\": %zu\n  },\n",
 		ri->peak_rss_kb, profile_memory(p));
 
 	order = report_thread_order(p);
-	sb_adds(sb, "  \"threads\": [");
+	sb_adds(sb, "  \"" RK_THREADS "\": [");
 	for (i = 0; i < nthreads; i++) {
 		const struct profile_thread *t = profile_thread(p, order[i]);
 		uint64_t s = t->samples ? t->samples : 1;
 
 		sb_adds(sb, i ? ",\n    {" : "\n    {");
-		sb_adds(sb, "\"name\": ");
+		sb_adds(sb, "\"" RK_NAME "\": ");
 		sb_add_json_str(sb, t->name);
-		sb_addf(sb, ", \"tid\": %d, \"thread_id\": %llu, "
-			"\"samples\": %llu, \"torn\": %llu,\n     \"states\": ",
+		sb_addf(sb, ", \"" RK_TID "\": %d, \"thread_id\": %llu, \""
+			RK_SAMPLES "\": %llu, \"torn\": %llu,\n     \""
+			RK_STATES "\": ",
 			(int)t->tid, (unsigned long long)t->thread_id,
 			(unsigned long long)t->samples,
 			(unsigned long long)t->torn);
 		add_states(sb, t->state);
-		sb_adds(sb, ",\n     \"pct\": {");
+		sb_adds(sb, ",\n     \"" RK_PCT "\": {");
 		for (j = 0; j < ARRAY_SIZE(shown); j++) {
 			sb_addf(sb, "%s\"%s\": ", j ? ", " : "",
 				gil_state_name(shown[j]));
-			add_num(sb, 100.0 * (double)t->state[shown[j]] /
+			json_add_num(sb, 100.0 * (double)t->state[shown[j]] /
 				    (double)s);
 		}
 		sb_adds(sb, "}}");
@@ -192,23 +182,24 @@ void output_json(struct strbuf *sb, const struct profile *p,
 	sb_adds(sb, nthreads ? "\n  ],\n" : "],\n");
 
 	fs = profile_func_stats(p, &n);
-	sb_adds(sb, "  \"top\": {\n");
+	sb_adds(sb, "  \"" RK_TOP "\": {\n");
 	add_top(sb, p, fs, n, GIL_HELD);
 	sb_adds(sb, ",\n");
 	add_top(sb, p, fs, n, GIL_WAITING);
 	sb_adds(sb, "\n  },\n");
 
 	qsort_r(fs, n, sizeof(*fs), cmp_func, (void *)p);
-	sb_adds(sb, "  \"functions\": [");
+	sb_adds(sb, "  \"" RK_FUNCTIONS "\": [");
 	for (i = 0; i < n; i++) {
 		const struct profile_func *f = profile_func(p, fs[i].func);
 
 		sb_adds(sb, i ? ",\n    {" : "\n    {");
-		sb_adds(sb, "\"name\": ");
+		sb_adds(sb, "\"" RK_NAME "\": ");
 		sb_add_json_str(sb, f->name);
 		sb_adds(sb, ", \"file\": ");
 		sb_add_json_str(sb, f->file);
-		sb_addf(sb, ", \"line\": %d,\n     \"self\": ", f->firstlineno);
+		sb_addf(sb, ", \"line\": %d,\n     \"" RK_SELF "\": ",
+			f->firstlineno);
 		add_states(sb, fs[i].self);
 		sb_adds(sb, ",\n     \"total\": ");
 		add_states(sb, fs[i].total);
@@ -230,7 +221,7 @@ void output_json(struct strbuf *sb, const struct profile *p,
 	for (i = 0; i < nb; i++) {
 		sb_adds(sb, i ? ",\n      {" : "\n      {");
 		sb_adds(sb, "\"t_s\": ");
-		add_num(sb, (double)bk[i].t_ns / 1e9);
+		json_add_num(sb, (double)bk[i].t_ns / 1e9);
 		sb_addf(sb, ", \"ticks\": %u, \"held\": %u, \"contended\": %u, "
 			"\"waiters\": %u, \"switches\": %u, \"threads\": [",
 			bk[i].ticks, bk[i].held, bk[i].contended, bk[i].waiters,

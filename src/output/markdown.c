@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gilspy/baseline.h"
 #include "gilspy/output.h"
 #include "report.h"
 
@@ -122,11 +123,6 @@ static void add_code(struct strbuf *sb, const char *s, size_t max,
 	sb_release(&c);
 }
 
-static double pct(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
 /* v as printf shows it with that many decimals, so that a delta is the
  * difference of the two values shown beside it (round() may differ from
  * printf on a value such as 46.25). */
@@ -150,6 +146,18 @@ static double r2(double v)
 
 enum fig_kind { F_PCT, F_WAITERS, F_RATE, F_COUNT };
 
+/* A change d shown with 1 or 2 decimals and its unit, in bold and marked
+ * "worse" when worse; one that rounds to nothing as "0.0". */
+static void add_change(struct strbuf *sb, double d, int decimals,
+		       const char *unit, int worse)
+{
+	if (fabs(d) < (decimals == 1 ? 0.05 : 0.005))
+		sb_addf(sb, "%.*f%s", decimals, 0.0, unit);
+	else
+		sb_addf(sb, "%s%+.*f%s%s", worse ? "**" : "", decimals, d,
+			unit, worse ? " worse**" : "");
+}
+
 /* The delta cell: "+12.3 pp", bold and "worse" when worse_up and it rose
  * by the marking threshold. */
 static void add_delta(struct strbuf *sb, double cur, double base,
@@ -162,27 +170,15 @@ static void add_delta(struct strbuf *sb, double cur, double base,
 	case F_PCT:
 		d = r1(cur) - r1(base);
 		worse = worse_up && d >= WORSE_PP - 1e-9;
-		if (fabs(d) < 0.05)
-			sb_adds(sb, "0.0 pp");
-		else
-			sb_addf(sb, "%s%+.1f pp%s", worse ? "**" : "", d,
-				worse ? " worse**" : "");
+		add_change(sb, d, 1, " pp", worse);
 		break;
 	case F_WAITERS:
 		d = r2(cur) - r2(base);
 		worse = worse_up && d >= WORSE_WAITERS - 1e-9;
-		if (fabs(d) < 0.005)
-			sb_adds(sb, "0.00");
-		else
-			sb_addf(sb, "%s%+.2f%s", worse ? "**" : "", d,
-				worse ? " worse**" : "");
+		add_change(sb, d, 2, "", worse);
 		break;
 	case F_RATE:
-		d = r1(cur) - r1(base);
-		if (fabs(d) < 0.05)
-			sb_adds(sb, "0.0 /s");
-		else
-			sb_addf(sb, "%+.1f /s", d);
+		add_change(sb, r1(cur) - r1(base), 1, " /s", 0);
 		break;
 	case F_COUNT:
 		if (cur == base)
@@ -221,19 +217,6 @@ static void fig_row(struct strbuf *sb, const char *label, const char *metric,
 		}
 	}
 	sb_adds(sb, " |\n");
-}
-
-/* Thread samples per state, all threads; busy = not idle. */
-static void state_totals(const struct profile *p, uint64_t *tot,
-			 uint64_t *busy, uint64_t *all)
-{
-	int s;
-
-	for (s = 0; s < GIL_NSTATES; s++)
-		tot[s] = report_state_total(p, (enum gil_state)s);
-	*busy = tot[GIL_HELD] + tot[GIL_WAITING] + tot[GIL_NATIVE] +
-		tot[GIL_RUNNING];
-	*all = *busy + tot[GIL_IDLE];
 }
 
 static void add_header(struct strbuf *sb, const struct profile *p,
@@ -304,19 +287,14 @@ static void add_figures(struct strbuf *sb, const struct profile *p,
 			const struct baseline *b)
 {
 	const struct profile_stats *st = profile_stats(p);
-	uint64_t tot[GIL_NSTATES], busy, all;
-	double bb = 0, ball = 0;
+	struct profile_shares sh, bsh;
 	int bs = b && (b->has & BASE_STATES);
 
-	state_totals(p, tot, &busy, &all);
-	if (bs) {
-		bb = (double)(b->state_total[GIL_HELD] +
-			      b->state_total[GIL_WAITING] +
-			      b->state_total[GIL_NATIVE] +
-			      b->state_total[GIL_RUNNING]);
-		ball = bb + (double)b->state_total[GIL_IDLE];
-	}
-#define BPCT(s) (bb > 0 ? 100.0 * (double)b->state_total[s] / bb : 0)
+	profile_shares_total(p, &sh);
+	if (bs)
+		profile_shares_count(&bsh, b->state_total);
+	else
+		memset(&bsh, 0, sizeof(bsh));
 
 	sb_addf(sb, "\n| figure | `--fail-if` | value |%s\n",
 		b ? " base | Δ |" : "");
@@ -341,37 +319,35 @@ static void add_figures(struct strbuf *sb, const struct profile *p,
 			F_RATE, b, b && (b->has & BASE_SWITCHES),
 			b ? b->switches_per_s : 0, 0);
 		fig_row(sb, "held, of busy thread samples", "held",
-			pct(tot[GIL_HELD], busy), F_PCT, b, bs,
-			bs ? BPCT(GIL_HELD) : 0, 0);
+			profile_pct(sh.held, sh.busy), F_PCT, b, bs,
+			profile_pct(bsh.held, bsh.busy), 0);
 		fig_row(sb, "waiting, of busy thread samples", "waiting",
-			pct(tot[GIL_WAITING], busy), F_PCT, b, bs,
-			bs ? BPCT(GIL_WAITING) : 0, 1);
+			profile_pct(sh.waiting, sh.busy), F_PCT, b, bs,
+			profile_pct(bsh.waiting, bsh.busy), 1);
 	}
 	fig_row(sb, st->no_gil ? "running, of busy thread samples" :
 		"native (no GIL), of busy thread samples", "native",
-		pct(tot[GIL_NATIVE] + tot[GIL_RUNNING], busy), F_PCT, b, bs,
-		bs ? 100.0 * (double)(b->state_total[GIL_NATIVE] +
-				      b->state_total[GIL_RUNNING]) /
-		     (bb > 0 ? bb : 1) : 0, 0);
+		profile_pct(sh.native, sh.busy), F_PCT, b, bs,
+		profile_pct(bsh.native, bsh.busy), 0);
 	fig_row(sb, "idle, of all thread samples", "idle",
-		pct(tot[GIL_IDLE], all), F_PCT, b, bs,
-		bs && ball > 0 ? 100.0 * (double)b->state_total[GIL_IDLE] /
-				 ball : 0, 0);
+		profile_pct(sh.idle, sh.all), F_PCT, b, bs,
+		profile_pct(bsh.idle, bsh.all), 0);
 	fig_row(sb, "errors (torn or unreadable samples)", "errors",
 		fig->errors_pct, F_PCT, b, b && (b->has & BASE_ERRORS),
 		b ? b->errors_pct : 0, 1);
 	fig_row(sb, "samples read", "samples", (double)st->samples, F_COUNT,
 		b, b && (b->has & BASE_SAMPLES),
 		b ? (double)b->samples : 0, 0);
-#undef BPCT
 }
 
 /* --- threads ---------------------------------------------------------------- */
 
 static uint64_t busy_of(const struct profile_thread *t)
 {
-	return t->state[GIL_HELD] + t->state[GIL_WAITING] +
-	       t->state[GIL_NATIVE] + t->state[GIL_RUNNING];
+	struct profile_shares sh;
+
+	profile_shares_count(&sh, t->state);
+	return sh.busy;
 }
 
 static int cmp_busy(const void *a, const void *b, void *arg)
@@ -482,18 +458,18 @@ static void add_threads(struct strbuf *sb, const struct profile *p,
 		const struct baseline_thread *bt = match ? match[rows[i]] :
 						   NULL;
 		uint64_t s = t->samples;
+		struct profile_shares sh;
 
+		profile_shares_count(&sh, t->state);
 		sb_adds(sb, "| ");
 		add_code(sb, t->name, NAME_CHARS, 1);
 		if (b && !bt && (b->has & BASE_THREADS))
 			sb_adds(sb, " (new)");
 		sb_addf(sb, " | %d |", (int)t->tid);
-		thread_cell(sb, pct(t->state[GIL_HELD], s), bt, GIL_HELD);
-		thread_cell(sb, pct(t->state[GIL_WAITING], s), bt,
-			    GIL_WAITING);
-		thread_cell(sb, pct(t->state[GIL_NATIVE] +
-				    t->state[GIL_RUNNING], s), bt, GIL_NATIVE);
-		thread_cell(sb, pct(t->state[GIL_IDLE], s), bt, GIL_IDLE);
+		thread_cell(sb, profile_pct(sh.held, s), bt, GIL_HELD);
+		thread_cell(sb, profile_pct(sh.waiting, s), bt, GIL_WAITING);
+		thread_cell(sb, profile_pct(sh.native, s), bt, GIL_NATIVE);
+		thread_cell(sb, profile_pct(sh.idle, s), bt, GIL_IDLE);
 		sb_addc(sb, '\n');
 	}
 	if (shown < n)
@@ -586,7 +562,7 @@ static void add_top(struct strbuf *sb, const struct profile *p,
 		    enum gil_state state, const char *title,
 		    const struct baseline *b)
 {
-	uint64_t total = report_state_total(p, state);
+	uint64_t total = profile_state_total(p, state);
 	size_t k = report_top(p, fs, n, state, TOP_ROWS), i;
 	int bf = b && (b->has & BASE_FUNCTIONS);
 
@@ -600,7 +576,7 @@ static void add_top(struct strbuf *sb, const struct profile *p,
 		bf ? " base | Δ |" : "", bf ? "--:|--:|" : "");
 	for (i = 0; i < k; i++) {
 		struct strbuf label = STRBUF_INIT;
-		double v = pct(fs[i].self[state], total);
+		double v = profile_pct(fs[i].self[state], total);
 
 		func_label(&label, p, fs[i].func, 1);
 		sb_addf(sb, "| %.1f%% | ", v);

@@ -11,8 +11,6 @@ size_t *report_thread_order(const struct profile *p);
  * the first max have a non-zero count. */
 size_t report_top(const struct profile *p, struct profile_func_stats *fs,
 		  size_t n, enum gil_state state, size_t max);
-/* Thread-samples in state, all threads. */
-uint64_t report_state_total(const struct profile *p, enum gil_state state);
 /* `name (file:firstlineno)` of a function. */
 void report_func_label(struct strbuf *sb, const struct profile *p,
 		       uint32_t func);

@@ -5,11 +5,6 @@
 #include "gilspy/output.h"
 #include "report.h"
 
-static double pct(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
 static int cmp_thread(const void *a, const void *b, void *arg)
 {
 	const struct profile *p = arg;
@@ -68,16 +63,6 @@ size_t report_top(const struct profile *p, struct profile_func_stats *fs,
 	return i;
 }
 
-uint64_t report_state_total(const struct profile *p, enum gil_state state)
-{
-	uint64_t sum = 0;
-	size_t i;
-
-	for (i = 0; i < profile_nthreads(p); i++)
-		sum += profile_thread(p, i)->state[state];
-	return sum;
-}
-
 void report_func_label(struct strbuf *sb, const struct profile *p,
 		       uint32_t func)
 {
@@ -95,14 +80,14 @@ static void top_list(struct strbuf *sb, const struct profile *p,
 		     struct profile_func_stats *fs, size_t n,
 		     enum gil_state state, const char *title)
 {
-	uint64_t total = report_state_total(p, state);
+	uint64_t total = profile_state_total(p, state);
 	size_t k = report_top(p, fs, n, state, 5), i;
 
 	sb_addf(sb, "\n  %s (top 5, %% of samples in that state):\n", title);
 	if (!k)
 		sb_adds(sb, "    (none)\n");
 	for (i = 0; i < k; i++) {
-		sb_addf(sb, "    %5.1f%%  ", pct(fs[i].self[state], total));
+		sb_addf(sb, "    %5.1f%%  ", profile_pct(fs[i].self[state], total));
 		report_func_label(sb, p, fs[i].func);
 		sb_addc(sb, '\n');
 	}
@@ -151,13 +136,13 @@ void output_summary(struct strbuf *sb, const struct profile *p,
 	for (i = 0; i < profile_nthreads(p); i++) {
 		const struct profile_thread *t = profile_thread(p, order[i]);
 		uint64_t s = t->samples;
+		struct profile_shares sh;
 
+		profile_shares_count(&sh, t->state);
 		sb_addf(sb, "  %-*.*s %8d %7.1f%% %7.1f%% %7.1f%% %7.1f%%\n",
 			(int)namew, (int)namew, t->name, (int)t->tid,
-			pct(t->state[GIL_HELD], s),
-			pct(t->state[GIL_WAITING], s),
-			pct(t->state[GIL_NATIVE] + t->state[GIL_RUNNING], s),
-			pct(t->state[GIL_IDLE], s));
+			profile_pct(sh.held, s), profile_pct(sh.waiting, s),
+			profile_pct(sh.native, s), profile_pct(sh.idle, s));
 	}
 	free(order);
 

@@ -38,15 +38,15 @@ int output_svg(struct strbuf *sb, const struct profile *p,
 	th = xcalloc(n ? n : 1, sizeof(*th));
 	for (size_t i = 0; i < n; i++) {
 		const struct profile_thread *pt = profile_thread(p, i);
-		double all = pt->samples ? (double)pt->samples : 1;
+		struct profile_shares sh;
 
+		profile_shares_count(&sh, pt->state);
 		th[i].name = pt->name;
 		th[i].tid = (int)pt->tid;
-		th[i].held = 100.0 * (double)pt->state[GIL_HELD] / all;
-		th[i].waiting = 100.0 * (double)pt->state[GIL_WAITING] / all;
-		th[i].native = 100.0 * (double)(pt->state[GIL_NATIVE] +
-						pt->state[GIL_RUNNING]) / all;
-		th[i].idle = 100.0 * (double)pt->state[GIL_IDLE] / all;
+		th[i].held = profile_pct(sh.held, pt->samples);
+		th[i].waiting = profile_pct(sh.waiting, pt->samples);
+		th[i].native = profile_pct(sh.native, pt->samples);
+		th[i].idle = profile_pct(sh.idle, pt->samples);
 	}
 	sum.utilisation_pct = fig.utilisation_pct;
 	sum.contention_pct = fig.contention_pct;

@@ -83,11 +83,6 @@ static void eol(struct ctx *c)
 	c->col = 0;
 }
 
-static double pct(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
 /* Copy s into dst, cut or padded to width columns (one per code point:
  * names are ASCII in practice; control bytes become '?'). */
 static void fit(char *dst, size_t size, const char *s, int width, int left)
@@ -210,7 +205,7 @@ static void header(struct ctx *c)
 	    span > 0 ? (double)d->ticks / span : 0.0, u->requested_hz,
 	    u->blocking ? ", blocking" : "");
 	put(c, errors ? TA_ALERT : TA_NORMAL, "   errors %llu (%.1f%%)",
-	    (unsigned long long)errors, pct(errors, d->ticks));
+	    (unsigned long long)errors, profile_pct(errors, d->ticks));
 	eol(c);
 
 	if (u->free_threaded || d->no_gil) {
@@ -219,10 +214,10 @@ static void header(struct ctx *c)
 		eol(c);
 	} else {
 		put(c, TA_NORMAL, "GIL held ");
-		put(c, TA_HELD, "%5.1f%%", pct(d->held_ticks, d->samples));
+		put(c, TA_HELD, "%5.1f%%", profile_pct(d->held_ticks, d->samples));
 		put(c, TA_NORMAL, "  contention ");
 		put(c, d->contended_ticks ? TA_WAITING : TA_NORMAL, "%5.1f%%",
-		    pct(d->contended_ticks, d->samples));
+		    profile_pct(d->contended_ticks, d->samples));
 		put(c, TA_NORMAL, " of ticks (mean %.2f waiting)",
 		    d->samples ? (double)d->waiter_sum / (double)d->samples :
 				 0.0);
@@ -258,8 +253,8 @@ static void bar(struct ctx *c, const struct tui_thread_row *r, int width)
 	const char *h = c->out->utf8 ? "\u2588" : "#";
 	const char *wt = c->out->utf8 ? "\u2592" : "~";
 	const char *rest = c->out->utf8 ? "\u00b7" : ".";
-	int nh = (int)(pct(r->state[GIL_HELD], r->n) * width / 100 + 0.5);
-	int nw = (int)(pct(r->state[GIL_WAITING], r->n) * width / 100 + 0.5);
+	int nh = (int)(profile_pct(r->state[GIL_HELD], r->n) * width / 100 + 0.5);
+	int nw = (int)(profile_pct(r->state[GIL_WAITING], r->n) * width / 100 + 0.5);
 	int i;
 
 	if (nh + nw > width)
@@ -301,17 +296,17 @@ static void threads(struct ctx *c, int max_rows)
 	for (i = 0; i < shown; i++) {
 		const struct tui_thread_row *r = &u->trows[i];
 		int sel = u->filter_tid && r->tid == u->filter_tid;
+		struct profile_shares sh;
 
+		profile_shares_count(&sh, r->state);
 		fit(name, sizeof(name), r->name, namew, 0);
 		put(c, sel ? TA_SELECTED : TA_NORMAL, "%s%6d  %s", sel ? ">" : " ",
 		    (int)r->tid, name);
 		put(c, TA_NORMAL, " ");
 		put(c, state_attr(r->now), "%-8s", state_text(r->now));
 		put(c, TA_NORMAL, "%8.1f%8.1f%8.1f%8.1f  ",
-		    pct(r->state[GIL_HELD], r->n),
-		    pct(r->state[GIL_WAITING], r->n),
-		    pct(r->state[GIL_NATIVE] + r->state[GIL_RUNNING], r->n),
-		    pct(r->state[GIL_IDLE], r->n));
+		    profile_pct(sh.held, r->n), profile_pct(sh.waiting, r->n),
+		    profile_pct(sh.native, r->n), profile_pct(sh.idle, r->n));
 		if (barw > 0)
 			bar(c, r, barw);
 		eol(c);
@@ -389,12 +384,12 @@ static void functions(struct ctx *c, int max_rows)
 
 		if (max_rows > 0 && i - first >= max_rows)
 			break;
-		put(c, TA_NORMAL, "%7.1f%7.1f", pct(r->own, u->fsamples),
-		    pct(r->total, u->fsamples));
+		put(c, TA_NORMAL, "%7.1f%7.1f", profile_pct(r->own, u->fsamples),
+		    profile_pct(r->total, u->fsamples));
 		put(c, r->held ? TA_HELD : TA_NORMAL, "%7.1f",
-		    pct(r->held, u->fsamples));
+		    profile_pct(r->held, u->fsamples));
 		put(c, r->waiting ? TA_WAITING : TA_NORMAL, "%7.1f",
-		    pct(r->waiting, u->fsamples));
+		    profile_pct(r->waiting, u->fsamples));
 		sb_reset(&sb);
 		tui_row_label(&sb, u, r);
 		put(c, TA_NORMAL, "  %s", sb.buf);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gilspy/output.h"
 #include "tui_int.h"
 
 void tui_rows_release(struct tui *u)
@@ -239,12 +238,9 @@ void tui_rows(struct tui *u)
 void tui_row_label(struct strbuf *sb, const struct tui *u,
 		   const struct tui_func_row *r)
 {
-	struct output_options o;
-
-	output_options_init(&o);
-	o.lineno = u->o.lineno;
 	if (u->o.lines) {
-		output_frame(sb, profile_frame(u->prof, r->key), &o);
+		profile_frame_text(sb, profile_frame(u->prof, r->key),
+				   u->o.lineno, 0);
 	} else {
 		const struct profile_func *f = profile_func(u->prof, r->key);
 		struct profile_frame fr;
@@ -257,7 +253,6 @@ void tui_row_label(struct strbuf *sb, const struct tui *u,
 		fr.file = f->file;
 		fr.line = fr.firstlineno = f->firstlineno;
 		fr.func = r->key;
-		o.function = 1;
-		output_frame(sb, &fr, &o);
+		profile_frame_text(sb, &fr, u->o.lineno, 1);
 	}
 }

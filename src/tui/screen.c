@@ -102,12 +102,14 @@ static void colours(void)
 	if (use_default_colors() == ERR)
 		bg = COLOR_BLACK;
 	if (COLORS >= 256) {
-		/* xterm-256 cells nearest the Okabe-Ito colours of tui.h,
-		 * lightened a little for dark backgrounds */
+		/* xterm-256 cells nearest the flame graph's state colours
+		 * (flamegraph/palette.c), lightened a little for dark
+		 * backgrounds; idle is a mid grey, not the graph's light
+		 * #BBBBBB, so that it stays readable on light ones too */
 		held = 166;		/* #d75f00 ~ #D55E00 */
 		waiting = 32;		/* #0087d7 ~ #0072B2 */
 		native = 36;		/* #00af87 ~ #009E73 */
-		idle = 246;		/* #949494 ~ #999999 */
+		idle = 246;		/* #949494 */
 		alert = 196;
 	} else {
 		held = COLOR_RED;

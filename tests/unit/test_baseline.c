@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gilspy/baseline.h"
+#include "gilspy/json.h"
 #include "gilspy/output.h"
 #include "harness.h"
 
@@ -425,4 +427,80 @@ TEST(baseline, every_truncation_and_corruption_of_a_report_is_safe)
 	}
 	sb_release(&json);
 	sb_release(&why);
+}
+
+/* The reader under the baseline, on its own: typed getters skip a value
+ * of another type, strings come back as UTF-8, errors say where. */
+TEST(json, reader_walks_and_types)
+{
+	static const char doc[] = "\xef\xbb\xbf {\"n\": -1.5e2, \"s\": "
+		"\"a\\u00e9\\ud83d\\ude00\", \"o\": {\"deep\": [1, [2]]},"
+		" \"b\": true, \"c\": \"not a number\"}";
+	FILE *f = fmemopen((void *)doc, sizeof(doc) - 1, "r");
+	struct json_reader j;
+	struct strbuf key = STRBUF_INIT;
+	char *str = NULL;
+	double n = 0;
+	uint64_t c = 7;
+	int first = 1, r, b = 0, seen = 0;
+
+	json_reader_init(&j, f);
+	CHECK_EQ_INT(json_enter_obj(&j), 1);
+	while ((r = json_obj_next(&j, &first, &key)) > 0) {
+		seen++;
+		if (!strcmp(key.buf, "n"))
+			CHECK_EQ_INT(json_get_num(&j, &n), 1);
+		else if (!strcmp(key.buf, "s"))
+			CHECK_EQ_INT(json_get_str(&j, &str), 1);
+		else if (!strcmp(key.buf, "o"))
+			CHECK_EQ_INT(json_enter_arr(&j), 0);	/* skipped */
+		else if (!strcmp(key.buf, "b"))
+			CHECK_EQ_INT(json_get_bool(&j, &b), 1);
+		else
+			CHECK_EQ_INT(json_get_count(&j, &c), 0);
+	}
+	CHECK_EQ_INT(r, 0);
+	CHECK_EQ_INT(seen, 5);
+	CHECK(n == -150.0);
+	CHECK_EQ_STR(str, "a\xc3\xa9\xf0\x9f\x98\x80");
+	CHECK_EQ_INT(b, 1);
+	CHECK_EQ_INT(c, 7);
+	CHECK(!j.failed);
+	free(str);
+	sb_release(&key);
+	json_reader_release(&j);
+	fclose(f);
+}
+
+TEST(json, reader_errors_say_where)
+{
+	static const char doc[] = "{\n  \"a\": [1, 2,, 3]}";
+	FILE *f = fmemopen((void *)doc, sizeof(doc) - 1, "r");
+	struct json_reader j;
+
+	json_reader_init(&j, f);
+	CHECK_EQ_INT(json_skip(&j), -1);
+	CHECK(j.failed);
+	CHECK(strstr(j.msg.buf, "expected a JSON value, found ','") != NULL);
+	CHECK(strstr(j.msg.buf, "at line 2, column 14") != NULL);
+	/* failed stays failed */
+	CHECK_EQ_INT(json_skip(&j), -1);
+	json_reader_release(&j);
+	fclose(f);
+}
+
+TEST(json, writer_helpers)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	json_add_num(&sb, NAN);
+	sb_addc(&sb, ' ');
+	json_add_num(&sb, 2.0 / 3.0);
+	sb_addc(&sb, ' ');
+	json_add_str_or_null(&sb, NULL);
+	sb_addc(&sb, ' ');
+	json_add_str_or_null(&sb, "q\"");
+	sb_addf(&sb, " %s %s", json_bool(1), json_bool(0));
+	CHECK_EQ_STR(sb.buf, "0.000 0.667 null \"q\\\"\" true false");
+	sb_release(&sb);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gilspy/baseline.h"
 #include "gilspy/gates.h"
 #include "harness.h"
 

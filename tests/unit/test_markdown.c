@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gilspy/baseline.h"
 #include "gilspy/output.h"
 #include "harness.h"
 

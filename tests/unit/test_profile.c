@@ -368,3 +368,61 @@ TEST(output, json_and_summary)
 	sb_release(&sb);
 	profile_free(p);
 }
+
+TEST(profile, shares_fold_running_into_native)
+{
+	uint64_t st[GIL_NSTATES] = { 0 };
+	struct profile_shares sh;
+
+	st[GIL_HELD] = 3;
+	st[GIL_WAITING] = 5;
+	st[GIL_NATIVE] = 7;
+	st[GIL_RUNNING] = 11;
+	st[GIL_IDLE] = 13;
+	profile_shares_count(&sh, st);
+	CHECK_EQ_INT(sh.held, 3);
+	CHECK_EQ_INT(sh.waiting, 5);
+	CHECK_EQ_INT(sh.native, 18);
+	CHECK_EQ_INT(sh.idle, 13);
+	CHECK_EQ_INT(sh.busy, 26);
+	CHECK_EQ_INT(sh.all, 39);
+	CHECK(profile_pct(1, 4) == 25.0);
+	CHECK(profile_pct(0, 0) == 0.0);
+	CHECK(profile_pct(5, 0) == 0.0);
+}
+
+TEST(profile, shares_total_sums_every_thread)
+{
+	struct profile *p = two_thread_profile();
+	struct profile_shares sh;
+	uint64_t all = 0;
+	size_t i;
+
+	profile_shares_total(p, &sh);
+	for (i = 0; i < profile_nthreads(p); i++)
+		all += profile_thread(p, i)->samples;
+	CHECK_EQ_INT(sh.all, all);
+	CHECK_EQ_INT(sh.held, profile_state_total(p, GIL_HELD));
+	CHECK_EQ_INT(sh.busy + sh.idle, sh.all);
+	profile_free(p);
+}
+
+TEST(profile, frame_text)
+{
+	struct profile_frame f = { "run;it\n", "/usr/lib/python3.12/a/b.py",
+				   42, 40, 1 };
+	struct strbuf sb = STRBUF_INIT;
+
+	profile_frame_text(&sb, &f, 1, 0);
+	CHECK_EQ_STR(sb.buf, "run:it  (a/b.py:42)");
+	sb_reset(&sb);
+	profile_frame_text(&sb, &f, 1, 1);
+	CHECK_EQ_STR(sb.buf, "run:it  (a/b.py:40)");
+	sb_reset(&sb);
+	profile_frame_text(&sb, &f, 0, 0);
+	CHECK_EQ_STR(sb.buf, "run:it  (a/b.py)");
+	sb_reset(&sb);
+	profile_frame_text(&sb, NULL, 1, 0);
+	CHECK_EQ_STR(sb.buf, "???");
+	sb_release(&sb);
+}

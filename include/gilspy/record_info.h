@@ -1,0 +1,32 @@
+/*
+ * record_info.h - facts about a recording that the profile itself does not
+ * hold: who was recorded, how, and how it ended.  Filled by the command
+ * that records (or by a raw replay, raw.h), read by every renderer and
+ * stored in the raw file.  The strings are borrowed: whoever fills the
+ * struct keeps them alive while it is used.
+ */
+#ifndef GILSPY_RECORD_INFO_H
+#define GILSPY_RECORD_INFO_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct record_info {
+	pid_t pid;
+	const char *python;		/* "3.12.1", or NULL */
+	const char *binary;		/* exe or libpython, or NULL */
+	const char *command;		/* launch mode: the command line */
+	const char *cmdline;		/* the target's own command line as
+					   /proc shows it, or NULL */
+	double requested_hz;
+	uint64_t wall_ns;		/* length of the recording, 0: from the
+					   first to the last tick */
+	int blocking;
+	const char *stopped_by;		/* "duration", "interrupted", ... */
+	uint64_t profiler_cpu_ns;	/* gilspy's CPU time while sampling */
+	uint64_t missed_ticks;		/* deadlines skipped when behind */
+	long peak_rss_kb;
+	int exit_code;			/* launch mode, -1 otherwise */
+};
+
+#endif

@@ -1,0 +1,349 @@
+/*
+ * writer.c - write a raw recording (.gilspy); the format is described in
+ * include/gilspy/raw.h, its bytes in codec.h.
+ *
+ * The writer follows the profile: a sample is written after profile_add()
+ * interned it, so the profile's thread indices and stack ids are the
+ * file's.  Each block defines the threads, stack nodes and frames its own
+ * samples use (root first; a node's parent always has a smaller id) and
+ * starts its times and switch counts from zero, so a block can be read
+ * without any other: damage costs the samples of one block, not the rest
+ * of the file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+
+#define BLOCK_TARGET (256u * 1024)	/* flush when this much is pending */
+
+struct raw_writer {
+	int fd, own_fd;
+	int err;			/* first errno of a failed write */
+	struct strbuf buf;		/* records not yet in a block */
+	struct strbuf meta;		/* the META record, repeated per block */
+	uint64_t last_flush_ns;
+	uint64_t block_t0;		/* first sample time in the block */
+	int block_has_t0;
+	uint64_t last_time;
+	uint64_t last_switch;
+	uint64_t interval_us;
+	/* Every block defines what its samples use, so any block can be
+	 * read without the others: an id is defined in the current block
+	 * when its entry equals block (0: never). */
+	uint32_t block;
+	uint32_t names_gen;		/* the profile's, when threads were */
+	uint32_t *thread_blk, *stack_blk, *frame_blk;
+	size_t nthread_blk, nstack_blk, nframe_blk;
+	uint32_t chain[PY_MAX_DEPTH + 1];
+	size_t block_target;		/* flush at this many bytes */
+	unsigned char *zbuf;
+	size_t zcap;
+};
+
+static void write_all(struct raw_writer *w, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len && !w->err) {
+		ssize_t n = write(w->fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			w->err = errno;
+			return;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void flush_block(struct raw_writer *w)
+{
+	unsigned char hdr[BLOCK_HEADER_LEN];
+	size_t clen;
+
+	if (!w->buf.len)
+		return;
+	if (raw_block_seal(&w->buf, hdr, &w->zbuf, &w->zcap, &clen) < 0) {
+		if (!w->err)
+			w->err = ENOMEM;
+		sb_reset(&w->buf);
+		return;
+	}
+	write_all(w, hdr, sizeof(hdr));
+	write_all(w, w->zbuf, clen);
+	sb_reset(&w->buf);
+	w->last_flush_ns = now_ns();
+	w->block_has_t0 = 0;
+	/* The next block starts afresh: it defines again what it uses. */
+	w->block++;
+	if (w->meta.len)
+		sb_add(&w->buf, w->meta.buf, w->meta.len);
+	/* ... and its first sample's time and switch count are absolute. */
+	w->last_time = 0;
+	w->last_switch = 0;
+	w->interval_us = UINT64_MAX;
+}
+
+/* A block ends after RAW_FLUSH_NS of wall time (so a killed gilspy loses
+ * at most that) or of recorded time (so a file written by `report`, which
+ * replays faster than real time, is cut into blocks as fine as the
+ * recording it came from), or at block_target bytes. */
+static void maybe_flush(struct raw_writer *w, uint64_t time_ns)
+{
+	if (!w->block_has_t0) {
+		w->block_t0 = time_ns;
+		w->block_has_t0 = 1;
+	}
+	if (w->buf.len >= w->block_target ||
+	    now_ns() - w->last_flush_ns >= RAW_FLUSH_NS ||
+	    time_ns - w->block_t0 >= RAW_FLUSH_NS)
+		flush_block(w);
+}
+
+static struct raw_writer *writer_new(int fd, int own)
+{
+	struct raw_writer *w = xcalloc(1, sizeof(*w));
+	unsigned char hdr[HEADER_LEN];
+
+	w->fd = fd;
+	w->own_fd = own;
+	w->block = 1;
+	w->block_target = BLOCK_TARGET;
+	w->interval_us = UINT64_MAX;
+	sb_init(&w->buf);
+	sb_init(&w->meta);
+	w->last_flush_ns = now_ns();
+	memcpy(hdr, FILE_MAGIC, 8);
+	raw_put_u32le(hdr + 8, RAW_VERSION);
+	raw_put_u32le(hdr + 12, 0);
+	write_all(w, hdr, sizeof(hdr));
+	return w;
+}
+
+int raw_writer_open(const char *path, struct raw_writer **out)
+{
+	int fd;
+
+	if (!strcmp(path, "-")) {
+		*out = writer_new(1, 0);
+		return 0;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	*out = writer_new(fd, 1);
+	return 0;
+}
+
+struct raw_writer *raw_writer_fd(int fd)
+{
+	return writer_new(fd, 0);
+}
+
+void raw_writer_block_size(struct raw_writer *w, size_t bytes)
+{
+	w->block_target = bytes ? bytes : BLOCK_TARGET;
+}
+
+void raw_write_meta(struct raw_writer *w, const struct record_info *ri)
+{
+	struct strbuf *b = &w->meta;
+
+	sb_reset(b);
+	sb_addc(b, REC_META);
+	raw_put_varint(b, (uint64_t)(ri->pid > 0 ? ri->pid : 0));
+	raw_put_str(b, ri->python);
+	raw_put_str(b, ri->binary);
+	raw_put_str(b, ri->command);
+	raw_put_str(b, ri->cmdline);
+	raw_put_double(b, ri->requested_hz);
+	raw_put_varint(b, (uint64_t)!!ri->blocking);
+	sb_add(&w->buf, b->buf, b->len);
+}
+
+/* The block-number slot of id in *arr, growing it; 1 when id was already
+ * defined in the current block, else marks it and returns 0. */
+static int defined_here(struct raw_writer *w, uint32_t **arr, size_t *n,
+			uint32_t id)
+{
+	if (id >= *n) {
+		size_t cap = *n ? *n : 256;
+
+		while (cap <= id)
+			cap *= 2;
+		*arr = xrealloc(*arr, cap * sizeof(**arr));
+		memset(*arr + *n, 0, (cap - *n) * sizeof(**arr));
+		*n = cap;
+	}
+	if ((*arr)[id] == w->block)
+		return 1;
+	(*arr)[id] = w->block;
+	return 0;
+}
+
+static void define_frame(struct raw_writer *w, const struct profile *p,
+			 uint32_t id)
+{
+	const struct profile_frame *f;
+	struct strbuf *b = &w->buf;
+
+	if (defined_here(w, &w->frame_blk, &w->nframe_blk, id))
+		return;
+	f = profile_frame(p, id);
+	sb_addc(b, REC_FRAME);
+	raw_put_varint(b, id);
+	raw_put_str(b, f ? f->name : NULL);
+	raw_put_str(b, f ? f->file : NULL);
+	raw_put_varint(b, (uint64_t)(f && f->line > 0 ? f->line : 0));
+	raw_put_varint(b, (uint64_t)(f && f->firstlineno > 0 ? f->firstlineno : 0));
+}
+
+static void define_thread(struct raw_writer *w, const struct profile *p,
+			  uint32_t idx)
+{
+	const struct profile_thread *t;
+	struct strbuf *b = &w->buf;
+
+	if (idx >= profile_nthreads(p) ||
+	    defined_here(w, &w->thread_blk, &w->nthread_blk, idx))
+		return;
+	t = profile_thread(p, idx);
+	sb_addc(b, REC_THREAD);
+	raw_put_varint(b, idx);
+	raw_put_varint(b, (uint64_t)(t->tid > 0 ? t->tid : 0));
+	raw_put_varint(b, t->thread_id);
+	raw_put_str(b, t->name);
+}
+
+/* Define stack id and the ancestors not yet defined in this block, root
+ * first (a parent always has a smaller id than its children). */
+static void define_stack(struct raw_writer *w, const struct profile *p,
+			 uint32_t id)
+{
+	struct strbuf *b = &w->buf;
+	int n = 0;
+
+	while (id && n <= PY_MAX_DEPTH &&
+	       !defined_here(w, &w->stack_blk, &w->nstack_blk, id)) {
+		w->chain[n++] = id;
+		id = profile_stack_parent(p, id);
+	}
+	while (n--) {
+		uint32_t s = w->chain[n], frame = profile_stack_frame(p, s);
+
+		define_frame(w, p, frame);
+		sb_addc(b, REC_STACK);
+		raw_put_varint(b, s);
+		raw_put_varint(b, profile_stack_parent(p, s));
+		raw_put_varint(b, frame);
+	}
+}
+
+/* A thread renamed since it was defined is defined again. */
+static void check_renames(struct raw_writer *w, const struct profile *p)
+{
+	if (w->names_gen != profile_names_generation(p)) {
+		w->names_gen = profile_names_generation(p);
+		if (w->nthread_blk)
+			memset(w->thread_blk, 0,
+			       w->nthread_blk * sizeof(*w->thread_blk));
+	}
+}
+
+void raw_write_sample(struct raw_writer *w, const struct profile *p,
+		      const struct py_sample *s)
+{
+	struct strbuf *b = &w->buf;
+	int i, n = s->nthreads;
+	unsigned flags;
+
+	if (n < 0)
+		n = 0;
+	if (n > PY_MAX_THREADS)
+		n = PY_MAX_THREADS;
+	check_renames(w, p);
+	for (i = 0; i < n; i++) {
+		uint32_t stack = profile_last_stack(p, i);
+
+		define_thread(w, p, profile_last_thread(p, i));
+		if (stack != PROFILE_NO_STACK)
+			define_stack(w, p, stack);
+	}
+	flags = (unsigned)(s->gil_locked + 1) & 3;
+	if (s->interval_us != w->interval_us)
+		flags |= 4;
+	sb_addc(b, REC_SAMPLE);
+	raw_put_varint(b, s->time_ns - w->last_time);
+	raw_put_varint(b, flags);
+	raw_put_varint(b, raw_zigzag((int64_t)(s->switch_number - w->last_switch)));
+	if (flags & 4)
+		raw_put_varint(b, s->interval_us);
+	raw_put_varint(b, (uint64_t)(s->errors > 0 ? s->errors : 0));
+	raw_put_varint(b, (uint64_t)n);
+	for (i = 0; i < n; i++) {
+		const struct py_thread_sample *ts = &s->threads[i];
+		uint32_t stack = profile_last_stack(p, i);
+
+		raw_put_varint(b, profile_last_thread(p, i));
+		raw_put_varint(b, ((uint64_t)ts->evidence << 3) |
+			   ((uint64_t)ts->state & 7));
+		sb_addc(b, ts->os_state ? ts->os_state : '?');
+		raw_put_varint(b, stack == PROFILE_NO_STACK ? 0 : (uint64_t)stack + 1);
+	}
+	w->last_time = s->time_ns;
+	w->last_switch = s->switch_number;
+	w->interval_us = s->interval_us;
+	maybe_flush(w, s->time_ns);
+}
+
+void raw_write_failed(struct raw_writer *w, uint64_t time_ns)
+{
+	sb_addc(&w->buf, REC_FAILED);
+	raw_put_varint(&w->buf, time_ns - w->last_time);
+	w->last_time = time_ns;
+	maybe_flush(w, time_ns);
+}
+
+int raw_writer_close(struct raw_writer *w, const struct profile *p,
+		     const struct record_info *ri)
+{
+	struct strbuf *b = &w->buf;
+	int err;
+
+	if (p) {
+		size_t i, n = profile_nthreads(p);
+
+		check_renames(w, p);
+		for (i = 0; i < n; i++)
+			define_thread(w, p, (uint32_t)i);
+	}
+	sb_addc(b, REC_END);
+	raw_put_varint(b, ri->wall_ns);
+	raw_put_str(b, ri->stopped_by);
+	raw_put_varint(b, ri->profiler_cpu_ns);
+	raw_put_varint(b, ri->missed_ticks);
+	raw_put_varint(b, (uint64_t)(ri->peak_rss_kb > 0 ? ri->peak_rss_kb : 0));
+	raw_put_varint(b, raw_zigzag(ri->exit_code));
+	flush_block(w);
+	if (w->own_fd && close(w->fd) && !w->err)
+		w->err = errno;
+	err = w->err;
+	sb_release(&w->buf);
+	sb_release(&w->meta);
+	free(w->thread_blk);
+	free(w->stack_blk);
+	free(w->frame_blk);
+	free(w->zbuf);
+	free(w);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
