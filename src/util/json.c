@@ -80,30 +80,6 @@ int json_expected(struct json_reader *j, const char *what)
 	return json_fail(j, "expected %s, found byte 0x%02x", what, j->c);
 }
 
-/* UTF-8 of one code point (to give way to a shared util encoder). */
-static void json_utf8_put(struct strbuf *sb, uint32_t cp)
-{
-	char b[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		b[0] = (char)cp, n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f)), n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f)), n = 4;
-	}
-	sb_add(sb, b, n);
-}
-
 static int hex4(struct json_reader *j, uint32_t *v)
 {
 	int i;
@@ -195,7 +171,11 @@ static int str(struct json_reader *j, struct strbuf *out, size_t keep)
 				} else if ((cp >= 0xd800 && cp < 0xe000) || !cp) {
 					cp = 0xfffd;	/* lone surrogate, NUL */
 				}
-				json_utf8_put(&tmp, cp);
+				{
+					char u[4];
+
+					sb_add(&tmp, u, utf8_encode(cp, u));
+				}
 			}
 		}
 		if (out && !full) {
