@@ -132,6 +132,16 @@ int elf_has_symtab(const struct elf_image *e);
 const char *elf_path(const struct elf_image *e);
 uint64_t elf_bias(const struct elf_image *e);
 
+/* The function symbol (.dynsym or .symtab) whose [start, start + size)
+ * holds addr, a target address; NULL when none does (a stripped static
+ * function).  *start (may be NULL) receives its address in the target.
+ * The name is owned by the image.  Sorts the tables on first use. */
+const char *elf_symbol_at(struct elf_image *e, uint64_t addr, uint64_t *start);
+/* Target address of .eh_frame_hdr (PT_GNU_EH_FRAME), 0 if none. */
+uint64_t elf_eh_frame_hdr(const struct elf_image *e, uint64_t *size);
+/* The whole file as mapped by libelf (owned by the image), NULL if not. */
+const uint8_t *elf_file_bytes(const struct elf_image *e, size_t *size);
+
 /* --- ptrace stops (src/proc/ptrace.c) ------------------------------------ */
 
 /* Stop one thread with PTRACE_SEIZE + PTRACE_INTERRUPT and wait until it
@@ -144,5 +154,56 @@ enum gs_err proc_ptrace_stop(pid_t tid, int *sig);
 /* Let a thread stopped by proc_ptrace_stop() run on, delivering sig (0 for
  * none). */
 void proc_ptrace_detach(pid_t tid, int sig);
+
+/* --- native stacks (src/proc/unwind.c) ----------------------------------- */
+
+/*
+ * A thread's native stack is taken in two steps so that it is stopped only
+ * briefly: proc_unwind_capture() stops it (the seize-based stop above),
+ * copies its registers and up to UNWIND_STACK_MAX bytes of stack from SP,
+ * and lets it run on; proc_unwind_walk() then unwinds from that copy with
+ * libunwind's remote API, reading code and unwind tables from the files the
+ * target maps (cached per file).  Nothing of the target is written.
+ */
+#define UNWIND_STACK_MAX (128 * 1024)
+#define UNWIND_MAX_FRAMES 256
+
+struct unwind_snap {
+	pid_t tid;
+	uint64_t regs[17];	/* libunwind's x86-64 numbering: rax .. r15, rip */
+	uint64_t sp;		/* where stack[] starts in the target */
+	size_t len;		/* bytes of stack[] copied */
+	uint64_t stack_lo, stack_hi;	/* the mapping SP lies in */
+	uint64_t stop_ns;	/* how long the thread was stopped */
+	uint8_t stack[UNWIND_STACK_MAX];
+};
+
+struct unwinder;
+
+/* An unwinder for process pid, with its own view of the mappings (it
+ * re-reads them when a stack leads to code mapped since).  NULL, with err
+ * filled, when the process cannot be opened or libunwind fails. */
+struct unwinder *unwinder_new(pid_t pid, struct gs_error *err);
+void unwinder_free(struct unwinder *u);	/* NULL is a no-op */
+
+/* Stop tid, copy its registers and stack into s, resume it.  GS_OK;
+ * GS_EGONE (thread gone), GS_EPERM (ptrace refused: errno says why),
+ * GS_EFAULT (registers or stack unreadable; the thread runs on). */
+enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid,
+				struct unwind_snap *s);
+
+/* Unwind s: up to max return addresses, innermost first, into ips (the
+ * first is the current pc).  *truncated: the walk stopped before the
+ * outermost frame (no unwind info, the copied slice ended, the bound). */
+int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
+		     uint64_t *ips, int max, int *truncated);
+
+/* What code is at ip: *name the function symbol (NULL when stripped),
+ * *lib the base name of the file mapped there (NULL when none); both owned
+ * by the unwinder.  *start: the function's address, or ip.  call: ip is a
+ * return address (looked up at ip - 1).  Returns the file's index among
+ * the unwinder's files (stable), or -1 when ip is in no file. */
+int unwinder_symbol(struct unwinder *u, uint64_t ip, int call,
+		    const char **name, const char **lib, uint64_t *start);
 
 #endif

@@ -44,6 +44,7 @@ static const char usage_text[] =
 	OUTSET_HELP
 	"      --blocking         stop the target's threads for each sample\n"
 	"                         (consistent snapshots, slows the target)\n"
+	SESSION_HELP_NATIVE
 	"  -v, --verbose          say more; progress even when not on a terminal\n"
 	"  -h, --help             show this help\n";
 

@@ -47,6 +47,7 @@ static const char usage_text[] =
 	"      --idle             count idle samples in the functions pane (key i)\n"
 	"      --nolineno         no line numbers\n"
 	"      --blocking         stop the target's threads for each sample\n"
+	SESSION_HELP_NATIVE
 	"  -b, --batch            plain-text frames on stdout, no curses\n"
 	"  -n, --frames N         stop after N frames (implies --batch)\n"
 	"      --once             one frame after one interval (-b -n 1)\n"

@@ -60,6 +60,10 @@ struct elf_image {
 	struct elf_section *secs;
 	size_t nsecs;
 	int has_symtab;
+	uint64_t eh_hdr, eh_hdr_size;	/* PT_GNU_EH_FRAME, file vaddr */
+	struct elf_sym *funcs;		/* by address (elf_symbol_at()) */
+	size_t nfuncs;
+	int funcs_loaded;
 };
 
 static uint64_t sym_key(const char *name, size_t probe)
@@ -201,7 +205,13 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 		for (i = 0; i < nphdr; i++) {
 			GElf_Phdr ph;
 
-			if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+			if (!gelf_getphdr(elf, (int)i, &ph))
+				continue;
+			if (ph.p_type == PT_GNU_EH_FRAME) {
+				e->eh_hdr = ph.p_vaddr;
+				e->eh_hdr_size = ph.p_memsz;
+			}
+			if (ph.p_type == PT_LOAD &&
 			    ph.p_vaddr - ph.p_offset < first_vaddr)
 				first_vaddr = ph.p_vaddr - ph.p_offset;
 		}
@@ -260,6 +270,7 @@ void elf_free(struct elf_image *e)
 			u64map_release(&e->tabs[i].index);
 	}
 	free(e->tabs);
+	free(e->funcs);
 	free(e->secs);
 	free(e->path);
 	elf_end(e->elf);
@@ -308,4 +319,90 @@ const char *elf_path(const struct elf_image *e)
 uint64_t elf_bias(const struct elf_image *e)
 {
 	return e->bias;
+}
+
+/* --- addresses to names (native stacks) ---------------------------------- */
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct elf_sym *x = a, *y = b;
+
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	/* at one address, a sized symbol first, then the shorter name (the
+	 * exported alias tends to be the short one) */
+	if ((x->size == 0) != (y->size == 0))
+		return x->size ? -1 : 1;
+	return (int)strlen(x->name) - (int)strlen(y->name);
+}
+
+/* Every function symbol of both tables, sorted by address, duplicates of
+ * one address dropped. */
+static void load_funcs(struct elf_image *e)
+{
+	size_t n = 0, m = 0;
+
+	e->funcs_loaded = 1;
+	for (int i = 0; i < 2; i++) {
+		if (!e->tabs[i].loaded)
+			load_symbols(e->elf, &e->tabs[i]);
+		n += e->tabs[i].nsyms;
+	}
+	e->funcs = xmalloc((n ? n : 1) * sizeof(*e->funcs));
+	for (int i = 0; i < 2; i++)
+		for (size_t j = 0; j < e->tabs[i].nsyms; j++)
+			if (e->tabs[i].syms[j].size)
+				e->funcs[m++] = e->tabs[i].syms[j];
+	qsort(e->funcs, m, sizeof(*e->funcs), sym_cmp);
+	n = 0;
+	for (size_t j = 0; j < m; j++)
+		if (!n || e->funcs[n - 1].value != e->funcs[j].value)
+			e->funcs[n++] = e->funcs[j];
+	e->nfuncs = n;
+}
+
+const char *elf_symbol_at(struct elf_image *e, uint64_t addr, uint64_t *start)
+{
+	size_t lo = 0, hi;
+	uint64_t v;
+
+	if (!e->funcs_loaded)
+		load_funcs(e);
+	if (addr < e->bias)
+		return NULL;
+	v = addr - e->bias;
+	hi = e->nfuncs;
+	while (lo < hi) {		/* the last symbol at or below v */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e->funcs[mid].value <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	/* a symbol covers [value, value + size): past it the address is
+	 * in a function whose name was stripped */
+	if (v - e->funcs[lo - 1].value >= e->funcs[lo - 1].size)
+		return NULL;
+	if (start)
+		*start = e->funcs[lo - 1].value + e->bias;
+	return e->funcs[lo - 1].name;
+}
+
+uint64_t elf_eh_frame_hdr(const struct elf_image *e, uint64_t *size)
+{
+	if (!e->eh_hdr)
+		return 0;
+	if (size)
+		*size = e->eh_hdr_size;
+	return e->eh_hdr + e->bias;
+}
+
+const uint8_t *elf_file_bytes(const struct elf_image *e, size_t *size)
+{
+	char *raw = elf_rawfile(e->elf, size);
+
+	return (const uint8_t *)raw;
 }

@@ -65,7 +65,8 @@ static enum gs_err read_consistent(struct py_target *t, struct py_sample *s,
 	for (int i = 0; i < s->nthreads; i++) {
 		const struct py_thread_sample *th = &s->threads[i];
 
-		sc->reuse[i] = sc->reused[i] && th->tid &&
+		/* (a kept stack has no entry marks for the native merge) */
+		sc->reuse[i] = !t->native && sc->reused[i] && th->tid &&
 			       pythread_entry(t, th->tid, th->thread_id)->stack_reuse;
 	}
 	walked = pystack_walk(t, s, fresh ? &sc->second : NULL, sc->reuse);
@@ -167,6 +168,8 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 		return GS_EBADDATA;
 	if ((rc = read_consistent(t, s, &gs)))
 		goto fail;
+	if (t->native)
+		pynative_sample(t, s);
 	classify(t, s, &gs);
 	/* 3.6 has no interpreter ids: the main one is the oldest, the last
 	 * in the list, and the others count down from -1 */

@@ -192,6 +192,9 @@ struct py_scratch {
 	uint8_t ok[STACK_IOV];
 	struct stack_walk *need[PY_MAX_THREADS];
 	int need_win[PY_MAX_THREADS];
+	/* entry[i * PY_MAX_DEPTH + k]: frame k of thread i is the outermost
+	 * its eval-loop call ran (stack.c; native.c merges by it) */
+	uint8_t entry[PY_MAX_THREADS * PY_MAX_DEPTH];
 };
 
 struct py_target {
@@ -242,6 +245,7 @@ struct py_target {
 	uint8_t *code_pfbuf;		/* PF_CODES read-ahead headers */
 	uint64_t period_ns;		/* pyt_set_period(), 0 unknown */
 	struct pyname_cache names;	/* names.c */
+	struct py_native *native;	/* native.c; NULL without --native */
 	struct py_scratch *scratch;	/* one sample's scratch */
 };
 
@@ -318,6 +322,15 @@ uint32_t pycode_frame(struct py_target *t, uint32_t idx, int64_t instr);
 /* Add to pf the headers of the code objects the last sample used that are
  * due for a recheck at t->now_ns. */
 void pycode_prefetch(struct py_target *t, struct pf_set *pf);
+
+/* --- native.c --- */
+/* Start native stacks (opt.native): the unwinder and its tables.  GS_EPERM
+ * with err saying what to do when ptrace is refused. */
+enum gs_err pynative_init(struct py_target *t, struct gs_error *err);
+void pynative_release(struct py_target *t);
+/* The native stack of every thread of s, each merged with its Python
+ * frames in place (th->frames); fills the facts' native_wait. */
+void pynative_sample(struct py_target *t, struct py_sample *s);
 
 /* --- pystr.c --- */
 /* A str object as UTF-8, interned in t->strings (at most PY_MAX_STR

@@ -339,3 +339,22 @@ TEST(gil, woken_leaves_idle_and_others)
 	v = step(&h, 2, 1100000, with_cpu(fact(TS_A, 0, 'R'), 500, 7), TS_A);
 	CHECK_VERDICT(v, GIL_HELD, EV_HOLDER);
 }
+
+TEST(gil, native_stack_wait)
+{
+	struct gil_facts f[4] = { fact(TS_A, 0, 'R'), fact(TS_B, 0, 'R'),
+				  fact(TS_C, 0, 'S'), fact(TS_C + 1, 0, 'R') };
+	struct gil_verdict v[4];
+
+	f[0].native_wait = 1;	/* the holder's stack cannot make it wait */
+	f[1].native_wait = 1;	/* runnable in take_gil: queued, not native */
+	f[2].native_wait = 1;	/* the futex rule saw it first: agreement */
+	f[2].futex_on_gil = 1;
+	f[3].native_wait = -1;	/* not read: the /proc rule alone */
+	run1(TS_A, f, 4, v);
+	CHECK_VERDICT(v[0], GIL_HELD, EV_HOLDER);
+	CHECK_VERDICT(v[1], GIL_WAITING, EV_NATIVE_STACK);
+	CHECK_VERDICT(v[2], GIL_WAITING, EV_FUTEX_COND);
+	CHECK_VERDICT(v[3], GIL_NATIVE, EV_OS_RUNNING);
+	CHECK_EQ_STR(gil_evidence_name(EV_NATIVE_STACK), "native-stack");
+}

@@ -1,0 +1,394 @@
+/*
+ * unwind.c - native stacks: a brief stop to copy registers and stack, then
+ * an unwind from the copy with libunwind's remote API (see proc.h).
+ *
+ * The accessors given to libunwind answer from the copy: registers from
+ * the register set, stack words from the copied slice (an address in the
+ * stack mapping beyond the slice is an error, never a live read of a stack
+ * that has moved on), and everything else - code, .eh_frame_hdr, .eh_frame
+ * - from the files the target maps, which libelf keeps mapped here; only
+ * writable memory is read live.  The FDE lookup is the binary search table
+ * of .eh_frame_hdr, handed to libunwind's own table search.
+ *
+ * Files are cached by path for the life of the unwinder; the mappings are
+ * re-read (at most once a second) when an address falls in none of them,
+ * e.g. after the target dlopen()s an extension.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <libunwind.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+
+#include "gilspy/proc.h"
+#include "gilspy/util.h"
+
+/* libunwind's table search, exported but not declared by its headers
+ * (perf's unwinder declares it the same way). */
+extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as,
+					      unw_word_t ip,
+					      unw_dyn_info_t *di,
+					      unw_proc_info_t *pi,
+					      int need_unwind_info, void *arg);
+
+#define REFRESH_NS 1000000000ull	/* re-read the maps at most this often */
+
+struct unw_file {
+	char *path;
+	const char *base;		/* into path */
+	struct elf_image *elf;		/* NULL: could not be loaded */
+	const uint8_t *bytes;		/* the file, mapped by libelf */
+	size_t size;
+};
+
+struct unwinder {
+	struct proc *p;
+	unw_addr_space_t as;
+	struct unw_file *files;
+	size_t nfiles;
+	const struct unwind_snap *cur;	/* the copy being unwound */
+	uint64_t refreshed_ns;
+};
+
+/* The mapping holding addr (maps are sorted by address), or NULL. */
+static const struct proc_map *map_at(const struct proc *p, uint64_t addr)
+{
+	size_t lo = 0, hi = p->nmaps;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->maps[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->nmaps && p->maps[lo].start <= addr)
+		return &p->maps[lo];
+	return NULL;
+}
+
+/* As map_at(), re-reading the maps once if addr is in none of them and
+ * they were not re-read in the last REFRESH_NS. */
+static const struct proc_map *map_find(struct unwinder *u, uint64_t addr)
+{
+	const struct proc_map *m = map_at(u->p, addr);
+	uint64_t now;
+
+	if (m)
+		return m;
+	now = now_ns();
+	if (now - u->refreshed_ns < REFRESH_NS)
+		return NULL;
+	u->refreshed_ns = now;
+	if (proc_refresh_maps(u->p) != GS_OK)
+		return NULL;
+	unw_flush_cache(u->as, 0, 0);
+	return map_at(u->p, addr);
+}
+
+static struct unw_file *file_for(struct unwinder *u, const char *path)
+{
+	struct unw_file *f;
+	struct gs_error err;
+
+	for (size_t i = 0; i < u->nfiles; i++)
+		if (!strcmp(u->files[i].path, path))
+			return &u->files[i];
+	u->files = xrealloc(u->files, (u->nfiles + 1) * sizeof(*u->files));
+	f = &u->files[u->nfiles++];
+	memset(f, 0, sizeof(*f));
+	f->path = xstrdup(path);
+	f->base = strrchr(f->path, '/') ? strrchr(f->path, '/') + 1 : f->path;
+	if (elf_load(u->p, path, &f->elf, &err) == GS_OK)
+		f->bytes = elf_file_bytes(f->elf, &f->size);
+	return f;
+}
+
+/* len bytes at addr from the file mapped there; 0 when they are not in a
+ * read-only file mapping (or past the file's end). */
+static int file_read(struct unwinder *u, uint64_t addr, void *buf, size_t len)
+{
+	const struct proc_map *m = map_find(u, addr);
+	struct unw_file *f;
+	uint64_t off;
+
+	if (!m || !m->path || (m->prot & PROT_WRITE) || addr + len > m->end)
+		return 0;
+	f = file_for(u, m->path);
+	if (!f->bytes)
+		return 0;
+	off = addr - m->start + m->offset;
+	if (off + len > f->size || off + len < off)
+		return 0;
+	memcpy(buf, f->bytes + off, len);
+	return 1;
+}
+
+/* --- libunwind's accessors ------------------------------------------------ */
+
+static int acc_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
+		   int write, void *arg)
+{
+	struct unwinder *u = arg;
+	const struct unwind_snap *s = u->cur;
+
+	(void)as;
+	if (write)
+		return -UNW_EINVAL;
+	if (addr >= s->sp && addr + sizeof(*val) <= s->sp + s->len &&
+	    addr + sizeof(*val) > addr) {
+		memcpy(val, s->stack + (addr - s->sp), sizeof(*val));
+		return 0;
+	}
+	if (addr >= s->stack_lo && addr < s->stack_hi)
+		return -UNW_EINVAL;	/* the stack beyond the copy */
+	if (file_read(u, addr, val, sizeof(*val)))
+		return 0;
+	return proc_read(u->p, addr, val, sizeof(*val)) == GS_OK ?
+	       0 : -UNW_EINVAL;
+}
+
+static int acc_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val,
+		   int write, void *arg)
+{
+	struct unwinder *u = arg;
+
+	(void)as;
+	if (write || reg < 0 || reg > UNW_X86_64_RIP)
+		return -UNW_EBADREG;
+	*val = u->cur->regs[reg];
+	return 0;
+}
+
+static int acc_fpreg(unw_addr_space_t as, unw_regnum_t reg,
+		     unw_fpreg_t *val, int write, void *arg)
+{
+	(void)as; (void)reg; (void)val; (void)write; (void)arg;
+	return -UNW_EBADREG;
+}
+
+static int acc_resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
+{
+	(void)as; (void)c; (void)arg;
+	return -UNW_EINVAL;
+}
+
+static int acc_dyn_list(unw_addr_space_t as, unw_word_t *addr, void *arg)
+{
+	(void)as; (void)addr; (void)arg;
+	return -UNW_ENOINFO;
+}
+
+static int acc_proc_name(unw_addr_space_t as, unw_word_t ip, char *buf,
+			 size_t len, unw_word_t *off, void *arg)
+{
+	(void)as; (void)ip; (void)buf; (void)len; (void)off; (void)arg;
+	return -UNW_ENOINFO;
+}
+
+static void acc_put_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
+{
+	/* libunwind frees the table-format info it made itself */
+	(void)as; (void)pi; (void)arg;
+}
+
+/* The FDE of ip through the .eh_frame_hdr search table of its file:
+ * version 1, a 4-byte eh_frame pointer, a udata4 count and a table of
+ * datarel sdata4 pairs, which is what every linker writes. */
+static int acc_find_info(unw_addr_space_t as, unw_word_t ip,
+			 unw_proc_info_t *pi, int need, void *arg)
+{
+	struct unwinder *u = arg;
+	const struct proc_map *m = map_find(u, ip);
+	struct unw_file *f;
+	unw_dyn_info_t di;
+	uint64_t hdr, start, end;
+	uint8_t h[12];
+	uint32_t count;
+
+	if (!m || !m->path || !(m->prot & PROT_EXEC))
+		return -UNW_ENOINFO;
+	start = m->start;
+	end = m->end;
+	f = file_for(u, m->path);
+	if (!f->elf || !(hdr = elf_eh_frame_hdr(f->elf, NULL)) ||
+	    !file_read(u, hdr, h, sizeof(h)))
+		return -UNW_ENOINFO;
+	if (h[0] != 1 || (h[1] & 0x0f) != 0x0b || h[2] != 0x03 || h[3] != 0x3b)
+		return -UNW_ENOINFO;
+	memcpy(&count, h + 8, 4);
+	memset(&di, 0, sizeof(di));
+	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+	di.start_ip = start;
+	di.end_ip = end;
+	di.u.rti.segbase = hdr;
+	di.u.rti.table_data = hdr + 12;
+	di.u.rti.table_len = count * 8 / sizeof(unw_word_t);
+	return _Ux86_64_dwarf_search_unwind_table(as, ip, &di, pi, need, arg);
+}
+
+static unw_accessors_t accessors = {
+	.find_proc_info = acc_find_info,
+	.put_unwind_info = acc_put_info,
+	.get_dyn_info_list_addr = acc_dyn_list,
+	.access_mem = acc_mem,
+	.access_reg = acc_reg,
+	.access_fpreg = acc_fpreg,
+	.resume = acc_resume,
+	.get_proc_name = acc_proc_name,
+};
+
+/* --- the unwinder ----------------------------------------------------------- */
+
+struct unwinder *unwinder_new(pid_t pid, struct gs_error *err)
+{
+	struct unwinder *u = xcalloc(1, sizeof(*u));
+
+	if (proc_open(pid, &u->p, err) != GS_OK) {
+		free(u);
+		return NULL;
+	}
+	u->as = unw_create_addr_space(&accessors, 0);
+	if (!u->as) {
+		gs_error_set(err, GS_ENOMEM, "libunwind cannot make an "
+			     "address space");
+		proc_free(u->p);
+		free(u);
+		return NULL;
+	}
+	unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
+	u->refreshed_ns = now_ns();
+	return u;
+}
+
+void unwinder_free(struct unwinder *u)
+{
+	if (!u)
+		return;
+	for (size_t i = 0; i < u->nfiles; i++) {
+		elf_free(u->files[i].elf);
+		free(u->files[i].path);
+	}
+	free(u->files);
+	unw_destroy_addr_space(u->as);
+	proc_free(u->p);
+	free(u);
+}
+
+enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid,
+				struct unwind_snap *s)
+{
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	const struct proc_map *m;
+	uint64_t t0 = now_ns(), want;
+	enum gs_err rc;
+	int sig, e = 0;
+
+	s->tid = tid;
+	s->len = 0;
+	if ((rc = proc_ptrace_stop(tid, &sig)))
+		return rc;
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &io) < 0) {
+		e = errno;
+		proc_ptrace_detach(tid, sig);
+		s->stop_ns = now_ns() - t0;
+		return e == ESRCH ? GS_EGONE : GS_EFAULT;
+	}
+	/* libunwind's numbering (UNW_X86_64_*) */
+	s->regs[0] = r.rax; s->regs[1] = r.rdx; s->regs[2] = r.rcx;
+	s->regs[3] = r.rbx; s->regs[4] = r.rsi; s->regs[5] = r.rdi;
+	s->regs[6] = r.rbp; s->regs[7] = r.rsp;
+	s->regs[8] = r.r8; s->regs[9] = r.r9; s->regs[10] = r.r10;
+	s->regs[11] = r.r11; s->regs[12] = r.r12; s->regs[13] = r.r13;
+	s->regs[14] = r.r14; s->regs[15] = r.r15; s->regs[16] = r.rip;
+	s->sp = r.rsp;
+	/* the slice ends with the stack's mapping (a partial read stops at
+	 * the first page that is not mapped, should the maps be stale) */
+	m = map_at(u->p, r.rsp);
+	want = UNWIND_STACK_MAX;
+	if (m && m->end - r.rsp < want)
+		want = m->end - r.rsp;
+	s->len = proc_read_partial(u->p, r.rsp, s->stack, (size_t)want);
+	proc_ptrace_detach(tid, sig);
+	s->stop_ns = now_ns() - t0;
+	s->stack_lo = m ? m->start : r.rsp;
+	s->stack_hi = m ? m->end : r.rsp + s->len;
+	return s->len ? GS_OK : GS_EFAULT;
+}
+
+/* Is ip in code? A frame-pointer guess by libunwind past the end of the
+ * unwind info can land anywhere; a pc outside executable mappings ends
+ * the walk. */
+static int is_code(struct unwinder *u, uint64_t ip)
+{
+	const struct proc_map *m = map_find(u, ip);
+
+	return m && (m->prot & PROT_EXEC);
+}
+
+int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
+		     uint64_t *ips, int max, int *truncated)
+{
+	unw_cursor_t c;
+	int n = 0;
+
+	*truncated = 0;
+	u->cur = s;
+	if (max <= 0)
+		return 0;
+	if (unw_init_remote(&c, u->as, u) < 0) {
+		ips[n++] = s->regs[UNW_X86_64_RIP];
+		*truncated = 1;
+		return n;
+	}
+	for (;;) {
+		unw_word_t ip;
+		int r;
+
+		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || !ip)
+			break;
+		if (!is_code(u, ip)) {
+			*truncated = 1;
+			break;
+		}
+		if (n == max) {
+			*truncated = 1;
+			break;
+		}
+		ips[n++] = ip;
+		r = unw_step(&c);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			*truncated = 1;
+			break;
+		}
+	}
+	u->cur = NULL;
+	return n;
+}
+
+int unwinder_symbol(struct unwinder *u, uint64_t ip, int call,
+		    const char **name, const char **lib, uint64_t *start)
+{
+	uint64_t a = call && ip ? ip - 1 : ip;
+	const struct proc_map *m = map_find(u, a);
+	struct unw_file *f;
+
+	*name = NULL;
+	*lib = NULL;
+	*start = ip;
+	if (!m || !m->path)
+		return -1;
+	f = file_for(u, m->path);
+	*lib = f->base;
+	if (f->elf)
+		*name = elf_symbol_at(f->elf, a, start);
+	return (int)(f - u->files);
+}

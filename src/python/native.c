@@ -1,0 +1,330 @@
+/*
+ * native.c - native stacks merged with the Python stacks (--native).
+ *
+ * For each thread of a sample: its C stack is copied and unwound
+ * (src/proc/unwind.c), each return address becomes an interned frame of
+ * the target's frame table (flag native, name the symbol or 0xADDR,
+ * filename the file's base name, line 0), and the two stacks are merged in
+ * true order: every call of the eval loop (_PyEval_EvalFrameDefault) is
+ * replaced by the Python frames it ran - one frame before 3.11, the frames
+ * up to the next entry mark from 3.11 (stack.c marks them: is_entry on
+ * 3.11, the eval loop's entry shims on 3.12+).  Python frames left over
+ * when the C stack has fewer eval calls than expected (a stripped build, a
+ * truncated unwind, a stack that moved between the two reads) go outermost.
+ *
+ * The default view keeps the C frames a user acts on: those of extensions
+ * and libraries, the leaf, and the functions that take or drop the GIL;
+ * the interpreter's own glue and the thread start-up below the first
+ * Python frame go.  PYT_NATIVE_ALL keeps every frame.
+ *
+ * The C stack also says whether a thread waits for the GIL: it is in
+ * take_gil, or - in stripped builds, which export only public names - in a
+ * GIL-taking entry point over unnamed interpreter code over a libc wait.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gilspy/util.h"
+#include "target.h"
+
+#define STOP_BUCKETS 20000		/* 1 us each; above goes in the last */
+
+enum {
+	NF_EVAL = 1,			/* an eval-loop call */
+	NF_INTERP = 2,			/* in the interpreter's binary */
+	NF_GIL = 4,			/* takes or drops the GIL */
+	NF_TAKE = 8,			/* take_gil itself */
+	NF_ENTRY = 16,			/* an exported GIL-taking entry */
+	NF_LIBC = 32,			/* libc, libpthread, the loader */
+	NF_NONAME = 64,
+};
+
+struct nframe {
+	uint32_t id;
+	uint8_t flags;
+};
+
+struct py_native {
+	struct unwinder *unw;
+	struct unwind_snap *snap;
+	struct u64map by_key;		/* (file, function) -> frame id */
+	uint32_t truncated_id;		/* "[truncated]" */
+	const char *interp_base[2];	/* libpython and the executable */
+	uint64_t ips[UNWIND_MAX_FRAMES];
+	struct nframe nf[UNWIND_MAX_FRAMES];
+	uint32_t merged[PY_MAX_DEPTH];
+	uint32_t *stop_hist;		/* STOP_BUCKETS */
+	uint64_t stops, max_ns, truncated, failed;
+};
+
+static const char *base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : path;
+}
+
+static uint32_t add_frame(struct py_target *t, const char *name,
+			  const char *file)
+{
+	struct py_frame_info *f;
+
+	if (t->nframes == t->aframes) {
+		t->aframes = t->aframes ? t->aframes * 2 : 256;
+		t->frames = xrealloc(t->frames, t->aframes * sizeof(*t->frames));
+	}
+	f = &t->frames[t->nframes];
+	f->name = strpool_intern(&t->strings, name, strlen(name));
+	f->filename = strpool_intern(&t->strings, file, strlen(file));
+	f->line = 0;
+	f->firstlineno = 0;
+	f->native = 1;
+	return t->nframes++;
+}
+
+static int is_one_of(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(name, *list))
+			return 1;
+	return 0;
+}
+
+static const char *const gil_names[] = {
+	"take_gil", "drop_gil", "PyEval_RestoreThread", "PyEval_SaveThread",
+	"PyEval_AcquireThread", "PyEval_AcquireLock", "PyGILState_Ensure",
+	"_PyEval_TakeGIL", NULL
+};
+
+static const char *const entry_names[] = {
+	"PyEval_RestoreThread", "PyEval_AcquireThread", "PyEval_AcquireLock",
+	"PyGILState_Ensure", "_PyEval_EvalFrameDefault", "_Py_HandlePending",
+	NULL
+};
+
+/* The frame of the code at ip (call: a return address), with its flags. */
+static struct nframe native_frame(struct py_target *t, uint64_t ip, int call)
+{
+	struct py_native *n = t->native;
+	const char *name, *lib;
+	struct nframe out = { 0, 0 };
+	uint64_t start, key;
+	char buf[64];
+	int file = unwinder_symbol(n->unw, ip, call, &name, &lib, &start);
+
+	if (lib && (!strcmp(lib, n->interp_base[0]) ||
+		    (n->interp_base[1] && !strcmp(lib, n->interp_base[1]))))
+		out.flags |= NF_INTERP;
+	if (lib && (!strncmp(lib, "libc.", 5) || !strncmp(lib, "libc-", 5) ||
+		    !strncmp(lib, "libpthread", 10) || !strncmp(lib, "ld-", 3)))
+		out.flags |= NF_LIBC;
+	if (name) {
+		if (!strcmp(name, "_PyEval_EvalFrameDefault"))
+			out.flags |= NF_EVAL;
+		if (is_one_of(name, gil_names))
+			out.flags |= NF_GIL;
+		if (!strcmp(name, "take_gil"))
+			out.flags |= NF_TAKE;
+		if (is_one_of(name, entry_names))
+			out.flags |= NF_ENTRY;
+	} else {
+		out.flags |= NF_NONAME;
+	}
+	/* one frame per function; an unnamed address is its own */
+	key = ((uint64_t)(file + 2) << 48) ^ (name ? start : ip);
+	if (u64map_get(&n->by_key, key, &out.id))
+		return out;
+	if (!name) {
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)ip);
+		name = buf;
+	}
+	out.id = add_frame(t, name, lib ? lib : "?");
+	u64map_put(&n->by_key, key, out.id);
+	return out;
+}
+
+/* Is the thread whose C frames are nf[0..nn) waiting for the GIL? */
+static int waits_for_gil(const struct nframe *nf, int nn)
+{
+	int k = 0, libc = 0;
+
+	for (int i = 0; i < nn; i++)
+		if (nf[i].flags & NF_TAKE)
+			return 1;
+	while (k < nn && (nf[k].flags & NF_LIBC)) {
+		libc = 1;
+		k++;
+	}
+	while (k < nn && (nf[k].flags & NF_INTERP) && (nf[k].flags & NF_NONAME))
+		k++;
+	/* a libc wait reached from an exported GIL-taking function through
+	 * nothing but nameless interpreter code: take_gil, stripped */
+	return libc && k < nn && (nf[k].flags & NF_ENTRY) &&
+	       (nf[k].flags & NF_INTERP) && k > 0 &&
+	       (nf[k - 1].flags & NF_NONAME);
+}
+
+/* Merge thread th's Python frames (entry marks em) with its C frames
+ * nf[0..nn), innermost first, into n->merged; returns the count. */
+static int merge(struct py_target *t, const struct py_thread_sample *th,
+		 const uint8_t *em, const struct nframe *nf, int nn,
+		 int truncated)
+{
+	struct py_native *n = t->native;
+	int all = t->opt.native == PYT_NATIVE_ALL;
+	int pi = 0, m = 0, last_eval = -1;
+
+#define PUT(id) do { if (m < PY_MAX_DEPTH) n->merged[m++] = (id); } while (0)
+	for (int k = 0; k < nn; k++)
+		if (nf[k].flags & NF_EVAL)
+			last_eval = k;
+	for (int k = 0; k < nn; k++) {
+		if (nf[k].flags & NF_EVAL) {
+			/* the Python frames this call ran, then (all) the
+			 * call itself, which is outer to them */
+			while (pi < th->nframes) {
+				PUT(th->frames[pi]);
+				if (em[pi++])
+					break;
+			}
+			if (all)
+				PUT(nf[k].id);
+			continue;
+		}
+		if (!all) {
+			if (last_eval >= 0 && k > last_eval)
+				break;		/* the thread's start-up */
+			if ((nf[k].flags & NF_INTERP) && k &&
+			    !(nf[k].flags & NF_GIL))
+				continue;	/* interpreter glue */
+		}
+		PUT(nf[k].id);
+	}
+	if (truncated)
+		PUT(n->truncated_id);
+	while (pi < th->nframes)
+		PUT(th->frames[pi++]);
+#undef PUT
+	return m;
+}
+
+static void note_stop(struct py_native *n, uint64_t ns)
+{
+	uint64_t b = ns / 1000;
+
+	n->stop_hist[b < STOP_BUCKETS ? b : STOP_BUCKETS - 1]++;
+	n->stops++;
+	if (ns > n->max_ns)
+		n->max_ns = ns;
+}
+
+void pynative_sample(struct py_target *t, struct py_sample *s)
+{
+	struct py_native *n = t->native;
+	struct py_scratch *sc = t->scratch;
+
+	for (int i = 0; i < s->nthreads; i++) {
+		struct py_thread_sample *th = &s->threads[i];
+		int nn, trunc, m;
+
+		sc->facts[i].native_wait = -1;
+		if (!n || !th->tid)
+			continue;
+		if (proc_unwind_capture(n->unw, th->tid, n->snap) != GS_OK) {
+			n->failed++;
+			continue;
+		}
+		note_stop(n, n->snap->stop_ns);
+		nn = proc_unwind_walk(n->unw, n->snap, n->ips,
+				      UNWIND_MAX_FRAMES, &trunc);
+		for (int k = 0; k < nn; k++)
+			n->nf[k] = native_frame(t, n->ips[k], k > 0);
+		n->truncated += trunc;
+		sc->facts[i].native_wait = waits_for_gil(n->nf, nn);
+		m = merge(t, th, sc->entry + (size_t)i * PY_MAX_DEPTH, n->nf,
+			  nn, trunc);
+		memcpy(th->frames, n->merged, (size_t)m * sizeof(*th->frames));
+		th->nframes = m;
+	}
+}
+
+enum gs_err pynative_init(struct py_target *t, struct gs_error *err)
+{
+	struct py_native *n;
+	enum gs_err rc;
+	int e;
+
+	n = xcalloc(1, sizeof(*n));
+	n->unw = unwinder_new(t->proc->pid, err);
+	if (!n->unw) {
+		free(n);
+		return err ? err->code : GS_EIO;
+	}
+	/* ptrace is refused for the whole process or not at all: try it on
+	 * the main thread once, so the error comes at the start */
+	n->snap = xmalloc(sizeof(*n->snap));
+	rc = proc_unwind_capture(n->unw, t->proc->pid, n->snap);
+	e = errno;
+	if (rc == GS_EPERM) {
+		unwinder_free(n->unw);
+		free(n->snap);
+		free(n);
+		return gs_error_set(err, GS_EPERM,
+			"cannot stop the threads of pid %d for --native: %s "
+			"(run as root, or give gilspy CAP_SYS_PTRACE, or set "
+			"kernel.yama.ptrace_scope=0; or drop --native)",
+			(int)t->proc->pid, strerror(e));
+	}
+	n->stop_hist = xcalloc(STOP_BUCKETS, sizeof(*n->stop_hist));
+	u64map_init(&n->by_key);
+	n->interp_base[0] = base_name(elf_path(t->elf));
+	n->interp_base[1] = base_name(t->proc->exe);
+	t->native = n;
+	n->truncated_id = add_frame(t, "[truncated]", "?");
+	return GS_OK;
+}
+
+void pynative_release(struct py_target *t)
+{
+	struct py_native *n = t->native;
+
+	if (!n)
+		return;
+	unwinder_free(n->unw);
+	u64map_release(&n->by_key);
+	free(n->snap);
+	free(n->stop_hist);
+	free(n);
+	t->native = NULL;
+}
+
+/* The stop time below which a share q of the stops fell. */
+static uint64_t quantile(const struct py_native *n, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)n->stops), seen = 0;
+
+	for (size_t b = 0; b < STOP_BUCKETS; b++) {
+		seen += n->stop_hist[b];
+		if (seen > want)
+			return (b + 1) * 1000;
+	}
+	return n->max_ns;
+}
+
+int pyt_native_stats(const struct py_target *t, struct pyt_native_stats *out)
+{
+	const struct py_native *n = t->native;
+
+	memset(out, 0, sizeof(*out));
+	if (!n)
+		return 0;
+	out->stops = n->stops;
+	out->median_ns = n->stops ? quantile(n, 0.5) : 0;
+	out->p99_ns = n->stops ? quantile(n, 0.99) : 0;
+	out->max_ns = n->max_ns;
+	out->truncated = n->truncated;
+	out->failed = n->failed;
+	return 1;
+}
