@@ -11,6 +11,9 @@
  * 3.11, the eval loop's entry shims on 3.12+).  Python frames left over
  * when the C stack has fewer eval calls than expected (a stripped build, a
  * truncated unwind, a stack that moved between the two reads) go outermost.
+ * Where no eval call can be named at all (the chroot's 3.15 splits its
+ * loop into unnamed parts) the C frames above the interpreter's code are
+ * kept, then the Python stack: the callbacks' order is lost there.
  *
  * The default view keeps the C frames a user acts on: those of extensions
  * and libraries, the leaf, and the functions that take or drop the GIL;
@@ -48,7 +51,9 @@ struct nframe {
 
 struct py_native {
 	struct unwinder *unw;
-	struct unwind_snap *snap;
+	struct unwind_snap *snap;	/* the probe's */
+	struct unwind_snap **snaps;	/* one per thread of a sample */
+	size_t nsnaps;
 	struct u64map by_key;		/* (file, function) -> frame id */
 	uint32_t truncated_id;		/* "[truncated]" */
 	const char *interp_base[2];	/* libpython and the executable */
@@ -174,7 +179,7 @@ static int merge(struct py_target *t, const struct py_thread_sample *th,
 {
 	struct py_native *n = t->native;
 	int all = t->opt.native == PYT_NATIVE_ALL;
-	int pi = 0, m = 0, last_eval = -1;
+	int pi = 0, m = 0, last_eval = -1, seen_interp = 0;
 
 #define PUT(id) do { if (m < PY_MAX_DEPTH) n->merged[m++] = (id); } while (0)
 	for (int k = 0; k < nn; k++)
@@ -196,6 +201,15 @@ static int merge(struct py_target *t, const struct py_thread_sample *th,
 		if (!all) {
 			if (last_eval >= 0 && k > last_eval)
 				break;		/* the thread's start-up */
+			/* no eval call named (a stripped build that does not
+			 * export it, or one whose loop is split into unnamed
+			 * parts): past the interpreter's code comes the
+			 * thread's start-up */
+			if (last_eval < 0 && th->nframes && seen_interp &&
+			    !(nf[k].flags & NF_INTERP))
+				break;
+			if (nf[k].flags & NF_INTERP)
+				seen_interp = 1;
 			if ((nf[k].flags & NF_INTERP) && k &&
 			    !(nf[k].flags & NF_GIL))
 				continue;	/* interpreter glue */
@@ -220,7 +234,37 @@ static void note_stop(struct py_native *n, uint64_t ns)
 		n->max_ns = ns;
 }
 
-void pynative_sample(struct py_target *t, struct py_sample *s)
+void pynative_capture(struct py_target *t, struct py_sample *s)
+{
+	struct py_native *n = t->native;
+	struct py_scratch *sc = t->scratch;
+
+	/* All the threads are copied first and unwound after, so that the
+	 * copies are as close as can be to the instant the GIL was read. */
+	if ((size_t)s->nthreads > n->nsnaps) {
+		n->snaps = xrealloc(n->snaps, (size_t)s->nthreads *
+					      sizeof(*n->snaps));
+		for (size_t i = n->nsnaps; i < (size_t)s->nthreads; i++)
+			n->snaps[i] = xmalloc(sizeof(*n->snaps[i]));
+		n->nsnaps = (size_t)s->nthreads;
+	}
+	for (int i = 0; i < s->nthreads; i++) {
+		struct py_thread_sample *th = &s->threads[i];
+
+		sc->facts[i].native_wait = -1;
+		n->snaps[i]->len = 0;
+		if (!th->tid)
+			continue;
+		if (proc_unwind_capture(n->unw, th->tid, n->snaps[i]) != GS_OK) {
+			n->snaps[i]->len = 0;
+			n->failed++;
+			continue;
+		}
+		note_stop(n, n->snaps[i]->stop_ns);
+	}
+}
+
+void pynative_merge(struct py_target *t, struct py_sample *s)
 {
 	struct py_native *n = t->native;
 	struct py_scratch *sc = t->scratch;
@@ -229,15 +273,9 @@ void pynative_sample(struct py_target *t, struct py_sample *s)
 		struct py_thread_sample *th = &s->threads[i];
 		int nn, trunc, m;
 
-		sc->facts[i].native_wait = -1;
-		if (!n || !th->tid)
+		if (!n->snaps[i]->len)
 			continue;
-		if (proc_unwind_capture(n->unw, th->tid, n->snap) != GS_OK) {
-			n->failed++;
-			continue;
-		}
-		note_stop(n, n->snap->stop_ns);
-		nn = proc_unwind_walk(n->unw, n->snap, n->ips,
+		nn = proc_unwind_walk(n->unw, n->snaps[i], n->ips,
 				      UNWIND_MAX_FRAMES, &trunc);
 		for (int k = 0; k < nn; k++)
 			n->nf[k] = native_frame(t, n->ips[k], k > 0);
@@ -295,6 +333,9 @@ void pynative_release(struct py_target *t)
 	unwinder_free(n->unw);
 	u64map_release(&n->by_key);
 	free(n->snap);
+	for (size_t i = 0; i < n->nsnaps; i++)
+		free(n->snaps[i]);
+	free(n->snaps);
 	free(n->stop_hist);
 	free(n);
 	t->native = NULL;

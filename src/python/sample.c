@@ -90,6 +90,37 @@ static enum gs_err read_consistent(struct py_target *t, struct py_sample *s,
 	return GS_OK;
 }
 
+/* --native: the C stacks, copied after the GILs were read; a hand-off
+ * while they were copied makes the GILs and OS states be read again and
+ * the stacks copied again (up to twice), so a thread found holding the GIL
+ * is not shown in take_gil, nor the other way round. */
+static enum gs_err native_consistent(struct py_target *t, struct py_sample *s,
+				     struct gil_set *gs)
+{
+	struct py_scratch *sc = t->scratch;
+	struct gil_set after;
+	enum gs_err rc;
+
+	for (int attempt = 0;; attempt++) {
+		pynative_capture(t, s);
+		if (attempt == 2 || !gs->n)
+			break;
+		after = *gs;
+		pygil_second_iov(t, gs, sc->second_raw, sc->second_ok,
+				 &sc->second);
+		if ((rc = pf_read(t, &sc->second)) ||
+		    (rc = pygil_second_parse(t, &after, sc->second_raw,
+					     sc->second_ok)))
+			return rc;
+		if (pygil_same(gs, &after))
+			break;
+		*gs = after;
+		pytask_read(t, s, gs, 0);
+	}
+	pynative_merge(t, s);
+	return GS_OK;
+}
+
 /* Step 7: the facts to src/gil/, its verdicts to the sample. */
 static void classify(struct py_target *t, struct py_sample *s,
 		     const struct gil_set *gs)
@@ -168,8 +199,8 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 		return GS_EBADDATA;
 	if ((rc = read_consistent(t, s, &gs)))
 		goto fail;
-	if (t->native)
-		pynative_sample(t, s);
+	if (t->native && (rc = native_consistent(t, s, &gs)))
+		goto fail;
 	classify(t, s, &gs);
 	/* 3.6 has no interpreter ids: the main one is the oldest, the last
 	 * in the list, and the others count down from -1 */

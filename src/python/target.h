@@ -328,9 +328,11 @@ void pycode_prefetch(struct py_target *t, struct pf_set *pf);
  * with err saying what to do when ptrace is refused. */
 enum gs_err pynative_init(struct py_target *t, struct gs_error *err);
 void pynative_release(struct py_target *t);
-/* The native stack of every thread of s, each merged with its Python
- * frames in place (th->frames); fills the facts' native_wait. */
-void pynative_sample(struct py_target *t, struct py_sample *s);
+/* Copy the registers and stack of every thread of s (a brief stop each). */
+void pynative_capture(struct py_target *t, struct py_sample *s);
+/* Unwind those copies and merge each with its thread's Python frames in
+ * place (th->frames); fills the facts' native_wait. */
+void pynative_merge(struct py_target *t, struct py_sample *s);
 
 /* --- pystr.c --- */
 /* A str object as UTF-8, interned in t->strings (at most PY_MAX_STR
