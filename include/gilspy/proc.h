@@ -175,6 +175,10 @@ struct unwind_snap {
 	size_t len;		/* bytes of stack[] copied */
 	uint64_t stack_lo, stack_hi;	/* the mapping SP lies in */
 	uint64_t stop_ns;	/* how long the thread was stopped */
+	int in_syscall;		/* it was blocked in syscall number syscall,
+				   first argument arg0 (else running) */
+	int syscall;
+	uint64_t arg0;
 	uint8_t stack[UNWIND_STACK_MAX];
 };
 
@@ -193,17 +197,22 @@ enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid,
 				struct unwind_snap *s);
 
 /* Unwind s: up to max return addresses, innermost first, into ips (the
- * first is the current pc).  *truncated: the walk stopped before the
- * outermost frame (no unwind info, the copied slice ended, the bound). */
+ * first is the current pc), and the start of the function each is in as
+ * its unwind info says (0 when unknown) into starts.  *truncated: the walk
+ * stopped before the outermost frame (no unwind info, the copied slice
+ * ended, the bound). */
 int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
-		     uint64_t *ips, int max, int *truncated);
+		     uint64_t *ips, uint64_t *starts, int max, int *truncated);
 
 /* What code is at ip: *name the function symbol (NULL when stripped),
  * *lib the base name of the file mapped there (NULL when none); both owned
- * by the unwinder.  *start: the function's address, or ip.  call: ip is a
- * return address (looked up at ip - 1).  Returns the file's index among
- * the unwinder's files (stable), or -1 when ip is in no file. */
-int unwinder_symbol(struct unwinder *u, uint64_t ip, int call,
-		    const char **name, const char **lib, uint64_t *start);
+ * by the unwinder.  *start: the function's address (the symbol's, else
+ * fstart, the unwind info's, else ip); *vaddr: that address as the file
+ * numbers it (the same whatever the load address).  call: ip is a return
+ * address (looked up at ip - 1).  Returns the file's index among the
+ * unwinder's files (stable), or -1 when ip is in no file. */
+int unwinder_symbol(struct unwinder *u, uint64_t ip, int call, uint64_t fstart,
+		    const char **name, const char **lib, uint64_t *start,
+		    uint64_t *vaddr);
 
 #endif

@@ -308,6 +308,12 @@ enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid,
 	s->regs[11] = r.r11; s->regs[12] = r.r12; s->regs[13] = r.r13;
 	s->regs[14] = r.r14; s->regs[15] = r.r15; s->regs[16] = r.rip;
 	s->sp = r.rsp;
+	/* Stopped in a syscall, the kernel has set it up to restart (rax
+	 * -ERESTART*): the thread was blocked there, not running. */
+	s->in_syscall = (long)r.orig_rax >= 0 && (long)r.rax >= -516 &&
+			(long)r.rax <= -512;
+	s->syscall = (int)r.orig_rax;
+	s->arg0 = r.rdi;
 	/* the slice ends with the stack's mapping (a partial read stops at
 	 * the first page that is not mapped, should the maps be stale) */
 	m = map_at(u->p, r.rsp);
@@ -333,9 +339,10 @@ static int is_code(struct unwinder *u, uint64_t ip)
 }
 
 int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
-		     uint64_t *ips, int max, int *truncated)
+		     uint64_t *ips, uint64_t *starts, int max, int *truncated)
 {
 	unw_cursor_t c;
+	unw_proc_info_t pi;
 	int n = 0;
 
 	*truncated = 0;
@@ -343,6 +350,7 @@ int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
 	if (max <= 0)
 		return 0;
 	if (unw_init_remote(&c, u->as, u) < 0) {
+		starts[n] = 0;
 		ips[n++] = s->regs[UNW_X86_64_RIP];
 		*truncated = 1;
 		return n;
@@ -361,6 +369,7 @@ int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
 			*truncated = 1;
 			break;
 		}
+		starts[n] = unw_get_proc_info(&c, &pi) == 0 ? pi.start_ip : 0;
 		ips[n++] = ip;
 		r = unw_step(&c);
 		if (r == 0)
@@ -374,8 +383,9 @@ int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
 	return n;
 }
 
-int unwinder_symbol(struct unwinder *u, uint64_t ip, int call,
-		    const char **name, const char **lib, uint64_t *start)
+int unwinder_symbol(struct unwinder *u, uint64_t ip, int call, uint64_t fstart,
+		    const char **name, const char **lib, uint64_t *start,
+		    uint64_t *vaddr)
 {
 	uint64_t a = call && ip ? ip - 1 : ip;
 	const struct proc_map *m = map_find(u, a);
@@ -383,12 +393,15 @@ int unwinder_symbol(struct unwinder *u, uint64_t ip, int call,
 
 	*name = NULL;
 	*lib = NULL;
-	*start = ip;
+	*start = fstart && fstart <= a ? fstart : ip;
+	*vaddr = *start;
 	if (!m || !m->path)
 		return -1;
 	f = file_for(u, m->path);
 	*lib = f->base;
-	if (f->elf)
+	if (f->elf) {
 		*name = elf_symbol_at(f->elf, a, start);
+		*vaddr = *start - elf_bias(f->elf);
+	}
 	return (int)(f - u->files);
 }

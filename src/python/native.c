@@ -42,6 +42,7 @@ enum {
 	NF_ENTRY = 16,			/* an exported GIL-taking entry */
 	NF_LIBC = 32,			/* libc, libpthread, the loader */
 	NF_NONAME = 64,
+	NF_LOCKWAIT = 128,		/* libc's condvar, mutex or futex wait */
 };
 
 struct nframe {
@@ -57,7 +58,7 @@ struct py_native {
 	struct u64map by_key;		/* (file, function) -> frame id */
 	uint32_t truncated_id;		/* "[truncated]" */
 	const char *interp_base[2];	/* libpython and the executable */
-	uint64_t ips[UNWIND_MAX_FRAMES];
+	uint64_t ips[UNWIND_MAX_FRAMES], starts[UNWIND_MAX_FRAMES];
 	struct nframe nf[UNWIND_MAX_FRAMES];
 	uint32_t merged[PY_MAX_DEPTH];
 	uint32_t *stop_hist;		/* STOP_BUCKETS */
@@ -105,19 +106,29 @@ static const char *const gil_names[] = {
 
 static const char *const entry_names[] = {
 	"PyEval_RestoreThread", "PyEval_AcquireThread", "PyEval_AcquireLock",
-	"PyGILState_Ensure", "_PyEval_EvalFrameDefault", "_Py_HandlePending",
-	NULL
+	"PyGILState_Ensure", NULL
 };
 
-/* The frame of the code at ip (call: a return address), with its flags. */
-static struct nframe native_frame(struct py_target *t, uint64_t ip, int call)
+/* Is a libc function one that take_gil waits in? */
+static int is_lock_wait(const char *name)
+{
+	return !strncmp(name, "pthread_cond_", 13) ||
+	       !strncmp(name, "pthread_mutex_", 14) ||
+	       strstr(name, "futex") || strstr(name, "lll_lock");
+}
+
+/* The frame of the code at ip (call: a return address; fstart: where the
+ * unwind info says its function starts, 0 unknown), with its flags. */
+static struct nframe native_frame(struct py_target *t, uint64_t ip, int call,
+				  uint64_t fstart)
 {
 	struct py_native *n = t->native;
 	const char *name, *lib;
 	struct nframe out = { 0, 0 };
-	uint64_t start, key;
+	uint64_t start, vaddr, key;
 	char buf[64];
-	int file = unwinder_symbol(n->unw, ip, call, &name, &lib, &start);
+	int file = unwinder_symbol(n->unw, ip, call, fstart, &name, &lib,
+				   &start, &vaddr);
 
 	if (lib && (!strcmp(lib, n->interp_base[0]) ||
 		    (n->interp_base[1] && !strcmp(lib, n->interp_base[1]))))
@@ -134,15 +145,18 @@ static struct nframe native_frame(struct py_target *t, uint64_t ip, int call)
 			out.flags |= NF_TAKE;
 		if (is_one_of(name, entry_names))
 			out.flags |= NF_ENTRY;
+		if ((out.flags & NF_LIBC) && is_lock_wait(name))
+			out.flags |= NF_LOCKWAIT;
 	} else {
 		out.flags |= NF_NONAME;
 	}
-	/* one frame per function; an unnamed address is its own */
-	key = ((uint64_t)(file + 2) << 48) ^ (name ? start : ip);
+	/* one frame per function, named by its symbol, else by its start
+	 * as the file numbers it (what addr2line and objdump take) */
+	key = ((uint64_t)(file + 2) << 48) ^ start;
 	if (u64map_get(&n->by_key, key, &out.id))
 		return out;
 	if (!name) {
-		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)ip);
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)vaddr);
 		name = buf;
 	}
 	out.id = add_frame(t, name, lib ? lib : "?");
@@ -158,17 +172,15 @@ static int waits_for_gil(const struct nframe *nf, int nn)
 	for (int i = 0; i < nn; i++)
 		if (nf[i].flags & NF_TAKE)
 			return 1;
-	while (k < nn && (nf[k].flags & NF_LIBC)) {
-		libc = 1;
-		k++;
-	}
+	while (k < nn && (nf[k].flags & NF_LIBC))
+		libc |= nf[k++].flags & NF_LOCKWAIT;
 	while (k < nn && (nf[k].flags & NF_INTERP) && (nf[k].flags & NF_NONAME))
 		k++;
-	/* a libc wait reached from an exported GIL-taking function through
-	 * nothing but nameless interpreter code: take_gil, stripped */
+	/* a condvar or mutex wait in libc reached from an exported
+	 * GIL-taking function through nothing but nameless interpreter code
+	 * (or straight: take_gil inlined): take_gil, stripped */
 	return libc && k < nn && (nf[k].flags & NF_ENTRY) &&
-	       (nf[k].flags & NF_INTERP) && k > 0 &&
-	       (nf[k - 1].flags & NF_NONAME);
+	       (nf[k].flags & NF_INTERP);
 }
 
 /* Merge thread th's Python frames (entry marks em) with its C frames
@@ -261,6 +273,15 @@ void pynative_capture(struct py_target *t, struct py_sample *s)
 			continue;
 		}
 		note_stop(n, n->snaps[i]->stop_ns);
+		/* The registers say whether it was blocked in a syscall at
+		 * the stop: that is its OS state, exact and of the same
+		 * instant as its stack.  (Read from /proc after the stop it
+		 * would often be R: restarting the call the stop cut.) */
+		sc->st[i].state = n->snaps[i]->in_syscall ? 'S' : 'R';
+		sc->st[i].syscall = n->snaps[i]->in_syscall ?
+				    n->snaps[i]->syscall : -1;
+		sc->st[i].arg0 = n->snaps[i]->arg0;
+		sc->reused[i] = 0;
 	}
 }
 
@@ -275,10 +296,10 @@ void pynative_merge(struct py_target *t, struct py_sample *s)
 
 		if (!n->snaps[i]->len)
 			continue;
-		nn = proc_unwind_walk(n->unw, n->snaps[i], n->ips,
+		nn = proc_unwind_walk(n->unw, n->snaps[i], n->ips, n->starts,
 				      UNWIND_MAX_FRAMES, &trunc);
 		for (int k = 0; k < nn; k++)
-			n->nf[k] = native_frame(t, n->ips[k], k > 0);
+			n->nf[k] = native_frame(t, n->ips[k], k > 0, n->starts[k]);
 		n->truncated += trunc;
 		sc->facts[i].native_wait = waits_for_gil(n->nf, nn);
 		m = merge(t, th, sc->entry + (size_t)i * PY_MAX_DEPTH, n->nf,

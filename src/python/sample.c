@@ -90,10 +90,11 @@ static enum gs_err read_consistent(struct py_target *t, struct py_sample *s,
 	return GS_OK;
 }
 
-/* --native: the C stacks, copied after the GILs were read; a hand-off
- * while they were copied makes the GILs and OS states be read again and
- * the stacks copied again (up to twice), so a thread found holding the GIL
- * is not shown in take_gil, nor the other way round. */
+/* --native: the C stacks, copied after the GILs were read, with each
+ * thread's OS state as its registers show it at the stop; a hand-off
+ * while they were copied makes the GILs be read again and the stacks
+ * copied again (up to twice), so a thread found holding the GIL is not
+ * shown in take_gil, nor the other way round. */
 static enum gs_err native_consistent(struct py_target *t, struct py_sample *s,
 				     struct gil_set *gs)
 {
@@ -114,8 +115,7 @@ static enum gs_err native_consistent(struct py_target *t, struct py_sample *s,
 			return rc;
 		if (pygil_same(gs, &after))
 			break;
-		*gs = after;
-		pytask_read(t, s, gs, 0);
+		*gs = after;	/* (the copies give the OS states too) */
 	}
 	pynative_merge(t, s);
 	return GS_OK;

@@ -1,0 +1,120 @@
+#!/bin/bash
+# t0800-native.sh - --native merges each thread's C stack with its Python
+# stack: a C extension (built here against each interpreter's headers)
+# spinning with the GIL held and released, zlib's deflate, the libc sleep
+# under [idle], take_gil on a waiter's stack, and dump --native; every
+# interpreter found.
+. "$TOP/tests/lib/common.sh"
+. "$TOP/tests/lib/record.sh"
+
+# Sum of the counts of the collapsed lines of FILE matching ERE.
+count() {
+	grep -E "$2" "$1" | awk '{ s += $NF } END { print s + 0 }'
+}
+
+# Build gilspy_cext for label l into dir; prints why not and fails when the
+# interpreter has no headers (the chroot installs no -dev packages).
+build_ext() {
+	local l=$1 dir=$2 inc suffix
+	# shellcheck disable=SC2046
+	read -r inc suffix < <($(py_cmd "$l") -c 'import sysconfig
+print(sysconfig.get_paths()["include"], sysconfig.get_config_var("EXT_SUFFIX") or ".so")')
+	case $l in *-chroot) inc=$PYCHROOT$inc ;; esac
+	if [ ! -e "$inc/Python.h" ]; then
+		echo "no Python.h under $inc"
+		return 1
+	fi
+	cc -shared -fPIC -O2 -I"$inc" "$TOP/tests/targets/gilspy_cext.c" \
+		-o "$dir/gilspy_cext$suffix" 2>&1 | head -5
+	[ -e "$dir/gilspy_cext$suffix" ]
+}
+
+EXT_DIR=$(mktemp -d /tmp/gilspy-cext.XXXXXX)
+trap 'py_stop; rm -rf "$REC_DIR" "$EXT_DIR"' EXIT
+
+covered=()
+for l in $(py_interpreters); do
+	rm -rf "${EXT_DIR:?}"/*
+	ext=$EXT_DIR
+	if ! why=$(build_ext "$l" "$EXT_DIR"); then
+		ext=
+	fi
+	# chroot targets would need the extension inside the chroot
+	case $l in *-chroot) ext= ; why=${why:-"the chroot has no Python headers"} ;; esac
+	if ! rec "$l" native_mix.py 1.5 200 --native --idle -o "$REC_DIR/out.txt" -v \
+		-- "$ext"; then
+		ok 1 "$l: record --native"
+		continue
+	fi
+	c=$REC_DIR/out.txt
+	ok 0 "$l: record --native"
+	n=$(count "$c" 'zlib_loop \(.*;deflate \(libz')
+	[ "$n" -ge 3 ]
+	ok $? "$l: zlib.compress shows deflate beneath zlib_loop ($n samples)"
+	n=$(count "$c" 'sleeper_loop \(.*;(__)?(clock_nanosleep|nanosleep|select|poll)[^;]* \(libc[^;]*\).*;\[idle\] ')
+	[ "$n" -ge 3 ]
+	ok $? "$l: time.sleep shows the libc sleep under [idle] ($n samples)"
+	case $l in
+	*-debian|*-chroot) wait_re='(take_gil|PyEval_RestoreThread|PyEval_AcquireThread) \(' ;;
+	*) wait_re='take_gil \(' ;;
+	esac
+	n=$(count "$c" "${wait_re}.*;\\[waiting for GIL\\] ")
+	if [ -n "$ext" ] || [ "${l%-chroot}" = "$l" ]; then
+		[ "$n" -ge 1 ]
+		ok $? "$l: a waiter's stack shows where it takes the GIL ($n samples)"
+	else
+		skip "$l: no thread holds the GIL for long without the extension ($why)"
+	fi
+	grep -q 'stopped [0-9]* threads.*median' "$REC_DIR/err"
+	ok $? "$l: -v reports the thread stop time ($(grep -o 'median [^,]*, p99 [^ ,]*' "$REC_DIR/err"))"
+	if [ -n "$ext" ]; then
+		n=$(count "$c" 'held_loop \(.*;gilspy_spin_held \(gilspy_cext[^;]*\).*;\[GIL held\] ')
+		[ "$n" -ge 10 ]
+		ok $? "$l: C spinning with the GIL is under [GIL held] beneath held_loop ($n samples)"
+		n=$(count "$c" 'nogil_loop \(.*;gilspy_spin_nogil \(gilspy_cext[^;]*\).*;\[running without GIL\] ')
+		[ "$n" -ge 10 ]
+		ok $? "$l: C spinning without the GIL is under [running without GIL] ($n samples)"
+	else
+		skip "$l: C extension not built: $why"
+		skip "$l: C extension not built: $why"
+	fi
+
+	# dump --native: the mixed stack of every thread
+	if py_start "$l" native_mix.py "$ext"; then
+		out=$("$GILSPY" dump -p "$PY_PID" --native 2>&1)
+		printf '%s\n' "$out" | awk '
+			/^Thread / { if (name != "" && !py) bad = 1; name = $0; py = 0; next }
+			/\.py:[0-9]+\)$/ { py = 1 }
+			/\(libc[^)]*\)$/ { libc = 1 }
+			END { if (name != "" && !py) bad = 1; exit bad || !libc }'
+		ok $? "$l: dump --native shows Python and C frames for every thread"
+		[ "$(printf '%s\n' "$out" | grep -c '^Thread ')" -ge 3 ]
+		ok $? "$l: dump --native lists the threads"
+		"$GILSPY" dump -p "$PY_PID" --native --json >"$REC_DIR/dump.json" 2>&1
+		/usr/bin/python3 - "$REC_DIR/dump.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+frames = [f for t in d["threads"] for f in t["frames"]]
+sys.exit(0 if any(f.get("native") for f in frames) and
+         any(not f.get("native") for f in frames) else 1)
+PY
+		ok $? "$l: dump --native --json marks the native frames"
+		out=$("$GILSPY" dump -p "$PY_PID" --native-all 2>&1)
+		case $l in
+		*-chroot) skip "$l: the eval loop is not named in this stripped build" ;;
+		*) printf '%s\n' "$out" | grep -q '_PyEval_EvalFrameDefault ('
+		   ok $? "$l: dump --native-all keeps the interpreter's frames" ;;
+		esac
+	else
+		ok 1 "$l: start target for dump"
+	fi
+	py_stop
+	covered+=("$l")
+done
+
+# the options' errors
+"$GILSPY" record --native --blocking -p 1 -d 0.1 -o /dev/null 2>"$REC_DIR/err"
+[ $? = 2 ] && grep -q 'cannot be used together' "$REC_DIR/err"
+ok $? "--native with --blocking is a usage error"
+diag "covered: ${covered[*]}"
+done_testing
