@@ -11,7 +11,7 @@
  * of .eh_frame_hdr, handed to libunwind's own table search.
  *
  * Files are cached by path for the life of the unwinder; the mappings are
- * re-read (at most once a second) when an address falls in none of them,
+ * re-read (at most once a walk) when an address falls in none of them,
  * e.g. after the target dlopen()s an extension.
  */
 #include <elf.h>
@@ -35,7 +35,6 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as,
 					      unw_proc_info_t *pi,
 					      int need_unwind_info, void *arg);
 
-#define REFRESH_NS 1000000000ull	/* re-read the maps at most this often */
 
 struct unw_file {
 	char *path;
@@ -51,7 +50,7 @@ struct unwinder {
 	struct unw_file *files;
 	size_t nfiles;
 	const struct unwind_snap *cur;	/* the copy being unwound */
-	uint64_t refreshed_ns;
+	int may_refresh;		/* the maps may be re-read (once a walk) */
 };
 
 /* The mapping holding addr (maps are sorted by address), or NULL. */
@@ -72,19 +71,18 @@ static const struct proc_map *map_at(const struct proc *p, uint64_t addr)
 	return NULL;
 }
 
-/* As map_at(), re-reading the maps once if addr is in none of them and
- * they were not re-read in the last REFRESH_NS. */
+/* As map_at(), re-reading the maps if addr is in none of them, once per
+ * walk: a library mapped since (an extension imported after we attached)
+ * is then found at once, and a wild address costs one read of the maps. */
 static const struct proc_map *map_find(struct unwinder *u, uint64_t addr)
 {
 	const struct proc_map *m = map_at(u->p, addr);
-	uint64_t now;
 
 	if (m)
 		return m;
-	now = now_ns();
-	if (now - u->refreshed_ns < REFRESH_NS)
+	if (!u->may_refresh)
 		return NULL;
-	u->refreshed_ns = now;
+	u->may_refresh = 0;
 	if (proc_refresh_maps(u->p) != GS_OK)
 		return NULL;
 	unw_flush_cache(u->as, 0, 0);
@@ -262,7 +260,6 @@ struct unwinder *unwinder_new(pid_t pid, struct gs_error *err)
 		return NULL;
 	}
 	unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
-	u->refreshed_ns = now_ns();
 	return u;
 }
 
@@ -347,6 +344,7 @@ int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
 
 	*truncated = 0;
 	u->cur = s;
+	u->may_refresh = 1;
 	if (max <= 0)
 		return 0;
 	if (unw_init_remote(&c, u->as, u) < 0) {
