@@ -80,6 +80,13 @@ struct gil_snapshot {
 	uint64_t holder;	/* last_holder: a tstate address */
 };
 
+/* What a thread's C stack (--native) says of the GIL. */
+enum {
+	GIL_STACK_UNREAD = 0,	/* not read */
+	GIL_STACK_TAKING,	/* in take_gil */
+	GIL_STACK_ELSEWHERE,	/* read, and not taking the GIL */
+};
+
 /* What is known of one thread at this sample. */
 struct gil_facts {
 	uint64_t tstate;
@@ -87,8 +94,7 @@ struct gil_facts {
 	int holds_flag;		/* 3.13+ tstate holds_gil */
 	int requested_flag;	/* 3.15+ tstate gil_requested */
 	int futex_on_gil;	/* in futex() on its GIL's cond or mutex */
-	int native_wait;	/* --native: its C stack is taking the GIL (1),
-				   is not (0), or was not read (-1) */
+	int native_wait;	/* --native: GIL_STACK_* below */
 	char os_state;		/* /proc state 'R', 'S', ... or '?' */
 	int have_cpu;		/* cpu_ns and switches were read */
 	uint64_t cpu_ns;	/* time on a CPU (schedstat) */
@@ -126,7 +132,9 @@ int gil_needs_cpu(const struct gil_verdict *v, int holder_cpu_needed);
  * time in the woken-waiter rule. */
 int gil_holder_cpu_needed(uint64_t period_ns);
 
-/* The woken-waiter rule, after gil_classify(): a thread found native at
+/* The woken-waiter rule, after gil_classify(): not for a thread whose C
+ * stack was read and is not taking the GIL (GIL_STACK_ELSEWHERE); else a
+ * thread found native at
  * sample seq (taken at time_ns) that was waiting in a futex on the GIL at
  * sample seq - 1 and has not been switched in since, or that held or
  * waited for the GIL then, at least two scheduler ticks ago, and has been

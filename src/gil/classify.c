@@ -95,7 +95,7 @@ void gil_classify(int free_threaded, const struct gil_snapshot *gils,
 			verdict(v, GIL_WAITING, EV_REQUESTED_FLAG);
 		} else if (g && f->futex_on_gil) {
 			verdict(v, GIL_WAITING, EV_FUTEX_COND);
-		} else if (g && f->native_wait == 1) {
+		} else if (g && f->native_wait == GIL_STACK_TAKING) {
 			verdict(v, GIL_WAITING, EV_NATIVE_STACK);
 		} else if (f->os_state == 'R') {
 			verdict(v, GIL_NATIVE, EV_OS_RUNNING);
@@ -139,7 +139,10 @@ void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 	if (v->state == GIL_IDLE)
 		return;
 	prev = h->seq && h->seq + 1 == seq && h->cpu_seq == h->seq;
-	if (f->have_cpu && v->state == GIL_NATIVE && prev) {
+	/* A C stack that was read and is not taking the GIL is the better
+	 * evidence: the thread is doing what its stack says. */
+	if (f->have_cpu && v->state == GIL_NATIVE && prev &&
+	    f->native_wait != GIL_STACK_ELSEWHERE) {
 		uint64_t elapsed = time_ns - h->cpu_at_ns;
 
 		if ((h->evidence == EV_FUTEX_COND &&

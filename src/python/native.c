@@ -263,7 +263,7 @@ void pynative_capture(struct py_target *t, struct py_sample *s)
 	for (int i = 0; i < s->nthreads; i++) {
 		struct py_thread_sample *th = &s->threads[i];
 
-		sc->facts[i].native_wait = -1;
+		sc->facts[i].native_wait = GIL_STACK_UNREAD;
 		n->snaps[i]->len = 0;
 		if (!th->tid)
 			continue;
@@ -301,7 +301,9 @@ void pynative_merge(struct py_target *t, struct py_sample *s)
 		for (int k = 0; k < nn; k++)
 			n->nf[k] = native_frame(t, n->ips[k], k > 0, n->starts[k]);
 		n->truncated += trunc;
-		sc->facts[i].native_wait = waits_for_gil(n->nf, nn);
+		sc->facts[i].native_wait = waits_for_gil(n->nf, nn) ?
+					    GIL_STACK_TAKING :
+					    GIL_STACK_ELSEWHERE;
 		m = merge(t, th, sc->entry + (size_t)i * PY_MAX_DEPTH, n->nf,
 			  nn, trunc);
 		memcpy(th->frames, n->merged, (size_t)m * sizeof(*th->frames));
