@@ -120,6 +120,13 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 		     struct elf_image **out, struct gs_error *err);
 void elf_free(struct elf_image *e);
 
+/* The separate debug file of e (/usr/lib/debug/.build-id/, else
+ * .gnu_debuglink next to the file, in its .debug/ or under /usr/lib/debug,
+ * checked by CRC), loaded with e's bias so its .symtab names e's code; NULL
+ * when there is none with a .symtab. */
+struct elf_image *elf_load_debug(const struct proc *p,
+				 const struct elf_image *e);
+
 /* Address in the target of a symbol (.dynsym first, then .symtab); 0 if
  * absent.  size (may be NULL) receives st_size. */
 uint64_t elf_symbol(const struct elf_image *e, const char *name, uint64_t *size);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "gilspy/hashmap.h"
 #include "gilspy/proc.h"
@@ -165,8 +166,11 @@ static const struct elf_sym *table_find(Elf *elf, struct sym_table *t,
 	return NULL;
 }
 
-enum gs_err elf_load(const struct proc *p, const char *path,
-		     struct elf_image **out, struct gs_error *err)
+/* Load path; its bias is *bias when given (a debug file lies where the
+ * file it completes is mapped), else from where p maps it. */
+static enum gs_err load(const struct proc *p, const char *path,
+			const uint64_t *bias, struct elf_image **out,
+			struct gs_error *err)
 {
 	struct elf_image *e;
 	uint64_t first_vaddr = UINT64_MAX, map_base;
@@ -218,8 +222,9 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 	}
 	if (first_vaddr == UINT64_MAX)
 		first_vaddr = 0;
-	map_base = proc_map_base(p, path);
-	e->bias = eh.e_type == ET_EXEC ? 0 : map_base - (first_vaddr & ~0xfffull);
+	map_base = bias ? 0 : proc_map_base(p, path);
+	e->bias = bias ? *bias : eh.e_type == ET_EXEC ? 0 :
+		  map_base - (first_vaddr & ~0xfffull);
 
 	if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
 		/* the symbol tables, read when a lookup needs them */
@@ -256,6 +261,109 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 	}
 	*out = e;
 	return GS_OK;
+}
+
+enum gs_err elf_load(const struct proc *p, const char *path,
+		     struct elf_image **out, struct gs_error *err)
+{
+	return load(p, path, NULL, out, err);
+}
+
+/* The bytes of section name, or NULL. */
+static const uint8_t *section_data(const struct elf_image *e, const char *name,
+				   size_t *len)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(e->elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(e->elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		n = elf_strptr(e->elf, shstrndx, sh.sh_name);
+		if (!n || strcmp(n, name) || !(d = elf_getdata(scn, NULL)) ||
+		    !d->d_buf)
+			continue;
+		*len = d->d_size;
+		return d->d_buf;
+	}
+	return NULL;
+}
+
+/* Load a debug file candidate at path for e; with crc, only if the file's
+ * CRC-32 (.gnu_debuglink's) matches. */
+static struct elf_image *try_debug(const struct proc *p,
+				   const struct elf_image *e, const char *path,
+				   const uint32_t *crc)
+{
+	struct elf_image *d = NULL;
+	struct gs_error err;
+	size_t size;
+	const char *raw;
+
+	if (load(p, path, &e->bias, &d, &err) != GS_OK)
+		return NULL;
+	if (!d->has_symtab || (crc && (!(raw = elf_rawfile(d->elf, &size)) ||
+		(uint32_t)crc32(0, (const Bytef *)raw, (uInt)size) != *crc))) {
+		elf_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct elf_image *elf_load_debug(const struct proc *p,
+				 const struct elf_image *e)
+{
+	static const char *const dirs[] = { "%s/%s", "%s/.debug/%s",
+					    "/usr/lib/debug%s/%s" };
+	struct elf_image *d = NULL;
+	const uint8_t *note, *link;
+	size_t len, n;
+	char path[4096], dir[2048];
+	char *slash;
+
+	/* /usr/lib/debug/.build-id/xx/yyyy.debug, from the GNU build-id
+	 * note: namesz, descsz, type, "GNU\0", then the id */
+	note = section_data(e, ".note.gnu.build-id", &len);
+	if (note && len > 16 && !memcmp(note + 12, "GNU", 4)) {
+		uint32_t descsz;
+
+		memcpy(&descsz, note + 4, 4);
+		if (descsz >= 2 && descsz <= 64 && 16 + (size_t)descsz <= len) {
+			n = (size_t)snprintf(path, sizeof(path),
+					     "/usr/lib/debug/.build-id/%02x/",
+					     note[16]);
+			for (uint32_t i = 1; i < descsz; i++)
+				n += (size_t)snprintf(path + n, sizeof(path) - n,
+						      "%02x", note[16 + i]);
+			snprintf(path + n, sizeof(path) - n, ".debug");
+			if ((d = try_debug(p, e, path, NULL)))
+				return d;
+		}
+	}
+	/* .gnu_debuglink: a name, NUL, padding to 4, the file's CRC-32 */
+	link = section_data(e, ".gnu_debuglink", &len);
+	if (!link || !(n = strnlen((const char *)link, len)) || n == len ||
+	    ((n + 4) & ~3ul) + 4 > len)
+		return NULL;
+	snprintf(dir, sizeof(dir), "%s", e->path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		uint32_t crc;
+
+		memcpy(&crc, link + ((n + 4) & ~3ul), 4);
+		snprintf(path, sizeof(path), dirs[i], dir, (const char *)link);
+		if ((d = try_debug(p, e, path, &crc)))
+			return d;
+	}
+	return NULL;
 }
 
 void elf_free(struct elf_image *e)

@@ -40,6 +40,7 @@ struct unw_file {
 	char *path;
 	const char *base;		/* into path */
 	struct elf_image *elf;		/* NULL: could not be loaded */
+	struct elf_image *dbg;		/* its debug file, for names; NULL */
 	const uint8_t *bytes;		/* the file, mapped by libelf */
 	size_t size;
 };
@@ -102,8 +103,13 @@ static struct unw_file *file_for(struct unwinder *u, const char *path)
 	memset(f, 0, sizeof(*f));
 	f->path = xstrdup(path);
 	f->base = strrchr(f->path, '/') ? strrchr(f->path, '/') + 1 : f->path;
-	if (elf_load(u->p, path, &f->elf, &err) == GS_OK)
+	if (elf_load(u->p, path, &f->elf, &err) == GS_OK) {
 		f->bytes = elf_file_bytes(f->elf, &f->size);
+		/* stripped: the names of static functions may be in a
+		 * debug package (libc6-dbg, python3.11-dbg) */
+		if (!elf_has_symtab(f->elf))
+			f->dbg = elf_load_debug(u->p, f->elf);
+	}
 	return f;
 }
 
@@ -269,6 +275,7 @@ void unwinder_free(struct unwinder *u)
 		return;
 	for (size_t i = 0; i < u->nfiles; i++) {
 		elf_free(u->files[i].elf);
+		elf_free(u->files[i].dbg);
 		free(u->files[i].path);
 	}
 	free(u->files);
@@ -397,8 +404,11 @@ int unwinder_symbol(struct unwinder *u, uint64_t ip, int call, uint64_t fstart,
 		return -1;
 	f = file_for(u, m->path);
 	*lib = f->base;
+	if (f->dbg)
+		*name = elf_symbol_at(f->dbg, a, start);
 	if (f->elf) {
-		*name = elf_symbol_at(f->elf, a, start);
+		if (!*name)
+			*name = elf_symbol_at(f->elf, a, start);
 		*vaddr = *start - elf_bias(f->elf);
 	}
 	return (int)(f - u->files);

@@ -112,6 +112,8 @@ static const char *const entry_names[] = {
 /* Is a libc function one that take_gil waits in? */
 static int is_lock_wait(const char *name)
 {
+	while (*name == '_')	/* ___pthread_cond_timedwait in libc's .symtab */
+		name++;
 	return !strncmp(name, "pthread_cond_", 13) ||
 	       !strncmp(name, "pthread_mutex_", 14) ||
 	       strstr(name, "futex") || strstr(name, "lll_lock");
