@@ -182,6 +182,8 @@ struct unwind_snap {
 	size_t len;		/* bytes of stack[] copied */
 	uint64_t stack_lo, stack_hi;	/* the mapping SP lies in */
 	uint64_t stop_ns;	/* how long the thread was stopped */
+	size_t used;		/* proc_unwind_walk(): bytes of stack[] it read */
+	int overran;		/* it wanted stack beyond the copy */
 	int in_syscall;		/* it was blocked in syscall number syscall,
 				   first argument arg0 (else running) */
 	int syscall;
@@ -197,10 +199,11 @@ struct unwinder;
 struct unwinder *unwinder_new(pid_t pid, struct gs_error *err);
 void unwinder_free(struct unwinder *u);	/* NULL is a no-op */
 
-/* Stop tid, copy its registers and stack into s, resume it.  GS_OK;
- * GS_EGONE (thread gone), GS_EPERM (ptrace refused: errno says why),
- * GS_EFAULT (registers or stack unreadable; the thread runs on). */
-enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid,
+/* Stop tid, copy its registers and up to want bytes of stack (at most
+ * UNWIND_STACK_MAX) into s, resume it.  GS_OK; GS_EGONE (thread gone),
+ * GS_EPERM (ptrace refused: errno says why), GS_EFAULT (registers or
+ * stack unreadable; the thread runs on). */
+enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
 				struct unwind_snap *s);
 
 /* Unwind s: up to max return addresses, innermost first, into ips (the
@@ -208,7 +211,7 @@ enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid,
  * its unwind info says (0 when unknown) into starts.  *truncated: the walk
  * stopped before the outermost frame (no unwind info, the copied slice
  * ended, the bound). */
-int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
+int proc_unwind_walk(struct unwinder *u, struct unwind_snap *s,
 		     uint64_t *ips, uint64_t *starts, int max, int *truncated);
 
 /* What code is at ip: *name the function symbol (NULL when stripped),
@@ -221,5 +224,8 @@ int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
 int unwinder_symbol(struct unwinder *u, uint64_t ip, int call, uint64_t fstart,
 		    const char **name, const char **lib, uint64_t *start,
 		    uint64_t *vaddr);
+/* Changes whenever the unwinder re-read the mappings (what an address
+ * names may have changed: caches of unwinder_symbol() go stale). */
+unsigned unwinder_generation(const struct unwinder *u);
 
 #endif

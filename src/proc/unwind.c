@@ -50,8 +50,18 @@ struct unwinder {
 	unw_addr_space_t as;
 	struct unw_file *files;
 	size_t nfiles;
+	unsigned generation;		/* maps re-read so many times */
+	/* the last read-only file range read (libunwind reads .eh_frame a
+	 * word at a time): target [lo, hi) is local bytes + (addr - lo) */
+	uint64_t last_lo, last_hi;
+	const uint8_t *last_bytes;
+	int32_t *map_file;		/* per mapping of p: 1 + its file's
+					   index, 0 not looked up yet */
+	size_t nmap_file;
 	const struct unwind_snap *cur;	/* the copy being unwound */
 	int may_refresh;		/* the maps may be re-read (once a walk) */
+	size_t used;			/* the walk's: stack bytes read */
+	int overran;			/* it wanted more than the copy */
 };
 
 /* The mapping holding addr (maps are sorted by address), or NULL. */
@@ -87,6 +97,11 @@ static const struct proc_map *map_find(struct unwinder *u, uint64_t addr)
 	if (proc_refresh_maps(u->p) != GS_OK)
 		return NULL;
 	unw_flush_cache(u->as, 0, 0);
+	free(u->map_file);
+	u->map_file = NULL;
+	u->nmap_file = 0;
+	u->generation++;
+	u->last_hi = 0;
 	return map_at(u->p, addr);
 }
 
@@ -113,23 +128,50 @@ static struct unw_file *file_for(struct unwinder *u, const char *path)
 	return f;
 }
 
+/* The file of mapping m (which has a path), looked up once per mapping. */
+static struct unw_file *file_of(struct unwinder *u, const struct proc_map *m)
+{
+	size_t i = (size_t)(m - u->p->maps);
+
+	if (!u->map_file) {
+		u->nmap_file = u->p->nmaps;
+		u->map_file = xcalloc(u->nmap_file ? u->nmap_file : 1,
+				      sizeof(*u->map_file));
+	}
+	if (i >= u->nmap_file)
+		return file_for(u, m->path);
+	if (!u->map_file[i])
+		u->map_file[i] = (int32_t)(file_for(u, m->path) - u->files) + 1;
+	return &u->files[u->map_file[i] - 1];
+}
+
 /* len bytes at addr from the file mapped there; 0 when they are not in a
  * read-only file mapping (or past the file's end). */
 static int file_read(struct unwinder *u, uint64_t addr, void *buf, size_t len)
 {
-	const struct proc_map *m = map_find(u, addr);
+	const struct proc_map *m;
 	struct unw_file *f;
 	uint64_t off;
 
+	if (addr >= u->last_lo && addr + len <= u->last_hi && addr + len > addr) {
+		memcpy(buf, u->last_bytes + (addr - u->last_lo), len);
+		return 1;
+	}
+	m = map_find(u, addr);
 	if (!m || !m->path || (m->prot & PROT_WRITE) || addr + len > m->end)
 		return 0;
-	f = file_for(u, m->path);
+	f = file_of(u, m);
 	if (!f->bytes)
 		return 0;
 	off = addr - m->start + m->offset;
 	if (off + len > f->size || off + len < off)
 		return 0;
 	memcpy(buf, f->bytes + off, len);
+	/* remember the part of the mapping the file covers */
+	u->last_lo = m->start;
+	u->last_hi = m->start + (f->size - m->offset < m->end - m->start ?
+				 f->size - m->offset : m->end - m->start);
+	u->last_bytes = f->bytes + m->offset;
 	return 1;
 }
 
@@ -147,10 +189,15 @@ static int acc_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 	if (addr >= s->sp && addr + sizeof(*val) <= s->sp + s->len &&
 	    addr + sizeof(*val) > addr) {
 		memcpy(val, s->stack + (addr - s->sp), sizeof(*val));
+		if (addr + sizeof(*val) - s->sp > u->used)
+			u->used = addr + sizeof(*val) - s->sp;
 		return 0;
 	}
-	if (addr >= s->stack_lo && addr < s->stack_hi)
+	if (addr >= s->stack_lo && addr < s->stack_hi) {
+		if (addr >= s->sp)
+			u->overran = 1;
 		return -UNW_EINVAL;	/* the stack beyond the copy */
+	}
 	if (file_read(u, addr, val, sizeof(*val)))
 		return 0;
 	return proc_read(u->p, addr, val, sizeof(*val)) == GS_OK ?
@@ -219,7 +266,7 @@ static int acc_find_info(unw_addr_space_t as, unw_word_t ip,
 		return -UNW_ENOINFO;
 	start = m->start;
 	end = m->end;
-	f = file_for(u, m->path);
+	f = file_of(u, m);
 	if (!f->elf || !(hdr = elf_eh_frame_hdr(f->elf, NULL)) ||
 	    !file_read(u, hdr, h, sizeof(h)))
 		return -UNW_ENOINFO;
@@ -265,7 +312,10 @@ struct unwinder *unwinder_new(pid_t pid, struct gs_error *err)
 		free(u);
 		return NULL;
 	}
-	unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
+	/* per thread, not global: the global cache blocks signals around
+	 * every lookup (two sigprocmask calls), and gilspy unwinds from
+	 * one thread */
+	unw_set_caching_policy(u->as, UNW_CACHE_PER_THREAD);
 	return u;
 }
 
@@ -279,18 +329,19 @@ void unwinder_free(struct unwinder *u)
 		free(u->files[i].path);
 	}
 	free(u->files);
+	free(u->map_file);
 	unw_destroy_addr_space(u->as);
 	proc_free(u->p);
 	free(u);
 }
 
-enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid,
+enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
 				struct unwind_snap *s)
 {
 	struct user_regs_struct r;
 	struct iovec io = { &r, sizeof(r) };
 	const struct proc_map *m;
-	uint64_t t0 = now_ns(), want;
+	uint64_t t0 = now_ns();
 	enum gs_err rc;
 	int sig, e = 0;
 
@@ -321,10 +372,11 @@ enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid,
 	/* the slice ends with the stack's mapping (a partial read stops at
 	 * the first page that is not mapped, should the maps be stale) */
 	m = map_at(u->p, r.rsp);
-	want = UNWIND_STACK_MAX;
+	if (!want || want > UNWIND_STACK_MAX)
+		want = UNWIND_STACK_MAX;
 	if (m && m->end - r.rsp < want)
-		want = m->end - r.rsp;
-	s->len = proc_read_partial(u->p, r.rsp, s->stack, (size_t)want);
+		want = (size_t)(m->end - r.rsp);
+	s->len = proc_read_partial(u->p, r.rsp, s->stack, want);
 	proc_ptrace_detach(tid, sig);
 	s->stop_ns = now_ns() - t0;
 	s->stack_lo = m ? m->start : r.rsp;
@@ -342,7 +394,7 @@ static int is_code(struct unwinder *u, uint64_t ip)
 	return m && (m->prot & PROT_EXEC);
 }
 
-int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
+int proc_unwind_walk(struct unwinder *u, struct unwind_snap *s,
 		     uint64_t *ips, uint64_t *starts, int max, int *truncated)
 {
 	unw_cursor_t c;
@@ -352,6 +404,8 @@ int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
 	*truncated = 0;
 	u->cur = s;
 	u->may_refresh = 1;
+	u->used = 0;
+	u->overran = 0;
 	if (max <= 0)
 		return 0;
 	if (unw_init_remote(&c, u->as, u) < 0) {
@@ -385,6 +439,8 @@ int proc_unwind_walk(struct unwinder *u, const struct unwind_snap *s,
 		}
 	}
 	u->cur = NULL;
+	s->used = u->used;
+	s->overran = u->overran;
 	return n;
 }
 
@@ -402,7 +458,7 @@ int unwinder_symbol(struct unwinder *u, uint64_t ip, int call, uint64_t fstart,
 	*vaddr = *start;
 	if (!m || !m->path)
 		return -1;
-	f = file_for(u, m->path);
+	f = file_of(u, m);
 	*lib = f->base;
 	if (f->dbg)
 		*name = elf_symbol_at(f->dbg, a, start);
@@ -412,4 +468,9 @@ int unwinder_symbol(struct unwinder *u, uint64_t ip, int call, uint64_t fstart,
 		*vaddr = *start - elf_bias(f->elf);
 	}
 	return (int)(f - u->files);
+}
+
+unsigned unwinder_generation(const struct unwinder *u)
+{
+	return u->generation;
 }

@@ -56,6 +56,10 @@ struct py_native {
 	struct unwind_snap **snaps;	/* one per thread of a sample */
 	size_t nsnaps;
 	struct u64map by_key;		/* (file, function) -> frame id */
+	struct u64map by_ip;		/* return address -> frame id */
+	unsigned generation;		/* the unwinder's, when by_ip was good */
+	uint8_t *fflags;		/* NF_* by frame id (native ones) */
+	uint32_t nfflags;
 	uint32_t truncated_id;		/* "[truncated]" */
 	const char *interp_base[2];	/* libpython and the executable */
 	uint64_t ips[UNWIND_MAX_FRAMES], starts[UNWIND_MAX_FRAMES];
@@ -119,9 +123,48 @@ static int is_lock_wait(const char *name)
 	       strstr(name, "futex") || strstr(name, "lll_lock");
 }
 
+static void set_flags(struct py_native *n, uint32_t id, uint8_t flags)
+{
+	if (id >= n->nfflags) {
+		uint32_t m = n->nfflags ? n->nfflags : 1024;
+
+		while (m <= id)
+			m *= 2;
+		n->fflags = xrealloc(n->fflags, m);
+		memset(n->fflags + n->nfflags, 0, m - n->nfflags);
+		n->nfflags = m;
+	}
+	n->fflags[id] = flags;
+}
+
+static struct nframe lookup_frame(struct py_target *t, uint64_t ip, int call,
+				  uint64_t fstart);
+
 /* The frame of the code at ip (call: a return address; fstart: where the
- * unwind info says its function starts, 0 unknown), with its flags. */
+ * unwind info says its function starts, 0 unknown), with its flags;
+ * cached by address, until the unwinder re-reads the maps. */
 static struct nframe native_frame(struct py_target *t, uint64_t ip, int call,
+				  uint64_t fstart)
+{
+	struct py_native *n = t->native;
+	uint64_t key = ip << 1 | (uint64_t)!!call;
+	struct nframe out;
+
+	if (unwinder_generation(n->unw) != n->generation) {
+		u64map_clear(&n->by_ip);
+		n->generation = unwinder_generation(n->unw);
+	}
+	if (u64map_get(&n->by_ip, key, &out.id)) {
+		out.flags = n->fflags[out.id];
+		return out;
+	}
+	out = lookup_frame(t, ip, call, fstart);
+	set_flags(n, out.id, out.flags);
+	u64map_put(&n->by_ip, key, out.id);
+	return out;
+}
+
+static struct nframe lookup_frame(struct py_target *t, uint64_t ip, int call,
 				  uint64_t fstart)
 {
 	struct py_native *n = t->native;
@@ -238,6 +281,21 @@ static int merge(struct py_target *t, const struct py_thread_sample *th,
 	return m;
 }
 
+/* How much of a thread's stack to copy next time: what this walk read
+ * with room to grow (copying is most of a stop's cost, and most C stacks
+ * under Python are a few KB), all of it again after an overrun. */
+#define COPY_MIN (16 * 1024)
+
+static void copy_size(struct thread_entry *e, const struct unwind_snap *s)
+{
+	size_t want = s->used * 2 > s->used + COPY_MIN ? s->used * 2 :
+		      s->used + COPY_MIN;
+
+	if (s->overran || want > UNWIND_STACK_MAX)
+		want = UNWIND_STACK_MAX;
+	e->native_copy = (uint32_t)((want + 4095) & ~(size_t)4095);
+}
+
 static void note_stop(struct py_native *n, uint64_t ns)
 {
 	uint64_t b = ns / 1000;
@@ -269,7 +327,10 @@ void pynative_capture(struct py_target *t, struct py_sample *s)
 		n->snaps[i]->len = 0;
 		if (!th->tid)
 			continue;
-		if (proc_unwind_capture(n->unw, th->tid, n->snaps[i]) != GS_OK) {
+		if (proc_unwind_capture(n->unw, th->tid,
+					pythread_entry(t, th->tid,
+						       th->thread_id)->native_copy,
+					n->snaps[i]) != GS_OK) {
 			n->snaps[i]->len = 0;
 			n->failed++;
 			continue;
@@ -303,6 +364,8 @@ void pynative_merge(struct py_target *t, struct py_sample *s)
 		for (int k = 0; k < nn; k++)
 			n->nf[k] = native_frame(t, n->ips[k], k > 0, n->starts[k]);
 		n->truncated += trunc;
+		copy_size(pythread_entry(t, th->tid, th->thread_id),
+			  n->snaps[i]);
 		sc->facts[i].native_wait = waits_for_gil(n->nf, nn) ?
 					    GIL_STACK_TAKING :
 					    GIL_STACK_ELSEWHERE;
@@ -328,7 +391,7 @@ enum gs_err pynative_init(struct py_target *t, struct gs_error *err)
 	/* ptrace is refused for the whole process or not at all: try it on
 	 * the main thread once, so the error comes at the start */
 	n->snap = xmalloc(sizeof(*n->snap));
-	rc = proc_unwind_capture(n->unw, t->proc->pid, n->snap);
+	rc = proc_unwind_capture(n->unw, t->proc->pid, COPY_MIN, n->snap);
 	e = errno;
 	if (rc == GS_EPERM) {
 		unwinder_free(n->unw);
@@ -342,6 +405,7 @@ enum gs_err pynative_init(struct py_target *t, struct gs_error *err)
 	}
 	n->stop_hist = xcalloc(STOP_BUCKETS, sizeof(*n->stop_hist));
 	u64map_init(&n->by_key);
+	u64map_init(&n->by_ip);
 	n->interp_base[0] = base_name(elf_path(t->elf));
 	n->interp_base[1] = base_name(t->proc->exe);
 	t->native = n;
@@ -357,6 +421,8 @@ void pynative_release(struct py_target *t)
 		return;
 	unwinder_free(n->unw);
 	u64map_release(&n->by_key);
+	u64map_release(&n->by_ip);
+	free(n->fflags);
 	free(n->snap);
 	for (size_t i = 0; i < n->nsnaps; i++)
 		free(n->snaps[i]);

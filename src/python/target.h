@@ -83,6 +83,8 @@ struct thread_entry {
 	 * it is still in obs (so the stack cannot have changed) this sample */
 	uint32_t *frames;		/* malloc'ed, nframes ids */
 	int nframes, stack_ok, stack_reuse;
+	uint32_t native_copy;		/* --native: stack bytes to copy, 0
+					   the most (native.c) */
 };
 
 /*
