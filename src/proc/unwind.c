@@ -428,11 +428,18 @@ int proc_unwind_walk(struct unwinder *u, struct unwind_snap *s,
 			*truncated = 1;
 			break;
 		}
-		starts[n] = unw_get_proc_info(&c, &pi) == 0 ? pi.start_ip : 0;
+		/* with no unwind info libunwind makes one up, [ip, ip + 1),
+		 * and steps by guesswork: keep the frame, not the guess */
+		starts[n] = unw_get_proc_info(&c, &pi) == 0 &&
+			    pi.end_ip != pi.start_ip + 1 ? pi.start_ip : 0;
 		ips[n++] = ip;
+		if (!starts[n - 1]) {
+			*truncated = 1;
+			break;
+		}
 		r = unw_step(&c);
 		if (r == 0)
-			break;
+			break;	/* unwind info marks the end (_start, clone3) */
 		if (r < 0) {
 			*truncated = 1;
 			break;

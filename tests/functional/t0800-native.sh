@@ -14,8 +14,8 @@ count() {
 
 # Build gilspy_cext for label l into dir; prints why not and fails when the
 # interpreter has no headers (the chroot installs no -dev packages).
-build_ext() {
-	local l=$1 dir=$2 inc suffix
+build_ext() {  # build_ext LABEL DIR [nounwind]
+	local l=$1 dir=$2 nu=${3:-} inc suffix name=gilspy_cext flags=
 	# shellcheck disable=SC2046
 	read -r inc suffix < <($(py_cmd "$l") -c 'import sysconfig
 print(sysconfig.get_paths()["include"], sysconfig.get_config_var("EXT_SUFFIX") or ".so")')
@@ -24,9 +24,16 @@ print(sysconfig.get_paths()["include"], sysconfig.get_config_var("EXT_SUFFIX") o
 		echo "no Python.h under $inc"
 		return 1
 	fi
-	cc -shared -fPIC -O2 -I"$inc" "$TOP/tests/targets/gilspy_cext.c" \
-		-o "$dir/gilspy_cext$suffix" 2>&1 | head -5
-	[ -e "$dir/gilspy_cext$suffix" ]
+	if [ -n "$nu" ]; then
+		name=gilspy_cext_nu
+		flags="-fno-asynchronous-unwind-tables -fno-unwind-tables -DGILSPY_CEXT_NAME=$name"
+	fi
+	# shellcheck disable=SC2086
+	cc -shared -fPIC -O2 $flags -I"$inc" "$TOP/tests/targets/gilspy_cext.c" \
+		-o "$dir/$name$suffix" 2>&1 | head -5
+	[ -e "$dir/$name$suffix" ] || return 1
+	[ -z "$nu" ] || objcopy --remove-section .eh_frame \
+		--remove-section .eh_frame_hdr "$dir/$name$suffix"
 }
 
 # libc's debug file, when libc6-dbg is installed
@@ -132,6 +139,20 @@ PY
 		ok 1 "$l: start target for dump"
 	fi
 	py_stop
+
+	# a library without unwind information: its stacks end in
+	# [truncated] (where libunwind would guess) and are kept
+	if [ -n "$ext" ] && build_ext "$l" "$EXT_DIR" nounwind >/dev/null; then
+		if rec "$l" nounwind.py 1 200 --native -o "$REC_DIR/nu.txt" -- "$EXT_DIR"; then
+			n=$(count "$REC_DIR/nu.txt" 'nounwind_loop \(.*;\[truncated\] \([^;]*\);gilspy_spin_for \(gilspy_cext_nu')
+			[ "$n" -ge 3 ]
+			ok $? "$l: a library without unwind info ends its stacks in [truncated], samples kept ($n)"
+		else
+			ok 1 "$l: record --native nounwind.py"
+		fi
+	else
+		skip "$l: C extension not built: $why"
+	fi
 
 	# Python -> C -> Python: the sort, then the key function under it
 	if rec "$l" sort_key.py 1 200 --native-all -o "$REC_DIR/sort.txt"; then

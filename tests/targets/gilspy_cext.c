@@ -4,6 +4,10 @@
  * spin in C for a given time: one holding the GIL, one with it released.
  * They are exported (not static) and never inlined, so their names are in
  * .dynsym and they are the innermost frames while they spin.
+ *
+ * Built with -DGILSPY_CEXT_NAME=gilspy_cext_nu, and its unwind tables
+ * removed afterwards, it is the library without unwind information whose
+ * stacks must end in [truncated].
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -60,12 +64,20 @@ static PyMethodDef methods[] = {
 	{ NULL, NULL, 0, NULL }
 };
 
+#ifndef GILSPY_CEXT_NAME
+#define GILSPY_CEXT_NAME gilspy_cext
+#endif
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+
 static struct PyModuleDef module = {
-	PyModuleDef_HEAD_INIT, "gilspy_cext", NULL, -1, methods,
+	PyModuleDef_HEAD_INIT, STR(GILSPY_CEXT_NAME), NULL, -1, methods,
 	NULL, NULL, NULL, NULL
 };
 
-PyMODINIT_FUNC PyInit_gilspy_cext(void)
+PyMODINIT_FUNC CAT(PyInit_, GILSPY_CEXT_NAME)(void)
 {
 	return PyModule_Create(&module);
 }
