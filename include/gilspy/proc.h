@@ -1,6 +1,7 @@
 /*
  * proc.h - access to another process: memory, mappings, per-task state,
- * and the ELF symbols of the files it has mapped.
+ * the ELF symbols of the files it has mapped, brief ptrace stops, and its
+ * threads' native stacks (unwound from a copy, see unwind.c below).
  *
  * Every read goes through proc_read(), which is the only place where errno
  * from process_vm_readv is turned into a gs_err.  Files of the target are

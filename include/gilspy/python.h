@@ -11,6 +11,10 @@
  * The GIL states and their evidence are gil.h's; pyt_sample() gathers the
  * facts and lets src/gil/ decide.
  *
+ * With pyt_options.native each thread's C stack is merged in (native.c):
+ * C frames are interned in the same table, flagged native, so every
+ * consumer of frame ids shows them without knowing about them.
+ *
  * Invariants: every walk is bounded (PY_MAX_THREADS, PY_MAX_DEPTH, string
  * lengths) and cycle-checked; a torn read marks one thread's stack as
  * incomplete and counts an error, it never fails the whole sample unless

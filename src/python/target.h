@@ -14,6 +14,7 @@
  *   pystr.c    str objects as UTF-8
  *   threads.c  the thread table, native tids and thread names
  *   names.c    threading.Thread.name, read from the target's memory
+ *   native.c   --native: each thread's C stack, merged with its Python one
  * Everything a sample needs as scratch is in struct py_scratch, allocated
  * once at attach: no hidden per-thread buffers.
  */
