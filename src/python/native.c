@@ -16,9 +16,11 @@
  * kept, then the Python stack: the callbacks' order is lost there.
  *
  * The default view keeps the C frames a user acts on: those of extensions
- * and libraries, the leaf, and the functions that take or drop the GIL;
- * the interpreter's own glue and the thread start-up below the first
- * Python frame go.  PYT_NATIVE_ALL keeps every frame.
+ * and libraries, the leaf, the functions that take or drop the GIL, and
+ * the interpreter function a Python line called (builtin_sorted, not the
+ * vectorcall machinery that led to it); the interpreter's own glue and the
+ * thread start-up below the first Python frame go.  PYT_NATIVE_ALL keeps
+ * every frame.
  *
  * The C stack also says whether a thread waits for the GIL: it is in
  * take_gil, or - in stripped builds, which export only public names - in a
@@ -43,11 +45,12 @@ enum {
 	NF_LIBC = 32,			/* libc, libpthread, the loader */
 	NF_NONAME = 64,
 	NF_LOCKWAIT = 128,		/* libc's condvar, mutex or futex wait */
+	NF_GLUE = 256,			/* the interpreter's calling machinery */
 };
 
 struct nframe {
 	uint32_t id;
-	uint8_t flags;
+	uint16_t flags;
 };
 
 struct py_native {
@@ -58,7 +61,7 @@ struct py_native {
 	struct u64map by_key;		/* (file, function) -> frame id */
 	struct u64map by_ip;		/* return address -> frame id */
 	unsigned generation;		/* the unwinder's, when by_ip was good */
-	uint8_t *fflags;		/* NF_* by frame id (native ones) */
+	uint16_t *fflags;		/* NF_* by frame id (native ones) */
 	uint32_t nfflags;
 	uint32_t truncated_id;		/* "[truncated]" */
 	const char *interp_base[2];	/* libpython and the executable */
@@ -113,6 +116,24 @@ static const char *const entry_names[] = {
 	"PyGILState_Ensure", NULL
 };
 
+/* Is an interpreter function part of how calls are made (vectorcall,
+ * PyObject_Call, the eval loop's helpers) rather than what a Python line
+ * called (builtin_sorted, time_sleep, list_sort)? */
+static int is_glue(const char *name)
+{
+	static const char *const prefixes[] = {
+		"_Py", "Py", "cfunction_", "method_vectorcall", "vectorcall",
+		"call_function", "do_call_core", "slot_tp_", "wrapper",
+		"function_code_fastcall", "fast_function", "object_vacall",
+		NULL
+	};
+
+	for (const char *const *p = prefixes; *p; p++)
+		if (!strncmp(name, *p, strlen(*p)))
+			return 1;
+	return 0;
+}
+
 /* Is a libc function one that take_gil waits in? */
 static int is_lock_wait(const char *name)
 {
@@ -123,15 +144,16 @@ static int is_lock_wait(const char *name)
 	       strstr(name, "futex") || strstr(name, "lll_lock");
 }
 
-static void set_flags(struct py_native *n, uint32_t id, uint8_t flags)
+static void set_flags(struct py_native *n, uint32_t id, uint16_t flags)
 {
 	if (id >= n->nfflags) {
 		uint32_t m = n->nfflags ? n->nfflags : 1024;
 
 		while (m <= id)
 			m *= 2;
-		n->fflags = xrealloc(n->fflags, m);
-		memset(n->fflags + n->nfflags, 0, m - n->nfflags);
+		n->fflags = xrealloc(n->fflags, m * sizeof(*n->fflags));
+		memset(n->fflags + n->nfflags, 0,
+		       (m - n->nfflags) * sizeof(*n->fflags));
 		n->nfflags = m;
 	}
 	n->fflags[id] = flags;
@@ -192,6 +214,8 @@ static struct nframe lookup_frame(struct py_target *t, uint64_t ip, int call,
 			out.flags |= NF_ENTRY;
 		if ((out.flags & NF_LIBC) && is_lock_wait(name))
 			out.flags |= NF_LOCKWAIT;
+		if ((out.flags & NF_INTERP) && is_glue(name))
+			out.flags |= NF_GLUE;
 	} else {
 		out.flags |= NF_NONAME;
 	}
@@ -236,7 +260,23 @@ static int merge(struct py_target *t, const struct py_thread_sample *th,
 {
 	struct py_native *n = t->native;
 	int all = t->opt.native == PYT_NATIVE_ALL;
-	int pi = 0, m = 0, last_eval = -1, seen_interp = 0;
+	int pi = 0, m = 0, last_eval = -1, seen_interp = 0, want = 0;
+	uint8_t called[UNWIND_MAX_FRAMES];
+
+	/* The C function a Python line called is worth its row even in the
+	 * interpreter (builtin_sorted, time_sleep): the first named one that
+	 * is not calling machinery, inside each eval call. */
+	for (int k = nn - 1; k >= 0; k--) {
+		called[k] = 0;
+		if (nf[k].flags & NF_EVAL) {
+			want = 1;
+		} else if (want && !(nf[k].flags & NF_INTERP)) {
+			want = 0;	/* an extension's own: kept anyway */
+		} else if (want && !(nf[k].flags & (NF_NONAME | NF_GLUE))) {
+			called[k] = 1;
+			want = 0;
+		}
+	}
 
 #define PUT(id) do { if (m < PY_MAX_DEPTH) n->merged[m++] = (id); } while (0)
 	for (int k = 0; k < nn; k++)
@@ -268,7 +308,7 @@ static int merge(struct py_target *t, const struct py_thread_sample *th,
 			if (nf[k].flags & NF_INTERP)
 				seen_interp = 1;
 			if ((nf[k].flags & NF_INTERP) && k &&
-			    !(nf[k].flags & NF_GIL))
+			    !(nf[k].flags & NF_GIL) && !called[k])
 				continue;	/* interpreter glue */
 		}
 		PUT(nf[k].id);
