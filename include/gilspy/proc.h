@@ -62,6 +62,8 @@ size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len);
 
 /* Is the process still alive (and not a zombie)? */
 int proc_alive(pid_t pid);
+/* The pid tracing pid (a debugger, strace), 0 when none or unknown. */
+pid_t proc_tracer(pid_t pid);
 
 /* The first mapping whose file's base name matches pred(basename). */
 const struct proc_map *proc_find_map(const struct proc *p,

@@ -434,9 +434,17 @@ enum gs_err pynative_init(struct py_target *t, struct gs_error *err)
 	rc = proc_unwind_capture(n->unw, t->proc->pid, COPY_MIN, n->snap);
 	e = errno;
 	if (rc == GS_EPERM) {
+		pid_t tracer = proc_tracer(t->proc->pid);
+
 		unwinder_free(n->unw);
 		free(n->snap);
 		free(n);
+		if (tracer > 0)		/* one tracer per thread, no more */
+			return gs_error_set(err, GS_EPERM,
+				"cannot stop the threads of pid %d for --native: "
+				"it is already traced by pid %d (a debugger or "
+				"strace); detach that, or drop --native",
+				(int)t->proc->pid, (int)tracer);
 		return gs_error_set(err, GS_EPERM,
 			"cannot stop the threads of pid %d for --native: %s "
 			"(run as root, or give gilspy CAP_SYS_PTRACE, or set "

@@ -185,6 +185,32 @@ else
 	skip "python3-numpy is not installed for /usr/bin/python3.11"
 fi
 
+# ptrace refused: a target already traced (by strace here) cannot be
+# stopped; one line at the start says why and what to do
+l=$(py_interpreters | grep -v chroot | head -1)
+if command -v strace >/dev/null && [ -n "$l" ]; then
+	# shellcheck disable=SC2046
+	strace -f -o /dev/null $(py_cmd "$l") -c 'import time; time.sleep(30)' &
+	st=$!
+	tpid=
+	for _ in $(seq 1 100); do
+		tpid=$(pgrep -P $st | head -1)
+		# once it has exec'd Python (strace's child is strace first)
+		[ -n "$tpid" ] && grep -q python "/proc/$tpid/comm" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.3
+	"$GILSPY" dump -p "$tpid" --native >"$REC_DIR/out" 2>"$REC_DIR/err"
+	rc=$?
+	kill $st 2>/dev/null
+	wait $st 2>/dev/null
+	[ $rc = 1 ] && [ "$(wc -l <"$REC_DIR/err")" = 1 ] &&
+		grep -q 'already traced by pid.*drop --native' "$REC_DIR/err"
+	ok $? "$l: --native on a traced process fails in one line saying why ($(cat "$REC_DIR/err"))"
+else
+	skip "strace is not installed: cannot make ptrace refuse"
+fi
+
 # the options' errors
 "$GILSPY" record --native --blocking -p 1 -d 0.1 -o /dev/null 2>"$REC_DIR/err"
 [ $? = 2 ] && grep -q 'cannot be used together' "$REC_DIR/err"
