@@ -34,9 +34,9 @@ def nogil_loop():
 
 def zlib_loop():
     set_thread_name("zlib")
-    buf = bytes(range(256)) * (1 << 10)
+    buf = bytes(range(256)) * (1 << 12)
     while True:
-        zlib.compress(buf, 9)
+        zlib.compress(buf, 6)
         time.sleep(0.001)
 
 
