@@ -260,7 +260,7 @@ static int merge(struct py_target *t, const struct py_thread_sample *th,
 {
 	struct py_native *n = t->native;
 	int all = t->opt.native == PYT_NATIVE_ALL;
-	int pi = 0, m = 0, last_eval = -1, seen_interp = 0, want = 0;
+	int pi = 0, m = 0, last_eval = -1, seen_interp = 0, want = 0, cut = 0;
 	uint8_t called[UNWIND_MAX_FRAMES];
 
 	/* The C function a Python line called is worth its row even in the
@@ -296,15 +296,19 @@ static int merge(struct py_target *t, const struct py_thread_sample *th,
 			continue;
 		}
 		if (!all) {
-			if (last_eval >= 0 && k > last_eval)
-				break;		/* the thread's start-up */
+			if (last_eval >= 0 && k > last_eval) {
+				cut = 1;	/* the thread's start-up */
+				break;
+			}
 			/* no eval call named (a stripped build that does not
 			 * export it, or one whose loop is split into unnamed
 			 * parts): past the interpreter's code comes the
 			 * thread's start-up */
 			if (last_eval < 0 && th->nframes && seen_interp &&
-			    !(nf[k].flags & NF_INTERP))
+			    !(nf[k].flags & NF_INTERP)) {
+				cut = 1;
 				break;
+			}
 			if (nf[k].flags & NF_INTERP)
 				seen_interp = 1;
 			if ((nf[k].flags & NF_INTERP) && k &&
@@ -313,7 +317,7 @@ static int merge(struct py_target *t, const struct py_thread_sample *th,
 		}
 		PUT(nf[k].id);
 	}
-	if (truncated)
+	if (truncated && !cut)	/* (a cut start-up hides where it ended) */
 		PUT(n->truncated_id);
 	while (pi < th->nframes)
 		PUT(th->frames[pi++]);
@@ -413,6 +417,8 @@ void pynative_merge(struct py_target *t, struct py_sample *s)
 			  nn, trunc);
 		memcpy(th->frames, n->merged, (size_t)m * sizeof(*th->frames));
 		th->nframes = m;
+		if (m == PY_MAX_DEPTH)	/* (the bound may have cut it) */
+			th->incomplete = 1;
 	}
 }
 
