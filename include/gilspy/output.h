@@ -90,6 +90,8 @@ struct record_info {
 	uint64_t missed_ticks;		/* deadlines skipped when behind */
 	long peak_rss_kb;
 	int exit_code;			/* launch mode, -1 otherwise */
+	int cores;			/* what-if on this many cores (--cores);
+					   0: this machine's */
 };
 
 /* Folded stacks, one `root;...;leaf count` line each, sorted. */
@@ -109,6 +111,23 @@ int output_svg(struct strbuf *sb, const struct profile *p,
 /* The text summary printed at the end of `record`, several lines. */
 void output_summary(struct strbuf *sb, const struct profile *p,
 		    const struct record_info *ri);
+
+/* --- the contention analyses (explain.c) ---------------------------------
+ * Who makes whom wait, GIL holds and the what-if line (analysis.h), for the
+ * summary, the JSON report and the markdown.  base_speedup: the base
+ * report's what-if speedup for a delta, 0 for none. */
+void output_explain_text(struct strbuf *sb, const struct profile *p,
+			 const struct record_info *ri);
+void output_explain_json(struct strbuf *sb, const struct profile *p,
+			 const struct record_info *ri);
+void output_explain_markdown(struct strbuf *sb, const struct profile *p,
+			     const struct record_info *ri, double base_speedup);
+/* "without GIL contention this run would take about 55 % of its time on
+ * 2 cores (1.80x faster)" */
+void output_what_if_line(struct strbuf *sb, const struct profile *p,
+			 const struct record_info *ri);
+/* ri->cores, or this machine's when not set (ri may be NULL). */
+int output_cores(const struct record_info *ri);
 
 /* Text of one frame as the collapsed output writes it. */
 void output_frame(struct strbuf *sb, const struct profile_frame *f,
@@ -157,6 +176,7 @@ void output_markdown(struct strbuf *sb, const struct profile *p,
 #define BASE_STATES		(1u << 7)	/* state_total (thread counts) */
 #define BASE_THREADS		(1u << 8)	/* threads[] */
 #define BASE_FUNCTIONS		(1u << 9)	/* funcs[] */
+#define BASE_SPEEDUP		(1u << 10)	/* no_gil_speedup */
 
 struct baseline_thread {
 	char *name;
@@ -184,7 +204,7 @@ struct baseline {
 	unsigned has;			/* BASE_* */
 	int no_gil;			/* "gil": false */
 	double duration_s, utilisation_pct, contention_pct, mean_waiters,
-	       switches_per_s, errors_pct;
+	       switches_per_s, errors_pct, no_gil_speedup;
 	uint64_t samples;
 	uint64_t state_total[GIL_NSTATES];	/* thread samples per state */
 	struct baseline_thread *threads;	/* in file order (by tid) */

@@ -341,6 +341,7 @@ static int finish(struct record *r, int ret)
 	ri.missed_ticks = r->s ? sampler_missed(r->s) : 0;
 	ri.peak_rss_kb = ru.ru_maxrss;
 	ri.exit_code = r->child.reaped ? r->child.status : -1;
+	ri.cores = r->os.cores;
 
 	profile_refresh_names(r->prof, 0);
 	if (outset_write(&r->os, r->prof, &ri, &done))

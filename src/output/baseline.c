@@ -549,6 +549,8 @@ static int load_summary(struct load *l)
 		  offsetof(struct baseline, switches_per_s) },
 		{ "errors_pct", BASE_ERRORS,
 		  offsetof(struct baseline, errors_pct) },
+		{ "no_gil_speedup", BASE_SPEEDUP,
+		  offsetof(struct baseline, no_gil_speedup) },
 	};
 	struct jp *j = &l->j;
 	struct baseline *b = l->b;

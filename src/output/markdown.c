@@ -646,6 +646,9 @@ void output_markdown(struct strbuf *out, const struct profile *p,
 		add_top(&sb, p, fs, n, GIL_HELD, "holding the GIL", base);
 		add_top(&sb, p, fs, n, GIL_WAITING, "waiting for the GIL",
 			base);
+		output_explain_markdown(&sb, p, ri,
+			base && (base->has & BASE_SPEEDUP) ?
+			base->no_gil_speedup : 0);
 	} else {
 		add_top(&sb, p, fs, n, GIL_RUNNING, "running", base);
 	}
