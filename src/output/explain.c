@@ -223,29 +223,13 @@ void output_explain_json(struct strbuf *sb, const struct profile *p,
 
 /* --- markdown ------------------------------------------------------------- */
 
-/* Text from the target in a table cell: no pipes, no newlines, no
- * backticks breaking out of the code span. */
-static void md_cell(struct strbuf *sb, const char *s)
-{
-	sb_addc(sb, '`');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '`' || c == '|' || c < 0x20 || c == 0x7f)
-			sb_addc(sb, '?');
-		else
-			sb_addc(sb, (char)c);
-	}
-	sb_addc(sb, '`');
-}
-
 static void md_who(struct strbuf *sb, const struct profile *p,
 		   uint32_t thread, uint32_t func)
 {
 	struct strbuf t = STRBUF_INIT;
 
 	add_who(&t, p, thread, func);
-	md_cell(sb, t.buf);
+	md_code(sb, t.buf, MD_LABEL_CHARS, 1);
 	sb_release(&t);
 }
 
@@ -260,7 +244,7 @@ void output_explain_markdown(struct strbuf *sb, const struct profile *p,
 	size_t n, i;
 
 	analysis_what_if(a, p, output_cores(ri), &w);
-	sb_adds(sb, "\n**What-if:** ");
+	sb_adds(sb, "\n#### What-if\n\n");
 	output_what_if_line(sb, p, ri);
 	if (base_speedup > 0)
 		sb_addf(sb, "; base: %.2fx (%+.2f)", base_speedup,
@@ -269,8 +253,8 @@ void output_explain_markdown(struct strbuf *sb, const struct profile *p,
 
 	br = analysis_blame(a, &n, &waiting);
 	if (n) {
-		sb_adds(sb, "\n**Who makes whom wait** (each waiting sample "
-			"charged to the holder at the same instant)\n\n"
+		sb_adds(sb, "\n#### Who makes whom wait\n\nEach waiting "
+			"sample charged to the holder at the same instant.\n\n"
 			"| waiting | held by | samples | share |\n"
 			"|---|---|---:|---:|\n");
 		for (i = 0; i < n && i < 10; i++) {
@@ -290,7 +274,8 @@ void output_explain_markdown(struct strbuf *sb, const struct profile *p,
 
 	hr = analysis_holds(a, &n);
 	if (n) {
-		sb_addf(sb, "\n**GIL holds** (resolution %.1f ms)\n\n"
+		sb_addf(sb, "\n#### GIL holds\n\nResolution %.1f ms: a hold "
+			"is estimated from the samples that saw it.\n\n"
 			"| holder | holds | p50 ms | p95 ms | max ms | "
 			"over the interval |\n|---|---:|---:|---:|---:|---:|\n",
 			analysis_resolution_ms(a));

@@ -50,21 +50,18 @@ static int plain_word(const char *s)
 	return plain_text(s, 0);
 }
 
-static void add_code(struct strbuf *sb, const char *s, size_t max,
-		     int in_table);
 
 static void add_word(struct strbuf *sb, const char *s)
 {
 	if (plain_word(s))
 		sb_adds(sb, s);
 	else
-		add_code(sb, s, 40, 0);
+		md_code(sb, s, 40, 0);
 }
 
 /* s as a code span of at most max characters (cut with an ellipsis).
  * in_table: escape '|' (GFM splits cells on it even inside code). */
-static void add_code(struct strbuf *sb, const char *s, size_t max,
-		     int in_table)
+void md_code(struct strbuf *sb, const char *s, size_t max, int in_table)
 {
 	struct strbuf c = STRBUF_INIT;
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -247,7 +244,7 @@ static void add_header(struct strbuf *sb, const struct profile *p,
 
 	sb_adds(sb, "### gilspy: ");
 	if (what && *what)
-		add_code(sb, what, COMMAND_CHARS, 0);
+		md_code(sb, what, COMMAND_CHARS, 0);
 	else if (ri)
 		sb_addf(sb, "pid %d", (int)ri->pid);
 	else
@@ -270,13 +267,13 @@ static void add_header(struct strbuf *sb, const struct profile *p,
 		if (plain_text(ri->stopped_by, 1))
 			sb_adds(sb, ri->stopped_by);
 		else
-			add_code(sb, ri->stopped_by, 40, 0);
+			md_code(sb, ri->stopped_by, 40, 0);
 	}
 	sb_adds(sb, "\n");
 	if (base) {
 		sb_adds(sb, "\nΔ against the base report (");
 		if (base->generator) {
-			add_code(sb, base->generator, 40, 0);
+			md_code(sb, base->generator, 40, 0);
 			sb_adds(sb, ", ");
 		}
 		if (base->python) {
@@ -484,7 +481,7 @@ static void add_threads(struct strbuf *sb, const struct profile *p,
 		uint64_t s = t->samples;
 
 		sb_adds(sb, "| ");
-		add_code(sb, t->name, NAME_CHARS, 1);
+		md_code(sb, t->name, NAME_CHARS, 1);
 		if (b && !bt && (b->has & BASE_THREADS))
 			sb_adds(sb, " (new)");
 		sb_addf(sb, " | %d |", (int)t->tid);
@@ -512,7 +509,7 @@ static void add_threads(struct strbuf *sb, const struct profile *p,
 				sb_adds(sb, "\nIn the base only:");
 			if (missing++ < MISSING_NAMES) {
 				sb_adds(sb, missing > 1 ? ", " : " ");
-				add_code(sb, b->threads[i].name, NAME_CHARS,
+				md_code(sb, b->threads[i].name, NAME_CHARS,
 					 0);
 			}
 		}
@@ -604,7 +601,7 @@ static void add_top(struct strbuf *sb, const struct profile *p,
 
 		func_label(&label, p, fs[i].func, 1);
 		sb_addf(sb, "| %.1f%% | ", v);
-		add_code(sb, label.buf, LABEL_CHARS, 1);
+		md_code(sb, label.buf, LABEL_CHARS, 1);
 		sb_adds(sb, " |");
 		if (bf) {
 			const struct baseline_func *f = base_func(p, fs[i].func,

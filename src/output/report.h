@@ -17,4 +17,10 @@ uint64_t report_state_total(const struct profile *p, enum gil_state state);
 void report_func_label(struct strbuf *sb, const struct profile *p,
 		       uint32_t func);
 
+/* Markdown: s as a code span of at most max characters (cut with an
+ * ellipsis), control characters and invalid UTF-8 made visible; in_table
+ * escapes '|' (GFM splits cells on it even inside code). */
+void md_code(struct strbuf *sb, const char *s, size_t max, int in_table);
+#define MD_LABEL_CHARS 140	/* of a `function (file:line)` label */
+
 #endif
