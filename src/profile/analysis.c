@@ -457,9 +457,14 @@ static void hold_row(const struct analysis *a, const struct holder_ent *h,
 	r->thread = (uint32_t)(key >> 32);
 	r->func = (uint32_t)key;
 	r->count = count;
-	r->p50_ms = hist_quantile(h, count, extra, 0.50) / 1000.0 + res;
-	r->p95_ms = hist_quantile(h, count, extra, 0.95) / 1000.0 + res;
 	r->max_ms = (double)max_us / 1000.0 + res;
+	/* a bucket's middle may lie above the largest value in it */
+	r->p50_ms = hist_quantile(h, count, extra, 0.50) / 1000.0 + res;
+	if (r->p50_ms > r->max_ms)
+		r->p50_ms = r->max_ms;
+	r->p95_ms = hist_quantile(h, count, extra, 0.95) / 1000.0 + res;
+	if (r->p95_ms > r->max_ms)
+		r->p95_ms = r->max_ms;
 	r->over_interval = (h ? h->over : 0) +
 		(extra >= 0 && a->interval_us && span_us > a->interval_us);
 }
