@@ -102,6 +102,23 @@ void output_pprof(struct strbuf *sb, const struct profile *p,
 void output_summary(struct strbuf *sb, const struct profile *p,
 		    const struct record_info *ri);
 
+/* --- the contention analyses (explain.c) ---------------------------------
+ * Who makes whom wait, GIL holds and the what-if line (analysis.h), for the
+ * summary, the JSON report and the markdown.  base_speedup: the base
+ * report's what-if speedup for a delta, 0 for none. */
+void output_explain_text(struct strbuf *sb, const struct profile *p,
+			 const struct record_info *ri);
+void output_explain_json(struct strbuf *sb, const struct profile *p,
+			 const struct record_info *ri);
+void output_explain_markdown(struct strbuf *sb, const struct profile *p,
+			     const struct record_info *ri, double base_speedup);
+/* "without GIL contention this run would take about 55 % of its time on
+ * 2 cores (1.80x faster)" */
+void output_what_if_line(struct strbuf *sb, const struct profile *p,
+			 const struct record_info *ri);
+/* ri->cores, or this machine's when not set (ri may be NULL). */
+int output_cores(const struct record_info *ri);
+
 /* Text of one frame as the collapsed output writes it: profile_frame_text()
  * with o->lineno and o->function. */
 void output_frame(struct strbuf *sb, const struct profile_frame *f,

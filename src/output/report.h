@@ -15,4 +15,10 @@ size_t report_top(const struct profile *p, struct profile_func_stats *fs,
 void report_func_label(struct strbuf *sb, const struct profile *p,
 		       uint32_t func);
 
+/* Markdown: s as a code span of at most max characters (cut with an
+ * ellipsis), control characters and invalid UTF-8 made visible; in_table
+ * escapes '|' (GFM splits cells on it even inside code). */
+void md_code(struct strbuf *sb, const char *s, size_t max, int in_table);
+#define MD_LABEL_CHARS 140	/* of a `function (file:line)` label */
+
 #endif

@@ -151,6 +151,8 @@ void output_summary(struct strbuf *sb, const struct profile *p,
 	if (!st->no_gil)
 		top_list(sb, p, fs, n, GIL_WAITING, "waiting for the GIL");
 	free(fs);
+	if (!st->no_gil)
+		output_explain_text(sb, p, ri);
 	/* The summary goes to a terminal: names read from the target (or
 	 * from a raw file) must not carry escape sequences to it. */
 	for (i = start; i < sb->len; i++)
