@@ -276,15 +276,15 @@ void output_explain_markdown(struct strbuf *sb, const struct profile *p,
 	if (n) {
 		sb_addf(sb, "\n#### GIL holds\n\nResolution %.1f ms: a hold "
 			"is estimated from the samples that saw it.\n\n"
-			"| holder | holds | p50 ms | p95 ms | max ms | "
+			"| holder | p50 ms | p95 ms | max ms | holds | "
 			"over the interval |\n|---|---:|---:|---:|---:|---:|\n",
 			analysis_resolution_ms(a));
 		for (i = 0; i < n && i < 10; i++) {
 			sb_adds(sb, "| ");
 			md_who(sb, p, hr[i].thread, hr[i].func);
-			sb_addf(sb, " | %llu | %.1f | %.1f | %.1f | %llu |\n",
-				(unsigned long long)hr[i].count, hr[i].p50_ms,
-				hr[i].p95_ms, hr[i].max_ms,
+			sb_addf(sb, " | %.1f | %.1f | %.1f | %llu | %llu |\n",
+				hr[i].p50_ms, hr[i].p95_ms, hr[i].max_ms,
+				(unsigned long long)hr[i].count,
 				(unsigned long long)hr[i].over_interval);
 		}
 	}

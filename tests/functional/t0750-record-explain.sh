@@ -9,15 +9,16 @@
 . "$TOP/tests/lib/record.sh"
 
 # Record the hog making calls of about MS ms: $REC_DIR/out.json, out.gilspy
-# and truth.txt (a call's length, timed by the target before contention).
+# and truth.txt (the calls' lengths, timed by the target while recorded).
 record_hog() {
 	local l=$1 ms=$2
 	rm -f "$REC_DIR"/out.* "$REC_DIR/truth.txt"
 	py_start "$l" hog.py "$ms" || { py_stop; return 1; }
+	: >"$PY_HOSTDIR/holds.txt"
 	"$GILSPY" record -p "$PY_PID" -d 2 -r 1000 -o "$REC_DIR/out.json" \
 		-o "$REC_DIR/out.gilspy" 2>"$REC_DIR/err" >/dev/null
 	local rc=$?
-	cp "$PY_HOSTDIR/alone.txt" "$REC_DIR/truth.txt"
+	cp "$PY_HOSTDIR/holds.txt" "$REC_DIR/truth.txt"
 	py_stop
 	[ $rc = 0 ] || { diag "gilspy record failed ($rc):"; sed 's/^/#   /' "$REC_DIR/err"; }
 	return $rc
@@ -27,8 +28,9 @@ record_hog() {
 HOLD="(lambda t, k: next((h[k] for h in d['holds'] if h['thread'] == t), -1))"
 
 check_hog() {
-	local l=$1 ms=$2 truth got n over ivl
-	truth=$(cat "$REC_DIR/truth.txt")
+	local l=$1 ms=$2 got n over calls
+	truth=$(sort -n "$REC_DIR/truth.txt" |
+		awk '{a[NR]=$1} END {print NR ? a[int((NR+1)/2)] : -1}')
 	got=$(jget "$HOLD('hog', 'p50_ms')")
 	n=$(jget "$HOLD('hog', 'count')")
 	over=$(jget "$HOLD('hog', 'over_interval')")
@@ -36,14 +38,23 @@ check_hog() {
 	fcmp "$n" '>=' 5
 	ok $? "$l, ${ms} ms calls: the hog's holds are found ($n holds)"
 	fcmp "$(python3 -c "print(abs($got - $truth) - max(5, 0.25 * $truth))")" '<=' 0
-	ok $? "$l, ${ms} ms calls: hold p50 $got ms matches a call's length timed in-process ($truth ms)"
+	ok $? "$l, ${ms} ms calls: hold p50 $got ms matches the calls timed in-process (p50 $truth ms)"
 	# 20 ms calls are only four intervals long: their length is checked
-	# above; "far above" is for the longer ones
+	# above; "far above" is for the longer ones, when the target managed
+	# to make them long (its calibration runs on a machine that may be
+	# busy)
 	[ "$ms" -ge 50 ] || return 0
-	fcmp "$got" '>' "$(python3 -c "print(3 * $ivl)")"
-	ok $? "$l, ${ms} ms calls: hold p50 $got ms is far above the switch interval ($ivl ms)"
-	fcmp "$over" '>=' "$(python3 -c "print(0.8 * $n)")"
-	ok $? "$l, ${ms} ms calls: $over of $n holds are over the interval"
+	if fcmp "$truth" '<' "$(python3 -c "print(6 * $ivl)")"; then
+		skip "$l, ${ms} ms calls came out at $truth ms: too short to be far above the interval"
+	else
+		fcmp "$got" '>' "$(python3 -c "print(3 * $ivl)")"
+		ok $? "$l, ${ms} ms calls: hold p50 $got ms is far above the switch interval ($ivl ms)"
+	fi
+	# every call is a hold over the interval; a call cut by the start or
+	# the end of the recording may be seen shorter
+	calls=$(awk -v i="$ivl" '$1 > i' "$REC_DIR/truth.txt" | wc -l)
+	fcmp "$over" '>=' "$((calls - 2))" && fcmp "$over" '<=' "$((calls + 1))"
+	ok $? "$l, ${ms} ms calls: $over holds over the interval, for $calls such calls timed in-process"
 }
 
 covered=()
@@ -63,8 +74,12 @@ for l in $(py_interpreters); do
 	check_hog "$l" 50
 	spin=$(jget "$HOLD('spin', 'p50_ms')")
 	hog=$(jget "$HOLD('hog', 'p50_ms')")
-	fcmp "$spin" '<' "$(python3 -c "print($hog / 2)")"
-	ok $? "$l: the spinner's holds are short (p50 $spin ms) beside the hog's ($hog ms)"
+	if fcmp "$truth" '<' "$(python3 -c "print(6 * $ivl)")"; then
+		skip "$l: the hog's calls came out at $truth ms, too short to compare with the spinner's holds"
+	else
+		fcmp "$spin" '<' "$(python3 -c "print($hog / 2)")"
+		ok $? "$l: the spinner's holds are short (p50 $spin ms) beside the hog's ($hog ms)"
+	fi
 
 	# the same answers from the raw recording
 	"$GILSPY" report "$REC_DIR/out.gilspy" -o "$REC_DIR/replay.json" 2>"$REC_DIR/err"
