@@ -89,11 +89,27 @@ void analysis_add(struct analysis *a, const struct profile *p,
  * (what happened in it is unknown). */
 void analysis_add_failed(struct analysis *a, uint64_t time_ns);
 
-/* Blame rows, most samples first (ties in id order), in a new array the
- * caller frees; *n its length.  *waiting (may be NULL): all waiting
- * samples, the denominator of each row's share. */
-struct blame_row *analysis_blame(const struct analysis *a, size_t *n,
+/* Blame rows by function, most samples first (ties in id order), in a
+ * new array the caller frees; *n its length.  p: the profile a was fed
+ * alongside.  *waiting (may be NULL): all waiting samples, the
+ * denominator of each row's share. */
+struct blame_row *analysis_blame(const struct analysis *a,
+				 const struct profile *p, size_t *n,
 				 uint64_t *waiting);
+
+/* One row of the blame table by the waiter's whole stack (a profile
+ * stack id, PROFILE_NO_STACK when torn): what a blame flame graph draws,
+ * each waiting stack leading to the holders that kept it waiting. */
+struct blame_stack_row {
+	uint32_t waiter_thread, waiter_stack;
+	uint32_t holder_thread, holder_func;	/* ANALYSIS_NONE: no holder */
+	uint64_t samples;
+};
+
+/* Every (waiter thread, stack, holder thread, holder function) count,
+ * sorted by those ids, in a new array the caller frees; *n its length. */
+struct blame_stack_row *analysis_blame_stacks(const struct analysis *a,
+					      size_t *n);
 
 /* Holds per holder, longest p95 first (ties: count, then ids), in a new
  * array the caller frees; *n its length.  Over-interval holds are

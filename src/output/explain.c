@@ -69,7 +69,7 @@ void output_explain_text(struct strbuf *sb, const struct profile *p,
 	uint64_t waiting;
 	size_t n, i;
 
-	br = analysis_blame(a, &n, &waiting);
+	br = analysis_blame(a, p, &n, &waiting);
 	sb_adds(sb, "\n  waiting caused by (top 5, % of samples waiting):\n");
 	if (!n)
 		sb_adds(sb, "    (none)\n");
@@ -149,7 +149,7 @@ void output_explain_json(struct strbuf *sb, const struct profile *p,
 	uint64_t waiting;
 	size_t n, i;
 
-	br = analysis_blame(a, &n, &waiting);
+	br = analysis_blame(a, p, &n, &waiting);
 	sb_addf(sb, "  \"blame_waiting\": %llu, \"blame_rows\": %zu,\n",
 		(unsigned long long)waiting, n);
 	sb_adds(sb, "  \"blame\": [");
@@ -251,7 +251,7 @@ void output_explain_markdown(struct strbuf *sb, const struct profile *p,
 			w.speedup - base_speedup);
 	sb_adds(sb, ".\n");
 
-	br = analysis_blame(a, &n, &waiting);
+	br = analysis_blame(a, p, &n, &waiting);
 	if (n) {
 		sb_adds(sb, "\n#### Who makes whom wait\n\nEach waiting "
 			"sample charged to the holder at the same instant.\n\n"

@@ -18,7 +18,8 @@
 #define HIST_N (HIST_SUB + (HIST_MAXEXP - HIST_SUBBITS + 1) * HIST_SUB)
 
 struct blame_ent {
-	uint64_t wkey, hkey;	/* (thread << 32 | func) of waiter, holder */
+	uint64_t wkey;		/* waiter: thread << 32 | stack */
+	uint64_t hkey;		/* holder: thread << 32 | func */
 	uint64_t samples;
 };
 
@@ -312,16 +313,22 @@ void analysis_free(struct analysis *a)
 	free(a);
 }
 
-/* The leaf function of thread slot i of the last sample p took. */
-static uint32_t leaf_func(const struct profile *p, int i)
+/* The innermost function of a stack, ANALYSIS_NONE for a torn or empty
+ * one. */
+static uint32_t stack_func(const struct profile *p, uint32_t stack)
 {
-	uint32_t stack = profile_last_stack(p, i);
 	const struct profile_frame *f;
 
 	if (stack == PROFILE_NO_STACK || stack == 0)
 		return ANALYSIS_NONE;
 	f = profile_frame(p, profile_stack_frame(p, stack));
 	return f ? f->func : ANALYSIS_NONE;
+}
+
+/* The leaf function of thread slot i of the last sample p took. */
+static uint32_t leaf_func(const struct profile *p, int i)
+{
+	return stack_func(p, profile_last_stack(p, i));
 }
 
 void analysis_add(struct analysis *a, const struct profile *p,
@@ -365,8 +372,8 @@ void analysis_add(struct analysis *a, const struct profile *p,
 	for (i = 0; i < n; i++) {
 		if (s->threads[i].state != GIL_WAITING)
 			continue;
-		blame_add(a, pack(profile_last_thread(p, i), leaf_func(p, i)),
-			  hkey);
+		blame_add(a, pack(profile_last_thread(p, i),
+				  profile_last_stack(p, i)), hkey);
 	}
 }
 
@@ -395,23 +402,80 @@ static int cmp_blame(const void *x, const void *y)
 	return 0;
 }
 
-struct blame_row *analysis_blame(const struct analysis *a, size_t *n,
+static int cmp_pair(const void *x, const void *y)
+{
+	const struct blame_row *a = x, *b = y;
+
+	if (a->waiter_thread != b->waiter_thread)
+		return a->waiter_thread < b->waiter_thread ? -1 : 1;
+	if (a->waiter_func != b->waiter_func)
+		return a->waiter_func < b->waiter_func ? -1 : 1;
+	if (a->holder_thread != b->holder_thread)
+		return a->holder_thread < b->holder_thread ? -1 : 1;
+	if (a->holder_func != b->holder_func)
+		return a->holder_func < b->holder_func ? -1 : 1;
+	return 0;
+}
+
+struct blame_row *analysis_blame(const struct analysis *a,
+				 const struct profile *p, size_t *n,
 				 uint64_t *waiting)
 {
 	struct blame_row *rows = xcalloc(a->nblame + 1, sizeof(*rows));
-	size_t i;
+	size_t i, k = 0;
 
 	for (i = 0; i < a->nblame; i++) {
 		rows[i].waiter_thread = (uint32_t)(a->blame[i].wkey >> 32);
-		rows[i].waiter_func = (uint32_t)a->blame[i].wkey;
+		rows[i].waiter_func = stack_func(p, (uint32_t)a->blame[i].wkey);
 		rows[i].holder_thread = (uint32_t)(a->blame[i].hkey >> 32);
 		rows[i].holder_func = (uint32_t)a->blame[i].hkey;
 		rows[i].samples = a->blame[i].samples;
 	}
-	qsort(rows, a->nblame, sizeof(*rows), cmp_blame);
-	*n = a->nblame;
+	/* stacks with the same innermost function are one row */
+	qsort(rows, a->nblame, sizeof(*rows), cmp_pair);
+	for (i = 0; i < a->nblame; i++) {
+		if (k && !cmp_pair(&rows[k - 1], &rows[i]))
+			rows[k - 1].samples += rows[i].samples;
+		else
+			rows[k++] = rows[i];
+	}
+	qsort(rows, k, sizeof(*rows), cmp_blame);
+	*n = k;
 	if (waiting)
 		*waiting = a->waiting;
+	return rows;
+}
+
+static int cmp_blame_stack(const void *x, const void *y)
+{
+	const struct blame_stack_row *a = x, *b = y;
+
+	if (a->waiter_thread != b->waiter_thread)
+		return a->waiter_thread < b->waiter_thread ? -1 : 1;
+	if (a->waiter_stack != b->waiter_stack)
+		return a->waiter_stack < b->waiter_stack ? -1 : 1;
+	if (a->holder_thread != b->holder_thread)
+		return a->holder_thread < b->holder_thread ? -1 : 1;
+	if (a->holder_func != b->holder_func)
+		return a->holder_func < b->holder_func ? -1 : 1;
+	return 0;
+}
+
+struct blame_stack_row *analysis_blame_stacks(const struct analysis *a,
+					      size_t *n)
+{
+	struct blame_stack_row *rows = xcalloc(a->nblame + 1, sizeof(*rows));
+	size_t i;
+
+	for (i = 0; i < a->nblame; i++) {
+		rows[i].waiter_thread = (uint32_t)(a->blame[i].wkey >> 32);
+		rows[i].waiter_stack = (uint32_t)a->blame[i].wkey;
+		rows[i].holder_thread = (uint32_t)(a->blame[i].hkey >> 32);
+		rows[i].holder_func = (uint32_t)a->blame[i].hkey;
+		rows[i].samples = a->blame[i].samples;
+	}
+	qsort(rows, a->nblame, sizeof(*rows), cmp_blame_stack);
+	*n = a->nblame;
 	return rows;
 }
 

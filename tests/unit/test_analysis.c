@@ -108,7 +108,7 @@ TEST(analysis, blame_charges_the_holder_at_the_same_instant)
 	for (i = 10; i < 15; i++)
 		fx_add(&f, i, 2, ba, fr2);
 	fx_add(&f, 15, 2, none, fr1);	/* GIL in hand-off: no holder */
-	rows = analysis_blame(f.a, &n, &waiting);
+	rows = analysis_blame(f.a, f.p, &n, &waiting);
 	CHECK_EQ_INT(n, 3);
 	CHECK_EQ_INT(waiting, 16);
 	/* b in f2 waited 10 samples for a in f1 */
@@ -141,7 +141,7 @@ TEST(analysis, blame_of_a_torn_stack_has_no_function)
 
 	fx_init(&f);
 	fx_add(&f, 0, 2, ab, fr);
-	rows = analysis_blame(f.a, &n, NULL);
+	rows = analysis_blame(f.a, f.p, &n, NULL);
 	CHECK_EQ_INT(n, 1);
 	CHECK_EQ_INT(rows[0].waiter_func, ANALYSIS_NONE);
 	CHECK_EQ_INT(rows[0].holder_func, func_of(&f, 1));
@@ -344,7 +344,7 @@ TEST(analysis, empty_recording)
 	uint64_t waiting = 7;
 
 	fx_init(&f);
-	free(analysis_blame(f.a, &n, &waiting));
+	free(analysis_blame(f.a, f.p, &n, &waiting));
 	CHECK_EQ_INT(n, 0);
 	CHECK_EQ_INT(waiting, 0);
 	free(analysis_holds(f.a, &n));
@@ -352,5 +352,59 @@ TEST(analysis, empty_recording)
 	analysis_what_if(f.a, f.p, 2, &w);
 	CHECK(w.speedup == 1.0);
 	CHECK(analysis_resolution_ms(f.a) == 0);
+	fx_release(&f);
+}
+
+TEST(analysis, blame_by_stack_keeps_the_waiters_whole_stack)
+{
+	struct fixture f;
+	enum gil_state ab[2] = { GIL_HELD, GIL_WAITING };
+	struct py_sample *s;
+	struct blame_stack_row *rows;
+	struct blame_row *fr;
+	uint32_t fr1[2] = { 1, 2 };
+	size_t n;
+	int i;
+
+	fx_init(&f);
+	for (i = 0; i < 3; i++)
+		fx_add(&f, i, 2, ab, fr1);
+	/* b waits in f2 again, called from f5: another stack, same leaf */
+	s = f.s;
+	memset(s, 0, sizeof(*s));
+	s->time_ns = 3000000;
+	s->switch_number = f.sw;
+	s->nthreads = 2;
+	s->gil_locked = 1;
+	s->threads[0].tid = 100;
+	s->threads[0].thread_id = 0x7f00;
+	s->threads[0].state = GIL_HELD;
+	s->threads[0].frames = &s->pool[0];
+	s->threads[0].nframes = 1;
+	s->pool[0] = 1;
+	s->threads[1].tid = 101;
+	s->threads[1].thread_id = 0x7f01;
+	s->threads[1].state = GIL_WAITING;
+	s->threads[1].frames = &s->pool[1];
+	s->threads[1].nframes = 2;
+	s->pool[1] = 2;
+	s->pool[2] = 5;
+	s->pool_used = 3;
+	profile_add(f.p, s);
+	analysis_add(f.a, f.p, s);
+
+	rows = analysis_blame_stacks(f.a, &n);
+	CHECK_EQ_INT(n, 2);
+	CHECK(rows[0].waiter_stack != rows[1].waiter_stack);
+	CHECK_EQ_INT(rows[0].samples + rows[1].samples, 4);
+	CHECK_EQ_INT(profile_stack_depth(f.p, rows[0].waiter_stack) +
+		     profile_stack_depth(f.p, rows[1].waiter_stack), 3);
+	free(rows);
+	/* by function, the two stacks are one row */
+	fr = analysis_blame(f.a, f.p, &n, NULL);
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_INT(fr[0].samples, 4);
+	CHECK_EQ_INT(fr[0].waiter_func, func_of(&f, 2));
+	free(fr);
 	fx_release(&f);
 }
