@@ -62,8 +62,8 @@ while read -r name status rec args; do
 	want_files=$(cd "$expected/$name" 2>/dev/null && ls -A)
 	got_files=$(cd "$work/$name" && ls -A)
 	[ -n "$want_files" ] && [ "$want_files" = "$got_files" ]
-	ok $? "$name: writes the expected files ($(echo $want_files))" ||
-		diag "got: $(echo $got_files)"
+	ok $? "$name: writes the expected files (${want_files//$'\n'/ })" ||
+		diag "got: ${got_files//$'\n'/ }"
 	for f in $want_files; do
 		[ -e "$work/$name/$f" ] || continue
 		same_file "$expected/$name/$f" "$work/$name/$f"

@@ -41,7 +41,7 @@ done_testing() {
 
 # --- interpreters ------------------------------------------------------------
 py_interpreters() {
-	local p v
+	local p
 	if [ -n "${GILSPY_PYTHONS:-}" ]; then  # explicit list, for a quick run
 		tr ' ' '\n' <<<"$GILSPY_PYTHONS"
 		return
