@@ -7,9 +7,11 @@
 # that must not alter output is held to them.  No live target is needed.
 #
 # What legitimately varies is handled, not stripped: paths are relative and
-# the same in every run; the JSON and Chrome outputs name their generator
-# ("generator": "gilspy VERSION"), so a binary of another version is compared
-# with that one string changed to its own version, and says so.  The JSON's
+# the same in every run; the JSON, Chrome and speedscope outputs name the
+# gilspy that wrote them ("generator" or "exporter": "gilspy VERSION"), so a
+# binary of another version is compared with that string changed to its own
+# version, and says so (a base report's version quoted in the markdown is
+# input, and stays).  The JSON's
 # summary.profile_bytes is the renderer's memory for the profile, not
 # recorded data: it is still compared, and a failure that is only that says
 # so.
@@ -24,14 +26,14 @@ golden_version=$(cat "$expected/VERSION")
 version=$("$GILSPY" --version)
 if [ "$version" != "$golden_version" ]; then
 	diag "expected outputs are from '$golden_version', the binary is '$version':" \
-	     "comparing with the generator string changed to '$version'"
+	     "comparing with the generator/exporter string changed to '$version'"
 fi
 
 # same_file WANT GOT: byte for byte, after the generator string only
 same_file() {
 	local want=$1 got=$2
 	if [ "$version" != "$golden_version" ]; then
-		sed "s/\"generator\": \"$golden_version\"/\"generator\": \"$version\"/g" \
+		sed "s/\"\(generator\|exporter\)\": \"$golden_version\"/\"\1\": \"$version\"/g" \
 			"$want" >"$work/.want" && want=$work/.want
 	fi
 	cmp -s "$want" "$got" && return 0
