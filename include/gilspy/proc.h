@@ -38,9 +38,6 @@ struct proc {
 enum gs_err proc_open(pid_t pid, struct proc **out, struct gs_error *err);
 void proc_free(struct proc *p);
 
-/* Re-read /proc/PID/maps (after the target dlopen()s a library). */
-enum gs_err proc_refresh_maps(struct proc *p);
-
 /* Read len bytes at addr.  Returns GS_OK only if all len bytes were read;
  * GS_EFAULT for an unmapped or partial read, GS_EGONE when the process has
  * exited, GS_EPERM when not permitted. */
@@ -127,8 +124,6 @@ uint64_t elf_symbol(const struct elf_image *e, const char *name, uint64_t *size)
 /* Address and size in the target of a section, 0 if absent. */
 uint64_t elf_section(const struct elf_image *e, const char *name, uint64_t *size);
 
-/* Does the file have a .symtab (i.e. is it not stripped)? */
-int elf_has_symtab(const struct elf_image *e);
 const char *elf_path(const struct elf_image *e);
 uint64_t elf_bias(const struct elf_image *e);
 

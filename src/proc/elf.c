@@ -59,7 +59,6 @@ struct elf_image {
 	struct sym_table *tabs;	/* [0] .dynsym, [1] .symtab; filled lazily */
 	struct elf_section *secs;
 	size_t nsecs;
-	int has_symtab;
 };
 
 static uint64_t sym_key(const char *name, size_t probe)
@@ -221,10 +220,8 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 				continue;
 			if (sh.sh_type == SHT_DYNSYM && !e->tabs[0].scn)
 				e->tabs[0].scn = scn;
-			if (sh.sh_type == SHT_SYMTAB && !e->tabs[1].scn) {
+			if (sh.sh_type == SHT_SYMTAB && !e->tabs[1].scn)
 				e->tabs[1].scn = scn;
-				e->has_symtab = 1;
-			}
 		}
 		scn = NULL;
 		while ((scn = elf_nextscn(elf, scn)) != NULL) {
@@ -293,11 +290,6 @@ uint64_t elf_section(const struct elf_image *e, const char *name, uint64_t *size
 		}
 	}
 	return 0;
-}
-
-int elf_has_symtab(const struct elf_image *e)
-{
-	return e->has_symtab;
 }
 
 const char *elf_path(const struct elf_image *e)

@@ -111,11 +111,6 @@ static enum gs_err parse_maps(struct proc *p)
 	return n ? GS_OK : GS_EGONE;
 }
 
-enum gs_err proc_refresh_maps(struct proc *p)
-{
-	return parse_maps(p);
-}
-
 enum gs_err proc_open(pid_t pid, struct proc **out, struct gs_error *err)
 {
 	char path[64], buf[4096];

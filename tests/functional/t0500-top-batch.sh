@@ -38,6 +38,7 @@ func_row() {
 
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 
+need_pythons
 covered=()
 first=
 for py in $(py_interpreters); do
