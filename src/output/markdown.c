@@ -21,7 +21,7 @@
 #include "report.h"
 
 #define NAME_CHARS	80	/* characters of a thread or function name */
-#define LABEL_CHARS	140	/* of a `function (file:line)` label */
+#define LABEL_CHARS	MD_LABEL_CHARS
 #define COMMAND_CHARS	200
 #define THREAD_ROWS	40
 #define TOP_ROWS	5
@@ -60,69 +60,6 @@ static void add_word(struct strbuf *sb, const char *s)
 		md_code(sb, s, 40, 0);
 }
 
-/* s as a code span of at most max characters (cut with an ellipsis).
- * in_table: escape '|' (GFM splits cells on it even inside code). */
-void md_code(struct strbuf *sb, const char *s, size_t max, int in_table)
-{
-	struct strbuf c = STRBUF_INIT;
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t chars = 0, run = 0, longest = 0, i;
-
-	for (; *p; chars++) {
-		size_t n;
-
-		if (chars == max) {
-			sb_adds(&c, "\xe2\x80\xa6");	/* ellipsis */
-			break;
-		}
-		if (*p == '`') {
-			if (++run > longest)
-				longest = run;
-		} else {
-			run = 0;
-		}
-		if (*p == '\n') {
-			sb_adds(&c, "\\n");
-		} else if (*p == '\t') {
-			sb_adds(&c, "\\t");
-		} else if (*p == '\r') {
-			sb_adds(&c, "\\r");
-		} else if (*p < 0x20 || *p == 0x7f) {
-			sb_addf(&c, "\\x%02x", *p);
-		} else if (*p == '|' && in_table) {
-			sb_adds(&c, "\\|");
-		} else if (!(n = utf8_seq(p))) {
-			sb_adds(&c, "\xef\xbf\xbd");	/* U+FFFD */
-		} else {
-			sb_add(&c, p, n);
-			p += n;
-			continue;
-		}
-		p++;
-	}
-	if (!c.len) {
-		sb_adds(sb, "(empty)");
-		return;
-	}
-	for (i = 0; i <= longest; i++)
-		sb_addc(sb, '`');
-	/* a space keeps a leading/trailing backtick off the fence; CommonMark
-	 * strips one space from each side when both are there */
-	if (c.buf[0] == '`' || c.buf[0] == ' ' || c.buf[c.len - 1] == '`' ||
-	    c.buf[c.len - 1] == ' ')
-		sb_addc(sb, ' ');
-	sb_add(sb, c.buf, c.len);
-	if (c.buf[0] == '`' || c.buf[0] == ' ' || c.buf[c.len - 1] == '`' ||
-	    c.buf[c.len - 1] == ' ')
-		sb_addc(sb, ' ');
-	for (i = 0; i <= longest; i++)
-		sb_addc(sb, '`');
-	sb_release(&c);
-}
-
-/* v as printf shows it with that many decimals, so that a delta is the
- * difference of the two values shown beside it (round() may differ from
- * printf on a value such as 46.25). */
 static double shown(double v, int decimals)
 {
 	char buf[64];

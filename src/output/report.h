@@ -1,5 +1,6 @@
-/* report.h - helpers shared by the summary and JSON renderers (internal to
- * src/output/). */
+/* report.h - helpers the renderers of src/output/ share (report.c): the
+ * summary, the markdown, the JSON report and the contention analyses'
+ * text (explain.c).  Internal to src/output/. */
 #ifndef GILSPY_OUTPUT_REPORT_H
 #define GILSPY_OUTPUT_REPORT_H
 
