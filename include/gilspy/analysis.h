@@ -45,12 +45,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gilspy/python.h"
+#include "gilspy/gil.h"
 
 #define ANALYSIS_NONE UINT32_MAX
 
-struct profile;
 struct analysis;
+
+/* One thread of a sample, as the profile took it: its thread index, its
+ * stack id (ANALYSIS_NONE when torn) and innermost function. */
+struct analysis_thread {
+	enum gil_state state;
+	uint32_t thread, stack, func;
+};
+
+/* One sample: when, the GIL's switch counter and interval, its threads. */
+struct analysis_sample {
+	uint64_t time_ns, switch_number, interval_us;
+	int nthreads;
+	const struct analysis_thread *threads;
+};
 
 /* One row of the blame table. */
 struct blame_row {
@@ -82,19 +95,16 @@ struct what_if {
 struct analysis *analysis_new(void);
 void analysis_free(struct analysis *a);	/* NULL is a no-op */
 
-/* Add the sample s that profile_add(p, s) has just taken. */
-void analysis_add(struct analysis *a, const struct profile *p,
-		  const struct py_sample *s);
+/* Add one sample (the profile feeds every sample it takes). */
+void analysis_add(struct analysis *a, const struct analysis_sample *s);
 /* A tick whose sample could not be read: it ends the hold being followed
  * (what happened in it is unknown). */
 void analysis_add_failed(struct analysis *a, uint64_t time_ns);
 
 /* Blame rows by function, most samples first (ties in id order), in a
- * new array the caller frees; *n its length.  p: the profile a was fed
- * alongside.  *waiting (may be NULL): all waiting samples, the
- * denominator of each row's share. */
-struct blame_row *analysis_blame(const struct analysis *a,
-				 const struct profile *p, size_t *n,
+ * new array the caller frees; *n its length.  *waiting (may be NULL): all
+ * waiting samples, the denominator of each row's share. */
+struct blame_row *analysis_blame(const struct analysis *a, size_t *n,
 				 uint64_t *waiting);
 
 /* One row of the blame table by the waiter's whole stack (a profile
@@ -120,10 +130,9 @@ struct hold_row *analysis_holds(const struct analysis *a, size_t *n);
  * samples), in ms; 0 before two samples. */
 double analysis_resolution_ms(const struct analysis *a);
 
-/* The what-if prediction for the profile p that a was fed alongside,
- * on cores cores (>= 1). */
-void analysis_what_if(const struct analysis *a, const struct profile *p,
-		      int cores, struct what_if *out);
+/* The what-if prediction on cores cores (>= 1). */
+void analysis_what_if(const struct analysis *a, int cores,
+		      struct what_if *out);
 
 /* Online CPUs of this machine (at least 1). */
 int analysis_cores(void);

@@ -53,7 +53,7 @@ void output_what_if_line(struct strbuf *sb, const struct profile *p,
 {
 	struct what_if w;
 
-	analysis_what_if(profile_analysis(p), p, output_cores(ri), &w);
+	analysis_what_if(profile_analysis(p), output_cores(ri), &w);
 	sb_addf(sb, "without GIL contention this run would take about "
 		"%.0f %% of its time on %d core%s (%.2fx faster)",
 		w.recorded_s > 0 ? 100.0 * w.predicted_s / w.recorded_s : 100.0,
@@ -69,7 +69,7 @@ void output_explain_text(struct strbuf *sb, const struct profile *p,
 	uint64_t waiting;
 	size_t n, i;
 
-	br = analysis_blame(a, p, &n, &waiting);
+	br = analysis_blame(a, &n, &waiting);
 	sb_adds(sb, "\n  waiting caused by (top 5, % of samples waiting):\n");
 	if (!n)
 		sb_adds(sb, "    (none)\n");
@@ -149,7 +149,7 @@ void output_explain_json(struct strbuf *sb, const struct profile *p,
 	uint64_t waiting;
 	size_t n, i;
 
-	br = analysis_blame(a, p, &n, &waiting);
+	br = analysis_blame(a, &n, &waiting);
 	sb_addf(sb, "  \"blame_waiting\": %llu, \"blame_rows\": %zu,\n",
 		(unsigned long long)waiting, n);
 	sb_adds(sb, "  \"blame\": [");
@@ -203,7 +203,7 @@ void output_explain_json(struct strbuf *sb, const struct profile *p,
 	sb_adds(sb, n ? "\n  ],\n" : "],\n");
 	free(hr);
 
-	analysis_what_if(a, p, output_cores(ri), &w);
+	analysis_what_if(a, output_cores(ri), &w);
 	sb_adds(sb, "  \"what_if\": {\"no_gil_speedup\": ");
 	json_num(sb, w.speedup);
 	sb_addf(sb, ", \"cores\": %d, \"recorded_s\": ", w.cores);
@@ -243,7 +243,7 @@ void output_explain_markdown(struct strbuf *sb, const struct profile *p,
 	uint64_t waiting;
 	size_t n, i;
 
-	analysis_what_if(a, p, output_cores(ri), &w);
+	analysis_what_if(a, output_cores(ri), &w);
 	sb_adds(sb, "\n#### What-if\n\n");
 	output_what_if_line(sb, p, ri);
 	if (base_speedup > 0)
@@ -251,7 +251,7 @@ void output_explain_markdown(struct strbuf *sb, const struct profile *p,
 			w.speedup - base_speedup);
 	sb_adds(sb, ".\n");
 
-	br = analysis_blame(a, p, &n, &waiting);
+	br = analysis_blame(a, &n, &waiting);
 	if (n) {
 		sb_adds(sb, "\n#### Who makes whom wait\n\nEach waiting "
 			"sample charged to the holder at the same instant.\n\n"

@@ -150,7 +150,7 @@ void output_json(struct strbuf *sb, const struct profile *p,
 	{
 		struct what_if w;
 
-		analysis_what_if(profile_analysis(p), p, output_cores(ri), &w);
+		analysis_what_if(profile_analysis(p), output_cores(ri), &w);
 		sb_adds(sb, "    \"" RK_NO_GIL_SPEEDUP "\": ");
 		json_add_num(sb, w.speedup);
 		sb_addf(sb, ", \"cores\": %d,\n", w.cores);

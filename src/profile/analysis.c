@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "gilspy/analysis.h"
-#include "gilspy/profile.h"
 #include "gilspy/util.h"
 
 /* Hold spans are kept in a log-linear histogram of microseconds: exact
@@ -20,6 +19,7 @@
 struct blame_ent {
 	uint64_t wkey;		/* waiter: thread << 32 | stack */
 	uint64_t hkey;		/* holder: thread << 32 | func */
+	uint32_t wfunc;		/* the waiter's innermost function */
 	uint64_t samples;
 };
 
@@ -51,6 +51,10 @@ struct analysis {
 	int in_hold;
 	uint64_t hold_key, hold_switch, hold_start, hold_last;
 	uint64_t interval_us;
+
+	/* what-if: per thread (by index), samples it ran (held or native) */
+	uint64_t *work;
+	size_t nwork;
 
 	/* sampling */
 	uint64_t samples, first_ns, last_ns;
@@ -250,12 +254,12 @@ static void hold_end(struct analysis *a)
 }
 
 static void follow_hold(struct analysis *a, uint32_t thread, uint32_t func,
-			const struct py_sample *s)
+			uint64_t time_ns, uint64_t switch_number)
 {
 	if (a->in_hold && thread != ANALYSIS_NONE &&
 	    (uint32_t)(a->hold_key >> 32) == thread &&
-	    a->hold_switch == s->switch_number && s->time_ns >= a->hold_last) {
-		a->hold_last = s->time_ns;
+	    a->hold_switch == switch_number && time_ns >= a->hold_last) {
+		a->hold_last = time_ns;
 		return;
 	}
 	hold_end(a);
@@ -263,13 +267,14 @@ static void follow_hold(struct analysis *a, uint32_t thread, uint32_t func,
 		return;
 	a->in_hold = 1;
 	a->hold_key = pack(thread, func);
-	a->hold_switch = s->switch_number;
-	a->hold_start = a->hold_last = s->time_ns;
+	a->hold_switch = switch_number;
+	a->hold_start = a->hold_last = time_ns;
 }
 
 /* --- blame ---------------------------------------------------------------- */
 
-static void blame_add(struct analysis *a, uint64_t wkey, uint64_t hkey)
+static void blame_add(struct analysis *a, uint64_t wkey, uint32_t wfunc,
+		      uint64_t hkey)
 {
 	uint64_t k[2] = { wkey, hkey }, h = mix(wkey ^ mix(hkey));
 	size_t slot = 0;
@@ -285,6 +290,7 @@ static void blame_add(struct analysis *a, uint64_t wkey, uint64_t hkey)
 		e = (int64_t)a->nblame++;
 		a->blame[e].wkey = wkey;
 		a->blame[e].hkey = hkey;
+		a->blame[e].wfunc = wfunc;
 		a->blame[e].samples = 0;
 		a->blame_idx.slots[slot] = (uint32_t)e + 1;
 	}
@@ -310,35 +316,31 @@ void analysis_free(struct analysis *a)
 	free(a->holder_idx.slots);
 	free(a->blame);
 	free(a->blame_idx.slots);
+	free(a->work);
 	free(a);
 }
 
-/* The innermost function of a stack, ANALYSIS_NONE for a torn or empty
- * one. */
-static uint32_t stack_func(const struct profile *p, uint32_t stack)
+static void add_work(struct analysis *a, uint32_t thread)
 {
-	const struct profile_frame *f;
+	if (thread == ANALYSIS_NONE)
+		return;
+	if (thread >= a->nwork) {
+		size_t n = a->nwork ? a->nwork : 16;
 
-	if (stack == PROFILE_NO_STACK || stack == 0)
-		return ANALYSIS_NONE;
-	f = profile_frame(p, profile_stack_frame(p, stack));
-	return f ? f->func : ANALYSIS_NONE;
+		while (n <= thread)
+			n *= 2;
+		a->work = xrealloc(a->work, n * sizeof(*a->work));
+		memset(a->work + a->nwork, 0, (n - a->nwork) * sizeof(*a->work));
+		a->nwork = n;
+	}
+	a->work[thread]++;
 }
 
-/* The leaf function of thread slot i of the last sample p took. */
-static uint32_t leaf_func(const struct profile *p, int i)
-{
-	return stack_func(p, profile_last_stack(p, i));
-}
-
-void analysis_add(struct analysis *a, const struct profile *p,
-		  const struct py_sample *s)
+void analysis_add(struct analysis *a, const struct analysis_sample *s)
 {
 	int i, n = s->nthreads, busy = 0, holder = -1;
 	uint64_t hkey;
 
-	if (n > PY_MAX_THREADS)
-		n = PY_MAX_THREADS;
 	for (i = 0; i < n; i++) {
 		enum gil_state st = s->threads[i].state;
 
@@ -347,6 +349,8 @@ void analysis_add(struct analysis *a, const struct profile *p,
 		if (st == GIL_HELD || st == GIL_WAITING || st == GIL_NATIVE ||
 		    st == GIL_RUNNING)
 			busy = 1;
+		if (st == GIL_HELD || st == GIL_NATIVE || st == GIL_RUNNING)
+			add_work(a, s->threads[i].thread);
 	}
 	if (!a->samples)
 		a->first_ns = s->time_ns;
@@ -360,20 +364,21 @@ void analysis_add(struct analysis *a, const struct profile *p,
 		a->held_ticks++;
 
 	if (holder >= 0) {
-		uint32_t ht = profile_last_thread(p, holder), hf;
+		const struct analysis_thread *h = &s->threads[holder];
 
-		hf = leaf_func(p, holder);
-		hkey = pack(ht, hf);
-		follow_hold(a, ht, hf, s);
+		hkey = pack(h->thread, h->func);
+		follow_hold(a, h->thread, h->func, s->time_ns,
+			    s->switch_number);
 	} else {
 		hkey = pack(ANALYSIS_NONE, ANALYSIS_NONE);
-		follow_hold(a, ANALYSIS_NONE, ANALYSIS_NONE, s);
+		follow_hold(a, ANALYSIS_NONE, ANALYSIS_NONE, s->time_ns,
+			    s->switch_number);
 	}
 	for (i = 0; i < n; i++) {
-		if (s->threads[i].state != GIL_WAITING)
-			continue;
-		blame_add(a, pack(profile_last_thread(p, i),
-				  profile_last_stack(p, i)), hkey);
+		const struct analysis_thread *t = &s->threads[i];
+
+		if (t->state == GIL_WAITING)
+			blame_add(a, pack(t->thread, t->stack), t->func, hkey);
 	}
 }
 
@@ -417,8 +422,7 @@ static int cmp_pair(const void *x, const void *y)
 	return 0;
 }
 
-struct blame_row *analysis_blame(const struct analysis *a,
-				 const struct profile *p, size_t *n,
+struct blame_row *analysis_blame(const struct analysis *a, size_t *n,
 				 uint64_t *waiting)
 {
 	struct blame_row *rows = xcalloc(a->nblame + 1, sizeof(*rows));
@@ -426,7 +430,7 @@ struct blame_row *analysis_blame(const struct analysis *a,
 
 	for (i = 0; i < a->nblame; i++) {
 		rows[i].waiter_thread = (uint32_t)(a->blame[i].wkey >> 32);
-		rows[i].waiter_func = stack_func(p, (uint32_t)a->blame[i].wkey);
+		rows[i].waiter_func = a->blame[i].wfunc;
 		rows[i].holder_thread = (uint32_t)(a->blame[i].hkey >> 32);
 		rows[i].holder_func = (uint32_t)a->blame[i].hkey;
 		rows[i].samples = a->blame[i].samples;
@@ -551,10 +555,9 @@ struct hold_row *analysis_holds(const struct analysis *a, size_t *n)
 	return rows;
 }
 
-void analysis_what_if(const struct analysis *a, const struct profile *p,
-		      int cores, struct what_if *out)
+void analysis_what_if(const struct analysis *a, int cores,
+		      struct what_if *out)
 {
-	const struct profile_stats *st = profile_stats(p);
 	double tick, work = 0, longest = 0;
 	size_t i;
 
@@ -564,13 +567,11 @@ void analysis_what_if(const struct analysis *a, const struct profile *p,
 	if (!a->samples)
 		return;
 	/* Each sample stands for one period of the recording. */
-	out->recorded_s = (double)(st->end_ns - st->start_ns) / 1e9 +
+	out->recorded_s = (double)(a->last_ns - a->first_ns) / 1e9 +
 			  analysis_resolution_ms(a) / 1e3;
 	tick = out->recorded_s / (double)a->samples;
-	for (i = 0; i < profile_nthreads(p); i++) {
-		const struct profile_thread *t = profile_thread(p, i);
-		double w = (double)(t->state[GIL_HELD] + t->state[GIL_NATIVE] +
-				    t->state[GIL_RUNNING]) * tick;
+	for (i = 0; i < a->nwork; i++) {
+		double w = (double)a->work[i] * tick;
 
 		work += w;
 		if (w > longest)
@@ -601,5 +602,6 @@ size_t analysis_memory(const struct analysis *a)
 	       a->blame_idx.cap * sizeof(uint32_t) +
 	       a->aholders * sizeof(*a->holders) +
 	       a->nholders * HIST_N * sizeof(uint32_t) +
-	       a->holder_idx.cap * sizeof(uint32_t);
+	       a->holder_idx.cap * sizeof(uint32_t) +
+	       a->nwork * sizeof(*a->work);
 }

@@ -64,6 +64,7 @@ struct profile {
 	int have_switch;
 
 	struct analysis *an;		/* blame, holds, what-if */
+	struct analysis_thread an_threads[PY_MAX_THREADS];	/* scratch */
 };
 
 /* --- text ---------------------------------------------------------------- */
@@ -365,6 +366,39 @@ void profile_add_failed(struct profile *p, uint64_t time_ns)
 	analysis_add_failed(p->an, time_ns);
 }
 
+/* The innermost function of a stack, ANALYSIS_NONE for a torn or empty
+ * one. */
+static uint32_t stack_func(const struct profile *p, uint32_t stack)
+{
+	const struct profile_frame *f;
+
+	if (stack == PROFILE_NO_STACK || stack == 0)
+		return ANALYSIS_NONE;
+	f = profile_frame(p, profile_stack_frame(p, stack));
+	return f ? f->func : ANALYSIS_NONE;
+}
+
+/* Hand the sample just taken, as the profile sees it, to the analyses. */
+static void analyse(struct profile *p, const struct py_sample *s, int n)
+{
+	struct analysis_sample as = {
+		s->time_ns, s->switch_number, s->interval_us, n, p->an_threads
+	};
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct analysis_thread *t = &p->an_threads[i];
+		uint32_t stack = p->last_stack[i];
+
+		t->state = (unsigned)s->threads[i].state < GIL_NSTATES ?
+			   s->threads[i].state : GIL_IDLE;
+		t->thread = p->cache[i];
+		t->stack = stack == PROFILE_NO_STACK ? ANALYSIS_NONE : stack;
+		t->func = stack_func(p, stack);
+	}
+	analysis_add(p->an, &as);
+}
+
 void profile_add(struct profile *p, const struct py_sample *s)
 {
 	struct profile_bucket *bk;
@@ -442,7 +476,7 @@ void profile_add(struct profile *p, const struct py_sample *s)
 	if (s->interval_us)
 		p->st.interval_us = s->interval_us;
 	p->st.last_holder = holder;
-	analysis_add(p->an, p, s);
+	analyse(p, s, n);
 }
 
 const struct analysis *profile_analysis(const struct profile *p)

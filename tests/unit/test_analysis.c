@@ -30,9 +30,10 @@ static const char *an_name(void *ctx, pid_t tid, uint64_t thread_id)
 	return tid == 100 ? "a" : tid == 101 ? "b" : "c";
 }
 
+/* The profile feeds its own analysis (profile_analysis()) every sample. */
 struct fixture {
 	struct profile *p;
-	struct analysis *a;
+	const struct analysis *a;
 	struct py_sample *s;
 	uint64_t sw;
 };
@@ -42,14 +43,13 @@ static void fx_init(struct fixture *f)
 	struct profile_resolver r = { an_frame, an_name, NULL };
 
 	f->p = profile_new(&r);
-	f->a = analysis_new();
+	f->a = profile_analysis(f->p);
 	f->s = calloc(1, sizeof(*f->s));
 	f->sw = 1;
 }
 
 static void fx_release(struct fixture *f)
 {
-	analysis_free(f->a);
 	profile_free(f->p);
 	free(f->s);
 }
@@ -81,7 +81,6 @@ static void fx_add(struct fixture *f, double t_ms, int n,
 			s->gil_locked = 1;
 	}
 	profile_add(f->p, s);
-	analysis_add(f->a, f->p, s);
 }
 
 static uint32_t func_of(struct fixture *f, uint32_t frame)
@@ -108,7 +107,7 @@ TEST(analysis, blame_charges_the_holder_at_the_same_instant)
 	for (i = 10; i < 15; i++)
 		fx_add(&f, i, 2, ba, fr2);
 	fx_add(&f, 15, 2, none, fr1);	/* GIL in hand-off: no holder */
-	rows = analysis_blame(f.a, f.p, &n, &waiting);
+	rows = analysis_blame(f.a, &n, &waiting);
 	CHECK_EQ_INT(n, 3);
 	CHECK_EQ_INT(waiting, 16);
 	/* b in f2 waited 10 samples for a in f1 */
@@ -141,7 +140,7 @@ TEST(analysis, blame_of_a_torn_stack_has_no_function)
 
 	fx_init(&f);
 	fx_add(&f, 0, 2, ab, fr);
-	rows = analysis_blame(f.a, f.p, &n, NULL);
+	rows = analysis_blame(f.a, &n, NULL);
 	CHECK_EQ_INT(n, 1);
 	CHECK_EQ_INT(rows[0].waiter_func, ANALYSIS_NONE);
 	CHECK_EQ_INT(rows[0].holder_func, func_of(&f, 1));
@@ -231,7 +230,7 @@ TEST(analysis, a_failed_sample_ends_a_hold)
 	fx_init(&f);
 	for (i = 0; i < 3; i++)
 		fx_add(&f, i, 1, held, fr);
-	analysis_add_failed(f.a, 3000000);
+	profile_add_failed(f.p, 3000000);
 	for (i = 4; i < 6; i++)
 		fx_add(&f, i, 1, held, fr);
 	rows = analysis_holds(f.a, &n);
@@ -254,14 +253,14 @@ TEST(analysis, what_if_two_spinners_double_on_two_cores)
 	/* a joining main thread (idle) and two threads taking turns */
 	for (i = 0; i < 100; i++)
 		fx_add(&f, i, 3, (i / 5) % 2 ? ba : ab, fr);
-	analysis_what_if(f.a, f.p, 2, &w);
+	analysis_what_if(f.a, 2, &w);
 	CHECK(near(w.recorded_s, 0.100, 1e-9));
 	CHECK(near(w.work_s, 0.100, 1e-9));
 	CHECK(near(w.longest_s, 0.050, 1e-9));
 	CHECK(near(w.predicted_s, 0.050, 1e-9));
 	CHECK(near(w.speedup, 2.0, 1e-9));
 	CHECK_EQ_INT(w.cores, 2);
-	analysis_what_if(f.a, f.p, 1, &w);
+	analysis_what_if(f.a, 1, &w);
 	CHECK(near(w.speedup, 1.0, 1e-9));
 	fx_release(&f);
 }
@@ -284,12 +283,12 @@ TEST(analysis, what_if_is_capped_by_cores_and_keeps_idle_time)
 		fx_add(&f, i, 3, st[i % 3], fr);
 	for (i = 90; i < 120; i++)	/* nothing busy: stays as it is */
 		fx_add(&f, i, 3, none, fr);
-	analysis_what_if(f.a, f.p, 2, &w);
+	analysis_what_if(f.a, 2, &w);
 	CHECK(near(w.idle_s, 0.030, 1e-9));
 	/* 90 ms of work on 2 cores, 30 ms the longest thread: 30 + 45 */
 	CHECK(near(w.predicted_s, 0.075, 1e-9));
 	CHECK(near(w.speedup, 120.0 / 75.0, 1e-9));
-	analysis_what_if(f.a, f.p, 8, &w);	/* then the longest thread */
+	analysis_what_if(f.a, 8, &w);	/* then the longest thread */
 	CHECK(near(w.predicted_s, 0.060, 1e-9));
 	fx_release(&f);
 }
@@ -306,7 +305,7 @@ TEST(analysis, what_if_native_work_gains_nothing)
 	fx_init(&f);
 	for (i = 0; i < 50; i++)
 		fx_add(&f, i, 2, i % 10 ? st : st2, fr);
-	analysis_what_if(f.a, f.p, 2, &w);
+	analysis_what_if(f.a, 2, &w);
 	CHECK(near(w.speedup, 1.0, 1e-9));
 	fx_release(&f);
 }
@@ -344,12 +343,12 @@ TEST(analysis, empty_recording)
 	uint64_t waiting = 7;
 
 	fx_init(&f);
-	free(analysis_blame(f.a, f.p, &n, &waiting));
+	free(analysis_blame(f.a, &n, &waiting));
 	CHECK_EQ_INT(n, 0);
 	CHECK_EQ_INT(waiting, 0);
 	free(analysis_holds(f.a, &n));
 	CHECK_EQ_INT(n, 0);
-	analysis_what_if(f.a, f.p, 2, &w);
+	analysis_what_if(f.a, 2, &w);
 	CHECK(w.speedup == 1.0);
 	CHECK(analysis_resolution_ms(f.a) == 0);
 	fx_release(&f);
@@ -391,7 +390,6 @@ TEST(analysis, blame_by_stack_keeps_the_waiters_whole_stack)
 	s->pool[2] = 5;
 	s->pool_used = 3;
 	profile_add(f.p, s);
-	analysis_add(f.a, f.p, s);
 
 	rows = analysis_blame_stacks(f.a, &n);
 	CHECK_EQ_INT(n, 2);
@@ -401,7 +399,7 @@ TEST(analysis, blame_by_stack_keeps_the_waiters_whole_stack)
 		     profile_stack_depth(f.p, rows[1].waiter_stack), 3);
 	free(rows);
 	/* by function, the two stacks are one row */
-	fr = analysis_blame(f.a, f.p, &n, NULL);
+	fr = analysis_blame(f.a, &n, NULL);
 	CHECK_EQ_INT(n, 1);
 	CHECK_EQ_INT(fr[0].samples, 4);
 	CHECK_EQ_INT(fr[0].waiter_func, func_of(&f, 2));

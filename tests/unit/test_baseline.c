@@ -156,8 +156,7 @@ TEST(baseline, reads_back_a_real_report)
 	{
 		struct what_if w;
 
-		analysis_what_if(profile_analysis(p), p, output_cores(&bl_ri),
-				 &w);
+		analysis_what_if(profile_analysis(p), output_cores(&bl_ri), &w);
 		CHECK_NEAR(b->no_gil_speedup, w.speedup);
 	}
 	CHECK_NEAR(b->duration_s, fig.duration_s);
