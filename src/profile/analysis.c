@@ -7,6 +7,7 @@
 
 #include "gilspy/analysis.h"
 #include "gilspy/util.h"
+#include "ptab.h"
 
 /* Hold spans are kept in a log-linear histogram of microseconds: exact
  * below HIST_SUB us, then HIST_SUB buckets per power of two (about 6 %
@@ -65,16 +66,6 @@ struct analysis {
 static uint64_t pack(uint32_t thread, uint32_t func)
 {
 	return (uint64_t)thread << 32 | func;
-}
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
 }
 
 static void *grow(void *arr, size_t *alloc, size_t want, size_t size)
@@ -148,7 +139,7 @@ static int blame_eq(const struct analysis *a, uint32_t e, const uint64_t k[2])
 
 static uint64_t blame_hash(const struct analysis *a, uint32_t e)
 {
-	return mix(a->blame[e].wkey ^ mix(a->blame[e].hkey));
+	return ptab_hash(a->blame[e].wkey ^ ptab_hash(a->blame[e].hkey));
 }
 
 static int holder_eq(const struct analysis *a, uint32_t e, const uint64_t k[2])
@@ -158,7 +149,7 @@ static int holder_eq(const struct analysis *a, uint32_t e, const uint64_t k[2])
 
 static uint64_t holder_hash(const struct analysis *a, uint32_t e)
 {
-	return mix(a->holders[e].key);
+	return ptab_hash(a->holders[e].key);
 }
 
 /* --- histogram ------------------------------------------------------------ */
@@ -219,11 +210,11 @@ static struct holder_ent *holder_get(struct analysis *a, uint64_t key)
 	size_t slot = 0;
 	int64_t e;
 
-	e = index_find(a, &a->holder_idx, mix(key), k, holder_eq, &slot);
+	e = index_find(a, &a->holder_idx, ptab_hash(key), k, holder_eq, &slot);
 	if (e >= 0)
 		return &a->holders[e];
 	index_reserve(a, &a->holder_idx, a->nholders, holder_hash);
-	index_find(a, &a->holder_idx, mix(key), k, holder_eq, &slot);
+	index_find(a, &a->holder_idx, ptab_hash(key), k, holder_eq, &slot);
 	a->holders = grow(a->holders, &a->aholders, a->nholders + 1,
 			  sizeof(*a->holders));
 	e = (int64_t)a->nholders++;
@@ -276,7 +267,7 @@ static void follow_hold(struct analysis *a, uint32_t thread, uint32_t func,
 static void blame_add(struct analysis *a, uint64_t wkey, uint32_t wfunc,
 		      uint64_t hkey)
 {
-	uint64_t k[2] = { wkey, hkey }, h = mix(wkey ^ mix(hkey));
+	uint64_t k[2] = { wkey, hkey }, h = ptab_hash(wkey ^ ptab_hash(hkey));
 	size_t slot = 0;
 	int64_t e;
 
@@ -390,23 +381,6 @@ void analysis_add_failed(struct analysis *a, uint64_t time_ns)
 
 /* --- queries -------------------------------------------------------------- */
 
-static int cmp_blame(const void *x, const void *y)
-{
-	const struct blame_row *a = x, *b = y;
-
-	if (a->samples != b->samples)
-		return a->samples > b->samples ? -1 : 1;
-	if (a->waiter_thread != b->waiter_thread)
-		return a->waiter_thread < b->waiter_thread ? -1 : 1;
-	if (a->waiter_func != b->waiter_func)
-		return a->waiter_func < b->waiter_func ? -1 : 1;
-	if (a->holder_thread != b->holder_thread)
-		return a->holder_thread < b->holder_thread ? -1 : 1;
-	if (a->holder_func != b->holder_func)
-		return a->holder_func < b->holder_func ? -1 : 1;
-	return 0;
-}
-
 static int cmp_pair(const void *x, const void *y)
 {
 	const struct blame_row *a = x, *b = y;
@@ -420,6 +394,16 @@ static int cmp_pair(const void *x, const void *y)
 	if (a->holder_func != b->holder_func)
 		return a->holder_func < b->holder_func ? -1 : 1;
 	return 0;
+}
+
+/* most samples first, then by ids */
+static int cmp_blame(const void *x, const void *y)
+{
+	const struct blame_row *a = x, *b = y;
+
+	if (a->samples != b->samples)
+		return a->samples > b->samples ? -1 : 1;
+	return cmp_pair(x, y);
 }
 
 struct blame_row *analysis_blame(const struct analysis *a, size_t *n,
