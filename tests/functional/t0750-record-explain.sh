@@ -2,9 +2,10 @@
 # t0750-record-explain.sh - blame and GIL holds read from live processes:
 # a thread keeping the GIL through long C calls is charged with the other
 # thread's waiting, and its holds match the call lengths the target timed
-# itself; two fair spinners blame each other and hold the GIL about one
-# switch interval at a time; a replay of the raw recording gives the same
-# answers.  Every interpreter found.
+# itself; two fair spinners blame each other and hold the GIL as long as
+# they time themselves holding it (about a switch interval on a quiet
+# machine); a replay of the raw recording gives the same answers.  Every
+# interpreter found.
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/record.sh"
 
@@ -53,7 +54,10 @@ check_hog() {
 	# every call is a hold over the interval; a call cut by the start or
 	# the end of the recording may be seen shorter
 	calls=$(awk -v i="$ivl" '$1 > i' "$REC_DIR/truth.txt" | wc -l)
-	fcmp "$over" '>=' "$((calls - 2))" && fcmp "$over" '<=' "$((calls + 1))"
+	# (and one seen by a single sample, when gilspy itself waited for a
+	# CPU on a busy machine, has no span to be over anything with)
+	fcmp "$over" '>=' "$(python3 -c "print(0.8 * $calls - 1)")" &&
+		fcmp "$over" '<=' "$((calls + 1))"
 	ok $? "$l, ${ms} ms calls: $over holds over the interval, for $calls such calls timed in-process"
 }
 
@@ -104,10 +108,22 @@ PY
 		done
 	fi
 
-	if ! rec "$l" spin2.py 1.5 1000; then
-		ok 1 "$l: record two spinners"
+	# two fair spinners that time their own holds
+	rm -f "$REC_DIR"/out.*
+	if ! py_start "$l" fair2.py; then
+		py_stop
+		ok 1 "$l: start two spinners"
 		continue
 	fi
+	rm -f "$PY_HOSTDIR"/holds-*.txt
+	"$GILSPY" record -p "$PY_PID" -d 2 -r 1000 -o "$REC_DIR/out.json" \
+		2>"$REC_DIR/err" >/dev/null
+	ok $? "$l: record two spinners" || sed 's/^/#   /' "$REC_DIR/err"
+	sleep 0.3	# each spinner writes its holds every 50
+	for t in spin-a spin-b; do
+		cp "$PY_HOSTDIR/holds-$t.txt" "$REC_DIR/truth-$t.txt" 2>/dev/null
+	done
+	py_stop
 	pair=$(jget "sorted('%s<-%s' % (r['waiter']['thread'], r['holder']['thread']) for r in d['blame'][:2])")
 	[ "$pair" = "['spin-a<-spin-b', 'spin-b<-spin-a']" ]
 	ok $? "$l: two spinners blame each other ($pair)"
@@ -119,8 +135,14 @@ PY
 	ivl=$(jget "d['summary']['switch_interval_us'] / 1000.0")
 	for t in spin-a spin-b; do
 		p50=$(jget "$HOLD('$t', 'p50_ms')")
-		fcmp "$p50" '>' 0 && fcmp "$p50" '<=' "$(python3 -c "print(3 * $ivl)")"
-		ok $? "$l: $t holds the GIL about a switch interval at a time (p50 $p50 ms, interval $ivl ms)"
+		truth=$(sort -n "$REC_DIR/truth-$t.txt" 2>/dev/null |
+			awk '{a[NR]=$1} END {print NR ? a[int((NR+1)/2)] : -1}')
+		# A thread handed the GIL holds it from then on, but only runs
+		# (and starts its own clock) once the OS gives it a CPU: on a
+		# busy machine gilspy's holds are that much longer.
+		fcmp "$truth" '>' 0 && fcmp "$p50" '>=' "$(python3 -c "print(0.5 * $truth)")" &&
+			fcmp "$p50" '<=' "$(python3 -c "print(1.5 * $truth + 3)")"
+		ok $? "$l: $t holds the GIL $p50 ms at a time (p50), as it timed itself ($truth ms; switch interval $ivl ms)"
 	done
 done
 [ ${#covered[@]} -gt 0 ] || { echo "1..0 # SKIP no Python interpreter found"; exit 0; }
