@@ -1,6 +1,7 @@
 /*
  * rows.c - the rows of the threads and functions panes, from the window's
- * counts, the view state (thread filter, idle, lines) and the sort column.
+ * counts, the view state (thread filter, idle, lines, all threads) and the
+ * sort column.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +12,42 @@ void tui_rows_release(struct tui *u)
 {
 	free(u->trows);
 	free(u->frows);
+	free(u->brows);
 	u->trows = NULL;
 	u->frows = NULL;
-	u->ntrows = u->nfrows = 0;
+	u->brows = NULL;
+	u->ntrows = u->nfrows = u->nbrows = u->nshown = 0;
+}
+
+const char *tui_thread_name(const struct tui *u, uint32_t thread)
+{
+	const struct profile_thread *t;
+
+	if (thread == ANALYSIS_NONE || thread >= profile_nthreads(u->prof))
+		return NULL;
+	t = profile_thread(u->prof, thread);
+	return t ? t->name : NULL;
 }
 
 /* --- threads ------------------------------------------------------------- */
 
+/* Busy share in whole percent: threads that are about as busy keep
+ * their order (by tid) from one refresh to the next instead of swapping
+ * on every sample of difference. */
+static unsigned busy_pct(const struct tui_thread_row *r)
+{
+	return r->n ? (unsigned)(r->busy * 100 / r->n) : 0;
+}
+
+/* Shown rows first, the busiest first, then by thread id. */
 static int cmp_thread(const void *a, const void *b)
 {
 	const struct tui_thread_row *x = a, *y = b;
 
+	if (x->folded != y->folded)
+		return x->folded < y->folded ? -1 : 1;
+	if (busy_pct(x) != busy_pct(y))
+		return busy_pct(x) > busy_pct(y) ? -1 : 1;
 	if (x->tid != y->tid)
 		return x->tid < y->tid ? -1 : 1;
 	return x->index < y->index ? -1 : x->index > y->index;
@@ -30,7 +56,7 @@ static int cmp_thread(const void *a, const void *b)
 static void thread_rows(struct tui *u)
 {
 	const struct tui_window *w = &u->win;
-	size_t i, k;
+	size_t i, k, nidle = 0;
 	int j;
 
 	u->trows = xcalloc(w->nthreads + 1, sizeof(*u->trows));
@@ -47,17 +73,29 @@ static void thread_rows(struct tui *u)
 		}
 		if (!r->n)	/* not seen in this window: gone */
 			continue;
+		r->busy = r->n - r->state[GIL_IDLE];
 		r->index = (uint32_t)i;
 		r->tid = t->tid;
 		r->name = t->name;
 		r->now = -1;
+		r->blocker = ANALYSIS_NONE;
+		r->folded = !u->o.all_threads && !r->busy &&
+			    t->tid != u->filter_tid;
+		nidle += r->folded;
 		for (j = 0; j < u->nlast; j++)
 			if (u->last[j].tid == t->tid &&
 			    u->last[j].thread_id == t->thread_id)
 				r->now = (int)u->last[j].state;
 		u->ntrows++;
 	}
+	/* one idle thread takes a row either way: no summary for it */
+	if (nidle < 2)
+		for (i = 0; i < u->ntrows; i++)
+			u->trows[i].folded = 0;
 	qsort(u->trows, u->ntrows, sizeof(*u->trows), cmp_thread);
+	for (u->nshown = 0; u->nshown < u->ntrows &&
+	     !u->trows[u->nshown].folded; u->nshown++)
+		;
 }
 
 void tui_cycle_thread(struct tui *u, int dir)
@@ -66,12 +104,12 @@ void tui_cycle_thread(struct tui *u, int dir)
 	long at = -1, n;
 
 	tui_rows(u);
-	n = (long)u->ntrows;
+	n = (long)u->nshown;
 	if (!n) {
 		u->filter_tid = 0;
 		return;
 	}
-	for (i = 0; i < u->ntrows; i++)
+	for (i = 0; i < u->nshown; i++)
 		if (u->trows[i].tid == u->filter_tid)
 			at = (long)i;
 	/* positions: -1 is "all threads", 0..n-1 the rows */
@@ -232,7 +270,25 @@ void tui_rows(struct tui *u)
 	tui_rows_release(u);
 	thread_rows(u);
 	func_rows(u);
+	tui_blame_rows(u);
 	u->dirty = 0;
+}
+
+void tui_func_label(struct strbuf *sb, const struct tui *u, uint32_t func)
+{
+	const struct profile_func *f = func == ANALYSIS_NONE ? NULL :
+		profile_func(u->prof, func);
+	struct profile_frame fr;
+
+	if (!f) {
+		sb_adds(sb, "?");
+		return;
+	}
+	fr.name = f->name;
+	fr.file = f->file;
+	fr.line = fr.firstlineno = f->firstlineno;
+	fr.func = func;
+	profile_frame_text(sb, &fr, u->o.lineno, 1);
 }
 
 void tui_row_label(struct strbuf *sb, const struct tui *u,
@@ -241,18 +297,9 @@ void tui_row_label(struct strbuf *sb, const struct tui *u,
 	if (u->o.lines) {
 		profile_frame_text(sb, profile_frame(u->prof, r->key),
 				   u->o.lineno, 0);
+	} else if (!profile_func(u->prof, r->key)) {
+		sb_adds(sb, "???");
 	} else {
-		const struct profile_func *f = profile_func(u->prof, r->key);
-		struct profile_frame fr;
-
-		if (!f) {
-			sb_adds(sb, "???");
-			return;
-		}
-		fr.name = f->name;
-		fr.file = f->file;
-		fr.line = fr.firstlineno = f->firstlineno;
-		fr.func = r->key;
-		profile_frame_text(sb, &fr, u->o.lineno, 1);
+		tui_func_label(sb, u, r->key);
 	}
 }
