@@ -210,7 +210,7 @@ void tui_blame_pane(struct tui_ctx *c, int max_rows)
 		last = first + max_rows;
 	ww = waiter_width(c, first, last);
 	tui_put(c, TA_HEAD, "%7s%9s  %-*s  %s  %s", "%Wait", "SAMPLES", ww,
-	    "WAITING THREAD: FUNCTION", c->out->utf8 ? "\u2190 " : "<-",
+	    "WAITING THREAD: FUNCTION", c->out->utf8 ? " \u2190" : "<-",
 	    "HOLDING THREAD: FUNCTION");
 	tui_fill(c, TA_HEAD);
 	tui_eol(c);
@@ -228,7 +228,7 @@ void tui_blame_pane(struct tui_ctx *c, int max_rows)
 		who(&sb, u, r->waiter_thread, r->waiter_func);
 		tui_fit(label, sizeof(label), sb.buf, ww, 0);
 		tui_put(c, TA_NORMAL, "%s  %s  ", label,
-		    c->out->utf8 ? "\u2190 " : "<-");
+		    c->out->utf8 ? " \u2190" : "<-");
 		sb_reset(&sb);
 		who(&sb, u, r->holder_thread, r->holder_func);
 		tui_put(c, r->holder_thread == ANALYSIS_NONE ? TA_DIM : TA_HELD,

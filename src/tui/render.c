@@ -416,10 +416,11 @@ static void help(struct tui_ctx *c)
 static void keybar(struct tui_ctx *c)
 {
 	static const char *const keys[][2] = {
-		{ "q", "quit" }, { "?", "help" }, { "1-5<>", "sort" },
-		{ "L", "lines" }, { "t", "thread" }, { "b", "blame" },
-		{ "a", "all" }, { "i", "idle" }, { "w", "window" },
-		{ "p", "pause" }, { "r", "reset" },
+		/* what does not fit a narrow screen is in the help */
+		{ "q", "quit" }, { "?", "help" }, { "b", "blame" },
+		{ "a", "all" }, { "t", "thread" }, { "1-5<>", "sort" },
+		{ "w", "window" }, { "p", "pause" }, { "r", "reset" },
+		{ "L", "lines" }, { "i", "idle" },
 	};
 	size_t i;
 
@@ -437,23 +438,30 @@ void tui_render(struct tui *u, const struct tui_out *out)
 	int h = out->height, trows, frows, rest;
 
 	tui_rows(u);
-	header(&c);
 	if (out->screen && u->help) {
+		/* the help has the whole screen: it is long */
 		help(&c);
 		while (h && c.lines < h - 1)
 			tui_eol(&c);
 		keybar(&c);
 		return;
 	}
+	header(&c);
 	/* after the header: threads heading, a blank, the lower pane's title
 	 * and heading, the key bar */
 	rest = h ? h - c.lines - 4 - (out->screen ? 1 : 0) : 0;
 	trows = 0;
 	frows = out->max_funcs;
 	if (h) {
+		/* the threads pane takes half, or what the lower pane
+		 * leaves when it needs less */
+		int lower = 1 + (int)(u->view == TUI_VIEW_BLAME ? u->nbrows :
+				      u->nfrows);
+		int half = rest - lower > rest / 2 ? rest - lower : rest / 2;
+
 		trows = (int)u->nshown + (u->ntrows > u->nshown) + !u->ntrows;
-		if (trows > rest / 2 && trows > 2)
-			trows = rest / 2 > 2 ? rest / 2 : 2;
+		if (trows > half && trows > 2)
+			trows = half > 2 ? half : 2;
 		frows = rest - trows;
 		if (frows < 1)
 			frows = 1;
