@@ -34,15 +34,21 @@ static const char *tui_state_text(int s)
 }
 
 /* "hog  97%": the thread that kept r waiting most and its share of r's
- * waiting; "-" when r did not wait in the window. */
+ * waiting (its tid when its name is not its own); "-" when r did not wait
+ * in the window. */
 static void blocker(struct tui_ctx *c, const struct tui_thread_row *r, int width)
 {
 	const char *who = tui_thread_name(c->u, r->blocker);
-	char name[128];
+	char name[128], tid[16];
 
 	if (!r->blamed) {
 		tui_put(c, TA_DIM, "%-*s", width, "-");
 		return;
+	}
+	if (who && tui_thread_name_shared(c->u, r->blocker)) {
+		snprintf(tid, sizeof(tid), "%d",
+			 (int)profile_thread(c->u->prof, r->blocker)->tid);
+		who = tid;
 	}
 	tui_fit(name, sizeof(name), who ? who : "(hand-off)", width - 5, 0);
 	tui_put(c, TA_WAITING, "%s", name);
@@ -163,7 +169,11 @@ static void who(struct strbuf *sb, const struct tui *u, uint32_t thread,
 		sb_adds(sb, "(GIL in hand-off)");
 		return;
 	}
-	sb_addf(sb, "%s: ", name);
+	if (tui_thread_name_shared(u, thread))
+		sb_addf(sb, "%s (%d): ", name,
+			(int)profile_thread(u->prof, thread)->tid);
+	else
+		sb_addf(sb, "%s: ", name);
 	tui_func_label(sb, u, func);
 }
 
@@ -214,7 +224,11 @@ void tui_blame_pane(struct tui_ctx *c, int max_rows)
 	    "HOLDING THREAD: FUNCTION");
 	tui_fill(c, TA_HEAD);
 	tui_eol(c);
-	if (!u->nbrows) {
+	if (!u->nbrows && (u->free_threaded || u->win.d.no_gil)) {
+		tui_put(c, TA_DIM, "      (no GIL in a free-threaded build: "
+			"nobody waits for it)");
+		tui_eol(c);
+	} else if (!u->nbrows) {
 		tui_put(c, TA_DIM, "      (no thread waited for the GIL%s)",
 		    u->filter_tid ? ", or held it while one did" : "");
 		tui_eol(c);

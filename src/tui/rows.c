@@ -29,6 +29,22 @@ const char *tui_thread_name(const struct tui *u, uint32_t thread)
 	return t ? t->name : NULL;
 }
 
+int tui_thread_name_shared(const struct tui *u, uint32_t thread)
+{
+	const char *name = tui_thread_name(u, thread);
+	size_t i, n = profile_nthreads(u->prof);
+
+	if (!name)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const struct profile_thread *t = profile_thread(u->prof, i);
+
+		if (i != thread && t && t->name && !strcmp(t->name, name))
+			return 1;
+	}
+	return 0;
+}
+
 /* --- threads ------------------------------------------------------------- */
 
 /* Busy share in whole percent: threads that are about as busy keep

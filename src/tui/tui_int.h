@@ -151,6 +151,9 @@ void tui_row_label(struct strbuf *sb, const struct tui *u,
 void tui_func_label(struct strbuf *sb, const struct tui *u, uint32_t func);
 /* Name of a profile thread index; NULL when there is none. */
 const char *tui_thread_name(const struct tui *u, uint32_t thread);
+/* Whether another thread has the same name (threads named by the OS only
+ * are all "python3"): then the tid tells them apart. */
+int tui_thread_name_shared(const struct tui *u, uint32_t thread);
 /* Move the thread filter to the next (dir 1) or previous (-1) thread
  * shown in the pane, through "all threads". */
 void tui_cycle_thread(struct tui *u, int dir);

@@ -321,6 +321,9 @@ TEST(tui, busy_threads_first_idle_folded)
 	      != NULL);
 	CHECK(strstr(sb.buf, "    202  worker           waiting") <
 	      strstr(sb.buf, "    203  worker           held"));
+	/* every thread is a "worker": the blocker is named by its tid */
+	CHECK(strstr(sb.buf, "    202  worker           waiting      0.0   "
+			     "100.0     0.0     0.0  203          100%  ") != NULL);
 	CHECK(!strstr(sb.buf, "    200  worker"));
 
 	/* t: all -> 202 -> 203 -> all, idle ones skipped */
