@@ -327,6 +327,9 @@ void tui_refresh(struct tui *u, uint64_t now_ns)
 {
 	size_t base, i;
 
+	/* Threads seen before Python named them (launch mode) get their
+	 * names once it has, as record's do. */
+	profile_refresh_names(u->prof, 0);
 	snap_take(u, now_ns);
 	base = sliding_base(u);
 	/* No later sliding window can start before base. */

@@ -123,7 +123,7 @@ void tui_threads_pane(struct tui_ctx *c, int max_rows)
 		k.barw = 0;
 	tui_put(c, TA_HEAD, "%7s  %-*s %-8s%8s%8s%8s%8s  %-*s  %-*s", "TID",
 	    k.namew, "THREAD", "STATE", "HELD%", "WAIT%", "NATIVE%", "IDLE%",
-	    k.bw, "BLOCKED BY", k.barw, k.barw > 12 ? "HELD|WAITING" : "");
+	    k.bw, "BLOCKED BY", k.barw, k.barw >= 12 ? "HELD|WAITING" : "");
 	tui_fill(c, TA_HEAD);
 	tui_eol(c);
 
