@@ -51,7 +51,8 @@ static void blocker(struct tui_ctx *c, const struct tui_thread_row *r, int width
 		who = tid;
 	}
 	tui_fit(name, sizeof(name), who ? who : "(hand-off)", width - 5, 0);
-	tui_put(c, TA_WAITING, "%s", name);
+	/* the holder, coloured as the blame view colours holders */
+	tui_put(c, who ? TA_HELD : TA_DIM, "%s", name);
 	tui_put(c, TA_NORMAL, " %3.0f%%", who ? profile_pct(r->blocker_n, r->blamed) :
 	    100.0);
 }
