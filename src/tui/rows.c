@@ -47,12 +47,13 @@ int tui_thread_name_shared(const struct tui *u, uint32_t thread)
 
 /* --- threads ------------------------------------------------------------- */
 
-/* Busy share in whole percent: threads that are about as busy keep
- * their order (by tid) from one refresh to the next instead of swapping
- * on every sample of difference. */
+/* Busy share in whole percent, rounded: threads that are about as busy
+ * keep their order (by tid) from one refresh to the next instead of
+ * swapping on every sample of difference (a spinner seen idle once in
+ * 500 samples is still 100). */
 static unsigned busy_pct(const struct tui_thread_row *r)
 {
-	return r->n ? (unsigned)(r->busy * 100 / r->n) : 0;
+	return r->n ? (unsigned)((r->busy * 100 + r->n / 2) / r->n) : 0;
 }
 
 /* Shown rows first, the busiest first, then by thread id. */
