@@ -421,3 +421,58 @@ TEST(tui, blame_follows_the_window)
 	sb_release(&sb);
 	tui_free(u);
 }
+
+static void sb_put(void *ctx, const char *s, enum tui_attr a)
+{
+	(void)a;
+	sb_adds(ctx, s);
+}
+
+static void sb_eol(void *ctx)
+{
+	sb_addc(ctx, '\n');
+}
+
+/* A screen-sized frame (100x30) of 256 threads, every one listed: the
+ * threads pane takes what the functions pane leaves, says which rows it
+ * shows, and End (a scroll past the end) shows the last page. */
+TEST(tui, threads_pane_scrolls_on_a_screen)
+{
+	static const enum gil_state st[] = { GIL_HELD, GIL_WAITING };
+	struct tui *u = new_tui(5);
+	struct strbuf sb = STRBUF_INIT;
+	struct tui_out out = {
+		.put = sb_put, .eol = sb_eol, .ctx = &sb,
+		.width = 100, .height = 30, .screen = 1,
+	};
+	const char *p;
+	int lines = 0;
+
+	feed_many(u, 0, 10, PY_MAX_THREADS, st, 2);
+	tui_refresh(u, 1 * SEC);
+	u->o.all_threads = 1;
+	u->dirty = 1;
+	tui_render(u, &out);
+	for (p = sb.buf; *p; p++)
+		lines += *p == '\n';
+	CHECK_EQ_INT(lines, 30);
+	/* header 6, the key bar, the threads heading, a blank, the
+	 * functions title and heading: 19 lines left, the functions need
+	 * 3 (2 rows), the threads pane takes 16: 15 rows and "rows" */
+	CHECK(strstr(sb.buf, "        ... rows 1-15 of 256 (Tab, then arrows, "
+			     "scroll them; t picks one)\n") != NULL);
+	CHECK(strstr(sb.buf, "    200  worker           held") != NULL);
+
+	u->focus = TUI_FOCUS_THREADS;
+	u->tscroll = 1 << 29;
+	sb_reset(&sb);
+	tui_render(u, &out);
+	CHECK_EQ_INT(u->tscroll, 241);
+	CHECK(strstr(sb.buf, "        ... rows 242-256 of 256 (arrows scroll, "
+			     "Tab: the lower pane)\n") != NULL);
+	CHECK(strstr(sb.buf, "    455  worker") && !strstr(sb.buf, "    200  worker"));
+	if (unit_failed)
+		printf("# frame:\n%s", sb.buf);
+	sb_release(&sb);
+	tui_free(u);
+}
