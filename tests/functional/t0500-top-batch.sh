@@ -73,16 +73,16 @@ for py in $(py_interpreters); do
 	ok $? "$py: header: version, rate, errors, GIL held ${gil:-?}% >= 80, contention, switches, interval" ||
 		sed -n '1,4s/^/#   /p' "$out"
 
-	read -r tid state held wait native idle _ <<<"$(thread_row "$out" spinner)"
+	read -r tid state held _ _ _ _ <<<"$(thread_row "$out" spinner)"
 	[ -n "$tid" ] && ge "$held" 80 && [ "$state" = held ]
 	ok $? "$py: spinner row: held ${held:-?}% >= 80, state ${state:-?}"
 	# (on a loaded machine a sleeper that has woken up waits to be
 	# scheduled and counts as native: the bounds leave room for that)
-	read -r tid state held wait native idle _ <<<"$(thread_row "$out" sleeper)"
+	read -r tid state held _ _ idle _ <<<"$(thread_row "$out" sleeper)"
 	[ -n "$tid" ] && ge "$idle" 30 && ge 20 "$held"
 	ok $? "$py: sleeper row: idle ${idle:-?}% >= 30, held ${held:-?}% <= 20"
 
-	read -r own total held wait <<<"$(func_row "$out" "spin (spin_sleep.py:$spin_def)")"
+	read -r own total held _ <<<"$(func_row "$out" "spin (spin_sleep.py:$spin_def)")"
 	[ -n "$own" ] && ge "$own" 50 && ge "$held" 50 && ge "$total" "$own" &&
 		awk '/^FUNCTIONS/ { getline; getline; print; exit }' "$out" |
 		grep -q '  spin (spin_sleep.py'
@@ -159,7 +159,7 @@ py_stop
 # Blame in a frame: a GIL hog (100 ms sorted() calls) keeps spin waiting.
 py_start "$py" hog.py 100 || { ok 1 "$py: hog.py starts"; done_testing; exit; }
 "$GILSPY" top -p "$PY_PID" -n 1 -i 2 >"$tmp/hog" 2>&1
-read -r tid state held wait native idle by share <<<"$(thread_row "$tmp/hog" spin)"
+read -r _ _ _ _ _ _ by share <<<"$(thread_row "$tmp/hog" spin)"
 [ "$by" = hog ] && ge "${share%\%}" 50 &&
 	grep -Eq '^threads 3 now: [0-9]+ held, [0-9]+ waiting, [0-9]+ native, [0-9]+ idle$' "$tmp/hog"
 ok $? "hog: spin is blocked by ${by:-?} ${share:-?}, the header counts threads per state" ||

@@ -36,30 +36,30 @@ send() { T send-keys -t top "$@"; }
 run() { send "$*" Enter; }
 pane() { T display-message -p -t top "#{$1}"; }
 wait_for() {  # wait_for REGEX [SECONDS]: the screen shows REGEX
-	local i
-	for i in $(seq 1 $((${2:-5} * 10))); do
+	local _
+	for _ in $(seq 1 $((${2:-5} * 10))); do
 		screen | grep -Eq -- "$1" && return 0
 		sleep 0.1
 	done
 	return 1
 }
 wait_gone() {  # wait_gone REGEX [SECONDS]: the screen stops showing REGEX
-	local i
-	for i in $(seq 1 $((${2:-5} * 10))); do
+	local _
+	for _ in $(seq 1 $((${2:-5} * 10))); do
 		screen | grep -Eq -- "$1" || return 0
 		sleep 0.1
 	done
 	return 1
 }
 wait_file() {  # wait_file PATH [SECONDS]
-	local i
-	for i in $(seq 1 $((${2:-5} * 10))); do
+	local _
+	for _ in $(seq 1 $((${2:-5} * 10))); do
 		[ -s "$1" ] && return 0
 		sleep 0.1
 	done
 	return 1
 }
-show() { screen | sed 's/^/#   /' | head -${1:-40}; }
+show() { screen | sed 's/^/#   /' | head -"${1:-40}"; }
 
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 
@@ -121,8 +121,8 @@ wait_for '^> *[0-9]+ ' 3 && wait_for 'FUNCTIONS .*thread .* \([0-9]+\)' 3 &&
 	nth_row 1 | grep -Eq '^> *[0-9]+  spin-[ab] '
 ok $? "key t filters to the first thread of the pane, a spinner (marked)" || show 20
 marked2() {
-	local i
-	for i in $(seq 1 30); do
+	local _
+	for _ in $(seq 1 30); do
 		nth_row 2 | grep -Eq '^> *[0-9]+  spin-[ab] ' && return 0
 		sleep 0.1
 	done
