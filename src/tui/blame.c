@@ -65,25 +65,21 @@ static int cmp_threads(const void *a, const void *b)
 	return 0;
 }
 
-static struct tui_thread_row *row_of(struct tui *u, uint32_t index)
-{
-	size_t i;
-
-	for (i = 0; i < u->ntrows; i++)
-		if (u->trows[i].index == index)
-			return &u->trows[i];
-	return NULL;
-}
-
 /* For every thread row: the holder thread charged with most of its
  * waiting (real threads only: a hand-off blocks nobody in particular). */
 static void blocked_by(struct tui *u, struct tui_blame_row *pairs, size_t n)
 {
-	size_t i, j;
+	size_t i, j, nt = u->win.nthreads;
+	/* thread index -> its row */
+	struct tui_thread_row **row = xcalloc(nt + 1, sizeof(*row));
 
+	for (i = 0; i < u->ntrows; i++)
+		if (u->trows[i].index < nt)
+			row[u->trows[i].index] = &u->trows[i];
 	qsort(pairs, n, sizeof(*pairs), cmp_threads);
 	for (i = 0; i < n; i = j) {
-		struct tui_thread_row *r = row_of(u, pairs[i].waiter_thread);
+		struct tui_thread_row *r = pairs[i].waiter_thread < nt ?
+			row[pairs[i].waiter_thread] : NULL;
 		uint64_t all = 0, best = 0;
 		uint32_t who = ANALYSIS_NONE;
 
@@ -108,6 +104,7 @@ static void blocked_by(struct tui *u, struct tui_blame_row *pairs, size_t n)
 		r->blocker_n = best;
 		r->blamed = all;
 	}
+	free(row);
 }
 
 static int wanted(const struct tui *u, const struct tui_blame_row *r)

@@ -13,9 +13,12 @@ void tui_rows_release(struct tui *u)
 	free(u->trows);
 	free(u->frows);
 	free(u->brows);
+	free(u->name_shared);
 	u->trows = NULL;
 	u->frows = NULL;
 	u->brows = NULL;
+	u->name_shared = NULL;
+	u->nname_shared = 0;
 	u->ntrows = u->nfrows = u->nbrows = u->nshown = 0;
 }
 
@@ -31,18 +34,33 @@ const char *tui_thread_name(const struct tui *u, uint32_t thread)
 
 int tui_thread_name_shared(const struct tui *u, uint32_t thread)
 {
-	const char *name = tui_thread_name(u, thread);
+	return thread < u->nname_shared && u->name_shared[thread];
+}
+
+static int cmp_name(const void *a, const void *b, void *arg)
+{
+	const struct tui *u = arg;
+	const char *x = tui_thread_name(u, *(const uint32_t *)a);
+	const char *y = tui_thread_name(u, *(const uint32_t *)b);
+
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+/* Which names more than one thread has: sorted, equal neighbours. */
+static void shared_names(struct tui *u)
+{
 	size_t i, n = profile_nthreads(u->prof);
+	uint32_t *ids = xcalloc(n + 1, sizeof(*ids));
 
-	if (!name)
-		return 0;
-	for (i = 0; i < n; i++) {
-		const struct profile_thread *t = profile_thread(u->prof, i);
-
-		if (i != thread && t && t->name && !strcmp(t->name, name))
-			return 1;
-	}
-	return 0;
+	u->name_shared = xcalloc(n + 1, 1);
+	u->nname_shared = n;
+	for (i = 0; i < n; i++)
+		ids[i] = (uint32_t)i;
+	qsort_r(ids, n, sizeof(*ids), cmp_name, u);
+	for (i = 1; i < n; i++)
+		if (!cmp_name(&ids[i - 1], &ids[i], u))
+			u->name_shared[ids[i - 1]] = u->name_shared[ids[i]] = 1;
+	free(ids);
 }
 
 /* --- threads ------------------------------------------------------------- */
@@ -70,12 +88,27 @@ static int cmp_thread(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+static int cmp_last(const void *a, const void *b)
+{
+	const struct tui_last *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->thread_id != y->thread_id)
+		return x->thread_id < y->thread_id ? -1 : 1;
+	return 0;
+}
+
 static void thread_rows(struct tui *u)
 {
 	const struct tui_window *w = &u->win;
 	size_t i, k, nidle = 0;
-	int j;
+	/* the last sample's states, sorted to be looked up: a thread per
+	 * row, hundreds of rows */
+	struct tui_last *last = xcalloc((size_t)u->nlast + 1, sizeof(*last));
 
+	memcpy(last, u->last, (size_t)u->nlast * sizeof(*last));
+	qsort(last, (size_t)u->nlast, sizeof(*last), cmp_last);
 	u->trows = xcalloc(w->nthreads + 1, sizeof(*u->trows));
 	for (i = 0; i < w->nthreads; i++) {
 		const struct profile_thread *t = profile_thread(u->prof, i);
@@ -99,16 +132,21 @@ static void thread_rows(struct tui *u)
 		r->folded = !u->o.all_threads && !r->busy &&
 			    t->tid != u->filter_tid;
 		nidle += r->folded;
-		for (j = 0; j < u->nlast; j++)
-			if (u->last[j].tid == t->tid &&
-			    u->last[j].thread_id == t->thread_id)
-				r->now = (int)u->last[j].state;
+		{
+			struct tui_last key = { t->tid, t->thread_id, GIL_IDLE };
+			const struct tui_last *l = bsearch(&key, last,
+				(size_t)u->nlast, sizeof(*last), cmp_last);
+
+			if (l)
+				r->now = (int)l->state;
+		}
 		u->ntrows++;
 	}
 	/* one idle thread takes a row either way: no summary for it */
 	if (nidle < 2)
 		for (i = 0; i < u->ntrows; i++)
 			u->trows[i].folded = 0;
+	free(last);
 	qsort(u->trows, u->ntrows, sizeof(*u->trows), cmp_thread);
 	for (u->nshown = 0; u->nshown < u->ntrows &&
 	     !u->trows[u->nshown].folded; u->nshown++)
@@ -286,6 +324,7 @@ void tui_rows(struct tui *u)
 		return;
 	tui_rows_release(u);
 	thread_rows(u);
+	shared_names(u);
 	func_rows(u);
 	tui_blame_rows(u);
 	u->dirty = 0;

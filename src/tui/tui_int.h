@@ -130,6 +130,9 @@ struct tui {
 	size_t nfrows;
 	uint64_t fsamples;		/* thread-samples behind the pane */
 	uint64_t fstates[GIL_NSTATES];	/* of which, per state */
+	unsigned char *name_shared;	/* per profile thread: its name is
+					   another's too */
+	size_t nname_shared;
 	struct tui_blame_row *brows;	/* the blame view, most first */
 	size_t nbrows;
 	uint64_t bsamples;		/* waiting samples behind the view */
