@@ -28,7 +28,7 @@ static void bar(struct tui_ctx *c, const struct tui_thread_row *r, int width)
 		tui_emit(c, rest, TA_DIM);
 }
 
-static const char *tui_state_text(int s)
+static const char *state_text(int s)
 {
 	return s < 0 ? "gone" : gil_state_name((enum gil_state)s);
 }
@@ -74,7 +74,7 @@ static void thread_row(struct tui_ctx *c, const struct tui_thread_row *r,
 	tui_put(c, sel ? TA_SELECTED : TA_NORMAL, "%s%6d  %s", sel ? ">" : " ",
 	    (int)r->tid, name);
 	tui_put(c, TA_NORMAL, " ");
-	tui_put(c, tui_state_attr(r->now), "%-8s", tui_state_text(r->now));
+	tui_put(c, tui_state_attr(r->now), "%-8s", state_text(r->now));
 	tui_put(c, TA_NORMAL, "%8.1f%8.1f%8.1f%8.1f  ",
 	    profile_pct(sh.held, r->n), profile_pct(sh.waiting, r->n),
 	    profile_pct(sh.native, r->n), profile_pct(sh.idle, r->n));
