@@ -476,3 +476,42 @@ TEST(tui, threads_pane_scrolls_on_a_screen)
 	sb_release(&sb);
 	tui_free(u);
 }
+
+static int named_yet;
+
+static const char *late_name(void *ctx, pid_t tid, uint64_t thread_id)
+{
+	(void)ctx;
+	(void)thread_id;
+	if (!named_yet)
+		return "python3";
+	return tid == 100 ? "main" : "worker";
+}
+
+/* A launched command's threads are seen before Python names them: each
+ * refresh asks again, so the view (and BLOCKED BY) gets the names. */
+TEST(tui, refresh_picks_up_late_thread_names)
+{
+	struct profile_resolver r = { fake_frame, late_name, NULL };
+	struct tui_options o;
+	struct tui_target tg = { 42, "python app.py", "3.12.1", 100, 0, 0 };
+	struct tui *u;
+
+	named_yet = 0;
+	tui_options_init(&o);
+	u = tui_new(&r, &o, &tg, 0);
+	feed(u, 0, 10, GIL_HELD, 1, GIL_WAITING);
+	tui_refresh(u, 1 * SEC);
+	tui_rows(u);
+	CHECK(u->ntrows == 2 && !strcmp(u->trows[0].name, "python3"));
+	/* both "python3": a blocker is told apart by its tid */
+	CHECK(tui_thread_name_shared(u, 0));
+	named_yet = 1;
+	feed(u, 1 * SEC, 10, GIL_HELD, 1, GIL_WAITING);
+	tui_refresh(u, 2 * SEC);
+	tui_rows(u);
+	CHECK(u->ntrows == 2 && !strcmp(u->trows[0].name, "main") &&
+	      !strcmp(u->trows[1].name, "worker"));
+	CHECK(!tui_thread_name_shared(u, 0));
+	tui_free(u);
+}
