@@ -127,14 +127,15 @@
 		var wait = ancestor(i, function (a) { return a.name === '[waiting for GIL]'; });
 		var holder = kind === 1 ? F[i] : ancestor(i, function (a) { return blameKind(a.el) === 1; });
 		var who = holder ? holder.name.replace(/^\[held by (.*)\]$/, '$1') : '';
-		var of = wait ? ' (' + pct(v, wait.v) + ' of the waiting below)' : '';
+		var of = wait ? pct(v, wait.v) + ' of the waiting below' : '';
 		if (kind === 1)
 			lines.push(['', [['\u25A0 ', '#D55E00'], [who + ' held the GIL while the stack below waited']]]);
 		else if (kind === 2)
 			lines.push(['', [['\u25A0 ', '#7A7A7A'], ['no thread held the GIL: it was being handed over']]]);
 		else
 			lines.push(['', [['\u25A0 ', '#EE9A6E'], [who + ' ran this holding the GIL the stack below waited for']]]);
-		lines.push(['', [[fmt(v) + ' waiting ' + countname + of]]]);
+		if (of)
+			lines.push(['', [[of]]]);
 	}
 
 	/* ---- tooltip --------------------------------------------------------- */
