@@ -44,7 +44,10 @@ struct fg {
 	struct fg_node *nodes;
 	double *base;			/* FG_BASE values, NULL until used */
 	size_t nnodes, nalloc;
-	uint32_t *ntab;			/* (parent, name) -> node id; 0 empty;
+	uint64_t *ntab;			/* (parent, name) -> node id: each
+					   slot the pair's hash << 32 | id,
+					   0 empty, so a probe touches no
+					   node until the hash matches;
 					   dropped while rendering, rebuilt
 					   on the next add */
 	size_t ntab_mask;
@@ -53,7 +56,8 @@ struct fg {
 	size_t nnames, names_alloc;
 	char *arena;
 	size_t arena_len, arena_alloc;
-	uint32_t *stab;			/* name hash -> name id + 1; 0 empty */
+	uint64_t *stab;			/* name hash -> its hash << 32 |
+					   (name id + 1); 0 empty */
 	size_t stab_mask;
 
 	/* The previous stack, so a stack sharing its first frames skips the

@@ -79,30 +79,34 @@ static inline uint32_t hash_pair(uint32_t parent, uint32_t name)
 static void stab_grow(struct fg *g)
 {
 	size_t cap = g->stab ? (g->stab_mask + 1) * 2 : 1024, i, j;
-	uint32_t *t = xcalloc(cap, sizeof(*t));
+	uint64_t *t = xcalloc(cap, sizeof(*t));
 
 	for (i = 0; i < g->nnames; i++) {
 		j = g->names[i].hash & (cap - 1);
 		while (t[j])
 			j = (j + 1) & (cap - 1);
-		t[j] = (uint32_t)i + 1;
+		t[j] = (uint64_t)g->names[i].hash << 32 | (i + 1);
 	}
 	free(g->stab);
 	g->stab = t;
 	g->stab_mask = cap - 1;
 }
 
+/* The id of a name, added if new.  A slot holds the name's hash, so a
+ * probe reads the name itself only when the hashes are equal. */
 static uint32_t intern(struct fg *g, const char *s, size_t len)
 {
 	uint32_t h = hash_frame(s, len), id;
 	size_t j = h & g->stab_mask;
+	uint64_t slot;
 	struct fg_name *n;
 
-	while ((id = g->stab[j])) {
-		n = &g->names[id - 1];
-		if (n->hash == h && n->len == len &&
-		    !memcmp(g->arena + n->off, s, len))
-			return id - 1;
+	while ((slot = g->stab[j])) {
+		if (slot >> 32 == h) {
+			n = &g->names[(uint32_t)slot - 1];
+			if (n->len == len && !memcmp(g->arena + n->off, s, len))
+				return (uint32_t)slot - 1;
+		}
 		j = (j + 1) & g->stab_mask;
 	}
 	if (len > UINT32_MAX / 2 || g->nnames >= UINT32_MAX / 2) {
@@ -125,30 +129,44 @@ static uint32_t intern(struct fg *g, const char *s, size_t len)
 	memcpy(g->arena + g->arena_len, s, len);
 	g->arena[g->arena_len + len] = '\0';
 	g->arena_len += len + 1;
-	g->stab[j] = (uint32_t)g->nnames + 1;
+	g->stab[j] = (uint64_t)h << 32 | (g->nnames + 1);
 	id = (uint32_t)g->nnames++;
 	if (g->nnames * 2 > g->stab_mask + 1)
 		stab_grow(g);
 	return id;
 }
 
-/* (Re)build the node table with room for the nodes at under 3/4 load. */
+/* (Re)build the node table with room for the nodes at under 7/8 load.
+ * Slots keep the pair's hash, so growing reads no node. */
 static void ntab_grow(struct fg *g)
 {
-	size_t cap = 4096, i, j;
-	uint32_t *t;
+	size_t cap = 4096, i, j, old = g->ntab ? g->ntab_mask + 1 : 0;
+	uint64_t *t, *o = g->ntab;
 
-	while (cap / 4 * 3 <= g->nnodes + 1)
+	while (cap / 8 * 7 <= g->nnodes + 1)
 		cap *= 2;
 	t = xcalloc(cap, sizeof(*t));
+	if (o) {
+		for (i = 0; i < old; i++) {
+			if (!o[i])
+				continue;
+			j = (o[i] >> 32) & (cap - 1);
+			while (t[j])
+				j = (j + 1) & (cap - 1);
+			t[j] = o[i];
+		}
+	} else {
+		for (i = 1; i < g->nnodes; i++) {
+			uint64_t h = hash_pair(g->nodes[i].parent,
+					       g->nodes[i].name);
 
-	for (i = 1; i < g->nnodes; i++) {
-		j = hash_pair(g->nodes[i].parent, g->nodes[i].name) & (cap - 1);
-		while (t[j])
-			j = (j + 1) & (cap - 1);
-		t[j] = (uint32_t)i;
+			j = h & (cap - 1);
+			while (t[j])
+				j = (j + 1) & (cap - 1);
+			t[j] = h << 32 | i;
+		}
 	}
-	free(g->ntab);
+	free(o);
 	g->ntab = t;
 	g->ntab_mask = cap - 1;
 }
@@ -161,17 +179,21 @@ void fg_drop_index(struct fg *g)
 
 static uint32_t child_of(struct fg *g, uint32_t parent, uint32_t name)
 {
+	uint64_t h = hash_pair(parent, name), slot;
 	size_t j;
 	uint32_t id;
 	struct fg_node *n;
 
 	if (!g->ntab)
 		ntab_grow(g);
-	j = hash_pair(parent, name) & g->ntab_mask;
-	while ((id = g->ntab[j])) {
-		n = &g->nodes[id];
-		if (n->parent == parent && n->name == name)
-			return id;
+	j = h & g->ntab_mask;
+	while ((slot = g->ntab[j])) {
+		if (slot >> 32 == h) {
+			id = (uint32_t)slot;
+			n = &g->nodes[id];
+			if (n->parent == parent && n->name == name)
+				return id;
+		}
 		j = (j + 1) & g->ntab_mask;
 	}
 	if (g->nnodes >= UINT32_MAX - 1)
@@ -190,10 +212,10 @@ static uint32_t child_of(struct fg *g, uint32_t parent, uint32_t name)
 	n->name = name;
 	n->parent = parent;
 	n->value = 0;
-	g->ntab[j] = id;
+	g->ntab[j] = h << 32 | id;
 	if (name < FG_NSTATES)
 		g->has_states = 1;
-	if (g->nnodes > (g->ntab_mask + 1) / 4 * 3)
+	if (g->nnodes > (g->ntab_mask + 1) / 8 * 7)
 		ntab_grow(g);
 	return id;
 }
