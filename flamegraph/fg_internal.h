@@ -66,6 +66,8 @@ struct fg {
 	size_t prev_len, prev_alloc;
 	size_t *prev_off;		/* frame d starts at prev + prev_off[d] */
 	uint32_t *prev_node;
+	uint32_t *prev_ph;		/* path hash of frame d (tree.c) */
+	uint32_t *hashes;		/* scratch: the new frames' hashes */
 	size_t prev_depth, prev_cap;
 
 	/* Scratch for splitting a line into frames. */
@@ -77,6 +79,14 @@ struct fg {
 
 	struct fg_gil_summary *summary;	/* deep copy, or NULL */
 };
+
+/* Merge one stack of n > 0 frames, in the order given, root first (tree.c;
+ * the spans may point into a read buffer: nothing keeps them). */
+void fg_add_spans(struct fg *g, const struct fg_span *f, size_t n,
+		  double count, enum fg_side side);
+/* Room for n spans in g->spans. */
+void fg_spans_reserve(struct fg *g, size_t n);
+void fg_reverse_spans(struct fg_span *f, size_t n);
 
 /* Free the (parent, name) table: the renderer needs the memory more. */
 void fg_drop_index(struct fg *g);

@@ -367,6 +367,33 @@ TEST(flamegraph, deterministic_in_any_order)
 	fg_free(g2);
 }
 
+/* Stacks added after a render (which drops the node index) land on the
+ * same nodes as when all are added before it. */
+TEST(flamegraph, add_after_render)
+{
+	const char *first = "a;b;c 2\na;b;d 3\nx;b;c 1\n";
+	const char *more = "a;b;c 4\nx;b;c;e 1\na;b 2\nq 1\n";
+	struct fg *g1 = fg_new(NULL), *g2 = fg_new(NULL);
+	struct strbuf all = STRBUF_INIT;
+	char *s1, *s2;
+
+	sb_adds(&all, first);
+	sb_adds(&all, more);
+	fg_read_mem(g1, first, strlen(first), FG_NEW, NULL);
+	free(render(g1, NULL));
+	fg_read_mem(g1, more, strlen(more), FG_NEW, NULL);
+	fg_read_mem(g2, all.buf, all.len, FG_NEW, NULL);
+	s1 = render(g1, NULL);
+	s2 = render(g2, NULL);
+	CHECK_EQ_STR(s1, s2);
+	CHECK_EQ_INT(g1->nnodes, g2->nnodes);
+	free(s1);
+	free(s2);
+	sb_release(&all);
+	fg_free(g1);
+	fg_free(g2);
+}
+
 TEST(flamegraph, read_fd_long_lines)
 {
 	int fds[2];
