@@ -227,7 +227,9 @@ async function blame(ctx, svg, png) {
 		});
 	});
 	let F = await geo();
-	const wi = F.findIndex((f) => f.n === '[waiting for GIL]' && f.spin);
+	// The widest one: spin may wait at more than one line.
+	const wi = F.reduce((best, f, i) => f.n === '[waiting for GIL]' && f.spin &&
+		(best < 0 || f.w > F[best].w) ? i : best, -1);
 	const kids = (F, wi) => {
 		const out = [];
 		for (let j = wi + 1; j < F.length && F[j].d > F[wi].d; j++)
