@@ -30,6 +30,13 @@
 #define STATE_FRAME_NATIVE "[running without GIL]"
 #define STATE_FRAME_IDLE "[idle]"
 
+/* Blame stacks (output_options.blame): above a waiting stack's
+ * `[waiting for GIL]`, `[held by NAME]` (NAME (tid) with threads) and the
+ * holder's function, or `[GIL in hand-off]` when no thread held the GIL.
+ * A contract with flamegraph/ too, which colours them. */
+#define OUTPUT_BLAME_HELD_BY "[held by "
+#define OUTPUT_BLAME_HANDOFF "[GIL in hand-off]"
+
 /* Version of the JSON report's schema (its "version" field); bumped when a
  * field changes meaning or disappears, not when one is added. */
 #define OUTPUT_JSON_VERSION 1
@@ -71,6 +78,7 @@ struct output_options {
 	int lineno;		/* show line numbers (default 1) */
 	int function;		/* line = the function's first line */
 	int state_frames;	/* add the GIL-state leaf (default 1) */
+	int blame;		/* collapsed and svg: blame stacks instead */
 };
 
 /* Defaults: every state but idle, line numbers, state frames. */

@@ -88,6 +88,7 @@ int outset_option(struct out_set *o, int c, const char *arg)
 	case OPT_FUNCTION: o->oo.function = 1; return 1;
 	case OPT_NO_STATE_FRAMES: o->oo.state_frames = 0; return 1;
 	case OPT_SUMMARY: o->summary_path = arg; return 1;
+	case OPT_BLAME: o->oo.blame = 1; return 1;
 	case OPT_CORES: {
 		char *end;
 		long v = strtol(arg, &end, 10);

@@ -26,6 +26,7 @@ enum {
 	OPT_GIL = 300, OPT_WAITING, OPT_IDLE, OPT_THREADS, OPT_NOLINENO,
 	OPT_FUNCTION, OPT_NO_STATE_FRAMES, OPT_SUMMARY, OPT_BASELINE,
 	OPT_FAIL_IF, OPT_CORES,
+	OPT_BLAME,
 };
 
 /* getopt_long entries for the shared options ('o', 'f' and the OPT_*). */
@@ -42,7 +43,8 @@ enum {
 	{ "summary", required_argument, NULL, OPT_SUMMARY }, \
 	{ "baseline", required_argument, NULL, OPT_BASELINE }, \
 	{ "fail-if", required_argument, NULL, OPT_FAIL_IF }, \
-	{ "cores", required_argument, NULL, OPT_CORES }
+	{ "cores", required_argument, NULL, OPT_CORES }, \
+	{ "blame", no_argument, NULL, OPT_BLAME }
 
 /* The --help lines for them. */
 #define OUTSET_HELP \
@@ -65,7 +67,10 @@ enum {
 	"                         against --baseline 'waiting>base+5%'\n" \
 	"                         (repeatable; see man gilspy-record)\n" \
 	"      --cores N          the what-if prediction for N cores (default:\n" \
-	"                         this machine's)\n"
+	"                         this machine's)\n" \
+	"      --blame            collapsed and svg: only waiting stacks, each\n" \
+	"                         topped by the threads that held the GIL and\n" \
+	"                         their functions ([held by NAME])\n"
 
 struct out_file {
 	const char *path;		/* NULL: a default name */
