@@ -5,9 +5,13 @@
 # prints medians of: profiler CPU per sampling round (us), achieved vs
 # requested rate, and the target's slowdown against the unprofiled run of
 # the same round.  Several binaries (e.g. before and after a change) are
-# run in the same rounds, so they see the same machine load.
+# run in the same rounds, so they see the same machine load, in an order
+# that alternates from round to round; the first is the reference the
+# others are compared with at the end (old against new: cpu/round and its
+# ratio, achieved rate, and the target's time under each in the same
+# round, paired).
 #   ROUNDS=7 WORK=2000000 RATES="100 1000 10000" PY=/path/to/python \
-#       bash bench/record.sh ./gilspy [old-gilspy]
+#       bash bench/record.sh [old-gilspy] ./gilspy
 # Targets: <= 15 us per round, >= 98 % of the rate up to 10 kHz, <= 1 %
 # slowdown at 1 kHz.  A bare waker (paced sleep and wake-up, no sampling)
 # runs in the same rounds: its slowdown, and its CPU per wake-up in the
@@ -53,11 +57,20 @@ fi
 
 echo "target: $PY bench/cpu3.py $WORK (3 threads); $ROUNDS rounds; $(nproc) CPUs"
 echo "load at start:$(uptime | sed 's/.*load average://')"
+b=0
+for g in "$@"; do
+	b=$((b + 1))
+	echo "[$b] $g: $("$g" --version 2>&1 | head -1)"
+done
+bins=("$@")
 for round in $(seq 1 "$ROUNDS"); do
 	"$PY" bench/cpu3.py "$WORK" >>"$tmp/base"
-	b=0
-	for g in "$@"; do
-		b=$((b + 1))
+	# Forward in odd rounds, backward in even ones: no binary always runs
+	# right after the unprofiled run or right after another binary.
+	order=$(seq 1 $#)
+	[ $((round % 2)) = 0 ] && order=$(seq $# -1 1)
+	for b in $order; do
+		g=${bins[$((b - 1))]}
 		for r in $RATES; do
 			"$g" record -r "$r" -o "$tmp/out.json" -- \
 				"$PY" bench/cpu3.py "$WORK" >>"$tmp/t$b.$r" 2>/dev/null
@@ -89,7 +102,7 @@ base = [float(x) for x in open(d + "/base")]
 print("unprofiled: median %.3f s (min %.3f, max %.3f)" %
       (st.median(base), min(base), max(base)))
 for b, name in enumerate(bins, 1):
-    print("%s:" % name)
+    print("[%d] %s:" % (b, name))
     print("%8s %14s %12s %10s %10s %10s" % ("rate", "cpu/round us",
           "achieved Hz", "achieved", "errors %", "slowdown"))
     for r in rates:
@@ -102,6 +115,27 @@ for b, name in enumerate(bins, 1):
         print("%8s %14.1f %12.0f %9.1f%% %10.2f %+9.2f%%" % (
             r, cpu, hz, 100 * hz / float(r), err,
             100 * (st.median(ratio) - 1)))
+if len(bins) > 1:
+    # Against the first binary: the same figures side by side, and the
+    # target's time under each binary in the same round, paired (a
+    # positive change means the target ran slower under that binary).
+    print("against [1] %s (medians; time: median over rounds of the "
+          "target's time under [n] / under [1] in the same round):" % bins[0])
+    print("%4s %8s %22s %8s %20s %12s" % ("", "rate", "cpu/round us [1] > [n]",
+          "ratio", "achieved [1] > [n]", "target time"))
+    def load(b, r):
+        t = [float(x) for x in open("%s/t%d.%s" % (d, b, r))]
+        j = [list(map(float, l.split())) for l in open("%s/j%d.%s" % (d, b, r))]
+        return t, st.median(x[0] for x in j), st.median(x[1] for x in j)
+    for b in range(2, len(bins) + 1):
+        for r in rates:
+            t1, c1, h1 = load(1, r)
+            tn, cn, hn = load(b, r)
+            paired = st.median(a / c for a, c in zip(tn, t1))
+            print("%4s %8s %10.1f > %9.1f %8.2f %8.1f%% > %8.1f%% %+11.2f%%" % (
+                "[%d]" % b, r, c1, cn, cn / c1 if c1 else float("nan"),
+                100 * h1 / float(r), 100 * hn / float(r),
+                100 * (paired - 1)))
 import os
 if os.path.exists(d + "/w." + rates[0]):
     print("bare waker (wakes at the rate, samples nothing):")

@@ -44,7 +44,10 @@ struct fg {
 	struct fg_node *nodes;
 	double *base;			/* FG_BASE values, NULL until used */
 	size_t nnodes, nalloc;
-	uint32_t *ntab;			/* (parent, name) -> node id; 0 empty;
+	uint64_t *ntab;			/* (parent, name) -> node id: each
+					   slot the pair's hash << 32 | id,
+					   0 empty, so a probe touches no
+					   node until the hash matches;
 					   dropped while rendering, rebuilt
 					   on the next add */
 	size_t ntab_mask;
@@ -53,7 +56,8 @@ struct fg {
 	size_t nnames, names_alloc;
 	char *arena;
 	size_t arena_len, arena_alloc;
-	uint32_t *stab;			/* name hash -> name id + 1; 0 empty */
+	uint64_t *stab;			/* name hash -> its hash << 32 |
+					   (name id + 1); 0 empty */
 	size_t stab_mask;
 
 	/* The previous stack, so a stack sharing its first frames skips the
@@ -62,6 +66,8 @@ struct fg {
 	size_t prev_len, prev_alloc;
 	size_t *prev_off;		/* frame d starts at prev + prev_off[d] */
 	uint32_t *prev_node;
+	uint32_t *prev_ph;		/* path hash of frame d (tree.c) */
+	uint32_t *hashes;		/* scratch: the new frames' hashes */
 	size_t prev_depth, prev_cap;
 
 	/* Scratch for splitting a line into frames. */
@@ -73,6 +79,14 @@ struct fg {
 
 	struct fg_gil_summary *summary;	/* deep copy, or NULL */
 };
+
+/* Merge one stack of n > 0 frames, in the order given, root first (tree.c;
+ * the spans may point into a read buffer: nothing keeps them). */
+void fg_add_spans(struct fg *g, const struct fg_span *f, size_t n,
+		  double count, enum fg_side side);
+/* Room for n spans in g->spans. */
+void fg_spans_reserve(struct fg *g, size_t n);
+void fg_reverse_spans(struct fg_span *f, size_t n);
 
 /* Free the (parent, name) table: the renderer needs the memory more. */
 void fg_drop_index(struct fg *g);

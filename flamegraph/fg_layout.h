@@ -17,7 +17,19 @@ struct fg_rec {
 	double base;		/* FG_BASE samples (differential graphs) */
 	double st[FG_NSTATES];	/* samples per GIL state */
 	int anc_state;		/* state frame at or above this one, or -1 */
+	int blame;		/* enum fg_blame */
 };
+
+/* Frames of a blame stack (gilspy's --blame), above `[waiting for GIL]`. */
+enum fg_blame {
+	FG_BLAME_NONE,
+	FG_BLAME_HELD_BY,	/* "[held by NAME]" right above the waiting */
+	FG_BLAME_HANDOFF,	/* "[GIL in hand-off]" there */
+	FG_BLAME_HOLDER,	/* the holder's frames above "[held by NAME]" */
+};
+#define FG_HELD_BY_PREFIX "[held by "
+#define FG_HANDOFF_NAME "[GIL in hand-off]"
+
 
 struct fg_layout {
 	struct fg_rec *recs;
@@ -25,6 +37,7 @@ struct fg_layout {
 	uint32_t max_depth;
 	double total, min_value;
 	uint64_t pruned;	/* frames with samples that are not drawn */
+	int has_blame;		/* some frame is a blame frame */
 };
 
 /* Lay out g (nothing when it has no samples); release with

@@ -104,6 +104,40 @@
 	}
 	function pct(a, b) { return b > 0 ? (100 * a / b).toFixed(2) + ' %' : '-'; }
 
+	/* ---- blame frames ---------------------------------------------------- */
+	/* In a blame view (gilspy --blame) the frames above a [waiting for GIL]
+	 * frame say who held the GIL meanwhile: "[held by NAME]" (class b1) or
+	 * "[GIL in hand-off]" (b2), then the holder's code (b3). */
+	function blameKind(el) {
+		var m = /(^| )b([123])( |$)/.exec(el.getAttribute('class') || '');
+		return m ? parseInt(m[2], 10) : 0;
+	}
+
+	/* The nearest ancestor of frame i whose kind (or name) matches. */
+	function ancestor(i, test) {
+		var f = index(), j;
+		for (j = f[i].parent; j >= 0; j = f[j].parent)
+			if (test(f[j]))
+				return f[j];
+		return null;
+	}
+
+	function blameLines(el, kind, v, lines) {
+		var i = (index(), el.fgIndex);
+		var wait = ancestor(i, function (a) { return a.name === '[waiting for GIL]'; });
+		var holder = kind === 1 ? F[i] : ancestor(i, function (a) { return blameKind(a.el) === 1; });
+		var who = holder ? holder.name.replace(/^\[held by (.*)\]$/, '$1') : '';
+		var of = wait ? pct(v, wait.v) + ' of the waiting below' : '';
+		if (kind === 1)
+			lines.push(['', [['\u25A0 ', '#D55E00'], [who + ' held the GIL while the stack below waited']]]);
+		else if (kind === 2)
+			lines.push(['', [['\u25A0 ', '#7A7A7A'], ['no thread held the GIL: it was being handed over']]]);
+		else
+			lines.push(['', [['\u25A0 ', '#EE9A6E'], [who + ' ran this holding the GIL the stack below waited for']]]);
+		if (of)
+			lines.push(['', [[of]]]);
+	}
+
 	/* ---- tooltip --------------------------------------------------------- */
 	function tipLine(y, cls, parts) {
 		var t = document.createElementNS(NS, 'text'), i, ts;
@@ -128,7 +162,7 @@
 	function showTip(el) {
 		var name = el.getAttribute('data-n'), v = num(el, 'data-v');
 		var m = /^(.*) \(([^()]*)\)$/.exec(name);
-		var lines = [], width = 0, y = 18, i, st, sum, b, d;
+		var lines = [], width = 0, y = 18, i, st, sum, b, d, kind = blameKind(el);
 		while (tip.lastChild !== tipbg)
 			tip.removeChild(tip.lastChild);
 		lines.push(['t0', [[m ? m[1] : name]]]);
@@ -142,6 +176,8 @@
 				[(d >= 0 ? '+' : '') + fmt(d) + (b > 0 ? ' (' + (d >= 0 ? '+' : '') + pct(d, b) + ')' : ' (new)'),
 				 d > 0 ? '#C00000' : d < 0 ? '#0040C0' : null]]]);
 		}
+		if (kind)
+			blameLines(el, kind, v, lines);
 		st = el.getAttribute('data-s');
 		if (st) {
 			st = st.split(',').map(parseFloat);

@@ -100,6 +100,25 @@ static void subtree_states(const struct fg *g, const struct fg_children *ch,
 	}
 }
 
+/* What a frame is in a blame stack, from its parent's record. */
+static int blame_of(const struct fg *g, const struct fg_rec *parent,
+		    uint32_t node)
+{
+	const char *name;
+
+	if (parent->blame == FG_BLAME_HELD_BY ||
+	    parent->blame == FG_BLAME_HOLDER)
+		return FG_BLAME_HOLDER;
+	if (parent->depth == 0 || g->nodes[parent->node].name != FG_WAITING)
+		return FG_BLAME_NONE;
+	name = fg_name_str(g, g->nodes[node].name);
+	if (!strncmp(name, FG_HELD_BY_PREFIX, strlen(FG_HELD_BY_PREFIX)))
+		return FG_BLAME_HELD_BY;
+	if (!strcmp(name, FG_HANDOFF_NAME))
+		return FG_BLAME_HANDOFF;
+	return FG_BLAME_NONE;
+}
+
 static void push_rec(struct fg_layout *L, const struct fg_rec *r)
 {
 	if (L->n == L->alloc) {
@@ -186,6 +205,9 @@ void fg_layout_build(const struct fg *g, struct fg_layout *L)
 			r.anc_state = parent.anc_state >= 0 ? parent.anc_state : s;
 			if (r.anc_state >= 0)
 				r.st[r.anc_state] = g->nodes[r.node].value;
+			r.blame = blame_of(g, &parent, r.node);
+			if (r.blame)
+				L->has_blame = 1;
 			x += g->nodes[kids[i]].value + gaps[i + 1];
 			if (r.depth > L->max_depth)
 				L->max_depth = r.depth;

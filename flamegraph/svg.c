@@ -11,8 +11,9 @@
  * What the script relies on (the contract with flamegraph.js):
  *   <svg data-total data-countname data-diff data-top data-fh data-maxd
  *        data-inv data-xpad data-fw data-cw>
- *   <g class="f [sN]" data-n=NAME data-v=SAMPLES [data-s="h,w,n,i"]
+ *   <g class="f [sN|bN]" data-n=NAME data-v=SAMPLES [data-s="h,w,n,i"]
  *        [data-b=BASE]><rect .../>[<text>label</text>]</g>   in pre-order
+ *   (bN: a blame frame, N an enum fg_blame; those carry no data-s)
  *   ids: frames, tip, search, reset, matched.
  */
 #include <math.h>
@@ -26,6 +27,17 @@
 #define CW 7.2			/* its advance width */
 #define TITLE_CW 10.2		/* advance width of the 17 px title font */
 #define BAND_ROWS 8		/* thread rows shown in the header band */
+
+/* Blame frames (enum fg_blame): the thread that held the GIL in the held
+ * colour, its code a lighter shade of it, a hand-off in dark grey. */
+static const char *const blame_colours[] = {
+	NULL, "#D55E00", "#7A7A7A", "#EE9A6E",
+};
+static const char *const blame_labels[] = {
+	NULL, "held by (blame)", "GIL in hand-off", "holder's code",
+};
+#define BLAME_SUBTITLE "Blame view: above each [waiting for GIL], the " \
+	"thread that held the GIL meanwhile and its code, in proportion"
 
 void fg_xml_escape(struct strbuf *sb, const char *s, size_t len)
 {
@@ -280,7 +292,8 @@ static int header_band(struct strbuf *sb, const struct fg *g,
 	return y - y0 + 6;
 }
 
-static void legend(struct strbuf *sb, const struct fg *g, int diff, int y)
+static void legend(struct strbuf *sb, const struct fg *g,
+		   const struct fg_layout *L, int diff, int y)
 {
 	static const struct { const char *label, *fill; } py[] = {
 		{ "your code", "#F4A65F" }, { "standard library", "#C8BEE6" },
@@ -310,6 +323,19 @@ static void legend(struct strbuf *sb, const struct fg *g, int diff, int y)
 				fg_state_labels[s]);
 			x += 16 + CW * (double)strlen(fg_state_labels[s]) + 14;
 		}
+	}
+	if (L->has_blame && !diff) {
+		for (s = FG_BLAME_HELD_BY; s <= FG_BLAME_HOLDER; s++) {
+			sb_addf(sb, "<rect class=\"sw b%d\" x=\"%.0f\" y=\"%d\" "
+				"width=\"12\" height=\"12\" fill=\"%s\"/>"
+				"<text class=\"leg\" x=\"%.0f\" y=\"%d\">%s</text>",
+				s, x, y, blame_colours[s], x + 16, y + 10,
+				blame_labels[s]);
+			x += 16 + CW * (double)strlen(blame_labels[s]) + 14;
+		}
+		/* The code palette's entries would run off the width. */
+		sb_adds(sb, "\n</g>\n");
+		return;
 	}
 	if (!diff && g->o.palette == FG_PALETTE_PYTHON) {
 		x += 10;
@@ -355,6 +381,7 @@ int fg_render(struct fg *g, struct strbuf *sb, struct fg_render_stats *st)
 	double usable = g->o.width - 2 * FG_XPAD, scale, base_scale = 1, maxd = 0;
 	int W = g->o.width, y, top, height, diff, ret = 0;
 	const char *title = g->o.title ? g->o.title : "Flame Graph";
+	const char *subtitle = g->o.subtitle;
 	const char *countname = g->o.countname ? g->o.countname : "samples";
 	struct strbuf band = STRBUF_INIT;
 	size_t i;
@@ -367,9 +394,11 @@ int fg_render(struct fg *g, struct strbuf *sb, struct fg_render_stats *st)
 		base_scale = g->total[0] / g->total[1];
 	scale = L.total > 0 ? usable / L.total : 0;
 
+	if (!subtitle && L.has_blame && !diff)
+		subtitle = BLAME_SUBTITLE;
 	/* Heights first: the band's size depends on its rows. */
 	y = 34;
-	if (g->o.subtitle)
+	if (subtitle)
 		y += 18;
 	if (L.n) {
 		int h = header_band(&band, g, &L, y);
@@ -402,9 +431,9 @@ int fg_render(struct fg *g, struct strbuf *sb, struct fg_render_stats *st)
 	sb_addf(sb, "<text id=\"title\" x=\"%d\" y=\"24\">", W / 2);
 	add_label(sb, title, (W - 240) * CW / TITLE_CW);
 	sb_adds(sb, "</text>\n");
-	if (g->o.subtitle) {
+	if (subtitle) {
 		sb_addf(sb, "<text id=\"subtitle\" x=\"%d\" y=\"44\">", W / 2);
-		add_label(sb, g->o.subtitle, W - 240);
+		add_label(sb, subtitle, W - 240);
 		sb_adds(sb, "</text>\n");
 	}
 	sb_addf(sb, "<text id=\"reset\" class=\"btn hide\" x=\"%d\" y=\"24\">"
@@ -412,7 +441,7 @@ int fg_render(struct fg *g, struct strbuf *sb, struct fg_render_stats *st)
 	sb_addf(sb, "<text id=\"search\" class=\"btn\" x=\"%d\" y=\"24\">"
 		"Search</text>\n", W - FG_XPAD);
 	sb_add(sb, band.buf ? band.buf : "", band.len);
-	legend(sb, g, diff, top - 20);
+	legend(sb, g, &L, diff, top - 20);
 
 	if (!L.n) {
 		sb_addf(sb, "<text class=\"note\" x=\"%d\" y=\"%d\">No samples: "
@@ -445,6 +474,8 @@ int fg_render(struct fg *g, struct strbuf *sb, struct fg_render_stats *st)
 			double b = r->base * base_scale;
 
 			diff_colour(maxd > 0 ? (v - b) / maxd : 0, col);
+		} else if (r->blame) {
+			memcpy(col, blame_colours[r->blame], 8);
 		} else if (s >= 0) {
 			memcpy(col, fg_state_colours[s], 8);
 		} else if (!i) {
@@ -452,14 +483,16 @@ int fg_render(struct fg *g, struct strbuf *sb, struct fg_render_stats *st)
 		} else {
 			fg_frame_colour(g->o.palette, name, col);
 		}
-		if (s >= 0 && !diff)
+		if (r->blame && !diff)
+			sb_addf(sb, "<g class=\"f b%d\" data-n=\"", r->blame);
+		else if (s >= 0 && !diff)
 			sb_addf(sb, "<g class=\"f s%d\" data-n=\"", s);
 		else
 			sb_adds(sb, "<g class=\"f\" data-n=\"");
 		esc(sb, name);
 		sb_adds(sb, "\" data-v=\"");
 		add_num(sb, v);
-		if (r->st[0] + r->st[1] + r->st[2] + r->st[3] > 0) {
+		if (!r->blame && r->st[0] + r->st[1] + r->st[2] + r->st[3] > 0) {
 			sb_adds(sb, "\" data-s=\"");
 			add_num(sb, r->st[0]);
 			sb_addc(sb, ',');

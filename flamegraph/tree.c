@@ -1,14 +1,21 @@
 /*
- * tree.c - merge folded stacks into the frame tree, streaming.
+ * tree.c - merge stacks into the frame tree (parse.c reads folded text
+ * into it).
  *
- * Input is read in large blocks and parsed in place; each stack walks down
- * the tree from the root.  Two things keep this fast on inputs of hundreds
- * of megabytes: a stack that starts with the same frames as the previous
- * one reuses those nodes after a byte comparison (folded files are usually
- * sorted, so most of every line is shared), and the remaining frames are
- * found through two open-addressing tables (name -> id, and (parent, name)
- * -> node) that hold 32-bit ids only.  Memory is the nodes, the distinct
- * names and those tables: proportional to distinct frames.
+ * Each stack walks down the tree from the root.  On inputs of hundreds of
+ * megabytes the time goes to memory latency, so: a stack that starts with
+ * the same frames as the previous one reuses those nodes after a byte
+ * comparison (folded files are usually sorted, so most of every line is
+ * shared); the remaining frames are found through two open-addressing
+ * tables (name -> id, and (parent, name) -> node) whose 8-byte slots hold
+ * a hash beside the id, so a probe touches no name or node until the
+ * hashes agree; and the names of a stack's new frames are looked up all
+ * at once, their table slots, names and text prefetched in three rounds,
+ * so those cache misses overlap rather than follow one another (the node
+ * lookups cannot: each needs its parent).  Memory is the nodes (16 bytes),
+ * the node table (8 bytes a slot, at most 7/8 full), the distinct names
+ * and their table: proportional to distinct frames, whatever the input's
+ * size.
  */
 #include <errno.h>
 #include <math.h>
@@ -69,40 +76,55 @@ static uint32_t hash_frame(const char *p, size_t len)
 	return (uint32_t)(h >> 32);
 }
 
-static inline uint32_t hash_pair(uint32_t parent, uint32_t name)
-{
-	uint64_t h = ((uint64_t)parent << 32 | name) * 0x9e3779b97f4a7c15ull;
+/* The path hash of a frame: its parent's path hash mixed with its name's
+ * hash.  It depends on the stack's text alone, not on node ids, so the
+ * node-table slots of a whole stack can be fetched before any of its
+ * nodes is known. */
+#define FG_ROOT_PATH_HASH 0x2545f491u
 
-	return (uint32_t)(h >> 32) ^ (uint32_t)h;
+static inline uint32_t path_hash(uint32_t parent_ph, uint32_t name_hash)
+{
+	uint64_t h = ((uint64_t)parent_ph << 32 | name_hash) *
+		     0x9e3779b97f4a7c15ull;
+
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return (uint32_t)(h >> 32);
 }
 
 static void stab_grow(struct fg *g)
 {
 	size_t cap = g->stab ? (g->stab_mask + 1) * 2 : 1024, i, j;
-	uint32_t *t = xcalloc(cap, sizeof(*t));
+	uint64_t *t = xcalloc(cap, sizeof(*t));
 
 	for (i = 0; i < g->nnames; i++) {
 		j = g->names[i].hash & (cap - 1);
 		while (t[j])
 			j = (j + 1) & (cap - 1);
-		t[j] = (uint32_t)i + 1;
+		t[j] = (uint64_t)g->names[i].hash << 32 | (i + 1);
 	}
 	free(g->stab);
 	g->stab = t;
 	g->stab_mask = cap - 1;
 }
 
-static uint32_t intern(struct fg *g, const char *s, size_t len)
+/* The id of a name whose hash_frame() is h, added if new.  A slot holds
+ * the name's hash, so a probe reads the name itself only when the hashes
+ * are equal. */
+static uint32_t intern_hashed(struct fg *g, const char *s, size_t len,
+			      uint32_t h)
 {
-	uint32_t h = hash_frame(s, len), id;
+	uint32_t id;
 	size_t j = h & g->stab_mask;
+	uint64_t slot;
 	struct fg_name *n;
 
-	while ((id = g->stab[j])) {
-		n = &g->names[id - 1];
-		if (n->hash == h && n->len == len &&
-		    !memcmp(g->arena + n->off, s, len))
-			return id - 1;
+	while ((slot = g->stab[j])) {
+		if (slot >> 32 == h) {
+			n = &g->names[(uint32_t)slot - 1];
+			if (n->len == len && !memcmp(g->arena + n->off, s, len))
+				return (uint32_t)slot - 1;
+		}
 		j = (j + 1) & g->stab_mask;
 	}
 	if (len > UINT32_MAX / 2 || g->nnames >= UINT32_MAX / 2) {
@@ -125,30 +147,103 @@ static uint32_t intern(struct fg *g, const char *s, size_t len)
 	memcpy(g->arena + g->arena_len, s, len);
 	g->arena[g->arena_len + len] = '\0';
 	g->arena_len += len + 1;
-	g->stab[j] = (uint32_t)g->nnames + 1;
+	g->stab[j] = (uint64_t)h << 32 | (g->nnames + 1);
 	id = (uint32_t)g->nnames++;
 	if (g->nnames * 2 > g->stab_mask + 1)
 		stab_grow(g);
 	return id;
 }
 
-/* (Re)build the node table with room for the nodes at under 3/4 load. */
+static uint32_t intern(struct fg *g, const char *s, size_t len)
+{
+	return intern_hashed(g, s, len, hash_frame(s, len));
+}
+
+/* The first name of the table whose hash is h, a candidate to compare
+ * (FG_NONE: none, the name is new). */
+static uint32_t name_candidate(const struct fg *g, uint32_t h)
+{
+	size_t j = h & g->stab_mask;
+	uint64_t slot;
+
+	while ((slot = g->stab[j])) {
+		if (slot >> 32 == h)
+			return (uint32_t)slot - 1;
+		j = (j + 1) & g->stab_mask;
+	}
+	return FG_NONE;
+}
+
+/* Name ids of frames f[0..n) into ids: hashed first, then each round of
+ * loads (table slot, name, text) issued for every frame before any is
+ * waited for. */
+static void intern_many(struct fg *g, const struct fg_span *f, size_t n,
+			uint32_t *ids, uint32_t *hashes)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		hashes[k] = hash_frame(f[k].p, f[k].len);
+		__builtin_prefetch(&g->stab[hashes[k] & g->stab_mask]);
+	}
+	for (k = 0; k < n; k++) {
+		ids[k] = name_candidate(g, hashes[k]);
+		if (ids[k] != FG_NONE)
+			__builtin_prefetch(&g->names[ids[k]]);
+	}
+	for (k = 0; k < n; k++)
+		if (ids[k] != FG_NONE)
+			__builtin_prefetch(g->arena + g->names[ids[k]].off);
+	for (k = 0; k < n; k++) {
+		const struct fg_name *c = ids[k] != FG_NONE ? &g->names[ids[k]] : NULL;
+
+		/* A candidate that is not the name (a hash collision, or a
+		 * name added by an earlier frame of this stack): the full
+		 * lookup settles it. */
+		if (!c || c->len != f[k].len ||
+		    memcmp(g->arena + c->off, f[k].p, f[k].len))
+			ids[k] = intern_hashed(g, f[k].p, f[k].len, hashes[k]);
+	}
+}
+
+/* (Re)build the node table with room for the nodes at under 7/8 load.
+ * Slots keep the path hash, so growing reads no node. */
 static void ntab_grow(struct fg *g)
 {
-	size_t cap = 4096, i, j;
-	uint32_t *t;
+	size_t cap = 4096, i, j, old = g->ntab ? g->ntab_mask + 1 : 0;
+	uint64_t *t, *o = g->ntab;
 
-	while (cap / 4 * 3 <= g->nnodes + 1)
+	while (cap / 8 * 7 <= g->nnodes + 1)
 		cap *= 2;
 	t = xcalloc(cap, sizeof(*t));
+	if (o) {
+		for (i = 0; i < old; i++) {
+			if (!o[i])
+				continue;
+			j = (o[i] >> 32) & (cap - 1);
+			while (t[j])
+				j = (j + 1) & (cap - 1);
+			t[j] = o[i];
+		}
+	} else {
+		/* After fg_drop_index(): every node's path hash again, from
+		 * its parent's (a parent's id is always smaller). */
+		uint32_t *ph = xmalloc(g->nnodes * sizeof(*ph));
 
-	for (i = 1; i < g->nnodes; i++) {
-		j = hash_pair(g->nodes[i].parent, g->nodes[i].name) & (cap - 1);
-		while (t[j])
-			j = (j + 1) & (cap - 1);
-		t[j] = (uint32_t)i;
+		ph[0] = FG_ROOT_PATH_HASH;
+		for (i = 1; i < g->nnodes; i++) {
+			uint64_t h = path_hash(ph[g->nodes[i].parent],
+					       g->names[g->nodes[i].name].hash);
+
+			ph[i] = (uint32_t)h;
+			j = h & (cap - 1);
+			while (t[j])
+				j = (j + 1) & (cap - 1);
+			t[j] = h << 32 | i;
+		}
+		free(ph);
 	}
-	free(g->ntab);
+	free(o);
 	g->ntab = t;
 	g->ntab_mask = cap - 1;
 }
@@ -159,19 +254,26 @@ void fg_drop_index(struct fg *g)
 	g->ntab = NULL;
 }
 
-static uint32_t child_of(struct fg *g, uint32_t parent, uint32_t name)
+/* The child named name of node parent, whose path hash is h; added if
+ * new. */
+static uint32_t child_of(struct fg *g, uint32_t parent, uint32_t name,
+			 uint64_t h)
 {
+	uint64_t slot;
 	size_t j;
 	uint32_t id;
 	struct fg_node *n;
 
 	if (!g->ntab)
 		ntab_grow(g);
-	j = hash_pair(parent, name) & g->ntab_mask;
-	while ((id = g->ntab[j])) {
-		n = &g->nodes[id];
-		if (n->parent == parent && n->name == name)
-			return id;
+	j = h & g->ntab_mask;
+	while ((slot = g->ntab[j])) {
+		if (slot >> 32 == h) {
+			id = (uint32_t)slot;
+			n = &g->nodes[id];
+			if (n->parent == parent && n->name == name)
+				return id;
+		}
 		j = (j + 1) & g->ntab_mask;
 	}
 	if (g->nnodes >= UINT32_MAX - 1)
@@ -190,10 +292,10 @@ static uint32_t child_of(struct fg *g, uint32_t parent, uint32_t name)
 	n->name = name;
 	n->parent = parent;
 	n->value = 0;
-	g->ntab[j] = id;
+	g->ntab[j] = h << 32 | id;
 	if (name < FG_NSTATES)
 		g->has_states = 1;
-	if (g->nnodes > (g->ntab_mask + 1) / 4 * 3)
+	if (g->nnodes > (g->ntab_mask + 1) / 8 * 7)
 		ntab_grow(g);
 	return id;
 }
@@ -252,6 +354,8 @@ void fg_free(struct fg *g)
 	free(g->prev);
 	free(g->prev_off);
 	free(g->prev_node);
+	free(g->hashes);
+	free(g->prev_ph);
 	free(g->spans);
 	summary_free(g->summary);
 	free(g);
@@ -295,9 +399,37 @@ static double *side_values(struct fg *g, enum fg_side side, uint32_t id)
 	return &g->base[id];
 }
 
-/* Merge one stack of n > 0 frames, in the order given, root first. */
-static void add_spans(struct fg *g, const struct fg_span *f, size_t n,
-		      double count, enum fg_side side)
+/* Frames f[d..n) of a stack whose first d frames are known: their name
+ * ids into prev_node[d..n) (until each is replaced by its node), their
+ * path hashes into prev_ph[d..n), and the node-table slots and candidate
+ * nodes they lead to fetched, each round for every frame at once. */
+static void prefetch_new(struct fg *g, const struct fg_span *f, size_t d,
+			 size_t n)
+{
+	uint32_t ph = d ? g->prev_ph[d - 1] : FG_ROOT_PATH_HASH;
+	uint64_t slot;
+	size_t k, j;
+
+	intern_many(g, f + d, n - d, g->prev_node + d, g->hashes);
+	if (!g->ntab)
+		ntab_grow(g);
+	for (k = d; k < n; k++) {
+		ph = path_hash(ph, g->hashes[k - d]);
+		g->prev_ph[k] = ph;
+		__builtin_prefetch(&g->ntab[ph & g->ntab_mask]);
+	}
+	for (k = d; k < n; k++) {
+		for (j = g->prev_ph[k] & g->ntab_mask; (slot = g->ntab[j]);
+		     j = (j + 1) & g->ntab_mask)
+			if (slot >> 32 == g->prev_ph[k]) {
+				__builtin_prefetch(&g->nodes[(uint32_t)slot]);
+				break;
+			}
+	}
+}
+
+void fg_add_spans(struct fg *g, const struct fg_span *f, size_t n,
+		  double count, enum fg_side side)
 {
 	size_t d = 0, need;
 	uint32_t node = 0;
@@ -309,6 +441,10 @@ static void add_spans(struct fg *g, const struct fg_span *f, size_t n,
 				       sizeof(*g->prev_off));
 		g->prev_node = xrealloc(g->prev_node, g->prev_cap *
 					sizeof(*g->prev_node));
+		g->hashes = xrealloc(g->hashes, g->prev_cap *
+				     sizeof(*g->hashes));
+		g->prev_ph = xrealloc(g->prev_ph, g->prev_cap *
+				      sizeof(*g->prev_ph));
 	}
 	/* Frames shared with the previous stack: no hashing needed. */
 	while (d < n && d < g->prev_depth &&
@@ -319,8 +455,12 @@ static void add_spans(struct fg *g, const struct fg_span *f, size_t n,
 	}
 	g->prev_len = d ? g->prev_off[d] : 0;
 	g->prev_off[0] = 0;
+	/* prev_node[d..n) holds the new frames' name ids until each is
+	 * replaced by its node. */
+	if (d < n)
+		prefetch_new(g, f, d, n);
 	for (; d < n; d++) {
-		node = child_of(g, node, intern(g, f[d].p, f[d].len));
+		node = child_of(g, node, g->prev_node[d], g->prev_ph[d]);
 		need = g->prev_len + f[d].len + 1;
 		if (need > g->prev_alloc) {
 			while (need > g->prev_alloc)
@@ -343,7 +483,7 @@ static void add_spans(struct fg *g, const struct fg_span *f, size_t n,
 	g->total[side == FG_BASE] += count;
 }
 
-static void spans_reserve(struct fg *g, size_t n)
+void fg_spans_reserve(struct fg *g, size_t n)
 {
 	if (n <= g->spans_cap)
 		return;
@@ -352,7 +492,7 @@ static void spans_reserve(struct fg *g, size_t n)
 	g->spans = xrealloc(g->spans, g->spans_cap * sizeof(*g->spans));
 }
 
-static void reverse_spans(struct fg_span *f, size_t n)
+void fg_reverse_spans(struct fg_span *f, size_t n)
 {
 	size_t i;
 	struct fg_span t;
@@ -371,244 +511,13 @@ int fg_add_stack(struct fg *g, const char *const *frames, size_t n,
 
 	if (!n || !(count >= 0) || !isfinite(count))
 		return -1;
-	spans_reserve(g, n);
+	fg_spans_reserve(g, n);
 	for (i = 0; i < n; i++) {
 		g->spans[i].p = frames[i] ? frames[i] : "";
 		g->spans[i].len = strlen(g->spans[i].p);
 	}
 	if (g->o.reverse)
-		reverse_spans(g->spans, n);
-	add_spans(g, g->spans, n, count, side);
+		fg_reverse_spans(g->spans, n);
+	fg_add_spans(g, g->spans, n, count, side);
 	return 0;
-}
-
-/* ---- folded text -------------------------------------------------------- */
-
-static inline int is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* Parse a count: digits with an optional fraction ("12", "0.5", ".5",
- * "3."), nothing else.  Returns 0 and sets *v, or -1. */
-static int parse_count(const char *p, const char *e, double *v)
-{
-	uint64_t ip = 0;
-	double frac = 0, scale = 1;
-	int digits = 0;
-	const char *s = p;
-
-	for (; p < e && *p >= '0' && *p <= '9'; p++, digits++) {
-		if (digits >= 18)
-			goto slow;
-		ip = ip * 10 + (uint64_t)(*p - '0');
-	}
-	if (p < e && *p == '.') {
-		for (p++; p < e && *p >= '0' && *p <= '9'; p++, digits++) {
-			if (scale < 1e15) {
-				scale *= 10;
-				frac = frac * 10 + (*p - '0');
-			}
-		}
-	}
-	if (p != e || !digits)
-		return -1;
-	*v = (double)ip + frac / scale;
-	return 0;
-slow:
-	/* Too many digits for the fast path: let strtod round it. */
-	{
-		char buf[64];
-		size_t len = (size_t)(e - s);
-		char *end;
-
-		for (p = s; p < e; p++)
-			if (!((*p >= '0' && *p <= '9') || *p == '.'))
-				return -1;
-		if (len >= sizeof(buf))
-			return -1;
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		*v = strtod(buf, &end);
-		return *end || !isfinite(*v) ? -1 : 0;
-	}
-}
-
-/* Split off the last blank-separated token of [s, *e): returns its start
- * and moves *e to the end of what precedes it (blanks trimmed), or returns
- * NULL if there is no blank. */
-static const char *last_token(const char *s, const char **e)
-{
-	const char *p = *e, *tok;
-
-	while (p > s && !is_blank(p[-1]))
-		p--;
-	if (p == s)
-		return NULL;
-	tok = p;
-	while (p > s && is_blank(p[-1]))
-		p--;
-	*e = p;
-	return tok;
-}
-
-struct parse_state {
-	int columns;		/* 0: not known yet, 1 or 2 */
-	uint64_t line;
-	struct fg_stats *st;
-};
-
-static void bad_line(struct parse_state *ps)
-{
-	ps->st->bad_lines++;
-	if (!ps->st->first_bad_line)
-		ps->st->first_bad_line = ps->line;
-}
-
-/* One line, without its '\n'. */
-static void parse_line(struct fg *g, struct parse_state *ps, const char *s,
-		       const char *e, enum fg_side side)
-{
-	const char *tok, *tok2, *stack_end, *p, *q;
-	double v, v2 = 0;
-	size_t n = 0;
-	int two = 0;
-
-	ps->line++;
-	ps->st->lines++;
-	while (s < e && is_blank(*s))
-		s++;
-	while (e > s && is_blank(e[-1]))
-		e--;
-	if (s == e)
-		return;
-	stack_end = e;
-	tok = last_token(s, &stack_end);
-	if (!tok || parse_count(tok, e, &v)) {
-		bad_line(ps);
-		return;
-	}
-	if (ps->columns != 1) {
-		/* Two count columns (difffolded): decided by the first valid
-		 * line, so a frame name ending in " 123" in a one-column file
-		 * stays a name. */
-		const char *e2 = stack_end;
-
-		tok2 = last_token(s, &e2);
-		if (tok2 && !parse_count(tok2, stack_end, &v2)) {
-			if (!ps->columns)
-				ps->columns = 2;
-			two = 1;
-			stack_end = e2;
-		} else if (ps->columns == 2) {
-			bad_line(ps);
-			return;
-		}
-	}
-	/* Frames: split at ';', empty frames dropped. */
-	for (p = s; p < stack_end; p = q + 1) {
-		q = memchr(p, ';', (size_t)(stack_end - p));
-		if (!q)
-			q = stack_end;
-		if (q > p) {
-			spans_reserve(g, n + 1);
-			g->spans[n].p = p;
-			g->spans[n].len = (size_t)(q - p);
-			n++;
-		}
-	}
-	if (!n) {
-		bad_line(ps);
-		return;
-	}
-	if (!ps->columns)
-		ps->columns = 1;
-	ps->st->stacks++;
-	if (g->o.reverse)
-		reverse_spans(g->spans, n);
-	if (two) {
-		ps->st->diff_columns = 1;
-		add_spans(g, g->spans, n, v2, FG_BASE);
-		add_spans(g, g->spans, n, v, FG_NEW);
-	} else {
-		add_spans(g, g->spans, n, v, side);
-	}
-}
-
-/* Parse every complete line of buf[0..len); returns the bytes used. */
-static size_t parse_block(struct fg *g, struct parse_state *ps, const char *buf,
-			  size_t len, enum fg_side side, int eof)
-{
-	const char *p = buf, *end = buf + len, *nl;
-
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl) {
-			if (!eof)
-				break;
-			nl = end;
-		}
-		parse_line(g, ps, p, nl, side);
-		p = nl < end ? nl + 1 : end;
-	}
-	return (size_t)(p - buf);
-}
-
-void fg_read_mem(struct fg *g, const char *text, size_t len, enum fg_side side,
-		 struct fg_stats *st)
-{
-	struct fg_stats dummy;
-	struct parse_state ps = { 0, 0, st ? st : &dummy };
-
-	memset(ps.st, 0, sizeof(*ps.st));
-	parse_block(g, &ps, text, len, side, 1);
-}
-
-int fg_read_fd(struct fg *g, int fd, enum fg_side side, struct fg_stats *st)
-{
-	struct fg_stats dummy;
-	struct parse_state ps = { 0, 0, st ? st : &dummy };
-	size_t alloc = 1 << 20, have = 0, used;
-	char *buf = xmalloc(alloc);
-	ssize_t r;
-	int ret = 0;
-
-	memset(ps.st, 0, sizeof(*ps.st));
-	for (;;) {
-		if (have == alloc) {
-			/* A line longer than the buffer: grow for it. */
-			alloc *= 2;
-			buf = xrealloc(buf, alloc);
-		}
-		r = read(fd, buf + have, alloc - have);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -1;
-			break;
-		}
-		if (r == 0) {
-			parse_block(g, &ps, buf, have, side, 1);
-			break;
-		}
-		have += (size_t)r;
-		used = parse_block(g, &ps, buf, have, side, 0);
-		memmove(buf, buf + used, have - used);
-		have -= used;
-	}
-	if (ret) {
-		int e = errno;
-
-		free(buf);
-		errno = e;
-		return ret;
-	}
-	free(buf);
-	return 0;
-}
-
-int fg_read_file(struct fg *g, FILE *f, enum fg_side side, struct fg_stats *st)
-{
-	fflush(f);
-	return fg_read_fd(g, fileno(f), side, st);
 }

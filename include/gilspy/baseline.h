@@ -27,6 +27,7 @@
 #define BASE_STATES		(1u << 7)	/* state_total (thread counts) */
 #define BASE_THREADS		(1u << 8)	/* threads[] */
 #define BASE_FUNCTIONS		(1u << 9)	/* funcs[] */
+#define BASE_SPEEDUP		(1u << 10)	/* no_gil_speedup */
 
 struct baseline_thread {
 	char *name;
@@ -54,7 +55,7 @@ struct baseline {
 	unsigned has;			/* BASE_* */
 	int no_gil;			/* "gil": false */
 	double duration_s, utilisation_pct, contention_pct, mean_waiters,
-	       switches_per_s, errors_pct;
+	       switches_per_s, errors_pct, no_gil_speedup;
 	uint64_t samples;
 	uint64_t state_total[GIL_NSTATES];	/* thread samples per state */
 	struct baseline_thread *threads;	/* in file order (by tid) */

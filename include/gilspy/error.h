@@ -1,11 +1,14 @@
 /*
  * error.h - error codes shared by every layer.
  *
- * Lower layers (proc, python, gil, sampler, profile, output) never print and
- * never exit: they return one of these codes and, where a sentence helps the
- * user, fill a struct gs_error with a lowercase message that says what
- * happened and what to do.  Only src/cmd/ prints (via gs_die / gs_error_print)
- * and chooses the exit status.
+ * Lower layers (proc, python, gil, sampler, profile, output, raw) never
+ * print and never exit: they return one of these codes and, where a sentence
+ * helps the user, fill a struct gs_error (gs_error_set) with a lowercase
+ * message that says what happened and what to do.  Only src/cmd/ prints:
+ * cmd_report_error() in src/cmd/common.c writes err->msg, or gs_strerror()
+ * of the code when there is no message, and returns gs_exit_code(), the
+ * status the command exits with.  errno from process_vm_readv becomes a
+ * code in one place, proc_read() in src/proc/proc.c.
  */
 #ifndef GILSPY_ERROR_H
 #define GILSPY_ERROR_H

@@ -22,6 +22,12 @@
  * shows how its samples split between the four states (the sum of the
  * state leaves under it).
  *
+ * Blame stacks (`gilspy record --blame`): a "[held by NAME]" or
+ * "[GIL in hand-off]" frame right above a "[waiting for GIL]" frame, and
+ * the frames above "[held by NAME]" (the holder's code), are drawn in the
+ * held colours with their own legend entries and tooltips, and the graph
+ * gets a subtitle saying it is a blame view (unless one was given).
+ *
  * Typical use (what `gilspy record -o x.svg` does):
  *
  *     struct fg_options o;

@@ -30,6 +30,13 @@
 #define STATE_FRAME_NATIVE "[running without GIL]"
 #define STATE_FRAME_IDLE "[idle]"
 
+/* Blame stacks (output_options.blame): above a waiting stack's
+ * `[waiting for GIL]`, `[held by NAME]` (NAME (tid) with threads) and the
+ * holder's function, or `[GIL in hand-off]` when no thread held the GIL.
+ * A contract with flamegraph/ too, which colours them. */
+#define OUTPUT_BLAME_HELD_BY "[held by "
+#define OUTPUT_BLAME_HANDOFF "[GIL in hand-off]"
+
 /* Version of the JSON report's schema (its "version" field); bumped when a
  * field changes meaning or disappears, not when one is added. */
 #define OUTPUT_JSON_VERSION 1
@@ -71,6 +78,7 @@ struct output_options {
 	int lineno;		/* show line numbers (default 1) */
 	int function;		/* line = the function's first line */
 	int state_frames;	/* add the GIL-state leaf (default 1) */
+	int blame;		/* collapsed and svg: blame stacks instead */
 };
 
 /* Defaults: every state but idle, line numbers, state frames. */
@@ -101,6 +109,23 @@ void output_pprof(struct strbuf *sb, const struct profile *p,
 /* The text summary printed at the end of `record`, several lines. */
 void output_summary(struct strbuf *sb, const struct profile *p,
 		    const struct record_info *ri);
+
+/* --- the contention analyses (explain.c) ---------------------------------
+ * Who makes whom wait, GIL holds and the what-if line (analysis.h), for the
+ * summary, the JSON report and the markdown.  base_speedup: the base
+ * report's what-if speedup for a delta, 0 for none. */
+void output_explain_text(struct strbuf *sb, const struct profile *p,
+			 const struct record_info *ri);
+void output_explain_json(struct strbuf *sb, const struct profile *p,
+			 const struct record_info *ri);
+void output_explain_markdown(struct strbuf *sb, const struct profile *p,
+			     const struct record_info *ri, double base_speedup);
+/* "without GIL contention this run would take about 55 % of its time on
+ * 2 cores (1.80x faster)" */
+void output_what_if_line(struct strbuf *sb, const struct profile *p,
+			 const struct record_info *ri);
+/* ri->cores, or this machine's when not set (ri may be NULL). */
+int output_cores(const struct record_info *ri);
 
 /* Text of one frame as the collapsed output writes it: profile_frame_text()
  * with o->lineno and o->function. */

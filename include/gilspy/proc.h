@@ -39,7 +39,8 @@ struct proc {
 enum gs_err proc_open(pid_t pid, struct proc **out, struct gs_error *err);
 void proc_free(struct proc *p);
 
-/* Re-read /proc/PID/maps (after the target dlopen()s a library). */
+/* Re-read /proc/PID/maps (after the target dlopen()s a library: the
+ * native unwinder, unwind.c). */
 enum gs_err proc_refresh_maps(struct proc *p);
 
 /* Read len bytes at addr.  Returns GS_OK only if all len bytes were read;

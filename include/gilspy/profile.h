@@ -173,6 +173,11 @@ const struct profile_bucket *profile_timeline(const struct profile *p,
 					      size_t *n,
 					      uint64_t *ticks_per_bucket);
 
+/* Blame, GIL holds and the what-if speedup (analysis.h), fed by
+ * profile_add() and profile_add_failed(). */
+struct analysis;
+const struct analysis *profile_analysis(const struct profile *p);
+
 /* Bytes of heap the profile holds (its own accounting), for benchmarks. */
 size_t profile_memory(const struct profile *p);
 

@@ -31,6 +31,8 @@ struct record_info {
 	uint64_t missed_ticks;		/* deadlines skipped when behind */
 	long peak_rss_kb;
 	int exit_code;			/* launch mode, -1 otherwise */
+	int cores;			/* what-if on this many cores (--cores);
+					   0: this machine's */
 };
 
 #endif

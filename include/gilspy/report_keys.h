@@ -32,6 +32,7 @@
 #define RK_CONTENTION_PCT	"contention_pct"
 #define RK_MEAN_WAITERS		"mean_waiters"
 #define RK_SWITCHES_PER_S	"switches_per_s"
+#define RK_NO_GIL_SPEEDUP	"no_gil_speedup"	/* the what-if speedup */
 
 /* threads[], top.STATE[], functions[] entries (RK_SAMPLES too) */
 #define RK_NAME			"name"

@@ -27,6 +27,21 @@
  * kept and can still be re-sorted and filtered) while sampling goes on, so
  * the sliding window is right again as soon as the view resumes.
  *
+ * Threads.  Busy threads come first (most held + waiting + native share
+ * first, then by thread id), so the few threads that work are on screen
+ * however many wait on a queue.  Threads with no busy sample in the window
+ * are folded into one "N idle threads" row when there are two or more
+ * (all_threads lists them; the thread the functions pane is filtered to is
+ * never folded).  The header counts threads per state in the last sample.
+ *
+ * Blame.  Every waiting sample is charged to the thread that held the GIL
+ * at that instant (analysis.h).  Snapshots keep the analysis's blame table
+ * by waiter stack, which only grows like the counts, so blame is over the
+ * same window as everything else (sliding or cumulative): the threads
+ * pane's "blocked by" (the holder that kept the thread waiting most, and
+ * its share of the thread's waiting) and the blame view (waiting thread:
+ * function <- holding thread: function, most samples first).
+ *
  * Percentages.  Thread rows: share of that thread's samples in the window
  * in each state.  Function rows: share of the thread-samples counted in the
  * pane (every thread, or the one picked with `t`; idle samples only with
@@ -75,6 +90,8 @@ struct tui_options {
 	int idle;		/* count idle samples in the functions pane */
 	enum tui_sort sort;
 	pid_t thread;		/* start filtered to this tid (0: all) */
+	int all_threads;	/* list idle threads too (else folded) */
+	int blame;		/* start in the blame view */
 };
 void tui_options_init(struct tui_options *o);
 

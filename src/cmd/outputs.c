@@ -88,6 +88,19 @@ int outset_option(struct out_set *o, int c, const char *arg)
 	case OPT_FUNCTION: o->oo.function = 1; return 1;
 	case OPT_NO_STATE_FRAMES: o->oo.state_frames = 0; return 1;
 	case OPT_SUMMARY: o->summary_path = arg; return 1;
+	case OPT_BLAME: o->oo.blame = 1; return 1;
+	case OPT_CORES: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+
+		if (end == arg || *end || v < 1 || v > 4096) {
+			cmd_errorf("--cores: '%s' is not a number of cores "
+				   "from 1 to 4096", arg);
+			return -1;
+		}
+		o->cores = (int)v;
+		return 1;
+	}
 	case OPT_BASELINE: o->baseline_path = arg; return 1;
 	case OPT_FAIL_IF:
 		if (!o->gates)

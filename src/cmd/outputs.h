@@ -25,7 +25,8 @@
 enum {
 	OPT_GIL = 300, OPT_WAITING, OPT_IDLE, OPT_THREADS, OPT_NOLINENO,
 	OPT_FUNCTION, OPT_NO_STATE_FRAMES, OPT_SUMMARY, OPT_BASELINE,
-	OPT_FAIL_IF,
+	OPT_FAIL_IF, OPT_CORES,
+	OPT_BLAME,
 };
 
 /* getopt_long entries for the shared options ('o', 'f' and the OPT_*). */
@@ -41,7 +42,9 @@ enum {
 	{ "no-state-frames", no_argument, NULL, OPT_NO_STATE_FRAMES }, \
 	{ "summary", required_argument, NULL, OPT_SUMMARY }, \
 	{ "baseline", required_argument, NULL, OPT_BASELINE }, \
-	{ "fail-if", required_argument, NULL, OPT_FAIL_IF }
+	{ "fail-if", required_argument, NULL, OPT_FAIL_IF }, \
+	{ "cores", required_argument, NULL, OPT_CORES }, \
+	{ "blame", no_argument, NULL, OPT_BLAME }
 
 /* The --help lines for them. */
 #define OUTSET_HELP \
@@ -62,7 +65,12 @@ enum {
 	"      --fail-if EXPR     exit 1 (after writing everything) when EXPR\n" \
 	"                         holds, e.g. 'waiting>20%', 'held[worker-*]<50%',\n" \
 	"                         against --baseline 'waiting>base+5%'\n" \
-	"                         (repeatable; see man gilspy-record)\n"
+	"                         (repeatable; see man gilspy-record)\n" \
+	"      --cores N          the what-if prediction for N cores (default:\n" \
+	"                         this machine's)\n" \
+	"      --blame            collapsed and svg: only waiting stacks, each\n" \
+	"                         topped by the threads that held the GIL and\n" \
+	"                         their functions ([held by NAME])\n"
 
 struct out_file {
 	const char *path;		/* NULL: a default name */
@@ -84,6 +92,7 @@ struct out_set {
 	const char *baseline_path;
 	struct baseline *base;
 	struct gates *gates;
+	int cores;			/* --cores, 0: this machine's */
 	struct strbuf crossed;		/* lines of the thresholds crossed */
 	int ncrossed;			/* -1: not checked yet */
 };

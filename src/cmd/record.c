@@ -313,6 +313,7 @@ static int finish(struct record *r, int ret)
 	ri.missed_ticks = session_missed(&r->ses);
 	ri.peak_rss_kb = ru.ru_maxrss;
 	ri.exit_code = child->reaped ? child->status : -1;
+	ri.cores = r->os.cores;
 
 	profile_refresh_names(r->prof, 0);
 	if (outset_write(&r->os, r->prof, &ri, &done))

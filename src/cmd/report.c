@@ -157,6 +157,7 @@ int cmd_report(int argc, char **argv)
 		ret = 1;
 	}
 	send_meta(&rc);		/* a recording without samples */
+	rp.ri.cores = os.cores;
 	if (outset_write(&os, prof, &rp.ri, &done))
 		ret = 1;
 	if (!quiet) {

@@ -45,6 +45,8 @@ static const char usage_text[] =
 	"  -L, --lines            one row per line, not per function (key L)\n"
 	"  -t, --thread TID       functions of one thread only (key t)\n"
 	"      --idle             count idle samples in the functions pane (key i)\n"
+	"      --blame            start with the blame view: who waits for whom (key b)\n"
+	"      --all-threads      list idle threads too, not one folded row (key a)\n"
 	"      --nolineno         no line numbers\n"
 	"      --blocking         stop the target's threads for each sample\n"
 	SESSION_HELP_NATIVE
@@ -54,7 +56,8 @@ static const char usage_text[] =
 	"  -h, --help             show this help\n";
 
 enum {
-	OPT_CUMULATIVE = 256, OPT_IDLE, OPT_NOLINENO, OPT_ONCE,
+	OPT_CUMULATIVE = 256, OPT_IDLE, OPT_NOLINENO, OPT_ONCE, OPT_BLAME,
+	OPT_ALL_THREADS,
 };
 
 struct top {
@@ -85,6 +88,8 @@ static int parse_args(struct top *t, int argc, char **argv)
 		{ "lines", no_argument, NULL, 'L' },
 		{ "thread", required_argument, NULL, 't' },
 		{ "idle", no_argument, NULL, OPT_IDLE },
+		{ "blame", no_argument, NULL, OPT_BLAME },
+		{ "all-threads", no_argument, NULL, OPT_ALL_THREADS },
 		{ "nolineno", no_argument, NULL, OPT_NOLINENO },
 		{ "batch", no_argument, NULL, 'b' },
 		{ "frames", required_argument, NULL, 'n' },
@@ -125,6 +130,8 @@ static int parse_args(struct top *t, int argc, char **argv)
 			t->to.thread = tid;
 			break;
 		case OPT_IDLE: t->to.idle = 1; break;
+		case OPT_BLAME: t->to.blame = 1; break;
+		case OPT_ALL_THREADS: t->to.all_threads = 1; break;
 		case OPT_NOLINENO: t->to.lineno = 0; break;
 		case 'b': t->batch = 1; break;
 		case 'n':

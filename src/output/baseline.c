@@ -128,6 +128,8 @@ static int load_summary(struct load *l)
 		  offsetof(struct baseline, switches_per_s) },
 		{ RK_ERRORS_PCT, BASE_ERRORS,
 		  offsetof(struct baseline, errors_pct) },
+		{ RK_NO_GIL_SPEEDUP, BASE_SPEEDUP,
+		  offsetof(struct baseline, no_gil_speedup) },
 	};
 	struct json_reader *j = &l->j;
 	struct baseline *b = l->b;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gilspy/analysis.h"
 #include "gilspy/baseline.h"
 #include "gates_int.h"
 #include "report.h"
@@ -68,12 +69,13 @@ static void add_expr(struct strbuf *sb, const struct gate *gt)
 static const char *unit_of(const struct gate *gt)
 {
 	return gt->def->kind == K_PCT ? "%" :
-	       gt->def->kind == K_RATE ? "/s" : "";
+	       gt->def->kind == K_RATE ? "/s" :
+	       gt->def->kind == K_FACTOR ? "x" : "";
 }
 
 static int decimals_of(const struct gate *gt)
 {
-	return gt->def->kind == K_WAITERS ? 2 :
+	return gt->def->kind == K_WAITERS || gt->def->kind == K_FACTOR ? 2 :
 	       gt->def->kind == K_COUNT ? 0 : 1;
 }
 
@@ -213,7 +215,7 @@ static int base_value(const struct gate *gt, const struct baseline *b,
 		{ M_UTILISATION, BASE_UTILISATION },
 		{ M_CONTENTION, BASE_CONTENTION }, { M_WAITERS, BASE_WAITERS },
 		{ M_SWITCHES, BASE_SWITCHES }, { M_ERRORS, BASE_ERRORS },
-		{ M_SAMPLES, BASE_SAMPLES },
+		{ M_SAMPLES, BASE_SAMPLES }, { M_SPEEDUP, BASE_SPEEDUP },
 	};
 	uint64_t st[GIL_NSTATES] = { 0 };
 	size_t i, matched = 0;
@@ -272,6 +274,7 @@ static int base_value(const struct gate *gt, const struct baseline *b,
 	case M_SWITCHES: *v = b->switches_per_s; break;
 	case M_ERRORS: *v = b->errors_pct; break;
 	case M_SAMPLES: *v = (double)b->samples; break;
+	case M_SPEEDUP: *v = b->no_gil_speedup; break;
 	}
 	return 0;
 }
@@ -325,6 +328,14 @@ int gates_check(const struct gates *g, const struct profile *p,
 		case M_SWITCHES: v = fig.switches_per_s; break;
 		case M_ERRORS: v = fig.errors_pct; break;
 		case M_SAMPLES: v = (double)stats->samples; break;
+		case M_SPEEDUP: {
+			struct what_if w;
+
+			analysis_what_if(profile_analysis(p), output_cores(ri),
+					 &w);
+			v = w.speedup;
+			break;
+		}
 		}
 		v = shown_as(gt, v);
 		if (gt->rel != REL_NONE) {

@@ -8,10 +8,10 @@
 enum metric {
 	M_HELD, M_WAITING, M_NATIVE, M_IDLE,	/* per thread (selectable) */
 	M_UTILISATION, M_CONTENTION, M_WAITERS, M_SWITCHES, M_ERRORS,
-	M_SAMPLES,
+	M_SAMPLES, M_SPEEDUP,
 };
 
-enum kind { K_PCT, K_WAITERS, K_RATE, K_COUNT };
+enum kind { K_PCT, K_WAITERS, K_RATE, K_COUNT, K_FACTOR };
 
 struct metric_def {
 	const char *name;

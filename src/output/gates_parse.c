@@ -25,6 +25,7 @@ static const struct metric_def metrics[] = {
 	{ "switches", M_SWITCHES, K_RATE },
 	{ "errors", M_ERRORS, K_PCT },
 	{ "samples", M_SAMPLES, K_COUNT },
+	{ "speedup", M_SPEEDUP, K_FACTOR },	/* the what-if speedup */
 };
 
 const char *const gates_op_text[] = { ">", ">=", "<", "<=", "==", "!=" };
@@ -261,6 +262,8 @@ static int lex_limit(struct lex *x, struct gate *gt, char *buf,
 					gt->def->kind == K_COUNT ? "a count" :
 					gt->def->kind == K_RATE ?
 					"a rate per second" :
+					gt->def->kind == K_FACTOR ?
+					"a factor" :
 					"a mean number of threads");
 		s = skip_ws(s + 1, end);
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gilspy/analysis.h"
 #include "gilspy/json.h"
 #include "gilspy/output.h"
 #include "gilspy/report_keys.h"
@@ -156,6 +157,14 @@ void output_json(struct strbuf *sb, const struct profile *p,
 	json_add_num(sb, fig.switches_per_s);
 	sb_addf(sb, ", \"switch_interval_us\": %llu,\n",
 		(unsigned long long)st->interval_us);
+	{
+		struct what_if w;
+
+		analysis_what_if(profile_analysis(p), output_cores(ri), &w);
+		sb_adds(sb, "    \"" RK_NO_GIL_SPEEDUP "\": ");
+		json_add_num(sb, w.speedup);
+		sb_addf(sb, ", \"cores\": %d,\n", w.cores);
+	}
 	sb_adds(sb, "    \"profiler_cpu_s\": ");
 	json_add_num(sb, (double)ri->profiler_cpu_ns / 1e9);
 	sb_adds(sb, ", \"profiler_cpu_per_sample_us\": ");
@@ -249,6 +258,8 @@ void output_json(struct strbuf *sb, const struct profile *p,
 	}
 	sb_adds(sb, nb ? "\n    ]},\n" : "]},\n");
 	free(order);
+
+	output_explain_json(sb, p, ri);
 
 	sb_adds(sb, "  \"debug\": {\"evidence\": {");
 	for (i = 0; i < ARRAY_SIZE(shown); i++) {

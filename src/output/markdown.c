@@ -21,7 +21,7 @@
 #include "report.h"
 
 #define NAME_CHARS	80	/* characters of a thread or function name */
-#define LABEL_CHARS	140	/* of a `function (file:line)` label */
+#define LABEL_CHARS	MD_LABEL_CHARS
 #define COMMAND_CHARS	200
 #define THREAD_ROWS	40
 #define TOP_ROWS	5
@@ -51,81 +51,15 @@ static int plain_word(const char *s)
 	return plain_text(s, 0);
 }
 
-static void add_code(struct strbuf *sb, const char *s, size_t max,
-		     int in_table);
 
 static void add_word(struct strbuf *sb, const char *s)
 {
 	if (plain_word(s))
 		sb_adds(sb, s);
 	else
-		add_code(sb, s, 40, 0);
+		md_code(sb, s, 40, 0);
 }
 
-/* s as a code span of at most max characters (cut with an ellipsis).
- * in_table: escape '|' (GFM splits cells on it even inside code). */
-static void add_code(struct strbuf *sb, const char *s, size_t max,
-		     int in_table)
-{
-	struct strbuf c = STRBUF_INIT;
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t chars = 0, run = 0, longest = 0, i;
-
-	for (; *p; chars++) {
-		size_t n;
-
-		if (chars == max) {
-			sb_adds(&c, "\xe2\x80\xa6");	/* ellipsis */
-			break;
-		}
-		if (*p == '`') {
-			if (++run > longest)
-				longest = run;
-		} else {
-			run = 0;
-		}
-		if (*p == '\n') {
-			sb_adds(&c, "\\n");
-		} else if (*p == '\t') {
-			sb_adds(&c, "\\t");
-		} else if (*p == '\r') {
-			sb_adds(&c, "\\r");
-		} else if (*p < 0x20 || *p == 0x7f) {
-			sb_addf(&c, "\\x%02x", *p);
-		} else if (*p == '|' && in_table) {
-			sb_adds(&c, "\\|");
-		} else if (!(n = utf8_seq(p))) {
-			sb_adds(&c, "\xef\xbf\xbd");	/* U+FFFD */
-		} else {
-			sb_add(&c, p, n);
-			p += n;
-			continue;
-		}
-		p++;
-	}
-	if (!c.len) {
-		sb_adds(sb, "(empty)");
-		return;
-	}
-	for (i = 0; i <= longest; i++)
-		sb_addc(sb, '`');
-	/* a space keeps a leading/trailing backtick off the fence; CommonMark
-	 * strips one space from each side when both are there */
-	if (c.buf[0] == '`' || c.buf[0] == ' ' || c.buf[c.len - 1] == '`' ||
-	    c.buf[c.len - 1] == ' ')
-		sb_addc(sb, ' ');
-	sb_add(sb, c.buf, c.len);
-	if (c.buf[0] == '`' || c.buf[0] == ' ' || c.buf[c.len - 1] == '`' ||
-	    c.buf[c.len - 1] == ' ')
-		sb_addc(sb, ' ');
-	for (i = 0; i <= longest; i++)
-		sb_addc(sb, '`');
-	sb_release(&c);
-}
-
-/* v as printf shows it with that many decimals, so that a delta is the
- * difference of the two values shown beside it (round() may differ from
- * printf on a value such as 46.25). */
 static double shown(double v, int decimals)
 {
 	char buf[64];
@@ -230,7 +164,7 @@ static void add_header(struct strbuf *sb, const struct profile *p,
 
 	sb_adds(sb, "### gilspy: ");
 	if (what && *what)
-		add_code(sb, what, COMMAND_CHARS, 0);
+		md_code(sb, what, COMMAND_CHARS, 0);
 	else if (ri)
 		sb_addf(sb, "pid %d", (int)ri->pid);
 	else
@@ -253,13 +187,13 @@ static void add_header(struct strbuf *sb, const struct profile *p,
 		if (plain_text(ri->stopped_by, 1))
 			sb_adds(sb, ri->stopped_by);
 		else
-			add_code(sb, ri->stopped_by, 40, 0);
+			md_code(sb, ri->stopped_by, 40, 0);
 	}
 	sb_adds(sb, "\n");
 	if (base) {
 		sb_adds(sb, "\nΔ against the base report (");
 		if (base->generator) {
-			add_code(sb, base->generator, 40, 0);
+			md_code(sb, base->generator, 40, 0);
 			sb_adds(sb, ", ");
 		}
 		if (base->python) {
@@ -462,7 +396,7 @@ static void add_threads(struct strbuf *sb, const struct profile *p,
 
 		profile_shares_count(&sh, t->state);
 		sb_adds(sb, "| ");
-		add_code(sb, t->name, NAME_CHARS, 1);
+		md_code(sb, t->name, NAME_CHARS, 1);
 		if (b && !bt && (b->has & BASE_THREADS))
 			sb_adds(sb, " (new)");
 		sb_addf(sb, " | %d |", (int)t->tid);
@@ -488,7 +422,7 @@ static void add_threads(struct strbuf *sb, const struct profile *p,
 				sb_adds(sb, "\nIn the base only:");
 			if (missing++ < MISSING_NAMES) {
 				sb_adds(sb, missing > 1 ? ", " : " ");
-				add_code(sb, b->threads[i].name, NAME_CHARS,
+				md_code(sb, b->threads[i].name, NAME_CHARS,
 					 0);
 			}
 		}
@@ -580,7 +514,7 @@ static void add_top(struct strbuf *sb, const struct profile *p,
 
 		func_label(&label, p, fs[i].func, 1);
 		sb_addf(sb, "| %.1f%% | ", v);
-		add_code(sb, label.buf, LABEL_CHARS, 1);
+		md_code(sb, label.buf, LABEL_CHARS, 1);
 		sb_adds(sb, " |");
 		if (bf) {
 			const struct baseline_func *f = base_func(p, fs[i].func,
@@ -622,6 +556,9 @@ void output_markdown(struct strbuf *out, const struct profile *p,
 		add_top(&sb, p, fs, n, GIL_HELD, "holding the GIL", base);
 		add_top(&sb, p, fs, n, GIL_WAITING, "waiting for the GIL",
 			base);
+		output_explain_markdown(&sb, p, ri,
+			base && (base->has & BASE_SPEEDUP) ?
+			base->no_gil_speedup : 0);
 	} else {
 		add_top(&sb, p, fs, n, GIL_RUNNING, "running", base);
 	}

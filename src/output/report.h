@@ -1,5 +1,6 @@
-/* report.h - helpers shared by the summary and JSON renderers (internal to
- * src/output/). */
+/* report.h - helpers the renderers of src/output/ share (report.c): the
+ * summary, the markdown, the JSON report and the contention analyses'
+ * text (explain.c).  Internal to src/output/. */
 #ifndef GILSPY_OUTPUT_REPORT_H
 #define GILSPY_OUTPUT_REPORT_H
 
@@ -14,5 +15,11 @@ size_t report_top(const struct profile *p, struct profile_func_stats *fs,
 /* `name (file:firstlineno)` of a function. */
 void report_func_label(struct strbuf *sb, const struct profile *p,
 		       uint32_t func);
+
+/* Markdown: s as a code span of at most max characters (cut with an
+ * ellipsis), control characters and invalid UTF-8 made visible; in_table
+ * escapes '|' (GFM splits cells on it even inside code). */
+void md_code(struct strbuf *sb, const char *s, size_t max, int in_table);
+#define MD_LABEL_CHARS 140	/* of a `function (file:line)` label */
 
 #endif

@@ -5,77 +5,6 @@
 #include "gilspy/output.h"
 #include "report.h"
 
-static int cmp_thread(const void *a, const void *b, void *arg)
-{
-	const struct profile *p = arg;
-	const struct profile_thread *x = profile_thread(p, *(const size_t *)a);
-	const struct profile_thread *y = profile_thread(p, *(const size_t *)b);
-
-	if (x->tid != y->tid)
-		return x->tid < y->tid ? -1 : 1;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
-}
-
-size_t *report_thread_order(const struct profile *p)
-{
-	size_t n = profile_nthreads(p), i;
-	size_t *idx = xcalloc(n + 1, sizeof(*idx));
-
-	for (i = 0; i < n; i++)
-		idx[i] = i;
-	qsort_r(idx, n, sizeof(*idx), cmp_thread, (void *)p);
-	return idx;
-}
-
-struct top_ctx {
-	const struct profile *p;
-	enum gil_state state;
-};
-
-static int cmp_top(const void *a, const void *b, void *arg)
-{
-	const struct top_ctx *c = arg;
-	const struct profile_func_stats *x = a, *y = b;
-	const struct profile_func *fx, *fy;
-	int r;
-
-	if (x->self[c->state] != y->self[c->state])
-		return x->self[c->state] > y->self[c->state] ? -1 : 1;
-	fx = profile_func(c->p, x->func);
-	fy = profile_func(c->p, y->func);
-	r = strcmp(fx->name, fy->name);
-	if (!r)
-		r = strcmp(fx->file, fy->file);
-	if (!r)
-		r = x->func < y->func ? -1 : x->func > y->func;
-	return r;
-}
-
-size_t report_top(const struct profile *p, struct profile_func_stats *fs,
-		  size_t n, enum gil_state state, size_t max)
-{
-	struct top_ctx c = { p, state };
-	size_t i;
-
-	qsort_r(fs, n, sizeof(*fs), cmp_top, &c);
-	for (i = 0; i < n && i < max && fs[i].self[state]; i++)
-		;
-	return i;
-}
-
-void report_func_label(struct strbuf *sb, const struct profile *p,
-		       uint32_t func)
-{
-	const struct profile_func *f = profile_func(p, func);
-	struct profile_frame fr = { f->name, f->file, f->firstlineno,
-				    f->firstlineno, func };
-	struct output_options o;
-
-	output_options_init(&o);
-	o.function = 1;
-	output_frame(sb, &fr, &o);
-}
-
 static void top_list(struct strbuf *sb, const struct profile *p,
 		     struct profile_func_stats *fs, size_t n,
 		     enum gil_state state, const char *title)
@@ -151,6 +80,8 @@ void output_summary(struct strbuf *sb, const struct profile *p,
 	if (!st->no_gil)
 		top_list(sb, p, fs, n, GIL_WAITING, "waiting for the GIL");
 	free(fs);
+	if (!st->no_gil)
+		output_explain_text(sb, p, ri);
 	/* The summary goes to a terminal: names read from the target (or
 	 * from a raw file) must not carry escape sequences to it. */
 	for (i = start; i < sb->len; i++)

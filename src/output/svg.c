@@ -1,7 +1,8 @@
 /*
  * svg.c - record's SVG: the folded stacks rendered by the flame-graph
  * renderer (flamegraph/), with the run's GIL summary in the header band and
- * the command line as the title.
+ * the command line as the title.  With o->blame the stacks are blame
+ * stacks (collapsed.c) and the title says so.
  */
 #include <stdlib.h>
 
@@ -25,6 +26,8 @@ int output_svg(struct strbuf *sb, const struct profile *p,
 	output_collapsed(&folded, p, o);
 	output_figures(p, ri, &fig);
 	fg_options_init(&fo);
+	if (o->blame)
+		sb_adds(&title, "GIL blame: ");
 	if (ri && ri->command)
 		sb_adds(&title, ri->command);
 	else if (ri && ri->cmdline)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gilspy/analysis.h"
 #include "gilspy/profile.h"
 #include "gilspy/util.h"
 #include "ptab.h"
@@ -61,6 +62,9 @@ struct profile {
 	struct profile_stats st;
 	uint64_t last_switch;
 	int have_switch;
+
+	struct analysis *an;		/* blame, holds, what-if */
+	struct analysis_thread an_threads[PY_MAX_THREADS];	/* scratch */
 };
 
 /* --- text ---------------------------------------------------------------- */
@@ -313,6 +317,7 @@ struct profile *profile_new(const struct profile_resolver *r)
 	p->nodes[0].depth = 0;
 	p->nnodes = 1;
 	p->span = 1;
+	p->an = analysis_new();
 	p->st.last_holder = PROFILE_NO_THREAD;
 	memset(p->cache, 0xff, sizeof(p->cache));
 	return p;
@@ -324,6 +329,7 @@ void profile_free(struct profile *p)
 
 	if (!p)
 		return;
+	analysis_free(p->an);
 	for (i = 0; i < p->nstrs; i++)
 		free(p->strs[i]);
 	free(p->strs);
@@ -357,6 +363,40 @@ void profile_add_failed(struct profile *p, uint64_t time_ns)
 {
 	see_tick(p, time_ns);
 	p->st.failed++;
+	analysis_add_failed(p->an, time_ns);
+}
+
+/* The innermost function of a stack, ANALYSIS_NONE for a torn or empty
+ * one. */
+static uint32_t stack_func(const struct profile *p, uint32_t stack)
+{
+	const struct profile_frame *f;
+
+	if (stack == PROFILE_NO_STACK || stack == 0)
+		return ANALYSIS_NONE;
+	f = profile_frame(p, profile_stack_frame(p, stack));
+	return f ? f->func : ANALYSIS_NONE;
+}
+
+/* Hand the sample just taken, as the profile sees it, to the analyses. */
+static void analyse(struct profile *p, const struct py_sample *s, int n)
+{
+	struct analysis_sample as = {
+		s->time_ns, s->switch_number, s->interval_us, n, p->an_threads
+	};
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct analysis_thread *t = &p->an_threads[i];
+		uint32_t stack = p->last_stack[i];
+
+		t->state = (unsigned)s->threads[i].state < GIL_NSTATES ?
+			   s->threads[i].state : GIL_IDLE;
+		t->thread = p->cache[i];
+		t->stack = stack == PROFILE_NO_STACK ? ANALYSIS_NONE : stack;
+		t->func = stack_func(p, stack);
+	}
+	analysis_add(p->an, &as);
 }
 
 void profile_add(struct profile *p, const struct py_sample *s)
@@ -436,6 +476,12 @@ void profile_add(struct profile *p, const struct py_sample *s)
 	if (s->interval_us)
 		p->st.interval_us = s->interval_us;
 	p->st.last_holder = holder;
+	analyse(p, s, n);
+}
+
+const struct analysis *profile_analysis(const struct profile *p)
+{
+	return p->an;
 }
 
 const struct profile_stats *profile_stats(const struct profile *p)
@@ -610,5 +656,5 @@ size_t profile_memory(const struct profile *p)
 	       p->acounts * sizeof(*p->counts) + ptab_memory(&p->count_index) +
 	       p->athreads * sizeof(*p->threads) +
 	       p->nthreads * PROFILE_TIMELINE_BUCKETS * GIL_NSTATES *
-		       sizeof(uint32_t);
+		       sizeof(uint32_t) + analysis_memory(p->an);
 }

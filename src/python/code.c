@@ -11,7 +11,7 @@
 
 #include "gilspy/linetable.h"
 #include "gilspy/util.h"
-#include "target.h"
+#include "internal.h"
 
 #define MAX_LINETABLE (1u << 20)
 

@@ -11,7 +11,7 @@
 #include <sys/uio.h>
 
 #include "gilspy/util.h"
-#include "target.h"
+#include "internal.h"
 
 #define FUTEX_SYSCALL 202	/* x86-64 */
 

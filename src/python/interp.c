@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include "target.h"
+#include "internal.h"
 
 /* next, the first thread, the id and (3.12+) the GIL pointer of an
  * interpreter: one range when the fields are close together, as they are

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "gilspy/util.h"
-#include "target.h"
+#include "internal.h"
 
 /* 3.11+ Include/object.h type flags. */
 #define TPFLAGS_INLINE_VALUES (1ul << 2)	/* 3.13+ */

@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "gilspy/util.h"
-#include "target.h"
+#include "internal.h"
 
 #define STOP_BUCKETS 20000		/* 1 us each; above goes in the last */
 

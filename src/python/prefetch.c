@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include "target.h"
+#include "internal.h"
 
 /* Read the ranges of pf in one call (or as few as the kernel allows) and
  * say through each *okp whether it was read. */

@@ -6,7 +6,7 @@
  * valid UTF-8 and a C string.
  */
 #include "gilspy/util.h"
-#include "target.h"
+#include "internal.h"
 
 /*
  * Read a str object (PyASCIIObject / PyCompactUnicodeObject /

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "gilspy/util.h"
-#include "target.h"
+#include "internal.h"
 
 /* Keep the stack of each thread whose state was its obs (off CPU since
  * before this sample's reads): while it stays there, the stack stays. */

@@ -10,7 +10,7 @@
 #include <sys/uio.h>
 
 #include "gilspy/util.h"
-#include "target.h"
+#include "internal.h"
 
 
 /* Byte offset of the current instruction of a frame buffer, or -1. */

@@ -18,7 +18,7 @@
 
 #include "gilspy/debugoffsets.h"
 #include "gilspy/util.h"
-#include "target.h"
+#include "internal.h"
 
 static int is_libpython(const char *base, void *arg)
 {

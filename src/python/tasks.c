@@ -9,7 +9,7 @@
  * has not run keeps its state and its stack.
  */
 #include "gilspy/util.h"
-#include "target.h"
+#include "internal.h"
 
 /*
  * Before anything else of a sample: schedstat of the threads of the last

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "gilspy/util.h"
-#include "target.h"
+#include "internal.h"
 
 /* glibc's struct pthread keeps the kernel tid at this offset on x86-64
  * (nptl/descr.h, checked on glibc 2.36); other libcs are found by scan. */

@@ -52,6 +52,7 @@ static void snap_release(struct tui_snap *s)
 {
 	free(s->tstate);
 	free(s->counts);
+	free(s->blame);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -88,6 +89,7 @@ static void snap_take(struct tui *u, uint64_t now_ns)
 			s->tstate[i * GIL_NSTATES + k] = t->state[k];
 	}
 	s->counts = profile_counts(u->prof, &s->ncounts);
+	s->blame = analysis_blame_stacks(profile_analysis(u->prof), &s->nblame);
 }
 
 /* The snapshot a sliding window ending at the newest one starts from: the
@@ -115,6 +117,7 @@ static void window_release(struct tui_window *w)
 {
 	free(w->tstate);
 	free(w->counts);
+	free(w->blame);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -127,6 +130,44 @@ static int cmp_key(const struct profile_count *a, const struct profile_count *b)
 	if (a->stack != b->stack)
 		return a->stack < b->stack ? -1 : 1;
 	return 0;
+}
+
+/* The order of analysis_blame_stacks(). */
+static int cmp_blame(const struct blame_stack_row *a,
+		     const struct blame_stack_row *b)
+{
+	if (a->waiter_thread != b->waiter_thread)
+		return a->waiter_thread < b->waiter_thread ? -1 : 1;
+	if (a->waiter_stack != b->waiter_stack)
+		return a->waiter_stack < b->waiter_stack ? -1 : 1;
+	if (a->holder_thread != b->holder_thread)
+		return a->holder_thread < b->holder_thread ? -1 : 1;
+	if (a->holder_func != b->holder_func)
+		return a->holder_func < b->holder_func ? -1 : 1;
+	return 0;
+}
+
+/* The blame rows of cur less those of base: the same merge as counts. */
+static void blame_diff(struct tui_window *w, const struct tui_snap *cur,
+		       const struct tui_snap *base)
+{
+	size_t i, j, n;
+
+	w->blame = xcalloc(cur->nblame + 1, sizeof(*w->blame));
+	for (i = j = n = 0; i < cur->nblame; i++) {
+		struct blame_stack_row r = cur->blame[i];
+
+		if (base && base->blame) {
+			while (j < base->nblame &&
+			       cmp_blame(&base->blame[j], &r) < 0)
+				j++;
+			if (j < base->nblame && !cmp_blame(&base->blame[j], &r))
+				r.samples -= base->blame[j].samples;
+		}
+		if (r.samples)
+			w->blame[n++] = r;
+	}
+	w->nblame = n;
 }
 
 #define DIFF(f) (w->d.f = cur->st.f - (base ? base->st.f : 0))
@@ -177,6 +218,7 @@ static void window_compute(struct tui *u, const struct tui_snap *base)
 			w->counts[n++] = c;
 	}
 	w->ncounts = n;
+	blame_diff(w, cur, base);
 
 	for (i = 1; i < u->nsnaps; i++) {
 		const struct tui_snap *a = &u->ring[(u->head + i - 1) %
@@ -210,6 +252,7 @@ struct tui *tui_new(const struct profile_resolver *r,
 	if (!u->o.lineno)
 		u->o.lines = 0;
 	u->filter_tid = o->thread;
+	u->view = o->blame ? TUI_VIEW_BLAME : TUI_VIEW_FUNCTIONS;
 	u->pid = tg->pid;
 	u->command = xstrdup(tg->command ? tg->command : "");
 	u->python = xstrdup(tg->python ? tg->python : "?");
@@ -252,6 +295,7 @@ void tui_reset(struct tui *u, uint64_t now_ns)
 	u->nlast = 0;
 	u->paused = 0;
 	u->scroll = 0;
+	u->tscroll = 0;
 	/* the zero snapshot: every window can start at the beginning */
 	snap_take(u, now_ns);
 	window_compute(u, NULL);
@@ -271,6 +315,7 @@ void tui_add(struct tui *u, const struct py_sample *s)
 		u->last[i].state = s->threads[i].state;
 	}
 	u->nlast = n < 0 ? 0 : n;
+	u->last_full = s->nthreads >= PY_MAX_THREADS;
 }
 
 void tui_add_failed(struct tui *u, uint64_t time_ns)
@@ -282,6 +327,9 @@ void tui_refresh(struct tui *u, uint64_t now_ns)
 {
 	size_t base, i;
 
+	/* Threads seen before Python named them (launch mode) get their
+	 * names once it has, as record's do. */
+	profile_refresh_names(u->prof, 0);
 	snap_take(u, now_ns);
 	base = sliding_base(u);
 	/* No later sliding window can start before base. */
@@ -291,6 +339,9 @@ void tui_refresh(struct tui *u, uint64_t now_ns)
 		free(s->counts);
 		s->counts = NULL;
 		s->ncounts = 0;
+		free(s->blame);
+		s->blame = NULL;
+		s->nblame = 0;
 	}
 	if (!u->paused)
 		tui_window_update(u);

@@ -6,10 +6,17 @@
  *   window, sampling rate achieved, sample errors
  *   GIL utilisation, contention, switches/s, switch interval
  *   sparklines of held % and contention % per refresh
+ *   threads per state in the last sample
  *   status (paused, process exited, ...)
- *   threads pane: state now, % per state over the window, held|waiting bar
- *   functions pane: %Own %Total %Held %Wait, sorted, filtered
+ *   threads pane: busy ones first, state now, % per state over the window,
+ *     blocked by, held|waiting bar; idle ones folded into one row
+ *   lower pane, one of:
+ *     functions: %Own %Total %Held %Wait, sorted, filtered
+ *     blame: waiting thread: function <- holding thread: function
  *   key bar (screen only)
+ *
+ * The drawing primitives (tui_put ...) are shared with panes.c, which
+ * draws the threads pane and the blame view.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,19 +35,12 @@ static const char *const sort_titles[TUI_NSORTS] = {
 	"%Own", "%Total", "%Held", "%Wait", "Function",
 };
 
-struct ctx {
-	const struct tui_out *out;
-	struct tui *u;
-	int lines;		/* lines written */
-	int col;		/* columns written on this line */
-};
-
-static int room(const struct ctx *c)
+static int room(const struct tui_ctx *c)
 {
 	return !c->out->height || c->lines < c->out->height;
 }
 
-static void emit(struct ctx *c, const char *s, enum tui_attr a)
+void tui_emit(struct tui_ctx *c, const char *s, enum tui_attr a)
 {
 	const unsigned char *p;
 
@@ -51,10 +51,7 @@ static void emit(struct ctx *c, const char *s, enum tui_attr a)
 	c->out->put(c->out->ctx, s, a);
 }
 
-static void put(struct ctx *c, enum tui_attr a, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void put(struct ctx *c, enum tui_attr a, const char *fmt, ...)
+void tui_put(struct tui_ctx *c, enum tui_attr a, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -64,17 +61,17 @@ static void put(struct ctx *c, enum tui_attr a, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	emit(c, buf, a);
+	tui_emit(c, buf, a);
 }
 
 /* Spaces in a up to the width (a heading's reverse video runs across). */
-static void fill(struct ctx *c, enum tui_attr a)
+void tui_fill(struct tui_ctx *c, enum tui_attr a)
 {
 	while (c->out->width && c->col < c->out->width && room(c))
-		emit(c, " ", a);
+		tui_emit(c, " ", a);
 }
 
-static void eol(struct ctx *c)
+void tui_eol(struct tui_ctx *c)
 {
 	if (!room(c))
 		return;
@@ -85,7 +82,7 @@ static void eol(struct ctx *c)
 
 /* Copy s into dst, cut or padded to width columns (one per code point:
  * names are ASCII in practice; control bytes become '?'). */
-static void fit(char *dst, size_t size, const char *s, int width, int left)
+void tui_fit(char *dst, size_t size, const char *s, int width, int left)
 {
 	size_t o = 0;
 	int cols = 0;
@@ -131,7 +128,7 @@ static void duration(char *buf, size_t size, double s)
 		snprintf(buf, size, "%ldh%02ldm", t / 3600, t / 60 % 60);
 }
 
-static enum tui_attr state_attr(int s)
+enum tui_attr tui_state_attr(int s)
 {
 	switch (s) {
 	case GIL_HELD: return TA_HELD;
@@ -144,7 +141,7 @@ static enum tui_attr state_attr(int s)
 
 /* --- header -------------------------------------------------------------- */
 
-static void sparkline(struct ctx *c, const double *v, int n, int width)
+static void sparkline(struct tui_ctx *c, const double *v, int n, int width)
 {
 	char buf[TUI_HISTORY * 4 + 1];
 	size_t o = 0;
@@ -171,12 +168,44 @@ static void sparkline(struct ctx *c, const double *v, int n, int width)
 		}
 	}
 	buf[o] = '\0';
-	emit(c, buf, TA_NORMAL);
+	tui_emit(c, buf, TA_NORMAL);
 	for (; n < width; n++)
-		emit(c, " ", TA_NORMAL);
+		tui_emit(c, " ", TA_NORMAL);
 }
 
-static void header(struct ctx *c)
+/* "threads 502 now: 1 held, 1 waiting, 0 native, 500 idle", from the
+ * last sample. */
+static void thread_counts(struct tui_ctx *c, int no_gil)
+{
+	static const int order[] = { GIL_HELD, GIL_WAITING, GIL_NATIVE,
+				     GIL_IDLE };
+	struct tui *u = c->u;
+	int n[GIL_NSTATES] = { 0 }, i, first = 1;
+
+	for (i = 0; i < u->nlast; i++)
+		if ((unsigned)u->last[i].state < GIL_NSTATES)
+			n[u->last[i].state]++;
+	n[GIL_NATIVE] += n[GIL_RUNNING];
+	tui_put(c, TA_NORMAL, "threads %d%s now:", u->nlast,
+	    u->last_full ? "+" : "");
+	for (i = 0; i < (int)ARRAY_SIZE(order); i++) {
+		int s = order[i];
+
+		if (no_gil && (s == GIL_HELD || s == GIL_WAITING))
+			continue;
+		tui_put(c, TA_NORMAL, first ? " " : ", ");
+		first = 0;
+		tui_put(c, n[s] ? tui_state_attr(s) : TA_NORMAL, "%d", n[s]);
+		tui_put(c, TA_NORMAL, " %s", no_gil && s == GIL_NATIVE ? "running" :
+		    gil_state_name((enum gil_state)s));
+	}
+	if (u->last_full)
+		tui_put(c, TA_DIM, "  (gilspy reads at most %d per sample)",
+		    PY_MAX_THREADS);
+	tui_eol(c);
+}
+
+static void header(struct tui_ctx *c)
 {
 	struct tui *u = c->u;
 	const struct tui_window *w = &u->win;
@@ -190,41 +219,41 @@ static void header(struct ctx *c)
 
 	localtime_r(&now, &tm);
 	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
-	put(c, TA_TITLE, "gilspy top - %s - pid %d - Python %s", tbuf,
+	tui_put(c, TA_TITLE, "gilspy top - %s - pid %d - Python %s", tbuf,
 	    (int)u->pid, u->python);
-	put(c, TA_NORMAL, " - %s", u->command);
-	eol(c);
+	tui_put(c, TA_NORMAL, " - %s", u->command);
+	tui_eol(c);
 
 	duration(dbuf, sizeof(dbuf), span);
 	if (u->o.cumulative)
-		put(c, TA_NORMAL, "window: cumulative, %s", dbuf);
+		tui_put(c, TA_NORMAL, "window: cumulative, %s", dbuf);
 	else
-		put(c, TA_NORMAL, "window: last %s (sliding, %gs)", dbuf,
+		tui_put(c, TA_NORMAL, "window: last %s (sliding, %gs)", dbuf,
 		    u->o.window_s);
-	put(c, TA_NORMAL, "   sampling %.1f Hz (requested %g%s)",
+	tui_put(c, TA_NORMAL, "   sampling %.1f Hz (requested %g%s)",
 	    span > 0 ? (double)d->ticks / span : 0.0, u->requested_hz,
 	    u->blocking ? ", blocking" : "");
-	put(c, errors ? TA_ALERT : TA_NORMAL, "   errors %llu (%.1f%%)",
+	tui_put(c, errors ? TA_ALERT : TA_NORMAL, "   errors %llu (%.1f%%)",
 	    (unsigned long long)errors, profile_pct(errors, d->ticks));
-	eol(c);
+	tui_eol(c);
 
 	if (u->free_threaded || d->no_gil) {
-		put(c, TA_NORMAL, "GIL: none (free-threaded build): threads "
+		tui_put(c, TA_NORMAL, "GIL: none (free-threaded build): threads "
 		    "are running or idle");
-		eol(c);
+		tui_eol(c);
 	} else {
-		put(c, TA_NORMAL, "GIL held ");
-		put(c, TA_HELD, "%5.1f%%", profile_pct(d->held_ticks, d->samples));
-		put(c, TA_NORMAL, "  contention ");
-		put(c, d->contended_ticks ? TA_WAITING : TA_NORMAL, "%5.1f%%",
+		tui_put(c, TA_NORMAL, "GIL held ");
+		tui_put(c, TA_HELD, "%5.1f%%", profile_pct(d->held_ticks, d->samples));
+		tui_put(c, TA_NORMAL, "  contention ");
+		tui_put(c, d->contended_ticks ? TA_WAITING : TA_NORMAL, "%5.1f%%",
 		    profile_pct(d->contended_ticks, d->samples));
-		put(c, TA_NORMAL, " of ticks (mean %.2f waiting)",
+		tui_put(c, TA_NORMAL, " of ticks (mean %.2f waiting)",
 		    d->samples ? (double)d->waiter_sum / (double)d->samples :
 				 0.0);
-		put(c, TA_NORMAL, "  switches %.1f/s  interval %.1f ms",
+		tui_put(c, TA_NORMAL, "  switches %.1f/s  interval %.1f ms",
 		    span > 0 ? (double)d->switches / span : 0.0,
 		    (double)d->interval_us / 1000.0);
-		eol(c);
+		tui_eol(c);
 	}
 
 	/* sparklines, one column per refresh, newest on the right */
@@ -232,99 +261,25 @@ static void header(struct ctx *c)
 	if (sw > TUI_HISTORY - 1)
 		sw = TUI_HISTORY - 1;
 	if (sw >= 4 && room(c) && !(u->free_threaded || d->no_gil)) {
-		put(c, TA_NORMAL, "held     ");
+		tui_put(c, TA_NORMAL, "held     ");
 		sparkline(c, w->held_hist, w->nhist, sw);
-		put(c, TA_NORMAL, "   contention ");
+		tui_put(c, TA_NORMAL, "   contention ");
 		sparkline(c, w->wait_hist, w->nhist, sw);
-		eol(c);
+		tui_eol(c);
 	}
+
+	thread_counts(c, u->free_threaded || d->no_gil);
 
 	if (u->paused)
-		put(c, TA_ALERT, "[paused: p resumes]  ");
+		tui_put(c, TA_ALERT, "[paused: p resumes]  ");
 	if (u->status[0])
-		put(c, u->status_alert ? TA_ALERT : TA_DIM, "%s", u->status);
-	eol(c);
-}
-
-/* --- threads ------------------------------------------------------------- */
-
-static void bar(struct ctx *c, const struct tui_thread_row *r, int width)
-{
-	const char *h = c->out->utf8 ? "\u2588" : "#";
-	const char *wt = c->out->utf8 ? "\u2592" : "~";
-	const char *rest = c->out->utf8 ? "\u00b7" : ".";
-	int nh = (int)(profile_pct(r->state[GIL_HELD], r->n) * width / 100 + 0.5);
-	int nw = (int)(profile_pct(r->state[GIL_WAITING], r->n) * width / 100 + 0.5);
-	int i;
-
-	if (nh + nw > width)
-		nw = width - nh;
-	for (i = 0; i < nh; i++)
-		emit(c, h, TA_HELD);
-	for (i = 0; i < nw; i++)
-		emit(c, wt, TA_WAITING);
-	for (i = nh + nw; i < width; i++)
-		emit(c, rest, TA_DIM);
-}
-
-static const char *state_text(int s)
-{
-	return s < 0 ? "gone" : gil_state_name((enum gil_state)s);
-}
-
-static void threads(struct ctx *c, int max_rows)
-{
-	struct tui *u = c->u;
-	char name[128];
-	int namew = 16, barw, i, shown;
-
-	/* tid 7, name, state 8, four 8-wide columns, two gaps */
-	barw = c->out->width ? c->out->width - (7 + 2 + namew + 1 + 8 +
-						 4 * 8 + 2) - 1 : 20;
-	if (barw > 40)
-		barw = 40;
-	if (barw < 8)
-		barw = 0;
-	put(c, TA_HEAD, "%7s  %-*s %-8s%8s%8s%8s%8s  %-*s", "TID", namew,
-	    "THREAD", "STATE", "HELD%", "WAIT%", "NATIVE%", "IDLE%",
-	    barw > 0 ? barw : 0, barw > 12 ? "HELD|WAITING" : "");
-	fill(c, TA_HEAD);
-	eol(c);
-	shown = (int)u->ntrows;
-	if (max_rows > 0 && shown > max_rows)
-		shown = max_rows - 1;
-	for (i = 0; i < shown; i++) {
-		const struct tui_thread_row *r = &u->trows[i];
-		int sel = u->filter_tid && r->tid == u->filter_tid;
-		struct profile_shares sh;
-
-		profile_shares_count(&sh, r->state);
-		fit(name, sizeof(name), r->name, namew, 0);
-		put(c, sel ? TA_SELECTED : TA_NORMAL, "%s%6d  %s", sel ? ">" : " ",
-		    (int)r->tid, name);
-		put(c, TA_NORMAL, " ");
-		put(c, state_attr(r->now), "%-8s", state_text(r->now));
-		put(c, TA_NORMAL, "%8.1f%8.1f%8.1f%8.1f  ",
-		    profile_pct(sh.held, r->n), profile_pct(sh.waiting, r->n),
-		    profile_pct(sh.native, r->n), profile_pct(sh.idle, r->n));
-		if (barw > 0)
-			bar(c, r, barw);
-		eol(c);
-	}
-	if (shown < (int)u->ntrows) {
-		put(c, TA_DIM, "        ... and %d more threads (t picks one)",
-		    (int)u->ntrows - shown);
-		eol(c);
-	}
-	if (!u->ntrows) {
-		put(c, TA_DIM, "        (no samples yet)");
-		eol(c);
-	}
+		tui_put(c, u->status_alert ? TA_ALERT : TA_DIM, "%s", u->status);
+	tui_eol(c);
 }
 
 /* --- functions ----------------------------------------------------------- */
 
-static void filter_name(struct ctx *c, char *buf, size_t size)
+void tui_filter_name(struct tui_ctx *c, char *buf, size_t size)
 {
 	struct tui *u = c->u;
 	size_t i;
@@ -343,35 +298,35 @@ static void filter_name(struct ctx *c, char *buf, size_t size)
 		 (int)u->filter_tid);
 }
 
-static void functions(struct ctx *c, int max_rows)
+static void functions(struct tui_ctx *c, int max_rows)
 {
 	struct tui *u = c->u;
 	struct strbuf sb = STRBUF_INIT;
 	char who[96];
 	int i, first;
 
-	filter_name(c, who, sizeof(who));
-	put(c, TA_TITLE, "FUNCTIONS");
-	put(c, TA_NORMAL, "  by %s, sorted by %s, %s, idle %s, %llu samples",
+	tui_filter_name(c, who, sizeof(who));
+	tui_put(c, TA_TITLE, "FUNCTIONS");
+	tui_put(c, TA_NORMAL, "  by %s, sorted by %s, %s, idle %s, %llu samples",
 	    u->o.lines ? "line" : "function", sort_titles[u->o.sort], who,
 	    u->o.idle ? "included" : "excluded",
 	    (unsigned long long)u->fsamples);
-	eol(c);
+	tui_eol(c);
 	for (i = 0; i < TUI_NSORTS; i++) {
 		enum tui_attr a = (int)u->o.sort == i ? TA_SORTKEY : TA_HEAD;
 
 		if (i < TUI_SORT_NAME)
-			put(c, a, "%7s", sort_titles[i]);
+			tui_put(c, a, "%7s", sort_titles[i]);
 		else
-			put(c, a, "  %s (%s)", u->o.lines ? "LINE" :
+			tui_put(c, a, "  %s (%s)", u->o.lines ? "LINE" :
 			    "FUNCTION", u->o.lineno ? "file:line" : "file");
 	}
-	fill(c, TA_HEAD);
-	eol(c);
+	tui_fill(c, TA_HEAD);
+	tui_eol(c);
 	if (!u->nfrows) {
-		put(c, TA_DIM, "      (no samples%s)", u->o.idle ? "" :
+		tui_put(c, TA_DIM, "      (no samples%s)", u->o.idle ? "" :
 		    "; idle ones are left out, i counts them");
-		eol(c);
+		tui_eol(c);
 	}
 	first = u->scroll;
 	if (max_rows > 0 && first > (int)u->nfrows - max_rows)
@@ -384,16 +339,16 @@ static void functions(struct ctx *c, int max_rows)
 
 		if (max_rows > 0 && i - first >= max_rows)
 			break;
-		put(c, TA_NORMAL, "%7.1f%7.1f", profile_pct(r->own, u->fsamples),
+		tui_put(c, TA_NORMAL, "%7.1f%7.1f", profile_pct(r->own, u->fsamples),
 		    profile_pct(r->total, u->fsamples));
-		put(c, r->held ? TA_HELD : TA_NORMAL, "%7.1f",
+		tui_put(c, r->held ? TA_HELD : TA_NORMAL, "%7.1f",
 		    profile_pct(r->held, u->fsamples));
-		put(c, r->waiting ? TA_WAITING : TA_NORMAL, "%7.1f",
+		tui_put(c, r->waiting ? TA_WAITING : TA_NORMAL, "%7.1f",
 		    profile_pct(r->waiting, u->fsamples));
 		sb_reset(&sb);
 		tui_row_label(&sb, u, r);
-		put(c, TA_NORMAL, "  %s", sb.buf);
-		eol(c);
+		tui_put(c, TA_NORMAL, "  %s", sb.buf);
+		tui_eol(c);
 	}
 	sb_release(&sb);
 }
@@ -408,12 +363,16 @@ static const char *const help_lines[] = {
 	"  1 2 3 4 5  sort functions by %Own, %Total, %Held, %Wait, name",
 	"  <  >       sort by the column left / right of the current one",
 	"  L          line-level rows / function-level rows",
-	"  t  T       functions of the next / previous thread only (then all)",
+	"  t  T       functions / blame of the next / previous thread (then all)",
 	"  i          count idle samples in the functions pane or not",
+	"  b          blame view: waiting thread: function <- holding thread:",
+	"             function, most first (again: the functions pane)",
+	"  a          list idle threads too / fold them into one row",
 	"  w          sliding window / cumulative since the start",
 	"  p  space   pause the display (sampling goes on)",
 	"  r          reset every counter",
-	"  up down pgup pgdn home   scroll the functions pane",
+	"  up down pgup pgdn home   scroll the lower pane",
+	"  Tab        the scroll keys move the threads pane / the lower pane",
 	"",
 	"States:  held     holds the GIL",
 	"         waiting  blocked taking the GIL (contention)",
@@ -423,9 +382,11 @@ static const char *const help_lines[] = {
 	"%Own: the function is innermost; %Total: anywhere on the stack;",
 	"%Held / %Wait: on the stack of a thread holding / waiting for the GIL.",
 	"All are shares of the thread-samples counted in the functions pane.",
+	"BLOCKED BY: the thread that held the GIL in most of a thread's waiting",
+	"samples, and that share.  Blame covers the window, as the rest does.",
 };
 
-static void help(struct ctx *c)
+static void help(struct tui_ctx *c)
 {
 	size_t i;
 
@@ -437,71 +398,83 @@ static void help(struct ctx *c)
 			int n = (int)strcspn(l + 9, " ");
 
 			snprintf(word, sizeof(word), "%.*s", n, l + 9);
-			put(c, TA_NORMAL, "%.9s", l);
-			put(c, !strcmp(word, "held") ? TA_HELD :
+			tui_put(c, TA_NORMAL, "%.9s", l);
+			tui_put(c, !strcmp(word, "held") ? TA_HELD :
 			    !strcmp(word, "waiting") ? TA_WAITING :
 			    !strcmp(word, "native") ? TA_NATIVE : TA_IDLE,
 			    "%s", word);
-			put(c, TA_NORMAL, "%s", l + 9 + n);
+			tui_put(c, TA_NORMAL, "%s", l + 9 + n);
 		} else {
-			put(c, i ? TA_NORMAL : TA_TITLE, "%s", l);
+			tui_put(c, i ? TA_NORMAL : TA_TITLE, "%s", l);
 		}
-		eol(c);
+		tui_eol(c);
 	}
 }
 
 /* --- the whole frame ----------------------------------------------------- */
 
-static void keybar(struct ctx *c)
+static void keybar(struct tui_ctx *c)
 {
 	static const char *const keys[][2] = {
-		{ "q", "quit" }, { "?", "help" }, { "1-5<>", "sort" },
-		{ "L", "lines" }, { "t", "thread" }, { "i", "idle" },
+		/* what does not fit a narrow screen is in the help */
+		{ "q", "quit" }, { "?", "help" }, { "b", "blame" },
+		{ "a", "all" }, { "t", "thread" }, { "1-5<>", "sort" },
 		{ "w", "window" }, { "p", "pause" }, { "r", "reset" },
+		{ "L", "lines" }, { "i", "idle" },
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		put(c, TA_TITLE, "%s%s", i ? " " : "", keys[i][0]);
-		put(c, TA_KEYS, " %s", keys[i][1]);
+		tui_put(c, TA_TITLE, "%s%s", i ? " " : "", keys[i][0]);
+		tui_put(c, TA_KEYS, " %s", keys[i][1]);
 	}
-	fill(c, TA_KEYS);
-	eol(c);
+	tui_fill(c, TA_KEYS);
+	tui_eol(c);
 }
 
 void tui_render(struct tui *u, const struct tui_out *out)
 {
-	struct ctx c = { out, u, 0, 0 };
+	struct tui_ctx c = { out, u, 0, 0 };
 	int h = out->height, trows, frows, rest;
 
 	tui_rows(u);
-	header(&c);
 	if (out->screen && u->help) {
+		/* the help has the whole screen: it is long */
 		help(&c);
 		while (h && c.lines < h - 1)
-			eol(&c);
+			tui_eol(&c);
 		keybar(&c);
 		return;
 	}
-	/* after the header: threads heading, a blank, functions title and
-	 * heading, the key bar */
+	header(&c);
+	/* after the header: threads heading, a blank, the lower pane's title
+	 * and heading, the key bar */
 	rest = h ? h - c.lines - 4 - (out->screen ? 1 : 0) : 0;
 	trows = 0;
 	frows = out->max_funcs;
 	if (h) {
-		trows = (int)u->ntrows + !u->ntrows;
-		if (trows > rest / 2 && trows > 2)
-			trows = rest / 2 > 2 ? rest / 2 : 2;
+		/* the threads pane takes half, or what the lower pane
+		 * leaves when it needs less */
+		int lower = 1 + (int)(u->view == TUI_VIEW_BLAME ? u->nbrows :
+				      u->nfrows);
+		int half = rest - lower > rest / 2 ? rest - lower : rest / 2;
+
+		trows = (int)u->nshown + (u->ntrows > u->nshown) + !u->ntrows;
+		if (trows > half && trows > 2)
+			trows = half > 2 ? half : 2;
 		frows = rest - trows;
 		if (frows < 1)
 			frows = 1;
 	}
-	threads(&c, trows);
-	eol(&c);
-	functions(&c, frows);
+	tui_threads_pane(&c, trows);
+	tui_eol(&c);
+	if (u->view == TUI_VIEW_BLAME)
+		tui_blame_pane(&c, frows);
+	else
+		functions(&c, frows);
 	if (out->screen) {
 		while (h && c.lines < h - 1)
-			eol(&c);
+			tui_eol(&c);
 		keybar(&c);
 	}
 }

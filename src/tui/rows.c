@@ -1,6 +1,7 @@
 /*
  * rows.c - the rows of the threads and functions panes, from the window's
- * counts, the view state (thread filter, idle, lines) and the sort column.
+ * counts, the view state (thread filter, idle, lines, all threads) and the
+ * sort column.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,28 +12,103 @@ void tui_rows_release(struct tui *u)
 {
 	free(u->trows);
 	free(u->frows);
+	free(u->brows);
+	free(u->name_shared);
 	u->trows = NULL;
 	u->frows = NULL;
-	u->ntrows = u->nfrows = 0;
+	u->brows = NULL;
+	u->name_shared = NULL;
+	u->nname_shared = 0;
+	u->ntrows = u->nfrows = u->nbrows = u->nshown = 0;
+}
+
+const char *tui_thread_name(const struct tui *u, uint32_t thread)
+{
+	const struct profile_thread *t;
+
+	if (thread == ANALYSIS_NONE || thread >= profile_nthreads(u->prof))
+		return NULL;
+	t = profile_thread(u->prof, thread);
+	return t ? t->name : NULL;
+}
+
+int tui_thread_name_shared(const struct tui *u, uint32_t thread)
+{
+	return thread < u->nname_shared && u->name_shared[thread];
+}
+
+static int cmp_name(const void *a, const void *b, void *arg)
+{
+	const struct tui *u = arg;
+	const char *x = tui_thread_name(u, *(const uint32_t *)a);
+	const char *y = tui_thread_name(u, *(const uint32_t *)b);
+
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+/* Which names more than one thread has: sorted, equal neighbours. */
+static void shared_names(struct tui *u)
+{
+	size_t i, n = profile_nthreads(u->prof);
+	uint32_t *ids = xcalloc(n + 1, sizeof(*ids));
+
+	u->name_shared = xcalloc(n + 1, 1);
+	u->nname_shared = n;
+	for (i = 0; i < n; i++)
+		ids[i] = (uint32_t)i;
+	qsort_r(ids, n, sizeof(*ids), cmp_name, u);
+	for (i = 1; i < n; i++)
+		if (!cmp_name(&ids[i - 1], &ids[i], u))
+			u->name_shared[ids[i - 1]] = u->name_shared[ids[i]] = 1;
+	free(ids);
 }
 
 /* --- threads ------------------------------------------------------------- */
 
+/* Busy share in whole percent, rounded: threads that are about as busy
+ * keep their order (by tid) from one refresh to the next instead of
+ * swapping on every sample of difference (a spinner seen idle once in
+ * 500 samples is still 100). */
+static unsigned busy_pct(const struct tui_thread_row *r)
+{
+	return r->n ? (unsigned)((r->busy * 100 + r->n / 2) / r->n) : 0;
+}
+
+/* Shown rows first, the busiest first, then by thread id. */
 static int cmp_thread(const void *a, const void *b)
 {
 	const struct tui_thread_row *x = a, *y = b;
 
+	if (x->folded != y->folded)
+		return x->folded < y->folded ? -1 : 1;
+	if (busy_pct(x) != busy_pct(y))
+		return busy_pct(x) > busy_pct(y) ? -1 : 1;
 	if (x->tid != y->tid)
 		return x->tid < y->tid ? -1 : 1;
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+static int cmp_last(const void *a, const void *b)
+{
+	const struct tui_last *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->thread_id != y->thread_id)
+		return x->thread_id < y->thread_id ? -1 : 1;
+	return 0;
+}
+
 static void thread_rows(struct tui *u)
 {
 	const struct tui_window *w = &u->win;
-	size_t i, k;
-	int j;
+	size_t i, k, nidle = 0;
+	/* the last sample's states, sorted to be looked up: a thread per
+	 * row, hundreds of rows */
+	struct tui_last *last = xcalloc((size_t)u->nlast + 1, sizeof(*last));
 
+	memcpy(last, u->last, (size_t)u->nlast * sizeof(*last));
+	qsort(last, (size_t)u->nlast, sizeof(*last), cmp_last);
 	u->trows = xcalloc(w->nthreads + 1, sizeof(*u->trows));
 	for (i = 0; i < w->nthreads; i++) {
 		const struct profile_thread *t = profile_thread(u->prof, i);
@@ -47,17 +123,34 @@ static void thread_rows(struct tui *u)
 		}
 		if (!r->n)	/* not seen in this window: gone */
 			continue;
+		r->busy = r->n - r->state[GIL_IDLE];
 		r->index = (uint32_t)i;
 		r->tid = t->tid;
 		r->name = t->name;
 		r->now = -1;
-		for (j = 0; j < u->nlast; j++)
-			if (u->last[j].tid == t->tid &&
-			    u->last[j].thread_id == t->thread_id)
-				r->now = (int)u->last[j].state;
+		r->blocker = ANALYSIS_NONE;
+		r->folded = !u->o.all_threads && !r->busy &&
+			    t->tid != u->filter_tid;
+		nidle += r->folded;
+		{
+			struct tui_last key = { t->tid, t->thread_id, GIL_IDLE };
+			const struct tui_last *l = bsearch(&key, last,
+				(size_t)u->nlast, sizeof(*last), cmp_last);
+
+			if (l)
+				r->now = (int)l->state;
+		}
 		u->ntrows++;
 	}
+	/* one idle thread takes a row either way: no summary for it */
+	if (nidle < 2)
+		for (i = 0; i < u->ntrows; i++)
+			u->trows[i].folded = 0;
+	free(last);
 	qsort(u->trows, u->ntrows, sizeof(*u->trows), cmp_thread);
+	for (u->nshown = 0; u->nshown < u->ntrows &&
+	     !u->trows[u->nshown].folded; u->nshown++)
+		;
 }
 
 void tui_cycle_thread(struct tui *u, int dir)
@@ -66,12 +159,12 @@ void tui_cycle_thread(struct tui *u, int dir)
 	long at = -1, n;
 
 	tui_rows(u);
-	n = (long)u->ntrows;
+	n = (long)u->nshown;
 	if (!n) {
 		u->filter_tid = 0;
 		return;
 	}
-	for (i = 0; i < u->ntrows; i++)
+	for (i = 0; i < u->nshown; i++)
 		if (u->trows[i].tid == u->filter_tid)
 			at = (long)i;
 	/* positions: -1 is "all threads", 0..n-1 the rows */
@@ -231,8 +324,27 @@ void tui_rows(struct tui *u)
 		return;
 	tui_rows_release(u);
 	thread_rows(u);
+	shared_names(u);
 	func_rows(u);
+	tui_blame_rows(u);
 	u->dirty = 0;
+}
+
+void tui_func_label(struct strbuf *sb, const struct tui *u, uint32_t func)
+{
+	const struct profile_func *f = func == ANALYSIS_NONE ? NULL :
+		profile_func(u->prof, func);
+	struct profile_frame fr;
+
+	if (!f) {
+		sb_adds(sb, "?");
+		return;
+	}
+	fr.name = f->name;
+	fr.file = f->file;
+	fr.line = fr.firstlineno = f->firstlineno;
+	fr.func = func;
+	profile_frame_text(sb, &fr, u->o.lineno, 1);
 }
 
 void tui_row_label(struct strbuf *sb, const struct tui *u,
@@ -241,18 +353,9 @@ void tui_row_label(struct strbuf *sb, const struct tui *u,
 	if (u->o.lines) {
 		profile_frame_text(sb, profile_frame(u->prof, r->key),
 				   u->o.lineno, 0);
+	} else if (!profile_func(u->prof, r->key)) {
+		sb_adds(sb, "???");
 	} else {
-		const struct profile_func *f = profile_func(u->prof, r->key);
-		struct profile_frame fr;
-
-		if (!f) {
-			sb_adds(sb, "???");
-			return;
-		}
-		fr.name = f->name;
-		fr.file = f->file;
-		fr.line = fr.firstlineno = f->firstlineno;
-		fr.func = r->key;
-		profile_frame_text(sb, &fr, u->o.lineno, 1);
+		tui_func_label(sb, u, r->key);
 	}
 }

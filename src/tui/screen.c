@@ -286,6 +286,7 @@ void tui_screen_draw(struct tui *u)
 static int key(struct tui *u, int k, uint64_t now_ns)
 {
 	int page = LINES > 20 ? LINES / 2 : 5;
+	int *scroll = u->focus == TUI_FOCUS_THREADS ? &u->tscroll : &u->scroll;
 
 	if (k == KEY_RESIZE)
 		return 1;
@@ -335,6 +336,27 @@ static int key(struct tui *u, int k, uint64_t now_ns)
 		u->o.idle = !u->o.idle;
 		u->dirty = 1;
 		break;
+	case 'b': case 'B':
+		u->view = u->view == TUI_VIEW_BLAME ? TUI_VIEW_FUNCTIONS :
+			  TUI_VIEW_BLAME;
+		u->scroll = 0;
+		break;
+	case 'a': case 'A':
+		u->o.all_threads = !u->o.all_threads;
+		u->tscroll = 0;
+		u->dirty = 1;
+		tui_set_status(u, 0, u->o.all_threads ? "every thread listed "
+			       "(a folds idle ones)" : "idle threads folded "
+			       "into one row (a lists them)");
+		break;
+	case '\t':
+		u->focus = u->focus == TUI_FOCUS_THREADS ? TUI_FOCUS_LOWER :
+			   TUI_FOCUS_THREADS;
+		tui_set_status(u, 0, "the scroll keys move the %s",
+			       u->focus == TUI_FOCUS_THREADS ? "threads pane" :
+			       u->view == TUI_VIEW_BLAME ? "blame view" :
+			       "functions pane");
+		break;
 	case 'w': case 'W':
 		u->o.cumulative = !u->o.cumulative;
 		tui_window_update(u);
@@ -348,22 +370,23 @@ static int key(struct tui *u, int k, uint64_t now_ns)
 		tui_reset(u, now_ns);
 		break;
 	case KEY_UP: case 'k':
-		u->scroll--;
+		(*scroll)--;
 		break;
 	case KEY_DOWN: case 'j':
-		u->scroll++;
+		(*scroll)++;
 		break;
 	case KEY_PPAGE:
-		u->scroll -= page;
+		*scroll -= page;
 		break;
 	case KEY_NPAGE:
-		u->scroll += page;
+		*scroll += page;
 		break;
 	case KEY_HOME: case 'g':
-		u->scroll = 0;
+		*scroll = 0;
 		break;
 	case KEY_END: case 'G':
-		u->scroll = (int)u->nfrows;
+		/* the renderer brings it back to the last page */
+		*scroll = INT_MAX / 2;
 		break;
 	case 12:	/* ^L */
 		clearok(curscr, TRUE);
@@ -371,8 +394,8 @@ static int key(struct tui *u, int k, uint64_t now_ns)
 	default:
 		return 0;
 	}
-	if (u->scroll < 0)
-		u->scroll = 0;
+	if (*scroll < 0)
+		*scroll = 0;
 	return 1;
 }
 

@@ -1,8 +1,9 @@
 /*
  * tui_int.h - the parts of the tui shared by its files (internal to
- * src/tui/): the snapshot ring and window (model.c), the rows of the two
- * panes (rows.c), one renderer for both text and screen (render.c) and the
- * ncurses backend (screen.c).
+ * src/tui/): the snapshot ring and window (model.c), the rows of the
+ * threads and functions panes (rows.c), the blame view and the threads'
+ * "blocked by" column (blame.c), one renderer for both text and screen
+ * (render.c) and the ncurses backend (screen.c).
  */
 #ifndef GILSPY_TUI_INT_H
 #define GILSPY_TUI_INT_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gilspy/analysis.h"
 #include "gilspy/tui.h"
 
 /* Running totals of the profile at one moment. */
@@ -20,6 +22,10 @@ struct tui_snap {
 	uint64_t *tstate;		/* nthreads * GIL_NSTATES */
 	struct profile_count *counts;	/* NULL once no window can start here */
 	size_t ncounts;
+	/* the blame table by waiter stack (analysis_blame_stacks()), sorted
+	 * by its ids; it only grows, like counts, and is dropped with them */
+	struct blame_stack_row *blame;
+	size_t nblame;
 };
 
 /* What one frame shows: differences over the window. */
@@ -30,6 +36,8 @@ struct tui_window {
 	uint64_t *tstate;		/* deltas, nthreads * GIL_NSTATES */
 	struct profile_count *counts;	/* deltas, non-zero only */
 	size_t ncounts;
+	struct blame_stack_row *blame;	/* deltas, non-zero only */
+	size_t nblame;
 	/* per refresh interval, oldest first; -1 where there were no samples */
 	double held_hist[TUI_HISTORY], wait_hist[TUI_HISTORY];
 	int nhist;
@@ -48,7 +56,35 @@ struct tui_thread_row {
 	const char *name;
 	uint64_t n;			/* samples in the window */
 	uint64_t state[GIL_NSTATES];
+	uint64_t busy;			/* held + waiting + native (+ running) */
 	int now;			/* state in the last sample, -1: gone */
+	int folded;			/* in the "N idle threads" row */
+	/* blocked by: the holder thread charged with most of this thread's
+	 * waiting in the window (ANALYSIS_NONE: none, or only hand-offs),
+	 * its samples, and all the waiting samples charged (the share's
+	 * denominator) */
+	uint32_t blocker;
+	uint64_t blocker_n, blamed;
+};
+
+/* One row of the blame view: waiting (thread, function) <- holding
+ * (thread, function), over the window. */
+struct tui_blame_row {
+	uint32_t waiter_thread, waiter_func;
+	uint32_t holder_thread, holder_func;	/* ANALYSIS_NONE: no holder */
+	uint64_t samples;
+};
+
+/* What the lower pane shows. */
+enum tui_view {
+	TUI_VIEW_FUNCTIONS = 0,
+	TUI_VIEW_BLAME,
+};
+
+/* The pane the scroll keys move. */
+enum tui_focus {
+	TUI_FOCUS_LOWER = 0,	/* functions or blame */
+	TUI_FOCUS_THREADS,
 };
 
 struct tui_func_row {
@@ -72,23 +108,34 @@ struct tui {
 
 	struct tui_last last[PY_MAX_THREADS];
 	int nlast;
+	int last_full;			/* the last sample hit PY_MAX_THREADS */
 
 	/* view state, changed by keys */
 	int paused;
 	int help;
-	int scroll;
+	int scroll;			/* first row of the lower pane */
+	int tscroll;			/* first row of the threads pane */
+	enum tui_view view;
+	enum tui_focus focus;
 	pid_t filter_tid;		/* 0: all threads */
 	char status[160];
 	int status_alert;
 
 	/* rows of the window, rebuilt when it or the view state changes */
 	int dirty;
-	struct tui_thread_row *trows;
+	struct tui_thread_row *trows;	/* shown ones first, folded ones last */
 	size_t ntrows;
+	size_t nshown;			/* rows not folded */
 	struct tui_func_row *frows;
 	size_t nfrows;
 	uint64_t fsamples;		/* thread-samples behind the pane */
 	uint64_t fstates[GIL_NSTATES];	/* of which, per state */
+	unsigned char *name_shared;	/* per profile thread: its name is
+					   another's too */
+	size_t nname_shared;
+	struct tui_blame_row *brows;	/* the blame view, most first */
+	size_t nbrows;
+	uint64_t bsamples;		/* waiting samples behind the view */
 };
 
 /* model.c */
@@ -96,15 +143,27 @@ const struct tui_snap *tui_newest(const struct tui *u);
 /* Recompute the window from the snapshots (after `w`, or a refresh). */
 void tui_window_update(struct tui *u);
 
-/* rows.c: rebuild trows/frows from the window if dirty. */
+/* rows.c: rebuild trows/frows/brows from the window if dirty. */
 void tui_rows(struct tui *u);
 void tui_rows_release(struct tui *u);
 /* Label of a function row (`name (file:line)`), appended to sb. */
 void tui_row_label(struct strbuf *sb, const struct tui *u,
 		   const struct tui_func_row *r);
-/* Move the thread filter to the next (dir 1) or previous (-1) thread of
- * the pane, through "all threads". */
+/* Label of a function id (`name (file:firstline)`); "?" for
+ * ANALYSIS_NONE or an unknown id. */
+void tui_func_label(struct strbuf *sb, const struct tui *u, uint32_t func);
+/* Name of a profile thread index; NULL when there is none. */
+const char *tui_thread_name(const struct tui *u, uint32_t thread);
+/* Whether another thread has the same name (threads named by the OS only
+ * are all "python3"): then the tid tells them apart. */
+int tui_thread_name_shared(const struct tui *u, uint32_t thread);
+/* Move the thread filter to the next (dir 1) or previous (-1) thread
+ * shown in the pane, through "all threads". */
 void tui_cycle_thread(struct tui *u, int dir);
+
+/* blame.c: the blame view's rows (brows) and every thread row's
+ * "blocked by", from the window's blame deltas. */
+void tui_blame_rows(struct tui *u);
 
 /* render.c: one renderer, two backends. */
 enum tui_attr {
@@ -137,5 +196,30 @@ struct tui_out {
 };
 
 void tui_render(struct tui *u, const struct tui_out *out);
+
+/* The primitives of one frame being drawn (render.c), for the panes. */
+struct tui_ctx {
+	const struct tui_out *out;
+	struct tui *u;
+	int lines;		/* lines written */
+	int col;		/* columns written on this line */
+};
+
+/* Append text in an attribute (nothing once the height is full). */
+void tui_emit(struct tui_ctx *c, const char *s, enum tui_attr a);
+void tui_put(struct tui_ctx *c, enum tui_attr a, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Spaces up to the width (a heading's reverse video runs across). */
+void tui_fill(struct tui_ctx *c, enum tui_attr a);
+void tui_eol(struct tui_ctx *c);
+/* s cut (and unless left, padded) to width columns, into dst. */
+void tui_fit(char *dst, size_t size, const char *s, int width, int left);
+enum tui_attr tui_state_attr(int s);
+/* "all threads" or "thread NAME (TID)": whom the lower pane is about. */
+void tui_filter_name(struct tui_ctx *c, char *buf, size_t size);
+
+/* panes.c */
+void tui_threads_pane(struct tui_ctx *c, int max_rows);
+void tui_blame_pane(struct tui_ctx *c, int max_rows);
 
 #endif

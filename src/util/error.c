@@ -1,4 +1,5 @@
-/* error.c - gs_err codes and their messages. */
+/* error.c - the short phrase for each gs_err code, filling a struct
+ * gs_error, and the exit status a code maps to (see gilspy/error.h). */
 #include <stdarg.h>
 #include <stdio.h>
 

@@ -3,6 +3,8 @@
 //   node drive.js suite DIR      run the viewer checks on the SVGs that
 //                                t0400-svg-browser.sh wrote into DIR
 //   node drive.js shot SVG PNG   open SVG, fail on console errors, save PNG
+//   node drive.js blame SVG PNG  the blame-view checks on a --blame SVG of
+//                                tests/targets/hog.py (t0430-svg-blame.sh)
 //
 // Prints one line per check, "PASS<TAB>what" or "FAIL<TAB>what", and
 // "#<TAB>note" lines; the shell test turns them into TAP.
@@ -192,6 +194,97 @@ async function large(ctx, dir) {
 	await page.close();
 }
 
+// A blame view of hog.py: spin waits, hog holds the GIL in hog_loop.
+async function blame(ctx, svg, png) {
+	let answer = 'hog_loop';
+	const page = await open(ctx, fileUrl(svg),
+		(d) => d.type() === 'prompt' ? d.accept(answer) : d.dismiss());
+	report(page.errors.length === 0, 'the blame SVG loads without console errors' +
+		(page.errors.length ? ': ' + page.errors.join(' | ') : ''));
+	const title = await page.title();
+	const sub = await page.$eval('#subtitle', (e) => e.textContent).catch(() => '');
+	report(/^GIL blame: /.test(title) && /^Blame view/.test(sub),
+		'the title and subtitle say it is a blame view (' + title.slice(0, 40) + ' / ' + sub.slice(0, 40) + ')');
+	const legend = await page.$eval('#legend', (e) => e.textContent);
+	report(/held by \(blame\)/.test(legend) && /holder's code/.test(legend),
+		'the legend names the blame colours');
+
+	// Frames in pre-order with depth from their y; find spin's waiting
+	// frame and the frames right above it (its subtree's first level).
+	const geo = () => page.$$eval('g.f', (els) => {
+		const svg = document.getElementById('gilspy-fg');
+		const top = +svg.getAttribute('data-top'), fh = +svg.getAttribute('data-fh');
+		const maxd = +svg.getAttribute('data-maxd');
+		const path = [];
+		return els.map((e, i) => {
+			const r = e.firstElementChild, y = +r.getAttribute('y');
+			const d = Math.round((top + maxd * fh - y) / fh);
+			path[d] = e.getAttribute('data-n');
+			return { i, d, y, n: e.getAttribute('data-n'), cls: e.getAttribute('class'),
+				x: +r.getAttribute('x'), w: +r.getAttribute('width'),
+				shown: getComputedStyle(e).display !== 'none',
+				spin: path.slice(0, d).some((n) => /^spin \(/.test(n)) };
+		});
+	});
+	let F = await geo();
+	// The widest one: spin may wait at more than one line.
+	const wi = F.reduce((best, f, i) => f.n === '[waiting for GIL]' && f.spin &&
+		(best < 0 || f.w > F[best].w) ? i : best, -1);
+	const kids = (F, wi) => {
+		const out = [];
+		for (let j = wi + 1; j < F.length && F[j].d > F[wi].d; j++)
+			if (F[j].d === F[wi].d + 1)
+				out.push(F[j]);
+		return out;
+	};
+	if (!report(wi >= 0, "spin's [waiting for GIL] frame is drawn")) {
+		await page.close();
+		return;
+	}
+	const w = F[wi], held = kids(F, wi).find((f) => f.n === '[held by hog]');
+	report(held && held.y === w.y - 16 && held.x >= w.x - 0.01 && held.x + held.w <= w.x + w.w + 0.01,
+		"the [held by hog] frame sits right above spin's waiting frame" +
+		(held ? ' (y ' + held.y + ' over ' + w.y + ')' : ''));
+	report(held && held.w >= 0.5 * w.w && /\bb1\b/.test(held.cls),
+		'... it is most of that waiting (' + (held ? (100 * held.w / w.w).toFixed(1) : 0) +
+		' %) and drawn as a holder (' + (held ? held.cls : '') + ')');
+	const hi = held ? held.i : -1;
+	const code = hi >= 0 ? kids(F, hi).find((f) => /^hog_loop /.test(f.n)) : null;
+	report(code && /\bb3\b/.test(code.cls) && code.w >= 0.9 * held.w,
+		"the holder's function hog_loop sits above [held by hog] (" + (code ? code.n : 'missing') + ')');
+
+	// Tooltip of the holder frame.
+	await page.hover('g.f:nth-child(' + (hi + 1) + ') rect');
+	const tip = await page.$eval('#tip', (e) => ({ cls: e.getAttribute('class'), text: e.textContent }));
+	report(tip.cls === '' && /hog held the GIL while the stack below waited/.test(tip.text) &&
+		/% of the waiting below/.test(tip.text),
+		'its tooltip names the holder and its share (' + tip.text.slice(0, 110) + ')');
+	await page.screenshot({ path: png });
+	note('screenshot ' + png);
+	await page.mouse.move(1, 1);
+
+	// Click spin's waiting frame: the holder frames fill the width.
+	await page.click('g.f:nth-child(' + (wi + 1) + ') rect');
+	F = await geo();
+	const fw = +(await attr(page, '#gilspy-fg', 'data-fw'));
+	const above = kids(F, wi).filter((f) => f.shown);
+	const sum = above.reduce((a, f) => a + f.w, 0);
+	const h2 = above.find((f) => f.n === '[held by hog]');
+	report(Math.abs(F[wi].w - fw) < 0.01 && sum >= 0.98 * fw && h2 && h2.w >= 0.5 * fw,
+		'clicking the waiting frame zooms it: the holder frames fill the width (' +
+		above.map((f) => f.n + ' ' + f.w.toFixed(0) + ' px').join(', ') + ')');
+	await page.screenshot({ path: png.replace(/\.png$/, '-zoom.png') });
+	await page.click('#reset');
+
+	// Search for the holder's function.
+	await page.keyboard.press('Control+f');
+	await page.waitForFunction(() => !/hide/.test(document.getElementById('matched').getAttribute('class')));
+	const hl = await page.$$eval('g.f.m', (l) => l.map((e) => e.getAttribute('class') + ' ' + e.getAttribute('data-n')));
+	report(hl.some((c) => /\bb3\b/.test(c) && / hog_loop /.test(c)),
+		'searching hog_loop highlights the holder frames (' + hl.length + ' frames)');
+	await page.close();
+}
+
 async function shot(ctx, svg, png) {
 	const page = await open(ctx, fileUrl(svg));
 	report(page.errors.length === 0, path.basename(svg) + ' loads without console errors' +
@@ -206,14 +299,14 @@ async function shot(ctx, svg, png) {
 	try {
 		if (cmd === 'suite') {
 			await suite(a);
-		} else if (cmd === 'shot') {
+		} else if (cmd === 'shot' || cmd === 'blame') {
 			const { ctx, dir } = await launch();
-			try { await shot(ctx, a, b); } finally {
+			try { await (cmd === 'shot' ? shot : blame)(ctx, a, b); } finally {
 				await ctx.close();
 				fs.rmSync(dir, { recursive: true, force: true });
 			}
 		} else {
-			console.error('usage: node drive.js suite DIR | shot SVG PNG');
+			console.error('usage: node drive.js suite DIR | shot SVG PNG | blame SVG PNG');
 			process.exit(2);
 		}
 	} catch (e) {

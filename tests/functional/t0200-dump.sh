@@ -4,6 +4,7 @@
 # GIL state.
 . "$TOP/tests/lib/common.sh"
 
+need_pythons
 covered=()
 for py in $(py_interpreters); do
 	if ! py_start "$py" threads3.py; then

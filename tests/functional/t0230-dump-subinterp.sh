@@ -4,6 +4,7 @@
 # the main interpreter's GIL is free.
 . "$TOP/tests/lib/common.sh"
 
+need_pythons
 covered=()
 for py in $(py_interpreters); do
 	[[ $py =~ ^3\.([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 12 ] || continue

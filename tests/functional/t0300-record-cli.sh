@@ -41,6 +41,7 @@ ok $? "-p and a command together: usage error"
 [ $rc = 127 ] && grep -q "cannot run '/nonexistent/python'" "$REC_DIR/e"
 ok $? "a command that cannot run: exit 127 and says so"
 
+need_pythons
 state_re='\[(GIL held|waiting for GIL|running without GIL|idle)\]'
 covered=()
 for l in $(py_interpreters); do

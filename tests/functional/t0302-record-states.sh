@@ -5,6 +5,7 @@
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/record.sh"
 
+need_pythons
 covered=()
 for l in $(py_interpreters); do
 	if rec "$l" spin_sleep.py 0.8 400; then

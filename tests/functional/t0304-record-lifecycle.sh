@@ -6,6 +6,7 @@
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/record.sh"
 
+need_pythons
 covered=()
 for l in $(py_interpreters); do
 	# launch mode: a target that exits after 1 s with status 3, -d 10

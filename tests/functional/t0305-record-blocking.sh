@@ -21,6 +21,7 @@ cpu_ticks() {
 	awk '{ sub(/.*\) /, ""); print $12 + $13 }' /proc/"$1"/stat
 }
 
+need_pythons
 covered=()
 first=1
 for l in $(py_interpreters); do

@@ -5,6 +5,9 @@
 # pane names spin(); keys change the screen; and every way out (q, the
 # target exiting then q, SIGTERM, Ctrl-C) gives the terminal back: alternate
 # screen left, cursor shown, stty modes as they were, exit status 0.
+# Then blame on a GIL hog (hog.py: spin is blocked by hog, the blame view
+# lists spin <- hog first) and 500 threads of which 2 are busy
+# (many_threads.py: busy ones on top, idle ones folded, a lists them).
 . "$TOP/tests/lib/common.sh"
 
 if ! command -v tmux >/dev/null; then
@@ -33,30 +36,30 @@ send() { T send-keys -t top "$@"; }
 run() { send "$*" Enter; }
 pane() { T display-message -p -t top "#{$1}"; }
 wait_for() {  # wait_for REGEX [SECONDS]: the screen shows REGEX
-	local i
-	for i in $(seq 1 $((${2:-5} * 10))); do
+	local _
+	for _ in $(seq 1 $((${2:-5} * 10))); do
 		screen | grep -Eq -- "$1" && return 0
 		sleep 0.1
 	done
 	return 1
 }
 wait_gone() {  # wait_gone REGEX [SECONDS]: the screen stops showing REGEX
-	local i
-	for i in $(seq 1 $((${2:-5} * 10))); do
+	local _
+	for _ in $(seq 1 $((${2:-5} * 10))); do
 		screen | grep -Eq -- "$1" || return 0
 		sleep 0.1
 	done
 	return 1
 }
 wait_file() {  # wait_file PATH [SECONDS]
-	local i
-	for i in $(seq 1 $((${2:-5} * 10))); do
+	local _
+	for _ in $(seq 1 $((${2:-5} * 10))); do
 		[ -s "$1" ] && return 0
 		sleep 0.1
 	done
 	return 1
 }
-show() { screen | sed 's/^/#   /' | head -${1:-40}; }
+show() { screen | sed 's/^/#   /' | head -"${1:-40}"; }
 
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 
@@ -111,12 +114,24 @@ done
 send 4
 wait_for 'sorted by %Wait' 3
 ok $? "key 4 sorts by %Wait"
+# the pane's rows: the busy spinners first, then main (idle)
+nth_row() { screen | sed -n '/^ *TID  THREAD/,/^$/p' | sed -n "$(($1 + 1))p"; }
 send t
-wait_for '^> *[0-9]+ ' 3 && wait_for 'FUNCTIONS .*thread .* \([0-9]+\)' 3
-ok $? "key t filters to one thread (marked in the threads pane)" || show 20
+wait_for '^> *[0-9]+ ' 3 && wait_for 'FUNCTIONS .*thread .* \([0-9]+\)' 3 &&
+	nth_row 1 | grep -Eq '^> *[0-9]+  spin-[ab] '
+ok $? "key t filters to the first thread of the pane, a spinner (marked)" || show 20
+marked2() {
+	local _
+	for _ in $(seq 1 30); do
+		nth_row 2 | grep -Eq '^> *[0-9]+  spin-[ab] ' && return 0
+		sleep 0.1
+	done
+	return 1
+}
 send t
-wait_for 'thread spin-a \([0-9]+\)' 3 && wait_for '  spin \(spin2\.py' 3
-ok $? "key t again: the next thread, spin-a, and its function" || show 20
+marked2 && wait_for "thread $(nth_row 2 | sed 's/^>//' | awk '{ print $2 }') \\([0-9]+\\)" 3 &&
+	wait_for '  spin \(spin2\.py' 3
+ok $? "key t again: the next thread, the other spinner, and its function" || show 20
 send T T
 wait_for 'sorted by %Wait, all threads' 3
 ok $? "key T goes back to all threads"
@@ -199,4 +214,77 @@ sleep 0.3
 ok $? "launch mode: the command ended with the view"
 rm -rf "$PY_HOSTDIR"
 PY_HOSTDIR=
+
+# --- blame: a GIL hog (tests/targets/hog.py) ------------------------------
+# hog keeps the GIL in 100 ms sorted() calls, spin waits for it: spin's
+# row is blocked by hog, and the blame view lists spin <- hog first.  (The
+# calls are long so that spin's waiting outweighs hog's by far even on a
+# loaded machine, where hog's calibration comes out short and a thread
+# woken to take the GIL waits for a CPU too.)
+py_start "$py" hog.py 100 || { ok 1 "$py: hog.py starts"; done_testing; exit; }
+start_top -p "$PY_PID" -i 0.5
+wait_for 'window: last [3-9]s' 10
+screen >"$tmp/hog"
+row=$(grep -E '^[ >] *[0-9]+  spin ' "$tmp/hog")
+# tid name state held wait native idle blocker share bar
+read -r _ _ _ _ _ _ _ by share _ <<<"${row#>}"
+[ "$by" = hog ] && ge "${share%\%}" 50
+ok $? "spin's row: blocked by ${by:-?} ${share:-?} (hog, >= 50%)" ||
+	grep -A4 'TID  THREAD' "$tmp/hog" | sed 's/^/#   /'
+grep -Eq '^ +TID +THREAD +STATE .* BLOCKED BY' "$tmp/hog" &&
+	grep -Eq '^threads 3 now: [0-9]+ held, [0-9]+ waiting, [0-9]+ native, [0-9]+ idle' "$tmp/hog"
+ok $? "the threads pane has a BLOCKED BY column, the header counts threads per state" ||
+	sed -n '1,8s/^/#   /p' "$tmp/hog"
+send b
+wait_for '^BLAME  waiting caused by' 3
+screen >"$tmp/blame"
+first=$(grep -A2 '^BLAME' "$tmp/blame" | tail -1)
+[[ $first =~ ^\ +[0-9.]+\ +[0-9]+\ +spin:\ spin\ \(hog\.py:[0-9]+\)\ +(←|<-)\ +hog:\ hog_loop\ \(hog\.py:[0-9]+\)$ ]] &&
+	! grep -q '^FUNCTIONS' "$tmp/blame"
+ok $? "key b: the blame view, spin <- hog first" ||
+	sed -n '/^BLAME/,$s/^/#   /p' "$tmp/blame" | head -8
+send '?'
+wait_for '^  b  ' 3 && wait_for '^  a  ' 3
+ok $? "the help has the keys b and a"
+send x b
+wait_for '^FUNCTIONS' 3
+ok $? "key b again: the functions pane"
+send q
+restored "q after the blame view"
+py_stop
+
+# --- 500 threads, 2 busy (tests/targets/many_threads.py) -------------------
+# The spinners on top, the idle ones one folded row, the header counting
+# threads per state; a lists every thread, and Tab lets the arrows scroll
+# the list.
+py_start "$py" many_threads.py || { ok 1 "$py: many_threads.py starts"; done_testing; exit; }
+start_top -p "$PY_PID" -i 0.5
+wait_for 'window: last [2-9]s' 15 && wait_for 'idle threads' 5
+screen >"$tmp/many"
+rows=$(sed -n '/^ *TID  THREAD/,/^$/p' "$tmp/many" | sed -n '2,3p' | awk '{ print $2 }' | sort | tr '\n' ' ')
+folded=$(sed -n '/^ *TID  THREAD/,/^$/p' "$tmp/many" | sed -n '4p')
+[ "$rows" = "spin-a spin-b " ] &&
+	[[ $folded =~ ^\ +\+\ +([0-9]+)\ idle\ threads\ +idle ]] &&
+	ge "${BASH_REMATCH[1]}" 200 &&
+	! sed -n '/^ *TID  THREAD/,/^$/p' "$tmp/many" | grep -Eq ' idle[0-9]+ '
+ok $? "500 threads: spin-a and spin-b on top, the idle ones one folded row (${BASH_REMATCH[1]:-?})" ||
+	sed -n '1,14s/^/#   /p' "$tmp/many"
+counts=$(grep -E '^threads [0-9]+\+? now:' "$tmp/many")
+[[ $counts =~ now:\ ([0-9]+)\ held,\ ([0-9]+)\ waiting,\ ([0-9]+)\ native,\ ([0-9]+)\ idle ]] &&
+	[ $((BASH_REMATCH[1] + BASH_REMATCH[2] + BASH_REMATCH[3])) = 2 ] &&
+	ge "${BASH_REMATCH[4]}" 200
+ok $? "the header counts threads per state: ${counts:-?}"
+send a
+wait_for 'every thread listed' 3 && wait_for '^ +[0-9]+  idle[0-9]+ +idle' 3 &&
+	wait_for '\.\.\. rows 1-[0-9]+ of [0-9]+' 3 && ! screen | grep -q 'idle threads'
+ok $? "key a lists every thread" || show 20
+total=$(screen | sed -n 's/.*\.\.\. rows 1-[0-9]* of \([0-9]*\).*/\1/p')
+send Tab
+sleep 0.3
+send End
+wait_for "\\.\\.\\. rows [0-9]+-${total:-x} of ${total:-x}" 3
+ok $? "Tab, then End: the threads pane scrolls to its last row (${total:-?})" || show 20
+send q
+restored "q after 500 threads"
+py_stop
 done_testing

@@ -14,6 +14,7 @@ W=$REC_DIR
 # Sum of the counts of a folded file.
 fsum() { awk '{ s += $NF } END { print s + 0 }' "$1"; }
 
+need_pythons
 mapfile -t all < <(py_interpreters)
 n=${#all[@]}
 picked=("${all[0]}")

@@ -64,6 +64,7 @@ rc=$?
 ok $? "--fail-if 'waiting>base+5%' without --baseline: exit 2 (got $rc), nothing launched: $(cat "$REC_DIR/err")"
 bad_expr 'waiting>base*5%' "gilspy: --fail-if: bad expression 'waiting>base*5%': a factor takes no '%': base*1.2 is 20% more than the base"
 
+need_pythons
 first=1
 covered=()
 for l in $(py_interpreters); do

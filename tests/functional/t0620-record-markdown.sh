@@ -231,6 +231,7 @@ okcheck() {  # okcheck LABEL: turn mdcheck's lines into TAP
 	done
 }
 
+need_pythons
 covered=()
 # The 64 KB bound does not depend on the interpreter: its target (120
 # threads) runs on the oldest, a middle and the newest one, for 3 s so that

@@ -3,7 +3,9 @@
 # TAP helpers, the interpreters found on this machine, and starting a Python
 # target (on the host or inside the pychroot) that signals when it is ready.
 #
+#   ok STATUS DESC, skip REASON, diag LINE..., done_testing (prints the plan)
 #   py_interpreters        one label per line: 3.11.7, 3.11-debian, 3.14d-chroot ...
+#   need_pythons           skip the rest of the test when there is none
 #   py_cmd LABEL           the command line that runs that interpreter
 #   py_start LABEL SCRIPT [ARGS]   start tests/targets/SCRIPT; sets PY_PID and
 #                          waits until the target has written its ready file
@@ -28,12 +30,18 @@ ok() {  # ok COND-EXIT-STATUS DESCRIPTION
 	fi
 }
 diag() { printf '# %s\n' "$@"; }
-skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # skip $*"; }
-done_testing() { echo "1..$tap_n"; [ "$tap_failed" = 0 ]; }
+# skip REASON: one check that could not run here, and why (TAP SKIP)
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; }
+# A test that ran no check and declared no skip is broken, not skipped.
+done_testing() {
+	[ "$tap_n" = 0 ] && ok 1 "the test ran no check and gave no reason to skip"
+	echo "1..$tap_n"
+	[ "$tap_failed" = 0 ]
+}
 
 # --- interpreters ------------------------------------------------------------
 py_interpreters() {
-	local p v
+	local p
 	if [ -n "${GILSPY_PYTHONS:-}" ]; then  # explicit list, for a quick run
 		tr ' ' '\n' <<<"$GILSPY_PYTHONS"
 		return
@@ -50,6 +58,20 @@ py_interpreters() {
 		[[ $p =~ /usr/bin/python(3\.[0-9]+d?)$ ]] || continue
 		[ -x "$p" ] && echo "${BASH_REMATCH[1]}-chroot"
 	done
+}
+
+# need_pythons: end the test here, as a skip, when no interpreter is found:
+# a plan-skip (1..0 # SKIP reason) if no check ran yet, else one skipped
+# check for the rest.
+need_pythons() {
+	[ -n "$(py_interpreters)" ] && return 0
+	if [ "$tap_n" = 0 ]; then
+		echo "1..0 # SKIP no Python interpreter found"
+		exit 0
+	fi
+	skip "no Python interpreter found for the per-interpreter checks"
+	done_testing
+	exit
 }
 
 py_cmd() {

@@ -42,16 +42,3 @@ PY
 fcmp() {
 	/usr/bin/python3 -c "import sys; sys.exit(0 if float('$1') $2 float('$3') else 1)"
 }
-
-# ok_or_todo STATUS REASON DESCRIPTION: like ok, but a failure is reported
-# as a TAP TODO (a known, documented shortfall) and does not fail the test.
-ok_or_todo() {
-	local st=$1 why=$2
-	shift 2
-	if [ "$st" = 0 ]; then
-		ok 0 "$@"
-	else
-		tap_n=$((tap_n + 1))
-		echo "not ok $tap_n - $* # TODO $why"
-	fi
-}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gilspy/analysis.h"
 #include "gilspy/baseline.h"
 #include "gilspy/json.h"
 #include "gilspy/output.h"
@@ -150,8 +151,14 @@ TEST(baseline, reads_back_a_real_report)
 	CHECK_EQ_INT(b->has, BASE_DURATION | BASE_SAMPLES | BASE_UTILISATION |
 		     BASE_CONTENTION | BASE_WAITERS | BASE_SWITCHES |
 		     BASE_ERRORS | BASE_STATES | BASE_THREADS |
-		     BASE_FUNCTIONS);
+		     BASE_FUNCTIONS | BASE_SPEEDUP);
 	CHECK_EQ_INT(b->no_gil, 0);
+	{
+		struct what_if w;
+
+		analysis_what_if(profile_analysis(p), output_cores(&bl_ri), &w);
+		CHECK_NEAR(b->no_gil_speedup, w.speedup);
+	}
 	CHECK_NEAR(b->duration_s, fig.duration_s);
 	CHECK_NEAR(b->utilisation_pct, fig.utilisation_pct);
 	CHECK_NEAR(b->contention_pct, fig.contention_pct);

@@ -223,6 +223,42 @@ TEST(flamegraph, gil_breakdown)
 	fg_free(g);
 }
 
+TEST(flamegraph, blame_frames)
+{
+	struct fg *g = parse("t;spin;[waiting for GIL];[held by hog];hog_loop;"
+			     "deep 6\n"
+			     "t;spin;[waiting for GIL];[GIL in hand-off] 1\n"
+			     "t;spin;[held by hog];x 2\n"
+			     "t;spin;[GIL held] 3\n", NULL);
+	char *svg = render(g, NULL);
+
+	/* Above a waiting frame: the holder in the held colour, its code in
+	 * the lighter shade, a hand-off in grey; no GIL breakdown there. */
+	CHECK(strstr(svg, "<g class=\"f b1\" data-n=\"[held by hog]\" "
+			  "data-v=\"6\"><rect") != NULL);
+	CHECK(strstr(svg, "<g class=\"f b3\" data-n=\"hog_loop\"") != NULL);
+	CHECK(strstr(svg, "<g class=\"f b3\" data-n=\"deep\"") != NULL);
+	CHECK(strstr(svg, "<g class=\"f b2\" data-n=\"[GIL in hand-off]\"") != NULL);
+	/* Elsewhere the same name is an ordinary frame. */
+	CHECK(strstr(svg, "<g class=\"f\" data-n=\"[held by hog]\"") != NULL);
+	CHECK(strstr(svg, "<g class=\"f\" data-n=\"x\"") != NULL);
+	CHECK(strstr(svg, "data-n=\"[waiting for GIL]\" data-v=\"7\" "
+			  "data-s=\"0,7,0,0\"") != NULL);
+	CHECK(strstr(svg, "id=\"subtitle\"") != NULL);
+	CHECK(strstr(svg, "Blame view") != NULL);
+	CHECK(strstr(svg, "holder's code") != NULL);
+	free(svg);
+	fg_free(g);
+
+	/* Without blame frames: no subtitle, no blame legend. */
+	g = parse("t;spin;[waiting for GIL] 1\n", NULL);
+	svg = render(g, NULL);
+	CHECK(strstr(svg, "Blame view") == NULL);
+	CHECK(strstr(svg, "class=\"sw b1\"") == NULL);
+	free(svg);
+	fg_free(g);
+}
+
 TEST(flamegraph, gil_breakdown_reversed)
 {
 	struct fg_options o;
@@ -327,6 +363,33 @@ TEST(flamegraph, deterministic_in_any_order)
 	free(s3);
 	sb_release(&a);
 	sb_release(&b);
+	fg_free(g1);
+	fg_free(g2);
+}
+
+/* Stacks added after a render (which drops the node index) land on the
+ * same nodes as when all are added before it. */
+TEST(flamegraph, add_after_render)
+{
+	const char *first = "a;b;c 2\na;b;d 3\nx;b;c 1\n";
+	const char *more = "a;b;c 4\nx;b;c;e 1\na;b 2\nq 1\n";
+	struct fg *g1 = fg_new(NULL), *g2 = fg_new(NULL);
+	struct strbuf all = STRBUF_INIT;
+	char *s1, *s2;
+
+	sb_adds(&all, first);
+	sb_adds(&all, more);
+	fg_read_mem(g1, first, strlen(first), FG_NEW, NULL);
+	free(render(g1, NULL));
+	fg_read_mem(g1, more, strlen(more), FG_NEW, NULL);
+	fg_read_mem(g2, all.buf, all.len, FG_NEW, NULL);
+	s1 = render(g1, NULL);
+	s2 = render(g2, NULL);
+	CHECK_EQ_STR(s1, s2);
+	CHECK_EQ_INT(g1->nnodes, g2->nnodes);
+	free(s1);
+	free(s2);
+	sb_release(&all);
 	fg_free(g1);
 	fg_free(g2);
 }

@@ -98,7 +98,7 @@ static int run_base(const struct profile *p, const struct baseline *base,
 	struct gates *g = gates_new();
 	struct strbuf why = STRBUF_INIT;
 	struct record_info ri = { .pid = 1, .wall_ns = 1000000000ull,
-				  .exit_code = -1 };
+				  .exit_code = -1, .cores = 2 };
 	int n;
 
 	sb_reset(out);
@@ -233,6 +233,36 @@ TEST(gates, process_figures)
 	expect(p, "samples<11", 1,
 	       "threshold crossed: samples 10 < 11\n");
 	expect(p, "samples==10", 1, NULL);
+	/* what-if on 2 cores: 100 ms recorded, 60 ms of work in each busy
+	 * thread and nothing idle: 60 ms, 1.67x */
+	expect(p, "speedup>1.66", 1,
+	       "threshold crossed: speedup 1.67x > 1.66x\n");
+	expect(p, "speedup>1.67", 0, NULL);
+	expect(p, "speedup>=1.67", 1, NULL);
+	profile_free(p);
+}
+
+TEST(gates, speedup_is_a_factor)
+{
+	struct profile *p = gt_profile();
+	struct gates *g = gates_new();
+	struct strbuf why = STRBUF_INIT;
+	struct baseline b;
+
+	CHECK_EQ_INT(gates_parse(g, "speedup>1.5%", &why), -1);
+	CHECK(why.buf && strstr(why.buf, "a factor, not a percentage"));
+	CHECK_EQ_INT(gates_parse(g, "speedup[worker-*]>1.5", &why), -1);
+	memset(&b, 0, sizeof(b));
+	b.has = BASE_SPEEDUP;
+	b.no_gil_speedup = 1.2;
+	expect_base(p, &b, "speedup>base*1.3", 1, NULL);	/* 1.67 > 1.56 */
+	expect_base(p, &b, "speedup>base*1.4", 0, NULL);	/* 1.67 < 1.68 */
+	expect_base(p, &b, "speedup>base+0.5", 0, NULL);
+	b.has = 0;
+	expect_base(p, &b, "speedup>base", 1, "threshold crossed: speedup > "
+		    "base: the base report has no 'speedup' figure\n");
+	sb_release(&why);
+	gates_free(g);
 	profile_free(p);
 }
 

@@ -103,11 +103,12 @@ TEST(tui, sliding_window_is_the_difference_of_snapshots)
 	CHECK_EQ_INT(u->win.t1_ns - u->win.t0_ns, 1 * SEC);
 	tui_rows(u);
 	CHECK_EQ_INT(u->ntrows, 2);
-	CHECK_EQ_INT(u->trows[0].tid, 100);
-	CHECK_EQ_INT(u->trows[0].state[GIL_IDLE], 10);
-	CHECK_EQ_INT(u->trows[0].now, GIL_IDLE);
-	CHECK_EQ_INT(u->trows[1].state[GIL_HELD], 10);
-	CHECK_EQ_INT(u->trows[1].state[GIL_WAITING], 0);
+	/* the busy thread first */
+	CHECK_EQ_INT(u->trows[1].tid, 100);
+	CHECK_EQ_INT(u->trows[1].state[GIL_IDLE], 10);
+	CHECK_EQ_INT(u->trows[1].now, GIL_IDLE);
+	CHECK_EQ_INT(u->trows[0].state[GIL_HELD], 10);
+	CHECK_EQ_INT(u->trows[0].state[GIL_WAITING], 0);
 	/* idle left out: only 101's ten held samples */
 	CHECK_EQ_INT(u->fsamples, 10);
 	r = row(u, 1);		/* f2 */
@@ -242,12 +243,14 @@ TEST(tui, text_frame)
 	CHECK(strstr(sb.buf, "GIL held 100.0%  contention 100.0% of ticks "
 			     "(mean 1.00 waiting)") != NULL);
 	CHECK(strstr(sb.buf, "\nprocess exited\n") != NULL);
+	CHECK(strstr(sb.buf, "\nthreads 2 now: 1 held, 1 waiting, 0 native, "
+			     "0 idle\n") != NULL);
 	CHECK(strstr(sb.buf, "    100  main             held       100.0"
-			     "     0.0     0.0     0.0  ####################\n")
-	      != NULL);
+			     "     0.0     0.0     0.0  -                  "
+			     "####################\n") != NULL);
 	CHECK(strstr(sb.buf, "    101  worker           waiting      0.0"
-			     "   100.0     0.0     0.0  ~~~~~~~~~~~~~~~~~~~~\n")
-	      != NULL);
+			     "   100.0     0.0     0.0  main         100%  "
+			     "~~~~~~~~~~~~~~~~~~~~\n") != NULL);
 	CHECK(strstr(sb.buf, "   50.0  100.0   50.0   50.0  f1 (mod.py:9)\n")
 	      != NULL);
 	CHECK(strstr(sb.buf, "   50.0   50.0    0.0   50.0  f2 (mod.py:19)\n")
@@ -255,5 +258,260 @@ TEST(tui, text_frame)
 	if (unit_failed)
 		printf("# frame:\n%s", sb.buf);
 	sb_release(&sb);
+	tui_free(u);
+}
+
+/* n samples from t0, 10 ms apart, of nthreads (<= PY_MAX_THREADS)
+ * threads, tids 200, 201, ...: thread i in states[i] on stack {10 + i},
+ * the rest idle on {9}. */
+static void feed_many(struct tui *u, uint64_t t0, int n, int nthreads,
+		      const enum gil_state *states, int nstates)
+{
+	struct py_sample *s = calloc(1, sizeof(*s));
+	int i, k;
+
+	for (i = 0; i < n; i++) {
+		memset(s, 0, sizeof(*s));
+		s->time_ns = t0 + (uint64_t)i * 10000000ull;
+		s->gil_locked = 1;
+		s->switch_number = (uint64_t)i;
+		s->interval_us = 5000;
+		s->nthreads = nthreads;
+		for (k = 0; k < nthreads; k++) {
+			struct py_thread_sample *t = &s->threads[k];
+
+			t->tid = 200 + k;
+			t->state = k < nstates ? states[k] : GIL_IDLE;
+			t->nframes = 1;
+			t->frames = s->pool + k;
+			s->pool[k] = k < nstates ? 10 + (uint32_t)k : 9;
+		}
+		tui_add(u, s);
+	}
+	free(s);
+}
+
+/* The threads pane with many idle threads: the busy ones first, the idle
+ * ones one folded row, every one with all_threads; t cycles through the
+ * rows shown. */
+TEST(tui, busy_threads_first_idle_folded)
+{
+	/* tids 200, 201 idle; 202 waits, 203 holds */
+	static const enum gil_state st[] = { GIL_IDLE, GIL_IDLE, GIL_WAITING,
+					     GIL_HELD };
+	struct tui *u = new_tui(5);
+	struct strbuf sb = STRBUF_INIT;
+
+	/* as many as a sample holds: the header says there may be more */
+	feed_many(u, 0, 10, PY_MAX_THREADS, st, 4);
+	tui_refresh(u, 1 * SEC);
+	tui_rows(u);
+	CHECK_EQ_INT(u->ntrows, 256);
+	CHECK_EQ_INT(u->nshown, 2);
+	CHECK_EQ_INT(u->trows[0].tid, 202);	/* both 100 % busy: by tid */
+	CHECK_EQ_INT(u->trows[1].tid, 203);
+	CHECK(u->trows[2].folded && u->trows[255].folded);
+
+	tui_render_text(u, &sb, 30);
+	CHECK(strstr(sb.buf, "\nthreads 256+ now: 1 held, 1 waiting, 0 native, "
+			     "254 idle  (gilspy reads at most 256 per sample)\n")
+	      != NULL);
+	CHECK(strstr(sb.buf, "      +  254 idle threads idle        no busy "
+			     "sample in the window (--all-threads lists them)\n")
+	      != NULL);
+	CHECK(strstr(sb.buf, "    202  worker           waiting") <
+	      strstr(sb.buf, "    203  worker           held"));
+	/* every thread is a "worker": the blocker is named by its tid */
+	CHECK(strstr(sb.buf, "    202  worker           waiting      0.0   "
+			     "100.0     0.0     0.0  203          100%  ") != NULL);
+	CHECK(!strstr(sb.buf, "    200  worker"));
+
+	/* t: all -> 202 -> 203 -> all, idle ones skipped */
+	tui_cycle_thread(u, 1);
+	CHECK_EQ_INT(u->filter_tid, 202);
+	tui_cycle_thread(u, 1);
+	CHECK_EQ_INT(u->filter_tid, 203);
+	tui_cycle_thread(u, 1);
+	CHECK_EQ_INT(u->filter_tid, 0);
+
+	/* the thread filtered to is never folded */
+	u->filter_tid = 250;
+	u->dirty = 1;
+	tui_rows(u);
+	CHECK_EQ_INT(u->nshown, 3);
+	CHECK_EQ_INT(u->trows[2].tid, 250);
+	u->filter_tid = 0;
+
+	u->o.all_threads = 1;
+	u->dirty = 1;
+	tui_rows(u);
+	CHECK_EQ_INT(u->nshown, 256);
+	CHECK_EQ_INT(u->trows[2].tid, 200);
+	sb_reset(&sb);
+	tui_render_text(u, &sb, 30);
+	CHECK(strstr(sb.buf, "    200  worker") && strstr(sb.buf, "    455  worker"));
+	CHECK(!strstr(sb.buf, "idle threads"));
+	if (unit_failed)
+		printf("# frame:\n%s", sb.buf);
+	sb_release(&sb);
+	tui_free(u);
+}
+
+/* One idle thread is a row of its own: a summary would take a line too. */
+TEST(tui, one_idle_thread_is_not_folded)
+{
+	static const enum gil_state st[] = { GIL_HELD, GIL_IDLE };
+	struct tui *u = new_tui(5);
+
+	feed_many(u, 0, 10, 2, st, 2);
+	tui_refresh(u, 1 * SEC);
+	tui_rows(u);
+	CHECK_EQ_INT(u->nshown, 2);
+	CHECK_EQ_INT(u->trows[1].tid, 201);
+	tui_free(u);
+}
+
+/* Blame over the sliding window: phase 1 has 101 waiting for 100, phase 2
+ * has 100 waiting for 101; the window after phase 2 holds phase 2 only,
+ * the cumulative view both. */
+TEST(tui, blame_follows_the_window)
+{
+	struct tui *u = new_tui(1);
+	struct strbuf sb = STRBUF_INIT;
+	const struct tui_thread_row *r;
+
+	feed(u, 0, 10, GIL_HELD, 1, GIL_WAITING);
+	tui_refresh(u, 1 * SEC);
+	feed(u, 1 * SEC, 6, GIL_WAITING, 3, GIL_HELD);
+	tui_refresh(u, 2 * SEC);
+	tui_rows(u);
+	CHECK_EQ_INT(u->bsamples, 6);
+	CHECK_EQ_INT(u->nbrows, 1);
+	/* thread ids by first sight: 100 is 0, 101 is 1; f3 is function 2,
+	 * f2 function 1 */
+	CHECK(u->nbrows == 1 && u->brows[0].waiter_thread == 0 &&
+	      u->brows[0].waiter_func == 2 && u->brows[0].holder_thread == 1 &&
+	      u->brows[0].holder_func == 1 && u->brows[0].samples == 6);
+	r = &u->trows[0];
+	CHECK(r->tid == 100 && r->blocker == 1 && r->blocker_n == 6 &&
+	      r->blamed == 6);
+	CHECK(u->trows[1].blamed == 0);
+
+	u->o.cumulative = 1;
+	tui_window_update(u);
+	tui_rows(u);
+	CHECK_EQ_INT(u->bsamples, 16);
+	CHECK(u->nbrows == 2 && u->brows[0].samples == 10 &&
+	      u->brows[0].waiter_thread == 1 && u->brows[1].samples == 6);
+
+	/* filtered to a thread: the rows where it waits or holds */
+	u->view = TUI_VIEW_BLAME;
+	u->filter_tid = 101;
+	u->dirty = 1;
+	tui_render_text(u, &sb, 30);
+	CHECK(strstr(sb.buf, "\nBLAME  waiting caused by, most first, thread "
+			     "worker (101), 16 waiting samples\n") != NULL);
+	CHECK(strstr(sb.buf, "   62.5       10  worker: f2 (mod.py:19)    <-  "
+			     "main: f1 (mod.py:9)\n") != NULL);
+	CHECK(strstr(sb.buf, "   37.5        6  main: f3 (mod.py:29)      <-  "
+			     "worker: f2 (mod.py:19)\n") != NULL);
+	CHECK(!strstr(sb.buf, "FUNCTIONS"));
+	if (unit_failed)
+		printf("# frame:\n%s", sb.buf);
+	sb_release(&sb);
+	tui_free(u);
+}
+
+static void sb_put(void *ctx, const char *s, enum tui_attr a)
+{
+	(void)a;
+	sb_adds(ctx, s);
+}
+
+static void sb_eol(void *ctx)
+{
+	sb_addc(ctx, '\n');
+}
+
+/* A screen-sized frame (100x30) of 256 threads, every one listed: the
+ * threads pane takes what the functions pane leaves, says which rows it
+ * shows, and End (a scroll past the end) shows the last page. */
+TEST(tui, threads_pane_scrolls_on_a_screen)
+{
+	static const enum gil_state st[] = { GIL_HELD, GIL_WAITING };
+	struct tui *u = new_tui(5);
+	struct strbuf sb = STRBUF_INIT;
+	struct tui_out out = {
+		.put = sb_put, .eol = sb_eol, .ctx = &sb,
+		.width = 100, .height = 30, .screen = 1,
+	};
+	const char *p;
+	int lines = 0;
+
+	feed_many(u, 0, 10, PY_MAX_THREADS, st, 2);
+	tui_refresh(u, 1 * SEC);
+	u->o.all_threads = 1;
+	u->dirty = 1;
+	tui_render(u, &out);
+	for (p = sb.buf; *p; p++)
+		lines += *p == '\n';
+	CHECK_EQ_INT(lines, 30);
+	/* header 6, the key bar, the threads heading, a blank, the
+	 * functions title and heading: 19 lines left, the functions need
+	 * 3 (2 rows), the threads pane takes 16: 15 rows and "rows" */
+	CHECK(strstr(sb.buf, "        ... rows 1-15 of 256 (Tab, then arrows, "
+			     "scroll them; t picks one)\n") != NULL);
+	CHECK(strstr(sb.buf, "    200  worker           held") != NULL);
+
+	u->focus = TUI_FOCUS_THREADS;
+	u->tscroll = 1 << 29;
+	sb_reset(&sb);
+	tui_render(u, &out);
+	CHECK_EQ_INT(u->tscroll, 241);
+	CHECK(strstr(sb.buf, "        ... rows 242-256 of 256 (arrows scroll, "
+			     "Tab: the lower pane)\n") != NULL);
+	CHECK(strstr(sb.buf, "    455  worker") && !strstr(sb.buf, "    200  worker"));
+	if (unit_failed)
+		printf("# frame:\n%s", sb.buf);
+	sb_release(&sb);
+	tui_free(u);
+}
+
+static int named_yet;
+
+static const char *late_name(void *ctx, pid_t tid, uint64_t thread_id)
+{
+	(void)ctx;
+	(void)thread_id;
+	if (!named_yet)
+		return "python3";
+	return tid == 100 ? "main" : "worker";
+}
+
+/* A launched command's threads are seen before Python names them: each
+ * refresh asks again, so the view (and BLOCKED BY) gets the names. */
+TEST(tui, refresh_picks_up_late_thread_names)
+{
+	struct profile_resolver r = { fake_frame, late_name, NULL };
+	struct tui_options o;
+	struct tui_target tg = { 42, "python app.py", "3.12.1", 100, 0, 0 };
+	struct tui *u;
+
+	named_yet = 0;
+	tui_options_init(&o);
+	u = tui_new(&r, &o, &tg, 0);
+	feed(u, 0, 10, GIL_HELD, 1, GIL_WAITING);
+	tui_refresh(u, 1 * SEC);
+	tui_rows(u);
+	CHECK(u->ntrows == 2 && !strcmp(u->trows[0].name, "python3"));
+	/* both "python3": a blocker is told apart by its tid */
+	CHECK(tui_thread_name_shared(u, 0));
+	named_yet = 1;
+	feed(u, 1 * SEC, 10, GIL_HELD, 1, GIL_WAITING);
+	tui_refresh(u, 2 * SEC);
+	tui_rows(u);
+	CHECK(u->ntrows == 2 && !strcmp(u->trows[0].name, "main") &&
+	      !strcmp(u->trows[1].name, "worker"));
+	CHECK(!tui_thread_name_shared(u, 0));
 	tui_free(u);
 }

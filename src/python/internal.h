@@ -1,5 +1,5 @@
 /*
- * target.h - the inside of struct py_target, private to src/python/
+ * internal.h - the inside of struct py_target, private to src/python/
  * (everything else uses include/gilspy/python.h).
  *
  * Who does what, one job per file:
@@ -18,8 +18,8 @@
  * Everything a sample needs as scratch is in struct py_scratch, allocated
  * once at attach: no hidden per-thread buffers.
  */
-#ifndef GILSPY_PY_TARGET_H
-#define GILSPY_PY_TARGET_H
+#ifndef GILSPY_PY_INTERNAL_H
+#define GILSPY_PY_INTERNAL_H
 
 #include <sys/uio.h>
 
