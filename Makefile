@@ -18,7 +18,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 BUILD ?= build
-PKGS = libelf zlib ncursesw libunwind libprotobuf-c
+PKGS = libelf zlib ncursesw libunwind libunwind-generic libprotobuf-c
 PROTOC_C ?= protoc-c
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)

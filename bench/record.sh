@@ -49,7 +49,7 @@ objs=$(ls build/src/python/*.o build/src/gil/*.o build/src/proc/*.o \
 cost=
 if [ -n "$objs" ] && cc -std=gnu11 -O2 -D_GNU_SOURCE -Iinclude \
 	-o "$tmp/sample_cost" bench/sample_cost.c $objs \
-	$(pkg-config --libs libelf zlib libunwind 2>/dev/null) -lm 2>"$tmp/cc"; then
+	$(pkg-config --libs libelf zlib libunwind libunwind-generic 2>/dev/null) -lm 2>"$tmp/cc"; then
 	cost=$tmp/sample_cost
 else
 	echo "bare waker and breakdown skipped: cannot build bench/sample_cost.c against build/ (run make)"

@@ -16,7 +16,10 @@
  *   waiting  3.15 gil_requested (EV_REQUESTED_FLAG) - the holder test above
  *            wins over it, the flag may lag a hand-off; a futex wait on the
  *            GIL's cond or mutex (EV_FUTEX_COND); runnable but woken from
- *            such a wait and not run since (EV_WOKEN_WAITER, gil_woken())
+ *            such a wait and not run since (EV_WOKEN_WAITER, gil_woken());
+ *            with --native, a C stack inside take_gil (EV_NATIVE_STACK when
+ *            the futex rule did not see it: a woken waiter queued for a CPU,
+ *            or the mutex before the futex)
  *   native   none of those, OS state R (EV_OS_RUNNING)
  *   idle     none of those, any other OS state (EV_OS_SLEEPING)
  * Free-threaded builds have no GIL: running when R, else idle.
@@ -57,6 +60,11 @@ enum gil_evidence {
 	EV_WOKEN_WAITER,	/* R, but was waiting at the previous sample and
 				   has barely run since: woken in take_gil and
 				   queued for a CPU, not doing work */
+	EV_NATIVE_STACK,	/* --native: its C stack is in take_gil (or, in a
+				   stripped build, a GIL-taking function over a
+				   futex wait), where the /proc rule said native
+				   or idle: so its count is how often the two
+				   disagreed */
 	EV_NSTATES
 };
 /* "gil-holder", "holds-gil-flag", ... as in the JSON debug section */
@@ -72,6 +80,13 @@ struct gil_snapshot {
 	uint64_t holder;	/* last_holder: a tstate address */
 };
 
+/* What a thread's C stack (--native) says of the GIL. */
+enum {
+	GIL_STACK_UNREAD = 0,	/* not read */
+	GIL_STACK_TAKING,	/* in take_gil */
+	GIL_STACK_ELSEWHERE,	/* read, and not taking the GIL */
+};
+
 /* What is known of one thread at this sample. */
 struct gil_facts {
 	uint64_t tstate;
@@ -79,6 +94,7 @@ struct gil_facts {
 	int holds_flag;		/* 3.13+ tstate holds_gil */
 	int requested_flag;	/* 3.15+ tstate gil_requested */
 	int futex_on_gil;	/* in futex() on its GIL's cond or mutex */
+	int native_wait;	/* --native: GIL_STACK_* below */
 	char os_state;		/* /proc state 'R', 'S', ... or '?' */
 	int have_cpu;		/* cpu_ns and switches were read */
 	uint64_t cpu_ns;	/* time on a CPU (schedstat) */
@@ -116,7 +132,9 @@ int gil_needs_cpu(const struct gil_verdict *v, int holder_cpu_needed);
  * time in the woken-waiter rule. */
 int gil_holder_cpu_needed(uint64_t period_ns);
 
-/* The woken-waiter rule, after gil_classify(): a thread found native at
+/* The woken-waiter rule, after gil_classify(): not for a thread whose C
+ * stack was read and is not taking the GIL (GIL_STACK_ELSEWHERE); else a
+ * thread found native at
  * sample seq (taken at time_ns) that was waiting in a futex on the GIL at
  * sample seq - 1 and has not been switched in since, or that held or
  * waited for the GIL then, at least two scheduler ticks ago, and has been

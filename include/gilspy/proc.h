@@ -1,6 +1,7 @@
 /*
  * proc.h - access to another process: memory, mappings, per-task state,
- * and the ELF symbols of the files it has mapped.
+ * the ELF symbols of the files it has mapped, brief ptrace stops, and its
+ * threads' native stacks (unwound from a copy, see unwind.c below).
  *
  * Every read goes through proc_read(), which is the only place where errno
  * from process_vm_readv is turned into a gs_err.  Files of the target are
@@ -38,6 +39,10 @@ struct proc {
 enum gs_err proc_open(pid_t pid, struct proc **out, struct gs_error *err);
 void proc_free(struct proc *p);
 
+/* Re-read /proc/PID/maps (after the target dlopen()s a library: the
+ * native unwinder, unwind.c). */
+enum gs_err proc_refresh_maps(struct proc *p);
+
 /* Read len bytes at addr.  Returns GS_OK only if all len bytes were read;
  * GS_EFAULT for an unmapped or partial read, GS_EGONE when the process has
  * exited, GS_EPERM when not permitted. */
@@ -58,6 +63,8 @@ size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len);
 
 /* Is the process still alive (and not a zombie)? */
 int proc_alive(pid_t pid);
+/* The pid tracing pid (a debugger, strace), 0 when none or unknown. */
+pid_t proc_tracer(pid_t pid);
 
 /* The first mapping whose file's base name matches pred(basename). */
 const struct proc_map *proc_find_map(const struct proc *p,
@@ -117,6 +124,13 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 		     struct elf_image **out, struct gs_error *err);
 void elf_free(struct elf_image *e);
 
+/* The separate debug file of e (/usr/lib/debug/.build-id/, else
+ * .gnu_debuglink next to the file, in its .debug/ or under /usr/lib/debug,
+ * checked by CRC), loaded with e's bias so its .symtab names e's code; NULL
+ * when there is none with a .symtab. */
+struct elf_image *elf_load_debug(const struct proc *p,
+				 const struct elf_image *e);
+
 /* Address in the target of a symbol (.dynsym first, then .symtab); 0 if
  * absent.  size (may be NULL) receives st_size. */
 uint64_t elf_symbol(const struct elf_image *e, const char *name, uint64_t *size);
@@ -124,8 +138,20 @@ uint64_t elf_symbol(const struct elf_image *e, const char *name, uint64_t *size)
 /* Address and size in the target of a section, 0 if absent. */
 uint64_t elf_section(const struct elf_image *e, const char *name, uint64_t *size);
 
+/* Does the file have a .symtab (i.e. is it not stripped)? */
+int elf_has_symtab(const struct elf_image *e);
 const char *elf_path(const struct elf_image *e);
 uint64_t elf_bias(const struct elf_image *e);
+
+/* The function symbol (.dynsym or .symtab) whose [start, start + size)
+ * holds addr, a target address; NULL when none does (a stripped static
+ * function).  *start (may be NULL) receives its address in the target.
+ * The name is owned by the image.  Sorts the tables on first use. */
+const char *elf_symbol_at(struct elf_image *e, uint64_t addr, uint64_t *start);
+/* Target address of .eh_frame_hdr (PT_GNU_EH_FRAME), 0 if none. */
+uint64_t elf_eh_frame_hdr(const struct elf_image *e, uint64_t *size);
+/* The whole file as mapped by libelf (owned by the image), NULL if not. */
+const uint8_t *elf_file_bytes(const struct elf_image *e, size_t *size);
 
 /* --- ptrace stops (src/proc/ptrace.c) ------------------------------------ */
 
@@ -139,5 +165,71 @@ enum gs_err proc_ptrace_stop(pid_t tid, int *sig);
 /* Let a thread stopped by proc_ptrace_stop() run on, delivering sig (0 for
  * none). */
 void proc_ptrace_detach(pid_t tid, int sig);
+
+/* --- native stacks (src/proc/unwind.c) ----------------------------------- */
+
+/*
+ * A thread's native stack is taken in two steps so that it is stopped only
+ * briefly: proc_unwind_capture() stops it (the seize-based stop above),
+ * copies its registers and up to UNWIND_STACK_MAX bytes of stack from SP,
+ * and lets it run on; proc_unwind_walk() then unwinds from that copy with
+ * libunwind's remote API, reading code and unwind tables from the files the
+ * target maps (cached per file).  Nothing of the target is written.
+ */
+#define UNWIND_STACK_MAX (128 * 1024)
+#define UNWIND_MAX_FRAMES 256
+
+struct unwind_snap {
+	pid_t tid;
+	uint64_t regs[17];	/* libunwind's x86-64 numbering: rax .. r15, rip */
+	uint64_t sp;		/* where stack[] starts in the target */
+	size_t len;		/* bytes of stack[] copied */
+	uint64_t stack_lo, stack_hi;	/* the mapping SP lies in */
+	uint64_t stop_ns;	/* how long the thread was stopped */
+	size_t used;		/* proc_unwind_walk(): bytes of stack[] it read */
+	int overran;		/* it wanted stack beyond the copy */
+	int in_syscall;		/* it was blocked in syscall number syscall,
+				   first argument arg0 (else running) */
+	int syscall;
+	uint64_t arg0;
+	uint8_t stack[UNWIND_STACK_MAX];
+};
+
+struct unwinder;
+
+/* An unwinder for process pid, with its own view of the mappings (it
+ * re-reads them when a stack leads to code mapped since).  NULL, with err
+ * filled, when the process cannot be opened or libunwind fails. */
+struct unwinder *unwinder_new(pid_t pid, struct gs_error *err);
+void unwinder_free(struct unwinder *u);	/* NULL is a no-op */
+
+/* Stop tid, copy its registers and up to want bytes of stack (at most
+ * UNWIND_STACK_MAX) into s, resume it.  GS_OK; GS_EGONE (thread gone),
+ * GS_EPERM (ptrace refused: errno says why), GS_EFAULT (registers or
+ * stack unreadable; the thread runs on). */
+enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
+				struct unwind_snap *s);
+
+/* Unwind s: up to max return addresses, innermost first, into ips (the
+ * first is the current pc), and the start of the function each is in as
+ * its unwind info says (0 when unknown) into starts.  *truncated: the walk
+ * stopped before the outermost frame (no unwind info, the copied slice
+ * ended, the bound). */
+int proc_unwind_walk(struct unwinder *u, struct unwind_snap *s,
+		     uint64_t *ips, uint64_t *starts, int max, int *truncated);
+
+/* What code is at ip: *name the function symbol (NULL when stripped),
+ * *lib the base name of the file mapped there (NULL when none); both owned
+ * by the unwinder.  *start: the function's address (the symbol's, else
+ * fstart, the unwind info's, else ip); *vaddr: that address as the file
+ * numbers it (the same whatever the load address).  call: ip is a return
+ * address (looked up at ip - 1).  Returns the file's index among the
+ * unwinder's files (stable), or -1 when ip is in no file. */
+int unwinder_symbol(struct unwinder *u, uint64_t ip, int call, uint64_t fstart,
+		    const char **name, const char **lib, uint64_t *start,
+		    uint64_t *vaddr);
+/* Changes whenever the unwinder re-read the mappings (what an address
+ * names may have changed: caches of unwinder_symbol() go stale). */
+unsigned unwinder_generation(const struct unwinder *u);
 
 #endif

@@ -11,6 +11,10 @@
  * The GIL states and their evidence are gil.h's; pyt_sample() gathers the
  * facts and lets src/gil/ decide.
  *
+ * With pyt_options.native each thread's C stack is merged in (native.c):
+ * C frames are interned in the same table, flagged native, so every
+ * consumer of frame ids shows them without knowing about them.
+ *
  * Invariants: every walk is bounded (PY_MAX_THREADS, PY_MAX_DEPTH, string
  * lengths) and cycle-checked; a torn read marks one thread's stack as
  * incomplete and counts an error, it never fails the whole sample unless
@@ -36,8 +40,10 @@
 struct py_frame_info {
 	const char *filename;	/* owned by the target's tables */
 	const char *name;	/* qualname where the version has one */
-	int line;		/* 0 when unknown */
+	int line;		/* 0 when unknown (and for native frames) */
 	int firstlineno;
+	int native;		/* a C function: name is its symbol (or 0xADDR),
+				   filename the base name of its file */
 };
 
 struct py_thread_sample {
@@ -72,10 +78,25 @@ struct py_target;
 struct pyt_options {
 	int with_syscall;	/* read /proc/TID/syscall to detect waiters (1) */
 	int with_lines;		/* decode line numbers (1) */
+	int native;		/* native stacks merged in: 0 none, PYT_NATIVE
+				   (the C frames that matter) or PYT_NATIVE_ALL */
+};
+
+#define PYT_NATIVE 1
+#define PYT_NATIVE_ALL 2
+
+/* How native stacks went (--native): thread stops and their length. */
+struct pyt_native_stats {
+	uint64_t stops;			/* threads stopped and copied */
+	uint64_t median_ns, p99_ns, max_ns;	/* stop time per thread */
+	uint64_t truncated;		/* stacks that ended in [truncated] */
+	uint64_t failed;		/* threads whose stop or copy failed */
 };
 
 /* Attach to pid (no ptrace stop is done).  Fills err on failure:
- * ENOPROC, EPERM, ENOTPY ("which binary was found"), EVERSION. */
+ * ENOPROC, EPERM, ENOTPY ("which binary was found"), EVERSION; with
+ * opt->native, EPERM also when ptrace is not allowed (err says what to
+ * do: CAP_SYS_PTRACE, kernel.yama.ptrace_scope). */
 enum gs_err pyt_attach(pid_t pid, const struct pyt_options *opt,
 		       struct py_target **out, struct gs_error *err);
 void pyt_free(struct py_target *t);
@@ -90,6 +111,9 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s);
  * Evidence that only matters over longer intervals is then not read at
  * every sample; the states reported do not change. */
 void pyt_set_period(struct py_target *t, uint64_t period_ns);
+
+/* Native stack figures so far; 0 when native stacks are off. */
+int pyt_native_stats(const struct py_target *t, struct pyt_native_stats *out);
 
 /* Interned frame by id; NULL if out of range. */
 const struct py_frame_info *pyt_frame(const struct py_target *t, uint32_t id);

@@ -22,6 +22,10 @@ struct record_info {
 	uint64_t wall_ns;		/* length of the recording, 0: from the
 					   first to the last tick */
 	int blocking;
+	int native;			/* 0, PYT_NATIVE or PYT_NATIVE_ALL */
+	/* --native's thread stops (stops 0: none, or not known) */
+	uint64_t native_stops, native_median_ns, native_p99_ns, native_max_ns;
+	uint64_t native_truncated;	/* stacks that ended in [truncated] */
 	const char *stopped_by;		/* "duration", "interrupted", ... */
 	uint64_t profiler_cpu_ns;	/* gilspy's CPU time while sampling */
 	uint64_t missed_ticks;		/* deadlines skipped when behind */

@@ -17,7 +17,7 @@
 #define DUMP_TRIES 5	/* a torn read costs a retry, not the dump */
 
 static const char usage_text[] =
-	"usage: gilspy dump -p PID [--json]\n"
+	"usage: gilspy dump -p PID [--json] [--native | --native-all]\n"
 	"\n"
 	"Print every thread of a running Python process once: its id, name,\n"
 	"GIL state (held, waiting, native, idle) and Python stack, innermost\n"
@@ -27,6 +27,8 @@ static const char usage_text[] =
 	"  -j, --json         print one JSON document instead (see gilspy-dump(1))\n"
 	"      --no-syscall   do not read /proc/TID/syscall (waiters then show\n"
 	"                     as idle or native)\n"
+	"      --native       merge each thread's C stack with its Python stack\n"
+	"      --native-all   the same, keeping the interpreter's own frames\n"
 	"  -h, --help         show this help\n";
 
 /* One consistent sample of t into s, or the error that prevented it. */
@@ -57,6 +59,7 @@ int cmd_dump(int argc, char **argv)
 		SESSION_LONGOPT_PID,
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-syscall", no_argument, NULL, 'S' },
+		SESSION_LONGOPTS_NATIVE,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -99,6 +102,7 @@ int cmd_dump(int argc, char **argv)
 		cmd_errorf("no process given; pass -p PID (see 'gilspy dump --help')");
 		return 2;
 	}
+
 	if (session_attach(&ses, &opt))
 		return 1;
 	t = session_py(&ses);

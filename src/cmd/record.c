@@ -44,6 +44,7 @@ static const char usage_text[] =
 	OUTSET_HELP
 	"      --blocking         stop the target's threads for each sample\n"
 	"                         (consistent snapshots, slows the target)\n"
+	SESSION_HELP_NATIVE
 	"  -v, --verbose          say more; progress even when not on a terminal\n"
 	"  -h, --help             show this help\n";
 
@@ -273,7 +274,19 @@ static void fill_info(struct record *r, struct record_info *ri,
 	ri->cmdline = t ? pyt_proc(t)->cmdline : NULL;
 	ri->requested_hz = r->ses.args.rate;
 	ri->blocking = r->ses.args.blocking;
+	ri->native = r->ses.args.native;
 	ri->exit_code = -1;
+	if (t) {
+		struct pyt_native_stats ns;
+
+		if (pyt_native_stats(t, &ns)) {
+			ri->native_stops = ns.stops;
+			ri->native_median_ns = ns.median_ns;
+			ri->native_p99_ns = ns.p99_ns;
+			ri->native_max_ns = ns.max_ns;
+			ri->native_truncated = ns.truncated;
+		}
+	}
 }
 
 static int finish(struct record *r, int ret)
@@ -311,6 +324,14 @@ static int finish(struct record *r, int ret)
 			"%ld kB, profile %zu kB\n",
 			st->ticks ? (double)cpu / 1e3 / (double)st->ticks : 0.0,
 			ru.ru_maxrss, profile_memory(r->prof) / 1024);
+	if (r->verbose && ri.native)
+		sb_addf(&sum, "  --native: stopped %llu threads, median %.1f us, "
+			"p99 %.1f us, max %.1f us per stop; %llu stacks "
+			"truncated\n", (unsigned long long)ri.native_stops,
+			(double)ri.native_median_ns / 1e3,
+			(double)ri.native_p99_ns / 1e3,
+			(double)ri.native_max_ns / 1e3,
+			(unsigned long long)ri.native_truncated);
 	fputs(sum.buf, stderr);
 	fprintf(stderr, "gilspy: %llu samples in %.2f s, stopped by %s; %s%s\n",
 		(unsigned long long)st->ticks, (double)ri.wall_ns / 1e9,

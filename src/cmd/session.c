@@ -58,6 +58,13 @@ int session_option(struct session_args *a, int c, const char *arg)
 	case SESSION_OPT_BLOCKING:
 		a->blocking = 1;
 		return 1;
+	case SESSION_OPT_NATIVE:
+		if (a->native < PYT_NATIVE)
+			a->native = PYT_NATIVE;
+		return 1;
+	case SESSION_OPT_NATIVE_ALL:
+		a->native = PYT_NATIVE_ALL;
+		return 1;
 	default:
 		return 0;
 	}
@@ -68,6 +75,13 @@ int session_args_done(struct session_args *a, int argc, char **argv,
 {
 	if (optind < argc)
 		a->command = argv + optind;
+	if (a->native && a->blocking) {
+		/* both stop threads; --native stops each one only while it
+		 * copies its stack, --blocking all of them for the sample */
+		cmd_errorf("--native and --blocking cannot be used together; "
+			   "drop --blocking");
+		return 2;
+	}
 	if (!a->pid == !a->command) {
 		if (a->pid)
 			cmd_errorf("give either -p PID or a command, not both");
@@ -282,13 +296,15 @@ int session_attach(struct session *s, const struct pyt_options *po)
 	struct session_child *c = &s->child;
 	struct gs_error err = { 0 };
 	struct py_target *py = NULL;
+	struct pyt_options opt = *po;
 	uint64_t t0 = now_ns();
 
+	opt.native = s->args.native;
 	for (;;) {
 		enum gs_err rc;
 
 		memset(&err, 0, sizeof(err));
-		rc = pyt_attach(s->args.pid, po, &py, &err);
+		rc = pyt_attach(s->args.pid, &opt, &py, &err);
 		if (rc == GS_OK)
 			break;
 		/* A launched command is not Python until it has exec'd and

@@ -40,20 +40,35 @@
 
 /* --- options -------------------------------------------------------------- */
 
-enum { SESSION_OPT_BLOCKING = 400 };	/* clear of outputs.h's OPT_* */
+enum {					/* clear of outputs.h's OPT_* */
+	SESSION_OPT_BLOCKING = 400,
+	SESSION_OPT_NATIVE,
+	SESSION_OPT_NATIVE_ALL,
+};
 
 #define SESSION_SHORTOPTS "p:r:"
 #define SESSION_LONGOPT_PID { "pid", required_argument, NULL, 'p' }
-/* getopt_long entries for -p, -r and --blocking. */
+/* getopt_long entries for -p, -r, --blocking, --native and --native-all. */
 #define SESSION_LONGOPTS \
 	SESSION_LONGOPT_PID, \
 	{ "rate", required_argument, NULL, 'r' }, \
-	{ "blocking", no_argument, NULL, SESSION_OPT_BLOCKING }
+	{ "blocking", no_argument, NULL, SESSION_OPT_BLOCKING }, \
+	SESSION_LONGOPTS_NATIVE
+#define SESSION_LONGOPTS_NATIVE \
+	{ "native", no_argument, NULL, SESSION_OPT_NATIVE }, \
+	{ "native-all", no_argument, NULL, SESSION_OPT_NATIVE_ALL }
+/* The help lines of --native and --native-all. */
+#define SESSION_HELP_NATIVE \
+	"      --native           merge each thread's C stack with its Python\n" \
+	"                         stack (extension, library and leaf frames)\n" \
+	"      --native-all       the same, keeping the interpreter's own frames\n"
 
 struct session_args {
 	int pid;		/* -p; the launched command's once started */
 	double rate;		/* -r, samples per second (default 100) */
 	int blocking;		/* --blocking */
+	int native;		/* --native: PYT_NATIVE, --native-all:
+				   PYT_NATIVE_ALL, else 0 */
 	char **command;		/* what follows the options; NULL with -p */
 };
 

@@ -49,6 +49,7 @@ static const char usage_text[] =
 	"      --all-threads      list idle threads too, not one folded row (key a)\n"
 	"      --nolineno         no line numbers\n"
 	"      --blocking         stop the target's threads for each sample\n"
+	SESSION_HELP_NATIVE
 	"  -b, --batch            plain-text frames on stdout, no curses\n"
 	"  -n, --frames N         stop after N frames (implies --batch)\n"
 	"      --once             one frame after one interval (-b -n 1)\n"

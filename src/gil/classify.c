@@ -23,7 +23,8 @@ static const char *const state_names[GIL_NSTATES] = {
 
 static const char *const evidence_names[EV_NSTATES] = {
 	"gil-holder", "holds-gil-flag", "gil-requested-flag",
-	"futex-on-gil", "os-running", "os-sleeping", "woken-waiter"
+	"futex-on-gil", "os-running", "os-sleeping", "woken-waiter",
+	"native-stack"
 };
 
 const char *gil_state_name(enum gil_state s)
@@ -94,6 +95,8 @@ void gil_classify(int free_threaded, const struct gil_snapshot *gils,
 			verdict(v, GIL_WAITING, EV_REQUESTED_FLAG);
 		} else if (g && f->futex_on_gil) {
 			verdict(v, GIL_WAITING, EV_FUTEX_COND);
+		} else if (g && f->native_wait == GIL_STACK_TAKING) {
+			verdict(v, GIL_WAITING, EV_NATIVE_STACK);
 		} else if (f->os_state == 'R') {
 			verdict(v, GIL_NATIVE, EV_OS_RUNNING);
 		} else {
@@ -136,7 +139,10 @@ void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 	if (v->state == GIL_IDLE)
 		return;
 	prev = h->seq && h->seq + 1 == seq && h->cpu_seq == h->seq;
-	if (f->have_cpu && v->state == GIL_NATIVE && prev) {
+	/* A C stack that was read and is not taking the GIL is the better
+	 * evidence: the thread is doing what its stack says. */
+	if (f->have_cpu && v->state == GIL_NATIVE && prev &&
+	    f->native_wait != GIL_STACK_ELSEWHERE) {
 		uint64_t elapsed = time_ns - h->cpu_at_ns;
 
 		if ((h->evidence == EV_FUTEX_COND &&

@@ -67,7 +67,10 @@ void dump_render_text(struct strbuf *sb, struct py_target *t,
 		for (int j = 0; j < th->nframes; j++) {
 			const struct py_frame_info *f = pyt_frame(t, th->frames[j]);
 
-			if (f)
+			if (f && f->native)	/* C: no line */
+				sb_addf(sb, "    %s (%s)\n", f->name,
+					f->filename);
+			else if (f)
 				sb_addf(sb, "    %s (%s:%d)\n", f->name,
 					f->filename, f->line);
 		}
@@ -121,7 +124,8 @@ void dump_render_json(struct strbuf *sb, struct py_target *t,
 			sb_add_json_str(sb, f->name);
 			sb_adds(sb, ",\"file\":");
 			sb_add_json_str(sb, f->filename);
-			sb_addf(sb, ",\"line\":%d}", f->line);
+			sb_addf(sb, ",\"line\":%d%s}", f->line,
+				f->native ? ",\"native\":true" : "");
 		}
 		sb_adds(sb, "]}");
 	}

@@ -106,8 +106,9 @@ void output_json(struct strbuf *sb, const struct profile *p,
 
 	sb_adds(sb, "  \"options\": {\"rate_hz\": ");
 	json_add_num(sb, ri->requested_hz);
-	sb_addf(sb, ", \"blocking\": %s, \"states\": [",
-		json_bool(ri->blocking));
+	sb_addf(sb, ", \"blocking\": %s, \"native\": %s, \"states\": [",
+		json_bool(ri->blocking),
+		ri->native == 2 ? "\"all\"" : json_bool(ri->native));
 	for (i = 0, k = 0; i < ARRAY_SIZE(shown); i++)
 		if (o->states & (1u << shown[i]))
 			sb_addf(sb, "%s\"%s\"", k++ ? ", " : "",
@@ -117,6 +118,15 @@ void output_json(struct strbuf *sb, const struct profile *p,
 		json_bool(o->threads), json_bool(o->lineno),
 		json_bool(o->function), json_bool(o->state_frames));
 
+	if (ri->native_stops)	/* --native: how long threads were stopped */
+		sb_addf(sb, "  \"native_stops\": {\"threads\": %llu, "
+			"\"median_us\": %.1f, \"p99_us\": %.1f, "
+			"\"max_us\": %.1f, \"truncated\": %llu},\n",
+			(unsigned long long)ri->native_stops,
+			(double)ri->native_median_ns / 1e3,
+			(double)ri->native_p99_ns / 1e3,
+			(double)ri->native_max_ns / 1e3,
+			(unsigned long long)ri->native_truncated);
 	sb_adds(sb, "  \"" RK_SUMMARY "\": {\n    \"stopped_by\": ");
 	json_add_str_or_null(sb, ri->stopped_by);
 	sb_adds(sb, ",\n    \"" RK_DURATION_S "\": ");

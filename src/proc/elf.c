@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "gilspy/hashmap.h"
 #include "gilspy/proc.h"
@@ -59,6 +60,11 @@ struct elf_image {
 	struct sym_table *tabs;	/* [0] .dynsym, [1] .symtab; filled lazily */
 	struct elf_section *secs;
 	size_t nsecs;
+	int has_symtab;
+	uint64_t eh_hdr, eh_hdr_size;	/* PT_GNU_EH_FRAME, file vaddr */
+	struct elf_sym *funcs;		/* by address (elf_symbol_at()) */
+	size_t nfuncs;
+	int funcs_loaded;
 };
 
 static uint64_t sym_key(const char *name, size_t probe)
@@ -160,8 +166,11 @@ static const struct elf_sym *table_find(Elf *elf, struct sym_table *t,
 	return NULL;
 }
 
-enum gs_err elf_load(const struct proc *p, const char *path,
-		     struct elf_image **out, struct gs_error *err)
+/* Load path; its bias is *bias when given (a debug file lies where the
+ * file it completes is mapped), else from where p maps it. */
+static enum gs_err load(const struct proc *p, const char *path,
+			const uint64_t *bias, struct elf_image **out,
+			struct gs_error *err)
 {
 	struct elf_image *e;
 	uint64_t first_vaddr = UINT64_MAX, map_base;
@@ -200,15 +209,22 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 		for (i = 0; i < nphdr; i++) {
 			GElf_Phdr ph;
 
-			if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+			if (!gelf_getphdr(elf, (int)i, &ph))
+				continue;
+			if (ph.p_type == PT_GNU_EH_FRAME) {
+				e->eh_hdr = ph.p_vaddr;
+				e->eh_hdr_size = ph.p_memsz;
+			}
+			if (ph.p_type == PT_LOAD &&
 			    ph.p_vaddr - ph.p_offset < first_vaddr)
 				first_vaddr = ph.p_vaddr - ph.p_offset;
 		}
 	}
 	if (first_vaddr == UINT64_MAX)
 		first_vaddr = 0;
-	map_base = proc_map_base(p, path);
-	e->bias = eh.e_type == ET_EXEC ? 0 : map_base - (first_vaddr & ~0xfffull);
+	map_base = bias ? 0 : proc_map_base(p, path);
+	e->bias = bias ? *bias : eh.e_type == ET_EXEC ? 0 :
+		  map_base - (first_vaddr & ~0xfffull);
 
 	if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
 		/* the symbol tables, read when a lookup needs them */
@@ -220,8 +236,10 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 				continue;
 			if (sh.sh_type == SHT_DYNSYM && !e->tabs[0].scn)
 				e->tabs[0].scn = scn;
-			if (sh.sh_type == SHT_SYMTAB && !e->tabs[1].scn)
+			if (sh.sh_type == SHT_SYMTAB && !e->tabs[1].scn) {
 				e->tabs[1].scn = scn;
+				e->has_symtab = 1;
+			}
 		}
 		scn = NULL;
 		while ((scn = elf_nextscn(elf, scn)) != NULL) {
@@ -245,6 +263,109 @@ enum gs_err elf_load(const struct proc *p, const char *path,
 	return GS_OK;
 }
 
+enum gs_err elf_load(const struct proc *p, const char *path,
+		     struct elf_image **out, struct gs_error *err)
+{
+	return load(p, path, NULL, out, err);
+}
+
+/* The bytes of section name, or NULL. */
+static const uint8_t *section_data(const struct elf_image *e, const char *name,
+				   size_t *len)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(e->elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(e->elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		n = elf_strptr(e->elf, shstrndx, sh.sh_name);
+		if (!n || strcmp(n, name) || !(d = elf_getdata(scn, NULL)) ||
+		    !d->d_buf)
+			continue;
+		*len = d->d_size;
+		return d->d_buf;
+	}
+	return NULL;
+}
+
+/* Load a debug file candidate at path for e; with crc, only if the file's
+ * CRC-32 (.gnu_debuglink's) matches. */
+static struct elf_image *try_debug(const struct proc *p,
+				   const struct elf_image *e, const char *path,
+				   const uint32_t *crc)
+{
+	struct elf_image *d = NULL;
+	struct gs_error err;
+	size_t size;
+	const char *raw;
+
+	if (load(p, path, &e->bias, &d, &err) != GS_OK)
+		return NULL;
+	if (!d->has_symtab || (crc && (!(raw = elf_rawfile(d->elf, &size)) ||
+		(uint32_t)crc32(0, (const Bytef *)raw, (uInt)size) != *crc))) {
+		elf_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct elf_image *elf_load_debug(const struct proc *p,
+				 const struct elf_image *e)
+{
+	static const char *const dirs[] = { "%s/%s", "%s/.debug/%s",
+					    "/usr/lib/debug%s/%s" };
+	struct elf_image *d = NULL;
+	const uint8_t *note, *link;
+	size_t len, n;
+	char path[4096], dir[2048];
+	char *slash;
+
+	/* /usr/lib/debug/.build-id/xx/yyyy.debug, from the GNU build-id
+	 * note: namesz, descsz, type, "GNU\0", then the id */
+	note = section_data(e, ".note.gnu.build-id", &len);
+	if (note && len > 16 && !memcmp(note + 12, "GNU", 4)) {
+		uint32_t descsz;
+
+		memcpy(&descsz, note + 4, 4);
+		if (descsz >= 2 && descsz <= 64 && 16 + (size_t)descsz <= len) {
+			n = (size_t)snprintf(path, sizeof(path),
+					     "/usr/lib/debug/.build-id/%02x/",
+					     note[16]);
+			for (uint32_t i = 1; i < descsz; i++)
+				n += (size_t)snprintf(path + n, sizeof(path) - n,
+						      "%02x", note[16 + i]);
+			snprintf(path + n, sizeof(path) - n, ".debug");
+			if ((d = try_debug(p, e, path, NULL)))
+				return d;
+		}
+	}
+	/* .gnu_debuglink: a name, NUL, padding to 4, the file's CRC-32 */
+	link = section_data(e, ".gnu_debuglink", &len);
+	if (!link || !(n = strnlen((const char *)link, len)) || n == len ||
+	    ((n + 4) & ~3ul) + 4 > len)
+		return NULL;
+	snprintf(dir, sizeof(dir), "%s", e->path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		uint32_t crc;
+
+		memcpy(&crc, link + ((n + 4) & ~3ul), 4);
+		snprintf(path, sizeof(path), dirs[i], dir, (const char *)link);
+		if ((d = try_debug(p, e, path, &crc)))
+			return d;
+	}
+	return NULL;
+}
+
 void elf_free(struct elf_image *e)
 {
 	if (!e)
@@ -257,6 +378,7 @@ void elf_free(struct elf_image *e)
 			u64map_release(&e->tabs[i].index);
 	}
 	free(e->tabs);
+	free(e->funcs);
 	free(e->secs);
 	free(e->path);
 	elf_end(e->elf);
@@ -292,6 +414,11 @@ uint64_t elf_section(const struct elf_image *e, const char *name, uint64_t *size
 	return 0;
 }
 
+int elf_has_symtab(const struct elf_image *e)
+{
+	return e->has_symtab;
+}
+
 const char *elf_path(const struct elf_image *e)
 {
 	return e->path;
@@ -300,4 +427,90 @@ const char *elf_path(const struct elf_image *e)
 uint64_t elf_bias(const struct elf_image *e)
 {
 	return e->bias;
+}
+
+/* --- addresses to names (native stacks) ---------------------------------- */
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct elf_sym *x = a, *y = b;
+
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	/* at one address, a sized symbol first, then the shorter name (the
+	 * exported alias tends to be the short one) */
+	if ((x->size == 0) != (y->size == 0))
+		return x->size ? -1 : 1;
+	return (int)strlen(x->name) - (int)strlen(y->name);
+}
+
+/* Every function symbol of both tables, sorted by address, duplicates of
+ * one address dropped. */
+static void load_funcs(struct elf_image *e)
+{
+	size_t n = 0, m = 0;
+
+	e->funcs_loaded = 1;
+	for (int i = 0; i < 2; i++) {
+		if (!e->tabs[i].loaded)
+			load_symbols(e->elf, &e->tabs[i]);
+		n += e->tabs[i].nsyms;
+	}
+	e->funcs = xmalloc((n ? n : 1) * sizeof(*e->funcs));
+	for (int i = 0; i < 2; i++)
+		for (size_t j = 0; j < e->tabs[i].nsyms; j++)
+			if (e->tabs[i].syms[j].size)
+				e->funcs[m++] = e->tabs[i].syms[j];
+	qsort(e->funcs, m, sizeof(*e->funcs), sym_cmp);
+	n = 0;
+	for (size_t j = 0; j < m; j++)
+		if (!n || e->funcs[n - 1].value != e->funcs[j].value)
+			e->funcs[n++] = e->funcs[j];
+	e->nfuncs = n;
+}
+
+const char *elf_symbol_at(struct elf_image *e, uint64_t addr, uint64_t *start)
+{
+	size_t lo = 0, hi;
+	uint64_t v;
+
+	if (!e->funcs_loaded)
+		load_funcs(e);
+	if (addr < e->bias)
+		return NULL;
+	v = addr - e->bias;
+	hi = e->nfuncs;
+	while (lo < hi) {		/* the last symbol at or below v */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e->funcs[mid].value <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	/* a symbol covers [value, value + size): past it the address is
+	 * in a function whose name was stripped */
+	if (v - e->funcs[lo - 1].value >= e->funcs[lo - 1].size)
+		return NULL;
+	if (start)
+		*start = e->funcs[lo - 1].value + e->bias;
+	return e->funcs[lo - 1].name;
+}
+
+uint64_t elf_eh_frame_hdr(const struct elf_image *e, uint64_t *size)
+{
+	if (!e->eh_hdr)
+		return 0;
+	if (size)
+		*size = e->eh_hdr_size;
+	return e->eh_hdr + e->bias;
+}
+
+const uint8_t *elf_file_bytes(const struct elf_image *e, size_t *size)
+{
+	char *raw = elf_rawfile(e->elf, size);
+
+	return (const uint8_t *)raw;
 }

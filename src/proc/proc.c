@@ -61,6 +61,17 @@ int proc_alive(pid_t pid)
 	return p[2] != 'Z' && p[2] != 'X';
 }
 
+pid_t proc_tracer(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strstr(buf, "\nTracerPid:");
+	return p ? (pid_t)strtol(p + 11, NULL, 10) : 0;
+}
+
 static enum gs_err parse_maps(struct proc *p)
 {
 	char path[64], *line = NULL;
@@ -109,6 +120,11 @@ static enum gs_err parse_maps(struct proc *p)
 	p->maps = maps;
 	p->nmaps = n;
 	return n ? GS_OK : GS_EGONE;
+}
+
+enum gs_err proc_refresh_maps(struct proc *p)
+{
+	return parse_maps(p);
 }
 
 enum gs_err proc_open(pid_t pid, struct proc **out, struct gs_error *err)

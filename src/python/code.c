@@ -149,6 +149,7 @@ static uint32_t new_frame(struct py_target *t, const struct code_entry *c,
 	f->name = c->name;
 	f->line = line;
 	f->firstlineno = c->firstlineno;
+	f->native = 0;
 	return t->nframes++;
 }
 

@@ -14,6 +14,7 @@
  *   pystr.c    str objects as UTF-8
  *   threads.c  the thread table, native tids and thread names
  *   names.c    threading.Thread.name, read from the target's memory
+ *   native.c   --native: each thread's C stack, merged with its Python one
  * Everything a sample needs as scratch is in struct py_scratch, allocated
  * once at attach: no hidden per-thread buffers.
  */
@@ -83,6 +84,8 @@ struct thread_entry {
 	 * it is still in obs (so the stack cannot have changed) this sample */
 	uint32_t *frames;		/* malloc'ed, nframes ids */
 	int nframes, stack_ok, stack_reuse;
+	uint32_t native_copy;		/* --native: stack bytes to copy, 0
+					   the most (native.c) */
 };
 
 /*
@@ -192,6 +195,9 @@ struct py_scratch {
 	uint8_t ok[STACK_IOV];
 	struct stack_walk *need[PY_MAX_THREADS];
 	int need_win[PY_MAX_THREADS];
+	/* entry[i * PY_MAX_DEPTH + k]: frame k of thread i is the outermost
+	 * its eval-loop call ran (stack.c; native.c merges by it) */
+	uint8_t entry[PY_MAX_THREADS * PY_MAX_DEPTH];
 };
 
 struct py_target {
@@ -242,6 +248,7 @@ struct py_target {
 	uint8_t *code_pfbuf;		/* PF_CODES read-ahead headers */
 	uint64_t period_ns;		/* pyt_set_period(), 0 unknown */
 	struct pyname_cache names;	/* names.c */
+	struct py_native *native;	/* native.c; NULL without --native */
 	struct py_scratch *scratch;	/* one sample's scratch */
 };
 
@@ -318,6 +325,17 @@ uint32_t pycode_frame(struct py_target *t, uint32_t idx, int64_t instr);
 /* Add to pf the headers of the code objects the last sample used that are
  * due for a recheck at t->now_ns. */
 void pycode_prefetch(struct py_target *t, struct pf_set *pf);
+
+/* --- native.c --- */
+/* Start native stacks (opt.native): the unwinder and its tables.  GS_EPERM
+ * with err saying what to do when ptrace is refused. */
+enum gs_err pynative_init(struct py_target *t, struct gs_error *err);
+void pynative_release(struct py_target *t);
+/* Copy the registers and stack of every thread of s (a brief stop each). */
+void pynative_capture(struct py_target *t, struct py_sample *s);
+/* Unwind those copies and merge each with its thread's Python frames in
+ * place (th->frames); fills the facts' native_wait. */
+void pynative_merge(struct py_target *t, struct py_sample *s);
 
 /* --- pystr.c --- */
 /* A str object as UTF-8, interned in t->strings (at most PY_MAX_STR

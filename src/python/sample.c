@@ -65,7 +65,8 @@ static enum gs_err read_consistent(struct py_target *t, struct py_sample *s,
 	for (int i = 0; i < s->nthreads; i++) {
 		const struct py_thread_sample *th = &s->threads[i];
 
-		sc->reuse[i] = sc->reused[i] && th->tid &&
+		/* (a kept stack has no entry marks for the native merge) */
+		sc->reuse[i] = !t->native && sc->reused[i] && th->tid &&
 			       pythread_entry(t, th->tid, th->thread_id)->stack_reuse;
 	}
 	walked = pystack_walk(t, s, fresh ? &sc->second : NULL, sc->reuse);
@@ -86,6 +87,37 @@ static enum gs_err read_consistent(struct py_target *t, struct py_sample *s,
 		*gs = after;
 		fresh = pytask_read(t, s, gs, 0);
 	}
+	return GS_OK;
+}
+
+/* --native: the C stacks, copied after the GILs were read, with each
+ * thread's OS state as its registers show it at the stop; a hand-off
+ * while they were copied makes the GILs be read again and the stacks
+ * copied again (up to twice), so a thread found holding the GIL is not
+ * shown in take_gil, nor the other way round. */
+static enum gs_err native_consistent(struct py_target *t, struct py_sample *s,
+				     struct gil_set *gs)
+{
+	struct py_scratch *sc = t->scratch;
+	struct gil_set after;
+	enum gs_err rc;
+
+	for (int attempt = 0;; attempt++) {
+		pynative_capture(t, s);
+		if (attempt == 2 || !gs->n)
+			break;
+		after = *gs;
+		pygil_second_iov(t, gs, sc->second_raw, sc->second_ok,
+				 &sc->second);
+		if ((rc = pf_read(t, &sc->second)) ||
+		    (rc = pygil_second_parse(t, &after, sc->second_raw,
+					     sc->second_ok)))
+			return rc;
+		if (pygil_same(gs, &after))
+			break;
+		*gs = after;	/* (the copies give the OS states too) */
+	}
+	pynative_merge(t, s);
 	return GS_OK;
 }
 
@@ -166,6 +198,8 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 	if (gs.n == 0 && !t->free_threaded)
 		return GS_EBADDATA;
 	if ((rc = read_consistent(t, s, &gs)))
+		goto fail;
+	if (t->native && (rc = native_consistent(t, s, &gs)))
 		goto fail;
 	classify(t, s, &gs);
 	/* 3.6 has no interpreter ids: the main one is the oldest, the last

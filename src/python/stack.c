@@ -70,6 +70,8 @@ struct stack_walk {
 	struct walk_window win[WALK_WINDOWS];
 	int victim;			/* window the next fetch fills, when
 					   all are in use */
+	uint8_t *entry;			/* per frame kept: the outermost of its
+					   eval-loop call (the scratch's) */
 	uint64_t seen[PY_MAX_DEPTH];
 };
 
@@ -99,8 +101,13 @@ static int walk_frame(struct py_target *t, struct stack_walk *w, const uint8_t *
 		int owner = fb[l->fr_owner];
 
 		if ((l->skip_kind == PY_SKIP_OWNER_EQ && owner == l->skip_owner) ||
-		    (l->skip_kind == PY_SKIP_OWNER_GE && owner >= l->skip_owner))
+		    (l->skip_kind == PY_SKIP_OWNER_GE && owner >= l->skip_owner)) {
+			/* 3.12+: the eval loop's entry shim lies under the
+			 * first frame that call ran */
+			if (th->nframes)
+				w->entry[th->nframes - 1] = 1;
 			goto next;
+		}
 	}
 	code = rd_u64(fb, l->fr_code) & l->code_ptr_mask;
 	if (!code)
@@ -115,6 +122,9 @@ static int walk_frame(struct py_target *t, struct stack_walk *w, const uint8_t *
 			th->incomplete = 1;
 			return 1;
 		}
+		/* <= 3.10 one eval call per frame; 3.11 marks its first */
+		w->entry[th->nframes] = l->frame_kind == PY_FRAME_OBJECT ||
+			(l->fr_is_entry != OFF_NONE && fb[l->fr_is_entry]);
 		th->frames[th->nframes++] = pycode_frame(t, (uint32_t)idx,
 							 frame_addr(t, fb, code));
 	}
@@ -238,6 +248,7 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 		struct py_thread_sample *th = &s->threads[i];
 
 		w->th = th;
+		w->entry = sc->entry + (size_t)i * PY_MAX_DEPTH;
 		th->frames = s->pool + (size_t)i * PY_MAX_DEPTH;
 		th->nframes = 0;
 		w->max = PY_MAX_DEPTH;

@@ -321,6 +321,8 @@ enum gs_err pyt_attach(pid_t pid, const struct pyt_options *opt,
 	rc = detect(t, err);
 	if (rc != GS_OK)
 		goto fail;
+	if (t->opt.native && (rc = pynative_init(t, err)) != GS_OK)
+		goto fail;
 	*out = t;
 	return GS_OK;
 fail:
@@ -332,6 +334,7 @@ void pyt_free(struct py_target *t)
 {
 	if (!t)
 		return;
+	pynative_release(t);
 	for (size_t i = 0; i < t->ncodes; i++)
 		free(t->codes[i].lines);
 	free(t->codes);

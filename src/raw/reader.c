@@ -177,6 +177,9 @@ static void read_frame(struct reader *r, struct raw_cur *c)
 	f->filename = file ? file : "???";
 	f->line = (int)line;
 	f->firstlineno = (int)first;
+	/* a code object's first line is never 0; --native's C frames have
+	 * no lines at all */
+	f->native = !line && !first;
 }
 
 static void read_stack(struct reader *r, struct raw_cur *c)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # t0305-record-blocking.sh - --blocking stops the threads with ptrace for
 # each sample, and a gilspy killed with SIGKILL at any moment never leaves
-# the target stopped; every interpreter found.
+# the target stopped, nor does one stopping threads for --native; every
+# interpreter found.
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/record.sh"
 
@@ -55,11 +56,26 @@ for l in $(py_interpreters); do
 		sleep 0.02
 		none_stopped "$PY_PID" || { bad=$((bad + 1)); diag "stopped after kill $i"; }
 	done
+	# --native stops one thread at a time, as briefly as it can copy
+	# its stack; a kill in the middle of a stop must not leave it stopped
+	nbad=0
+	for i in $(seq 1 $kills); do
+		"$GILSPY" record -p "$PY_PID" --native -r 2000 \
+			-o "$REC_DIR/k.txt" 2>/dev/null &
+		g=$!
+		sleep "0.$((RANDOM % 15 + 5))"
+		kill -9 $g
+		wait $g 2>/dev/null
+		sleep 0.02
+		none_stopped "$PY_PID" || { nbad=$((nbad + 1)); diag "stopped after --native kill $i"; }
+	done
 	c0=$(cpu_ticks "$PY_PID")
 	sleep 0.3
 	c1=$(cpu_ticks "$PY_PID")
 	[ $bad = 0 ]
 	ok $? "$l: $kills SIGKILLs of a --blocking gilspy left no thread stopped"
+	[ $nbad = 0 ]
+	ok $? "$l: $kills SIGKILLs of a --native gilspy left no thread stopped"
 	[ "$c1" -gt "$c0" ]
 	ok $? "$l: the target runs on after the kills (cpu ticks $c0 -> $c1)"
 	py_stop

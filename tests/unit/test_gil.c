@@ -339,3 +339,39 @@ TEST(gil, woken_leaves_idle_and_others)
 	v = step(&h, 2, 1100000, with_cpu(fact(TS_A, 0, 'R'), 500, 7), TS_A);
 	CHECK_VERDICT(v, GIL_HELD, EV_HOLDER);
 }
+
+TEST(gil, native_stack_wait)
+{
+	struct gil_facts f[4] = { fact(TS_A, 0, 'R'), fact(TS_B, 0, 'R'),
+				  fact(TS_C, 0, 'S'), fact(TS_C + 1, 0, 'R') };
+	struct gil_verdict v[4];
+
+	f[0].native_wait = GIL_STACK_TAKING;	/* the holder's cannot count */
+	f[1].native_wait = GIL_STACK_TAKING;	/* R in take_gil: queued */
+	f[2].native_wait = GIL_STACK_TAKING;	/* the futex rule saw it too */
+	f[2].futex_on_gil = 1;
+	f[3].native_wait = GIL_STACK_ELSEWHERE;	/* the /proc rule alone */
+	run1(TS_A, f, 4, v);
+	CHECK_VERDICT(v[0], GIL_HELD, EV_HOLDER);
+	CHECK_VERDICT(v[1], GIL_WAITING, EV_NATIVE_STACK);
+	CHECK_VERDICT(v[2], GIL_WAITING, EV_FUTEX_COND);
+	CHECK_VERDICT(v[3], GIL_NATIVE, EV_OS_RUNNING);
+	CHECK_EQ_STR(gil_evidence_name(EV_NATIVE_STACK), "native-stack");
+}
+
+TEST(gil, native_stack_elsewhere_is_not_a_woken_waiter)
+{
+	struct gil_history h = { 0 };
+	struct gil_facts w = fact(TS_A, 0, 'S');
+	struct gil_facts r = fact(TS_A, 0, 'R');
+	struct gil_verdict v;
+
+	w.futex_on_gil = 1;
+	v = step(&h, 1, 1000000, with_cpu(w, 500, 7), TS_B);
+	CHECK_VERDICT(v, GIL_WAITING, EV_FUTEX_COND);
+	/* R with the same switch count would be a woken waiter, but its C
+	 * stack was read and it is in deflate, not take_gil */
+	r.native_wait = GIL_STACK_ELSEWHERE;
+	v = step(&h, 2, 1100000, with_cpu(r, 500, 7), TS_B);
+	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
+}
