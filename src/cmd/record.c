@@ -178,7 +178,14 @@ static void on_behind(void *ctx, double achieved)
 static int on_tick(void *ctx, uint64_t now)
 {
 	struct record *r = ctx;
+	const char *path;
 
+	/* The disk is full (or the file went away): what was written is
+	 * kept, and sampling on would only lose more. */
+	if (outset_write_error(&r->os, &path)) {
+		r->stopped_by = "write error";
+		return 1;
+	}
 	if (r->end && now >= r->end) {
 		r->stopped_by = "duration";
 		return 1;
@@ -362,6 +369,10 @@ int cmd_record(int argc, char **argv)
 	ret = parse_args(&r, argc, argv);
 	if (!ret)
 		ret = outset_load(&r.os);
+	/* A typo in -o must not cost the recording: checked before anything
+	 * is launched or sampled. */
+	if (!ret)
+		ret = outset_check(&r.os, 1);
 	if (ret) {
 		ret = ret < 0 ? 0 : ret;
 		goto out;

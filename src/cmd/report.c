@@ -129,7 +129,7 @@ int cmd_report(int argc, char **argv)
 	}
 	path = argv[optind];
 	outset_resolve(&os, NULL);
-	if (overwrites_input(&os, path)) {
+	if (overwrites_input(&os, path) || outset_check(&os, 0)) {
 		outset_release(&os);
 		return 2;
 	}
