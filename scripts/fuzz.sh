@@ -52,8 +52,18 @@ for name in "${names[@]}"; do
 		[ -d "$d" ] && dirs+=("$d")
 	done
 	log=$out/$name.log
+	maxlen=65536
+	if [ "$name" = walker ]; then
+		# Seeds: the reads of real samples of a real interpreter
+		# (entries.c); a few of them, since a run captures once.
+		maxlen=262144
+		for _ in 1 2; do
+			GILSPY_FUZZ_CAPTURE=$out/corpus/$name "$bin" -runs=0 \
+				"$out/corpus/$name" >/dev/null 2>&1 || true
+		done
+	fi
 	# Leaks count as crashes; -rss_limit_mb bounds a reader that hoards.
-	if "$bin" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=1024 \
+	if "$bin" -max_total_time="$secs" -max_len=$maxlen -rss_limit_mb=1024 \
 		-timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$out/$name-" "${dirs[@]}" >"$log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

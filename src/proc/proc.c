@@ -218,7 +218,17 @@ enum gs_err proc_read(struct proc *p, uint64_t addr, void *buf, size_t len)
 		p->faults++;
 		return GS_EFAULT;
 	}
+	if (p->image && !p->image->capture) {
+		p->reads++;
+		if (proc_image_read(p->image, addr, buf, len)) {
+			p->faults++;
+			return GS_EFAULT;
+		}
+		return GS_OK;
+	}
 	n = process_vm_readv(p->pid, &local, 1, &remote, 1, 0);
+	if (p->image && n == (ssize_t)len)
+		proc_image_capture(p->image, addr, buf, len);
 	p->reads++;
 	if (n == (ssize_t)len) {
 		p->read_bytes += len;
@@ -261,6 +271,24 @@ size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len)
 	return done;
 }
 
+/* proc_readv() against an image: range by range, through proc_read()
+ * (which reads the image, or the process and captures). */
+static enum gs_err image_readv(struct proc *p, const struct iovec *local,
+			       const struct iovec *remote, size_t n,
+			       uint8_t *ok)
+{
+	for (size_t k = 0; k < n; k++) {
+		enum gs_err e = proc_read(p, (uint64_t)(uintptr_t)remote[k].iov_base,
+					  local[k].iov_base, local[k].iov_len);
+
+		if (e == GS_EGONE || e == GS_EPERM)
+			return e;
+		if (ok)
+			ok[k] = e == GS_OK;
+	}
+	return GS_OK;
+}
+
 enum gs_err proc_readv(struct proc *p, const struct iovec *local,
 		       const struct iovec *remote, size_t n, uint8_t *ok)
 {
@@ -268,6 +296,8 @@ enum gs_err proc_readv(struct proc *p, const struct iovec *local,
 
 	if (ok)
 		memset(ok, 0, n);
+	if (p->image)
+		return image_readv(p, local, remote, n, ok);
 	while (first < n) {
 		size_t cnt = n - first > IOV_MAX ? IOV_MAX : n - first;
 		ssize_t r = process_vm_readv(p->pid, local + first, cnt,
