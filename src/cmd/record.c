@@ -64,6 +64,7 @@ struct record {
 	uint64_t next_progress, next_names;
 	uint64_t cpu_start;
 	uint64_t wall_start, wall_end;
+	uint64_t stopped_ticks;		/* while the target was stopped */
 };
 
 /* --- options ------------------------------------------------------------- */
@@ -153,7 +154,12 @@ static void on_sample(void *ctx, struct session_target *tg,
 {
 	struct record *r = ctx;
 
-	(void)tg;
+	/* A stopped target (SIGSTOP, a debugger) shows the instant it was
+	 * stopped at, again and again: counted, kept out of the profile. */
+	if (tg->stopped) {
+		r->stopped_ticks++;
+		return;
+	}
 	profile_add(r->prof, smp);
 	outset_sample(&r->os, r->prof, smp);
 }
@@ -243,6 +249,14 @@ static int sample_loop(struct record *r)
 		r->stopped_by = "error";
 		ret = 1;
 		break;
+	case SESSION_EXEC:
+		clear_progress(r);
+		cmd_errorf("pid %d exec'd '%s' and is no longer the Python "
+			   "program recorded: stopping; what was sampled before "
+			   "is kept", (int)r->ses.args.pid,
+			   r->ses.targets[0].exec_path);
+		r->stopped_by = "target exec";
+		break;
 	case SESSION_DONE:
 		break;
 	}
@@ -305,6 +319,7 @@ static int finish(struct record *r, int ret)
 	ri.stopped_by = r->stopped_by;
 	ri.profiler_cpu_ns = cpu;
 	ri.missed_ticks = session_missed(&r->ses);
+	ri.stopped_ticks = r->stopped_ticks;
 	ri.peak_rss_kb = ru.ru_maxrss;
 	ri.exit_code = child->reaped ? child->status : -1;
 
