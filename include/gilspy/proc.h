@@ -126,6 +126,9 @@ struct proc_task_state {
 /* A task's /proc files, kept open so each sample costs one pread each. */
 struct proc_task {
 	pid_t pid, tid;
+	pid_t host_tid;		/* tid as our /proc names it (a target in a
+				   pid namespace of its own knows its threads
+				   by other numbers); 0 until first used */
 	int stat_fd, syscall_fd, schedstat_fd;	/* -1 until first use */
 };
 
