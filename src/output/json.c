@@ -229,8 +229,8 @@ void output_json(struct strbuf *sb, const struct profile *p,
 			bk[i].ticks, bk[i].held, bk[i].contended, bk[i].waiters,
 			bk[i].switches);
 		for (j = 0; j < nthreads; j++) {
-			const uint32_t *tl = profile_thread(p, order[j])->timeline +
-					     i * GIL_NSTATES;
+			const uint32_t *tl = profile_thread_bucket(
+				profile_thread(p, order[j]), i);
 
 			sb_adds(sb, j ? ", [" : "[");
 			for (k = 0; k < ARRAY_SIZE(shown); k++)
