@@ -8,6 +8,8 @@
 #   make uninstall       the same PREFIX and DESTDIR
 #   V=1                  show full commands
 #   SANITIZE=address,undefined   build with sanitizers
+#   make fuzz            libFuzzer harnesses (clang), FUZZ_SECONDS=N each
+#                        (default 10), FUZZ="raw elf" for some of them
 #
 # Besides ./gilspy, `make` links ./gilspy-hooks (./gilspy-san-hooks with
 # SANITIZE): the same program with the test hooks of src/cmd/testhooks.c
@@ -46,7 +48,7 @@ endif
 SRCS := $(wildcard src/*/*.c) $(wildcard flamegraph/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS))
 MAIN_OBJ := $(BUILD)/src/main.o
-UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c) tests/fuzz/entries.c
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS))
 
 # The test build differs from gilspy in one object: the hooks.
@@ -67,7 +69,8 @@ PROTO_C := $(BUILD)/gen/profile.pb-c.c
 PROTO_H := $(BUILD)/gen/profile.pb-c.h
 PROTO_O := $(BUILD)/gen/profile.pb-c.o
 
-.PHONY: all build deps test check demo install clean unit functional bench
+.PHONY: all build deps test check demo install clean unit functional bench \
+	fuzz fuzz-objs
 
 all: deps
 	$(Q)$(MAKE) --no-print-directory build
@@ -138,6 +141,15 @@ demo: all
 
 bench: all
 	$(Q)for b in bench/*.sh; do echo "== $$b"; bash $$b $(CURDIR)/gilspy || exit 1; done
+
+# The harnesses of tests/fuzz/ (scripts/fuzz.sh builds the library with
+# clang through fuzz-objs, then links one harness per reader).
+FUZZ_SECONDS ?= 10
+fuzz: deps
+	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ)
+
+fuzz-objs: $(LIB_OBJS) $(EMBED_O) $(PROTO_O)
+	$(Q)echo $^ >$(BUILD)/fuzz-objs.list
 
 # DESTDIR stages the install (packaging, tests) and needs no root.
 BINDIR ?= $(PREFIX)/bin

@@ -80,7 +80,8 @@ int json_open(struct json_reader *j);
 int json_enter_obj(struct json_reader *j);
 int json_enter_arr(struct json_reader *j);
 /* After json_open at '{': 1 with the next key in key (at most JSON_MAX_KEY
- * bytes) and the reader at its value, 0 when the object closed, -1.
+ * bytes; key.buf is never NULL, even for "") and the reader at its value,
+ * 0 when the object closed, -1.
  * *first must start at 1. */
 int json_obj_next(struct json_reader *j, int *first, struct strbuf *key);
 /* After json_open at '[': 1 with the reader at the next value, 0 when the

@@ -17,12 +17,46 @@
 #include <sys/uio.h>
 
 #include "gilspy/error.h"
+#include "gilspy/util.h"
 
 struct proc_map {
 	uint64_t start, end, offset;
 	unsigned int prot;	/* PROT_READ | PROT_WRITE | PROT_EXEC */
 	char *path;		/* owned by the proc; NULL for anonymous */
 };
+
+/*
+ * A memory image in place of the process (src/proc/image.c): when a proc's
+ * image is set and not capturing, proc_read()/proc_readv() copy from its
+ * ranges (a read not inside one range whole faults) and never touch the
+ * process; when capturing, they read the process and append each range
+ * read whole to `captured`, in the serialised form proc_image_parse()
+ * takes.  For the fuzz harness and its seeds; normal runs leave it NULL.
+ */
+struct proc_image_range {
+	uint64_t addr;
+	size_t len;
+	const uint8_t *data;	/* borrowed from the parsed buffer */
+};
+
+struct proc_image {
+	struct proc_image_range *r;
+	size_t n;
+	int capture;
+	struct strbuf captured;
+};
+
+#define PROC_IMAGE_CAPTURE_MAX (4u << 20)
+
+/* Ranges from data (u64 address, u32 length, bytes; little-endian, a cut
+ * range ends the list); data must outlive the image. */
+void proc_image_parse(struct proc_image *im, const uint8_t *data, size_t len);
+void proc_image_release(struct proc_image *im);
+/* 0 and buf filled, or -1 when no range holds it whole. */
+int proc_image_read(const struct proc_image *im, uint64_t addr, void *buf,
+		    size_t len);
+void proc_image_capture(struct proc_image *im, uint64_t addr,
+			const void *buf, size_t len);
 
 struct proc {
 	pid_t pid;
@@ -32,6 +66,7 @@ struct proc {
 	char comm[32];
 	char *cmdline;		/* NUL bytes replaced by spaces, owned */
 	uint64_t reads, read_bytes, faults;	/* counters for benchmarks */
+	struct proc_image *image;	/* not owned; NULL: the process */
 };
 
 /* Open pid: checks existence and permission, reads maps, exe and cmdline.
@@ -95,6 +130,9 @@ struct proc_task_state {
 /* A task's /proc files, kept open so each sample costs one pread each. */
 struct proc_task {
 	pid_t pid, tid;
+	pid_t host_tid;		/* tid as our /proc names it (a target in a
+				   pid namespace of its own knows its threads
+				   by other numbers); 0 until first used */
 	int stat_fd, syscall_fd, schedstat_fd;	/* -1 until first use */
 };
 

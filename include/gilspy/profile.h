@@ -69,8 +69,17 @@ struct profile_thread {
 	uint64_t samples;		/* ticks in which the thread was seen */
 	uint64_t state[GIL_NSTATES];	/* ticks per GIL state */
 	uint64_t torn;			/* stacks dropped (torn reads) */
-	uint32_t *timeline;		/* PROFILE_TIMELINE_BUCKETS * GIL_NSTATES */
+	/* Its share of the timeline, only from the first bucket it was
+	 * seen in to the last: a thread that lived 10 ms costs a bucket or
+	 * two, not the whole timeline.  Read it with profile_thread_bucket(). */
+	uint32_t *timeline;		/* tl_n * GIL_NSTATES, or NULL */
+	uint32_t tl_first, tl_n, tl_cap;	/* in buckets */
 };
+
+/* The thread's ticks per GIL state (GIL_NSTATES of them) in timeline
+ * bucket b; all zeros when it was not seen then. */
+const uint32_t *profile_thread_bucket(const struct profile_thread *t,
+				      size_t b);
 
 /* One bucket of the GIL timeline. */
 struct profile_bucket {

@@ -54,6 +54,11 @@ void raw_write_meta(struct raw_writer *w, const struct record_info *ri);
 void raw_write_sample(struct raw_writer *w, const struct profile *p,
 		      const struct py_sample *s);
 void raw_write_failed(struct raw_writer *w, uint64_t time_ns);
+/* The errno of the first write that failed (disk full), 0 while all went
+ * well.  After one, the writer writes nothing more: the file is cut back
+ * to its last whole block, which `report` reads like a recording cut
+ * short. */
+int raw_writer_error(const struct raw_writer *w);
 /* Write what p has gained since the last sample (renamed threads; p may
  * be NULL), the END record and the last block, and close.  0, or -1 with
  * errno set from the first failed write (the writer keeps going after a

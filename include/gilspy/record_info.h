@@ -29,6 +29,9 @@ struct record_info {
 	const char *stopped_by;		/* "duration", "interrupted", ... */
 	uint64_t profiler_cpu_ns;	/* gilspy's CPU time while sampling */
 	uint64_t missed_ticks;		/* deadlines skipped when behind */
+	uint64_t stopped_ticks;		/* ticks while the target was stopped
+					   (SIGSTOP): not in the profile; not
+					   kept in raw files */
 	long peak_rss_kb;
 	int exit_code;			/* launch mode, -1 otherwise */
 	int cores;			/* what-if on this many cores (--cores);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gilspy/baseline.h"
@@ -164,6 +165,98 @@ void outset_resolve(struct out_set *o, const char *default_stem)
 	}
 }
 
+/* Whether path could be written, without changing anything: a regular
+ * file (or one to be made) is written through a temporary file beside it
+ * (write_file_atomic) or opened in place (raw, the summary), so its
+ * directory must take a new file and an existing one must open for
+ * writing; that probe file is removed at once, so a run that then fails
+ * leaves nothing behind.  A FIFO or a device is written into: opening a
+ * FIFO without a reader would block (or fail, non-blocking), and a reader
+ * may come later, so only the permission is checked.  0, or -1 with
+ * *why set. */
+static int check_path(const char *path, const char **why)
+{
+	struct strbuf probe = STRBUF_INIT;
+	struct stat st;
+	int fd, ret = -1;
+
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			*why = "it is a directory";
+			return -1;
+		}
+		if (access(path, W_OK)) {
+			*why = strerror(errno);
+			return -1;
+		}
+		return 0;
+	}
+	if (!stat(path, &st)) {
+		fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0) {
+			*why = strerror(errno);
+			return -1;
+		}
+		close(fd);
+	}
+	sb_addf(&probe, "%s.tmp.%d", path, (int)getpid());
+	fd = open(probe.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*why = errno == ENOENT ? "its directory does not exist" :
+			errno == ENOTDIR ? "a part of its directory is not a "
+			"directory" : strerror(errno);
+		goto out;
+	}
+	close(fd);
+	unlink(probe.buf);
+	ret = 0;
+out:
+	sb_release(&probe);
+	return ret;
+}
+
+int outset_check(struct out_set *o, int default_here)
+{
+	const char *why = NULL;
+	int i;
+
+	for (i = 0; i < o->nouts; i++) {
+		const char *path = o->outs[i].path;
+
+		if (strcmp(path, "-") && check_path(path, &why)) {
+			cmd_errorf("cannot write '%s': %s; nothing was "
+				   "recorded", path, why);
+			return 2;
+		}
+	}
+	if (!o->nouts && default_here &&
+	    check_path("gilspy-output-check", &why)) {
+		cmd_errorf("cannot write in the current directory: %s; give "
+			   "-o FILE", why);
+		return 2;
+	}
+	if (o->summary_path && strcmp(o->summary_path, "-") &&
+	    check_path(o->summary_path, &why)) {
+		cmd_errorf("cannot write the summary to '%s': %s; nothing was "
+			   "recorded", o->summary_path, why);
+		return 2;
+	}
+	return 0;
+}
+
+int outset_write_error(const struct out_set *o, const char **path)
+{
+	int i, e;
+
+	for (i = 0; i < o->nouts; i++) {
+		if (o->outs[i].raw && (e = raw_writer_error(o->outs[i].raw))) {
+			*path = o->outs[i].path;
+			return e;
+		}
+	}
+	return 0;
+}
+
 int outset_load(struct out_set *o)
 {
 	struct strbuf why = STRBUF_INIT;
@@ -307,8 +400,9 @@ int outset_write(struct out_set *o, const struct profile *p,
 			f->raw = NULL;
 			if (bad) {
 				cmd_errorf("cannot write '%s': %s; the raw "
-					   "recording is incomplete", f->path,
-					   strerror(errno));
+					   "recording keeps what was written "
+					   "before (gilspy report reads it)",
+					   f->path, strerror(errno));
 				ret = 1;
 				continue;
 			}

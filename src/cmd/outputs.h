@@ -105,6 +105,15 @@ int outset_option(struct out_set *o, int c, const char *arg);
  * one output of the -f format (default collapsed) to default_path(fmt), or
  * to stdout when default_stem is NULL. */
 void outset_resolve(struct out_set *o, const char *default_stem);
+/* Before attaching or launching: can every -o and the --summary file be
+ * written?  Nothing is changed (a probe file is created and removed at
+ * once); with no -o and default_here, the current directory is checked,
+ * where the default name goes.  0, or 2 (a usage error) after printing a
+ * line naming the path and why. */
+int outset_check(struct out_set *o, int default_here);
+/* The errno of a raw output that failed to write during the run (disk
+ * full), with its path; 0 when none did. */
+int outset_write_error(const struct out_set *o, const char **path);
 /* Load the --baseline report (before starting anything, so a bad one
  * stops the command early).  0; 1 after printing why; 2 (a usage error)
  * when a --fail-if expression compares with "base" and no --baseline was

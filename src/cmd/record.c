@@ -65,6 +65,7 @@ struct record {
 	uint64_t next_progress, next_names;
 	uint64_t cpu_start;
 	uint64_t wall_start, wall_end;
+	uint64_t stopped_ticks;		/* while the target was stopped */
 };
 
 /* --- options ------------------------------------------------------------- */
@@ -154,7 +155,12 @@ static void on_sample(void *ctx, struct session_target *tg,
 {
 	struct record *r = ctx;
 
-	(void)tg;
+	/* A stopped target (SIGSTOP, a debugger) shows the instant it was
+	 * stopped at, again and again: counted, kept out of the profile. */
+	if (tg->stopped) {
+		r->stopped_ticks++;
+		return;
+	}
 	profile_add(r->prof, smp);
 	outset_sample(&r->os, r->prof, smp);
 }
@@ -179,7 +185,14 @@ static void on_behind(void *ctx, double achieved)
 static int on_tick(void *ctx, uint64_t now)
 {
 	struct record *r = ctx;
+	const char *path;
 
+	/* The disk is full (or the file went away): what was written is
+	 * kept, and sampling on would only lose more. */
+	if (outset_write_error(&r->os, &path)) {
+		r->stopped_by = "write error";
+		return 1;
+	}
 	if (r->end && now >= r->end) {
 		r->stopped_by = "duration";
 		return 1;
@@ -236,6 +249,14 @@ static int sample_loop(struct record *r)
 		cmd_report_error(&err);
 		r->stopped_by = "error";
 		ret = 1;
+		break;
+	case SESSION_EXEC:
+		clear_progress(r);
+		cmd_errorf("pid %d exec'd '%s' and is no longer the Python "
+			   "program recorded: stopping; what was sampled before "
+			   "is kept", (int)r->ses.args.pid,
+			   r->ses.targets[0].exec_path);
+		r->stopped_by = "target exec";
 		break;
 	case SESSION_DONE:
 		break;
@@ -311,6 +332,7 @@ static int finish(struct record *r, int ret)
 	ri.stopped_by = r->stopped_by;
 	ri.profiler_cpu_ns = cpu;
 	ri.missed_ticks = session_missed(&r->ses);
+	ri.stopped_ticks = r->stopped_ticks;
 	ri.peak_rss_kb = ru.ru_maxrss;
 	ri.exit_code = child->reaped ? child->status : -1;
 	ri.cores = r->os.cores;
@@ -384,6 +406,10 @@ int cmd_record(int argc, char **argv)
 	ret = parse_args(&r, argc, argv);
 	if (!ret)
 		ret = outset_load(&r.os);
+	/* A typo in -o must not cost the recording: checked before anything
+	 * is launched or sampled. */
+	if (!ret)
+		ret = outset_check(&r.os, 1);
 	if (ret) {
 		ret = ret < 0 ? 0 : ret;
 		goto out;

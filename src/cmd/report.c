@@ -129,7 +129,7 @@ int cmd_report(int argc, char **argv)
 	}
 	path = argv[optind];
 	outset_resolve(&os, NULL);
-	if (overwrites_input(&os, path)) {
+	if (overwrites_input(&os, path) || outset_check(&os, 0)) {
 		outset_release(&os);
 		return 2;
 	}
@@ -138,10 +138,8 @@ int cmd_report(int argc, char **argv)
 		return k;
 	}
 	got = raw_replay(path, &rp, &prof, on_sample, on_failed, &rc);
-	for (line = rp.problems.buf; line && *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		if (!nl)
-			nl = line + strlen(line) - 1;
+	for (line = rp.problems.buf; line && *line; line = *nl ? nl + 1 : nl) {
+		nl = strchrnul(line, '\n');
 		fprintf(stderr, "gilspy: %s: %.*s\n", path, (int)(nl - line),
 			line);
 	}

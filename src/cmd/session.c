@@ -41,6 +41,9 @@ void session_release(struct session *s)
 	for (i = 0; i < s->ntargets; i++) {
 		sampler_free(s->targets[i].sampler);
 		pyt_free(s->targets[i].py);
+		if (s->targets[i].stat_fd >= 0)
+			close(s->targets[i].stat_fd);
+		free(s->targets[i].exec_path);
 	}
 	free(s->targets);
 	s->targets = NULL;
@@ -278,8 +281,65 @@ void session_end_child(struct session *s)
 /* --- attaching and sampling ----------------------------------------------- */
 
 /* Take py (attached to pid) in as one more target. */
+/* State and start of stack (fields 3 and 28 of /proc/PID/stat); -1 when
+ * it cannot be read. */
+static int read_stat(struct session_target *tg, char *state,
+		     uint64_t *start_stack)
+{
+	char buf[1024], *p;
+	ssize_t n;
+	int field;
+
+	if (tg->stat_fd < 0)
+		return -1;
+	n = pread(tg->stat_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* the command name may hold anything */
+	if (!p || p[1] != ' ')
+		return -1;
+	*state = p[2];
+	for (field = 3, p += 2; field < 28 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return -1;
+	*start_stack = strtoull(p, NULL, 10);
+	return 0;
+}
+
+/* After a sample: is the target stopped, and has it exec'd?  An exec gives
+ * the process a new stack (and most often a new executable), so a moved
+ * stack start means the program gilspy attached to is gone. */
+static int check_target(struct session_target *tg)
+{
+	uint64_t start_stack;
+	char state, link[64], exe[4096];
+	ssize_t n;
+
+	if (read_stat(tg, &state, &start_stack))
+		return 0;
+	tg->stopped = state == 'T';
+	/* an exiting process (a zombie) shows no stack: it has not exec'd */
+	if (start_stack == tg->start_stack || !start_stack || state == 'Z' ||
+	    state == 'X')
+		return 0;
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)tg->pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n < 0)
+		n = 0;
+	exe[n] = 0;
+	free(tg->exec_path);
+	tg->exec_path = xstrdup(n ? exe : "?");
+	return 1;
+}
+
 static void add_target(struct session *s, pid_t pid, struct py_target *py)
 {
+	char path[64], state;
 	struct session_target *tg;
 
 	s->targets = xrealloc(s->targets, (size_t)(s->ntargets + 1) *
@@ -288,6 +348,12 @@ static void add_target(struct session *s, pid_t pid, struct py_target *py)
 	memset(tg, 0, sizeof(*tg));
 	tg->pid = pid;
 	tg->py = py;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	tg->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (read_stat(tg, &state, &tg->start_stack) && tg->stat_fd >= 0) {
+		close(tg->stat_fd);
+		tg->stat_fd = -1;
+	}
 	testhook_attached();
 }
 
@@ -370,9 +436,13 @@ enum session_end session_run(struct session *s, const struct session_hooks *h,
 
 		switch (sampler_next(tg->sampler, &wake, &smp, &t, err)) {
 		case SAMPLER_SAMPLE:
+			if (check_target(tg))
+				return SESSION_EXEC;
 			h->sample(ctx, tg, smp);
 			break;
 		case SAMPLER_FAILED:
+			if (check_target(tg))
+				return SESSION_EXEC;
 			h->failed(ctx, tg, t);
 			break;
 		case SAMPLER_GONE:

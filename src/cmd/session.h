@@ -90,6 +90,14 @@ struct session_target {
 	pid_t pid;
 	struct py_target *py;		/* owned */
 	struct sampler *sampler;	/* owned; NULL before session_start() */
+	/* From /proc/PID/stat after each sample: the process is stopped
+	 * (SIGSTOP, a debugger: state T), so what the sample says is frozen,
+	 * not what the program does; and where its stack starts, which an
+	 * exec changes. */
+	int stat_fd;			/* -1 when it cannot be read */
+	int stopped;
+	uint64_t start_stack;
+	char *exec_path;		/* what it exec'd, once it has; owned */
 };
 
 struct session {
@@ -176,6 +184,8 @@ enum session_end {
 	SESSION_SIGNAL,		/* see session_signal() */
 	SESSION_ERROR,		/* a sample could not be taken at all: see err */
 	SESSION_DONE,		/* tick() asked to end */
+	SESSION_EXEC,		/* the target exec'd another program: see
+				   targets[0].exec_path */
 };
 
 /* Sample until the target exits, a signal comes, sampling fails or tick()

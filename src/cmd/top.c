@@ -280,6 +280,7 @@ static int run(struct top *t)
 	case SESSION_DONE:
 		return t->ret;
 	case SESSION_GONE:
+	case SESSION_EXEC:	/* another program now: Python has gone */
 		break;
 	}
 

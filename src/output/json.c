@@ -132,10 +132,12 @@ void output_json(struct strbuf *sb, const struct profile *p,
 	sb_adds(sb, ",\n    \"" RK_DURATION_S "\": ");
 	json_add_num(sb, fig.duration_s);
 	sb_addf(sb, ",\n    \"ticks\": %llu, \"" RK_SAMPLES "\": %llu, "
-		"\"failed\": %llu, \"missed_ticks\": %llu,\n",
+		"\"failed\": %llu, \"missed_ticks\": %llu, "
+		"\"stopped_ticks\": %llu,\n",
 		(unsigned long long)st->ticks, (unsigned long long)st->samples,
 		(unsigned long long)st->failed,
-		(unsigned long long)ri->missed_ticks);
+		(unsigned long long)ri->missed_ticks,
+		(unsigned long long)ri->stopped_ticks);
 	sb_adds(sb, "    \"requested_hz\": ");
 	json_add_num(sb, ri->requested_hz);
 	sb_adds(sb, ", \"achieved_hz\": ");
@@ -246,8 +248,8 @@ void output_json(struct strbuf *sb, const struct profile *p,
 			bk[i].ticks, bk[i].held, bk[i].contended, bk[i].waiters,
 			bk[i].switches);
 		for (j = 0; j < nthreads; j++) {
-			const uint32_t *tl = profile_thread(p, order[j])->timeline +
-					     i * GIL_NSTATES;
+			const uint32_t *tl = profile_thread_bucket(
+				profile_thread(p, order[j]), i);
 
 			sb_adds(sb, j ? ", [" : "[");
 			for (k = 0; k < ARRAY_SIZE(shown); k++)

@@ -41,6 +41,10 @@ void output_summary(struct strbuf *sb, const struct profile *p,
 		ri->requested_hz, ri->blocking ? ", blocking" : "");
 	sb_addf(sb, "  errors      %llu (%.2f %%) torn or unreadable samples\n",
 		(unsigned long long)fig.errors, fig.errors_pct);
+	if (ri->stopped_ticks)
+		sb_addf(sb, "  stopped     %llu ticks while the target was "
+			"stopped (SIGSTOP): left out\n",
+			(unsigned long long)ri->stopped_ticks);
 	if (st->no_gil) {
 		sb_adds(sb, "  GIL         none: free-threaded build\n");
 	} else {

@@ -229,7 +229,17 @@ enum gs_err proc_read(struct proc *p, uint64_t addr, void *buf, size_t len)
 		p->faults++;
 		return GS_EFAULT;
 	}
+	if (p->image && !p->image->capture) {
+		p->reads++;
+		if (proc_image_read(p->image, addr, buf, len)) {
+			p->faults++;
+			return GS_EFAULT;
+		}
+		return GS_OK;
+	}
 	n = process_vm_readv(p->pid, &local, 1, &remote, 1, 0);
+	if (p->image && n == (ssize_t)len)
+		proc_image_capture(p->image, addr, buf, len);
 	p->reads++;
 	if (n == (ssize_t)len) {
 		p->read_bytes += len;
@@ -272,6 +282,24 @@ size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len)
 	return done;
 }
 
+/* proc_readv() against an image: range by range, through proc_read()
+ * (which reads the image, or the process and captures). */
+static enum gs_err image_readv(struct proc *p, const struct iovec *local,
+			       const struct iovec *remote, size_t n,
+			       uint8_t *ok)
+{
+	for (size_t k = 0; k < n; k++) {
+		enum gs_err e = proc_read(p, (uint64_t)(uintptr_t)remote[k].iov_base,
+					  local[k].iov_base, local[k].iov_len);
+
+		if (e == GS_EGONE || e == GS_EPERM)
+			return e;
+		if (ok)
+			ok[k] = e == GS_OK;
+	}
+	return GS_OK;
+}
+
 enum gs_err proc_readv(struct proc *p, const struct iovec *local,
 		       const struct iovec *remote, size_t n, uint8_t *ok)
 {
@@ -279,6 +307,8 @@ enum gs_err proc_readv(struct proc *p, const struct iovec *local,
 
 	if (ok)
 		memset(ok, 0, n);
+	if (p->image)
+		return image_readv(p, local, remote, n, ok);
 	while (first < n) {
 		size_t cnt = n - first > IOV_MAX ? IOV_MAX : n - first;
 		ssize_t r = process_vm_readv(p->pid, local + first, cnt,
@@ -395,10 +425,63 @@ int proc_tasks(pid_t pid, pid_t **tids)
 	return n;
 }
 
+/* The last number of the NSpid line of a /proc status file (the id in
+ * the innermost namespace), the first (ours) in *outer; the count of
+ * numbers, 0 when there is no such line. */
+static int read_nspid(const char *path, long *outer, long *inner)
+{
+	char buf[2048], *p, *end;
+	ssize_t n = read_small(path, buf, sizeof(buf));
+	int k = 0;
+
+	if (n <= 0 || !(p = strstr(buf, "\nNSpid:")))
+		return 0;
+	p += 7;
+	for (;;) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (!k++)
+			*outer = v;
+		*inner = v;
+		p = end;
+	}
+	return k;
+}
+
+/* A thread id the target gave us (its native_thread_id) in our pid
+ * namespace: the same number unless the target lives in a namespace of
+ * its own (unshare --pid, a container seen from the host); then the task
+ * whose innermost id it is. */
+static pid_t host_tid(pid_t pid, pid_t tid)
+{
+	char path[96];
+	long outer = 0, inner = 0;
+	pid_t *tids = NULL, found = tid;
+	int n, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (read_nspid(path, &outer, &inner) < 2)
+		return tid;
+	n = proc_tasks(pid, &tids);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/status",
+			 (int)pid, (int)tids[i]);
+		if (read_nspid(path, &outer, &inner) >= 2 && inner == tid) {
+			found = (pid_t)outer;
+			break;
+		}
+	}
+	free(tids);
+	return found;
+}
+
 void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid)
 {
 	t->pid = pid;
 	t->tid = tid;
+	t->host_tid = 0;
 	t->stat_fd = t->syscall_fd = t->schedstat_fd = -1;
 }
 
@@ -422,8 +505,10 @@ static ssize_t task_pread(struct proc_task *t, int *fd, const char *name,
 	if (*fd < 0) {
 		char path[96];
 
+		if (!t->host_tid)
+			t->host_tid = host_tid(t->pid, t->tid);
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)t->pid,
-			 (int)t->tid, name);
+			 (int)t->host_tid, name);
 		*fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (*fd < 0)
 			return -1;

@@ -242,8 +242,6 @@ static uint32_t thread_for(struct profile *p, int slot,
 		sb_addf(&sb, "%d", (int)ts->tid);
 		t->name = sb_detach(&sb);
 	}
-	t->timeline = xcalloc(PROFILE_TIMELINE_BUCKETS * GIL_NSTATES,
-			      sizeof(*t->timeline));
 	i = (uint32_t)p->nthreads++;
 found:
 	p->cache[slot] = i;
@@ -271,18 +269,65 @@ static void merge_buckets(struct profile *p)
 	memset(&p->buckets[PROFILE_TIMELINE_BUCKETS / 2], 0,
 	       sizeof(p->buckets) / 2);
 	for (j = 0; j < p->nthreads; j++) {
-		uint32_t *tl = p->threads[j].timeline;
+		struct profile_thread *t = &p->threads[j];
+		uint32_t *tl = t->timeline, first = t->tl_first / 2;
+		size_t last = SIZE_MAX, to;
 
-		for (i = 0; i < PROFILE_TIMELINE_BUCKETS / 2; i++)
+		/* bucket a goes to a / 2: in place, since a / 2 - first
+		 * never exceeds a - tl_first, and ascending */
+		for (i = 0; tl && i < t->tl_n; i++) {
+			to = (t->tl_first + i) / 2 - first;
 			for (k = 0; k < GIL_NSTATES; k++)
-				tl[i * GIL_NSTATES + k] =
-					tl[2 * i * GIL_NSTATES + k] +
-					tl[(2 * i + 1) * GIL_NSTATES + k];
-		memset(tl + PROFILE_TIMELINE_BUCKETS / 2 * GIL_NSTATES, 0,
-		       PROFILE_TIMELINE_BUCKETS / 2 * GIL_NSTATES * sizeof(*tl));
+				tl[to * GIL_NSTATES + k] = (to == last ?
+					tl[to * GIL_NSTATES + k] : 0) +
+					tl[i * GIL_NSTATES + k];
+			last = to;
+		}
+		if (tl) {
+			t->tl_n = (uint32_t)last + 1;
+			t->tl_first = first;
+		}
 	}
 	p->span *= 2;
 	p->nbuckets = PROFILE_TIMELINE_BUCKETS / 2;
+}
+
+/* The thread's counts in bucket b, growing its share of the timeline to
+ * reach it (buckets only move forward, or halve in a merge). */
+static uint32_t *thread_bucket(struct profile_thread *t, size_t b)
+{
+	size_t need;
+
+	if (!t->timeline) {
+		t->tl_first = (uint32_t)b;
+		t->tl_n = 0;
+	}
+	need = b - t->tl_first + 1;
+	if (need > t->tl_cap) {
+		size_t cap = t->tl_cap ? t->tl_cap * 2 : 2;
+
+		while (cap < need)
+			cap *= 2;
+		t->timeline = xrealloc(t->timeline,
+				       cap * GIL_NSTATES * sizeof(*t->timeline));
+		t->tl_cap = (uint32_t)cap;
+	}
+	if (need > t->tl_n) {
+		memset(t->timeline + (size_t)t->tl_n * GIL_NSTATES, 0,
+		       (need - t->tl_n) * GIL_NSTATES * sizeof(*t->timeline));
+		t->tl_n = (uint32_t)need;
+	}
+	return t->timeline + (b - t->tl_first) * GIL_NSTATES;
+}
+
+const uint32_t *profile_thread_bucket(const struct profile_thread *t,
+				      size_t b)
+{
+	static const uint32_t none[GIL_NSTATES];
+
+	if (!t->timeline || b < t->tl_first || b - t->tl_first >= t->tl_n)
+		return none;
+	return t->timeline + (b - t->tl_first) * GIL_NSTATES;
 }
 
 /* The bucket for the sample about to be added (p->st.samples not yet
@@ -423,7 +468,7 @@ void profile_add(struct profile *p, const struct py_sample *s)
 			st = GIL_IDLE;
 		th->samples++;
 		th->state[st]++;
-		th->timeline[b * GIL_NSTATES + st]++;
+		thread_bucket(th, b)[st]++;
 		if ((unsigned)ts->evidence < EV_NSTATES)
 			p->st.evidence[st][ts->evidence]++;
 		if (st == GIL_HELD) {
@@ -648,13 +693,16 @@ const struct profile_bucket *profile_timeline(const struct profile *p,
 
 size_t profile_memory(const struct profile *p)
 {
-	return sizeof(*p) + p->frame_bytes +
+	size_t tl = 0;
+
+	for (size_t i = 0; i < p->nthreads; i++)
+		tl += (size_t)p->threads[i].tl_cap * GIL_NSTATES *
+		      sizeof(uint32_t);
+	return tl + sizeof(*p) + p->frame_bytes +
 	       p->astrs * sizeof(*p->strs) + ptab_memory(&p->str_index) +
 	       p->nframes * (sizeof(*p->frames) + 1) +
 	       p->afuncs * sizeof(*p->funcs) + ptab_memory(&p->func_index) +
 	       p->anodes * sizeof(*p->nodes) + ptab_memory(&p->node_index) +
 	       p->acounts * sizeof(*p->counts) + ptab_memory(&p->count_index) +
-	       p->athreads * sizeof(*p->threads) +
-	       p->nthreads * PROFILE_TIMELINE_BUCKETS * GIL_NSTATES *
-		       sizeof(uint32_t) + analysis_memory(p->an);
+	       p->athreads * sizeof(*p->threads) + analysis_memory(p->an);
 }

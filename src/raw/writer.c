@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -23,6 +24,8 @@
 struct raw_writer {
 	int fd, own_fd;
 	int err;			/* first errno of a failed write */
+	off_t good;			/* bytes written up to the last whole
+					   block (the header, at first) */
 	struct strbuf buf;		/* records not yet in a block */
 	struct strbuf meta;		/* the META record, repeated per block */
 	uint64_t last_flush_ns;
@@ -62,10 +65,25 @@ static void write_all(struct raw_writer *w, const void *data, size_t len)
 	}
 }
 
+/* A failed write (disk full) leaves part of a block: cut the file back to
+ * the last whole one, so what reached the disk reads cleanly (a recording
+ * without its END record) instead of ending in a damaged block.  Only a
+ * regular file we opened can be cut; a pipe or a terminal keeps what went
+ * through. */
+static void cut_back(struct raw_writer *w)
+{
+	struct stat st;
+
+	if (w->own_fd && !fstat(w->fd, &st) && S_ISREG(st.st_mode) &&
+	    !ftruncate(w->fd, w->good))
+		lseek(w->fd, w->good, SEEK_SET);
+}
+
 static void flush_block(struct raw_writer *w)
 {
 	unsigned char hdr[BLOCK_HEADER_LEN];
 	size_t clen;
+	int had_err = w->err;
 
 	if (!w->buf.len)
 		return;
@@ -77,6 +95,10 @@ static void flush_block(struct raw_writer *w)
 	}
 	write_all(w, hdr, sizeof(hdr));
 	write_all(w, w->zbuf, clen);
+	if (!w->err)
+		w->good += (off_t)(sizeof(hdr) + clen);
+	else if (!had_err)
+		cut_back(w);
 	sb_reset(&w->buf);
 	w->last_flush_ns = now_ns();
 	w->block_has_t0 = 0;
@@ -123,6 +145,10 @@ static struct raw_writer *writer_new(int fd, int own)
 	raw_put_u32le(hdr + 8, RAW_VERSION);
 	raw_put_u32le(hdr + 12, 0);
 	write_all(w, hdr, sizeof(hdr));
+	if (!w->err)
+		w->good = sizeof(hdr);
+	else
+		cut_back(w);
 	return w;
 }
 
@@ -308,6 +334,11 @@ void raw_write_failed(struct raw_writer *w, uint64_t time_ns)
 	raw_put_varint(&w->buf, time_ns - w->last_time);
 	w->last_time = time_ns;
 	maybe_flush(w, time_ns);
+}
+
+int raw_writer_error(const struct raw_writer *w)
+{
+	return w->err;
 }
 
 int raw_writer_close(struct raw_writer *w, const struct profile *p,

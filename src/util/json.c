@@ -316,6 +316,12 @@ int json_obj_next(struct json_reader *j, int *first, struct strbuf *key)
 		return json_expected(j, "a string (an object key)");
 	if (str(j, key, JSON_MAX_KEY) < 0)
 		return -1;
+	/* An empty key ("") leaves an empty strbuf without a buffer; callers
+	 * strcmp() key.buf, so it must be a string. */
+	if (!key->buf) {
+		sb_grow(key, 1);
+		key->buf[0] = 0;
+	}
 	json_ws(j);
 	if (j->c != ':')
 		return json_expected(j, "':'");

@@ -171,6 +171,39 @@ TEST(profile, torn_stack_is_dropped_but_state_counts)
 	profile_free(p);
 }
 
+/* A thread seen for a few ticks late in a long recording keeps only the
+ * buckets it was seen in, through merges, with its counts where they
+ * belong: thread churn must not cost a whole timeline per thread. */
+TEST(profile, short_thread_keeps_only_its_buckets)
+{
+	struct profile *p = new_profile();
+	struct py_sample *s = new_sample();
+	const uint32_t a[] = { 1 };
+	const struct profile_thread *t;
+	uint64_t span, sum = 0;
+	size_t nb, i;
+	int k;
+
+	for (k = 0; k < 5000; k++) {
+		reset(s, (uint64_t)k * 1000);
+		set_thread(s, 0, 100, GIL_HELD, 1, a);
+		if (k >= 3000 && k < 3005)
+			set_thread(s, 1, 200, GIL_WAITING, 1, a);
+		profile_add(p, s);
+	}
+	profile_timeline(p, &nb, &span);
+	t = profile_thread(p, 1);
+	CHECK(t->tl_n <= 2);
+	CHECK_EQ_INT(t->tl_first, 3000 / span);
+	for (i = 0; i < nb; i++)
+		sum += profile_thread_bucket(t, i)[GIL_WAITING];
+	CHECK_EQ_INT(sum, 5);
+	CHECK_EQ_INT(profile_thread_bucket(t, 3000 / span)[GIL_WAITING], 5);
+	CHECK_EQ_INT(profile_thread_bucket(t, 0)[GIL_WAITING], 0);
+	free(s);
+	profile_free(p);
+}
+
 TEST(profile, timeline_merges_and_keeps_totals)
 {
 	struct profile *p = new_profile();
@@ -192,7 +225,7 @@ TEST(profile, timeline_merges_and_keeps_totals)
 	for (i = 0; i < nb; i++) {
 		ticks += b[i].ticks;
 		held += b[i].held;
-		th += profile_thread(p, 0)->timeline[i * GIL_NSTATES + GIL_HELD];
+		th += profile_thread_bucket(profile_thread(p, 0), i)[GIL_HELD];
 	}
 	CHECK_EQ_INT(ticks, 5000);
 	CHECK_EQ_INT(held, 2500);

@@ -1,0 +1,45 @@
+#!/bin/bash
+# t0805-sigkill-gilspy.sh - gilspy killed with SIGKILL at random moments
+# (no handler runs) in record, record --blocking and top --batch.
+#
+# Expected: the target is never left stopped or traced: after each kill
+# every one of its threads is running or sleeping (State not t/T) with
+# TracerPid 0, and it goes on spinning (its CPU time grows).  --blocking
+# relies on PTRACE_SEIZE stops, which the kernel undoes when the tracer
+# dies.
+. "$TOP/tests/lib/common.sh"
+. "$TOP/tests/lib/record.sh"
+
+cpu() { awk '{print $14 + $15}' /proc/"$1"/stat; }
+n=0
+RANDOM=$$
+for l in $(py_interpreters | head -4); do
+	py_start "$l" spin2.py || { ok 1 "$l: spin2.py starts"; continue; }
+	for mode in record "record --blocking" "top --batch"; do
+		bad=0 kills=0
+		for _ in 1 2 3 4 5 6; do
+			# shellcheck disable=SC2086
+			"$GILSPY" $mode -p "$PY_PID" -r 1000 $([ "${mode%% *}" = record ] && echo -o "$REC_DIR/k.gilspy") \
+				>/dev/null 2>&1 &
+			g=$!
+			# anywhere from attaching to well into sampling
+			sleep "0.$(printf '%03d' $((RANDOM % 400)))"
+			kill -9 $g 2>/dev/null && kills=$((kills + 1))
+			wait $g 2>/dev/null
+			sleep 0.05
+			if grep -q '^State:[[:space:]]*[tT]' /proc/"$PY_PID"/task/*/status ||
+			   grep -q 'TracerPid:[[:space:]]*[1-9]' /proc/"$PY_PID"/task/*/status; then
+				bad=$((bad + 1))
+				grep -H '^State\|TracerPid' /proc/"$PY_PID"/task/*/status | sed 's/^/#   /'
+			fi
+		done
+		c0=$(cpu "$PY_PID"); sleep 0.3; c1=$(cpu "$PY_PID")
+		[ $bad = 0 ] && [ "$c1" -gt "$c0" ]
+		ok $? "$l: $mode killed $kills times: target never left stopped or traced, still running"
+	done
+	py_stop
+	n=$((n + 1))
+	diag "covered: $l"
+done
+[ $n -gt 0 ] || skip "no interpreter found"
+done_testing
