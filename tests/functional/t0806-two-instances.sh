@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0800-two-instances.sh - two gilspy instances on one target at once:
+# t0806-two-instances.sh - two gilspy instances on one target at once:
 # `record` and `top --batch`, then `record --blocking` beside a plain
 # `record`.
 #
