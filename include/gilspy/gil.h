@@ -57,6 +57,10 @@ enum gil_evidence {
 	EV_WOKEN_WAITER,	/* R, but was waiting at the previous sample and
 				   has barely run since: woken in take_gil and
 				   queued for a CPU, not doing work */
+	EV_QUEUED,		/* R but off CPU at this instant (task clock),
+				   and not running native code at the previous
+				   sample: queued for a CPU on its way to
+				   take the GIL */
 	EV_NSTATES
 };
 /* "gil-holder", "holds-gil-flag", ... as in the JSON debug section */
@@ -83,7 +87,12 @@ struct gil_facts {
 	int have_cpu;		/* cpu_ns and switches were read */
 	uint64_t cpu_ns;	/* time on a CPU (schedstat) */
 	uint64_t switches;	/* times switched in (schedstat) */
+	int on_cpu;		/* GIL_CPU_*: with os_state R, on a CPU at this
+				   instant or queued for one */
 };
+
+/* struct gil_facts on_cpu: zero (the default) is unknown */
+enum { GIL_CPU_UNKNOWN = 0, GIL_CPU_ON, GIL_CPU_QUEUED };
 
 struct gil_verdict {
 	enum gil_state state;
@@ -105,6 +114,8 @@ struct gil_history {
 	uint64_t cpu_seq;		/* sample of cpu_ns and switches */
 	uint64_t cpu_ns, switches;
 	uint64_t cpu_at_ns;		/* when they were read */
+	uint64_t last_seq;		/* sample of last, idle included */
+	enum gil_state last;
 };
 
 /* Whether the woken-waiter rule needs the CPU time of a thread given its
@@ -116,12 +127,23 @@ int gil_needs_cpu(const struct gil_verdict *v, int holder_cpu_needed);
  * time in the woken-waiter rule. */
 int gil_holder_cpu_needed(uint64_t period_ns);
 
-/* The woken-waiter rule, after gil_classify(): a thread found native at
- * sample seq (taken at time_ns) that was waiting in a futex on the GIL at
- * sample seq - 1 and has not been switched in since, or that held or
- * waited for the GIL then, at least two scheduler ticks ago, and has been
- * on a CPU under a quarter of the time since, is a woken waiter queued for
- * a CPU.  Updates h with this sample; an idle thread leaves h as it was. */
+/* Whether the on_cpu fact of a thread found runnable at sample seq can
+ * change its verdict: not when it was native at sample seq - 1 (queued or
+ * not, it stays native), so the reader need not pay for it. */
+int gil_oncpu_needed(const struct gil_history *h, uint64_t seq);
+
+/* The rules that look back, after gil_classify().  A thread found native
+ * at sample seq (taken at time_ns):
+ *  - when its on_cpu fact is known (GIL_CPU_ON or _QUEUED), that decides: off a CPU while
+ *    runnable, it is queued for one; unless it was native at sample
+ *    seq - 1 (native code preempted, still native) that is a thread on
+ *    its way to take the GIL: waiting (EV_QUEUED);
+ *  - when it is unknown: if it was waiting in a futex on the GIL at sample
+ *    seq - 1 and has not been switched in since, or held or waited for the
+ *    GIL then, at least two scheduler ticks ago, and has been on a CPU
+ *    under a quarter of the time since, it is a woken waiter queued for a
+ *    CPU (EV_WOKEN_WAITER).
+ * Updates h with this sample; an idle thread only updates last/last_seq. */
 void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 	       const struct gil_facts *f, struct gil_verdict *v);
 

@@ -92,6 +92,8 @@ struct proc_task_state {
 struct proc_task {
 	pid_t pid, tid;
 	int stat_fd, syscall_fd, schedstat_fd;	/* -1 until first use */
+	int clock_fd;		/* its task-clock counter (oncpu.c): -1 until
+				   first use, -2 when it cannot be had */
 };
 
 void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid);
@@ -110,6 +112,16 @@ enum gs_err proc_task_read(struct proc_task *t, int with_syscall,
  * onto a CPU. */
 enum gs_err proc_task_cputime(struct proc_task *t, uint64_t *ns,
 			      uint64_t *switches_in);
+
+/* Is the task on a CPU at this instant (src/proc/oncpu.c)?  1 yes, 0 no
+ * (sleeping, or runnable and queued behind other tasks), -1 unknown (no
+ * perf events here, or not allowed).  Unlike /proc's state R, which also
+ * covers a task waiting in a run queue, this tells running from queued:
+ * it reads the task's task-clock counter twice, and reading the counter
+ * of a running task brings it up to the present.  Costs two reads of a
+ * perf event (an IPI each while the task runs, a few us); the event is
+ * opened on first use and kept until proc_task_release(). */
+int proc_task_oncpu(struct proc_task *t);
 
 /* --- ELF ---------------------------------------------------------------- */
 

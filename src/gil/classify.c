@@ -16,6 +16,9 @@
  */
 #define WOKEN_CPU_SHARE 4
 #define WOKEN_MIN_INTERVAL_NS 8000000ull	/* two ticks at HZ=250 */
+/* More CPU time than a woken GIL waiter uses to get back into take_gil
+ * (a few microseconds, and wake-ups from its timed waits) */
+#define QUEUED_RAN_NS 100000ull
 
 static const char *const state_names[GIL_NSTATES] = {
 	"held", "waiting", "native", "idle", "running"
@@ -23,7 +26,8 @@ static const char *const state_names[GIL_NSTATES] = {
 
 static const char *const evidence_names[EV_NSTATES] = {
 	"gil-holder", "holds-gil-flag", "gil-requested-flag",
-	"futex-on-gil", "os-running", "os-sleeping", "woken-waiter"
+	"futex-on-gil", "os-running", "os-sleeping", "woken-waiter",
+	"queued-for-cpu"
 };
 
 const char *gil_state_name(enum gil_state s)
@@ -128,15 +132,44 @@ int gil_needs_cpu(const struct gil_verdict *v, int holder_cpu_needed)
  * count alone says nothing about it: rule one needs the futex evidence.
  * Both rules compare with CPU times read at the previous sample.
  */
+static int was_native(const struct gil_history *h, uint64_t seq)
+{
+	return h->last_seq && h->last_seq + 1 == seq && h->last == GIL_NATIVE;
+}
+
+/*
+ * A thread queued for a CPU that was waiting for the GIL at the previous
+ * sample and has run since, more than a woken waiter runs on its way back
+ * into take_gil, did work without the GIL between the two samples: native
+ * code, preempted.  (A pure-Python thread that takes the GIL keeps it for
+ * a switch interval, and would be its holder now.)  Both schedstat reads
+ * are exact: the thread was off a CPU at each.
+ */
+static int ran_unheld(const struct gil_history *h, uint64_t seq,
+		      const struct gil_facts *f)
+{
+	return f->have_cpu && h->seq && h->seq + 1 == seq &&
+	       h->cpu_seq == h->seq && h->state == GIL_WAITING &&
+	       f->cpu_ns - h->cpu_ns > QUEUED_RAN_NS;
+}
+
+int gil_oncpu_needed(const struct gil_history *h, uint64_t seq)
+{
+	return !was_native(h, seq);
+}
+
 void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 	       const struct gil_facts *f, struct gil_verdict *v)
 {
 	int prev;
 
-	if (v->state == GIL_IDLE)
-		return;
 	prev = h->seq && h->seq + 1 == seq && h->cpu_seq == h->seq;
-	if (f->have_cpu && v->state == GIL_NATIVE && prev) {
+	if (v->state != GIL_NATIVE || f->on_cpu == GIL_CPU_ON) {
+		/* as read */
+	} else if (f->on_cpu == GIL_CPU_QUEUED) {
+		if (!was_native(h, seq) && !ran_unheld(h, seq, f))
+			verdict(v, GIL_WAITING, EV_QUEUED);
+	} else if (f->on_cpu == GIL_CPU_UNKNOWN && f->have_cpu && prev) {
 		uint64_t elapsed = time_ns - h->cpu_at_ns;
 
 		if ((h->evidence == EV_FUTEX_COND &&
@@ -146,6 +179,10 @@ void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 		     (f->cpu_ns - h->cpu_ns) * WOKEN_CPU_SHARE < elapsed))
 			verdict(v, GIL_WAITING, EV_WOKEN_WAITER);
 	}
+	h->last = v->state;
+	h->last_seq = seq;
+	if (v->state == GIL_IDLE)
+		return;
 	if (f->have_cpu) {
 		h->cpu_ns = f->cpu_ns;
 		h->switches = f->switches;

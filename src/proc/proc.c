@@ -389,6 +389,7 @@ void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid)
 	t->pid = pid;
 	t->tid = tid;
 	t->stat_fd = t->syscall_fd = t->schedstat_fd = -1;
+	t->clock_fd = -1;
 }
 
 void proc_task_release(struct proc_task *t)
@@ -399,7 +400,10 @@ void proc_task_release(struct proc_task *t)
 		close(t->syscall_fd);
 	if (t->schedstat_fd >= 0)
 		close(t->schedstat_fd);
+	if (t->clock_fd >= 0)
+		close(t->clock_fd);
 	t->stat_fd = t->syscall_fd = t->schedstat_fd = -1;
+	t->clock_fd = -1;
 }
 
 /* pread a /proc file kept open in *fd (opened on first use). */

@@ -69,6 +69,7 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		st->state = '?';
 		st->syscall = -2;
 		f->have_cpu = 0;
+		f->on_cpu = GIL_CPU_UNKNOWN;
 		sc->reused[i] = 0;
 		if (!th->tid)
 			continue;
@@ -102,6 +103,14 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		}
 		proc_task_read(&e->task, t->opt.with_syscall, st);
 		fresh++;
+		/* runnable: on a CPU, or queued for one (oncpu.c) */
+		if (st->state == 'R' && !t->free_threaded &&
+		    gil_oncpu_needed(&e->gil, t->seq)) {
+			int on = proc_task_oncpu(&e->task);
+
+			f->on_cpu = on < 0 ? GIL_CPU_UNKNOWN :
+				    on ? GIL_CPU_ON : GIL_CPU_QUEUED;
+		}
 		e->obs_ok = f->have_cpu && st->syscall != -2 &&
 			    st->state != 'R' && st->state != '?';
 		if (e->obs_ok) {
