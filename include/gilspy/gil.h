@@ -135,9 +135,10 @@ int gil_oncpu_needed(const struct gil_history *h, uint64_t seq);
 /* The rules that look back, after gil_classify().  A thread found native
  * at sample seq (taken at time_ns):
  *  - when its on_cpu fact is known (GIL_CPU_ON or _QUEUED), that decides: off a CPU while
- *    runnable, it is queued for one; unless it was native at sample
- *    seq - 1 (native code preempted, still native) that is a thread on
- *    its way to take the GIL: waiting (EV_QUEUED);
+ *    runnable, it is queued for one; if it was held, waiting or idle at
+ *    sample seq - 1 (and, waiting, has not run since), that is a thread on
+ *    its way to take the GIL: waiting (EV_QUEUED); native then, or no
+ *    sample seq - 1 to say: native code, preempted, stays native;
  *  - when it is unknown: if it was waiting in a futex on the GIL at sample
  *    seq - 1 and has not been switched in since, or held or waited for the
  *    GIL then, at least two scheduler ticks ago, and has been on a CPU

@@ -167,7 +167,8 @@ void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 	if (v->state != GIL_NATIVE || f->on_cpu == GIL_CPU_ON) {
 		/* as read */
 	} else if (f->on_cpu == GIL_CPU_QUEUED) {
-		if (!was_native(h, seq) && !ran_unheld(h, seq, f))
+		if (h->last_seq && h->last_seq + 1 == seq &&
+		    h->last != GIL_NATIVE && !ran_unheld(h, seq, f))
 			verdict(v, GIL_WAITING, EV_QUEUED);
 	} else if (f->on_cpu == GIL_CPU_UNKNOWN && f->have_cpu && prev) {
 		uint64_t elapsed = time_ns - h->cpu_at_ns;
