@@ -32,9 +32,8 @@ static void keep_stacks(struct py_target *t, const struct py_sample *s)
 		const struct py_thread_sample *th = &s->threads[i];
 		struct thread_entry *e;
 
-		if (!th->tid)
+		if (!(e = t->scratch->entry[i]))
 			continue;
-		e = pythread_entry(t, th->tid, th->thread_id);
 		e->stack_ok = t->scratch->reused[i] && !th->incomplete;
 		if (!e->stack_ok || e->stack_reuse)
 			continue;
@@ -62,12 +61,9 @@ static enum gs_err read_consistent(struct py_target *t, struct py_sample *s,
 	if (fresh)
 		pygil_second_iov(t, gs, sc->second_raw, sc->second_ok,
 				 &sc->second);
-	for (int i = 0; i < s->nthreads; i++) {
-		const struct py_thread_sample *th = &s->threads[i];
-
-		sc->reuse[i] = sc->reused[i] && th->tid &&
-			       pythread_entry(t, th->tid, th->thread_id)->stack_reuse;
-	}
+	for (int i = 0; i < s->nthreads; i++)
+		sc->reuse[i] = sc->reused[i] && sc->entry[i] &&
+			       sc->entry[i]->stack_reuse;
 	walked = pystack_walk(t, s, fresh ? &sc->second : NULL, sc->reuse);
 	keep_stacks(t, s);
 	for (int i = 0; i < s->nthreads; i++)
@@ -116,8 +112,8 @@ static void classify(struct py_target *t, struct py_sample *s,
 		struct gil_verdict *v = &sc->verdicts[i];
 		struct thread_entry *e;
 
-		if (!t->free_threaded && th->tid && v->state != GIL_IDLE) {
-			e = pythread_entry(t, th->tid, th->thread_id);
+		if (!t->free_threaded && sc->entry[i] && v->state != GIL_IDLE) {
+			e = sc->entry[i];
 			if (!f->have_cpu && gil_needs_cpu(v, holder_cpu))
 				f->have_cpu = proc_task_cputime(&e->task,
 						&f->cpu_ns, &f->switches) == GS_OK;
@@ -165,6 +161,7 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 		goto fail;
 	if (gs.n == 0 && !t->free_threaded)
 		return GS_EBADDATA;
+	pythread_resolve(t, s);
 	if ((rc = read_consistent(t, s, &gs)))
 		goto fail;
 	classify(t, s, &gs);

@@ -192,6 +192,14 @@ struct py_scratch {
 	uint8_t ok[STACK_IOV];
 	struct stack_walk *need[PY_MAX_THREADS];
 	int need_win[PY_MAX_THREADS];
+	/* each thread's entry in t->threads, NULL without a tid: resolved
+	 * once per sample (pythread_resolve()), valid until the next */
+	struct thread_entry *entry[PY_MAX_THREADS];
+	/* the cycle check of the thread list (interp.c): an open-addressed
+	 * set of the tstates seen, valid where seen_gen is this walk's */
+	uint64_t seen[2 * PY_MAX_THREADS];
+	uint32_t seen_gen[2 * PY_MAX_THREADS];
+	uint32_t gen;
 };
 
 struct py_target {
@@ -224,6 +232,8 @@ struct py_target {
 	size_t nthreads, athreads;
 	int pthread_tid_off;		/* glibc struct pthread.tid, or -1 */
 	uint64_t seq;
+	uint32_t hint[PY_MAX_THREADS];	/* t->threads index of sample
+					   thread i at the last sample */
 	uint64_t now_ns;		/* time of the sample being taken */
 	struct stack_walk *walks;	/* kept across samples (stack.c) */
 	size_t nwalks;
@@ -328,9 +338,15 @@ const char *pystr_read(struct py_target *t, uint64_t addr);
 /* The native tid of a thread (3.11+: from the tstate; before: glibc's
  * struct pthread), 0 if unknown. */
 pid_t pythread_tid(struct py_target *t, const uint8_t *ts);
-/* The entry of a thread, made when new; marks it seen at this sample. */
+/* The entry of a thread, made when new; marks it seen at this sample.
+ * Making one may move the others: pointers to entries are only good
+ * until the next call. */
 struct thread_entry *pythread_entry(struct py_target *t, pid_t tid,
 				    uint64_t thread_id);
+/* Fill the scratch's entry[i] of every thread of s (after the walk of
+ * the thread list): each in O(1) when the threads come in the order of
+ * the last sample, as they do. */
+void pythread_resolve(struct py_target *t, const struct py_sample *s);
 
 /* --- names.c --- */
 /* threading.Thread.name of the thread whose tstate->thread_id is

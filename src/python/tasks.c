@@ -71,9 +71,8 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		f->have_cpu = 0;
 		f->on_cpu = GIL_CPU_UNKNOWN;
 		sc->reused[i] = 0;
-		if (!th->tid)
+		if (!(e = sc->entry[i]))
 			continue;
-		e = pythread_entry(t, th->tid, th->thread_id);
 		if (holder && !t->free_threaded) {
 			/* the holder needs no /proc evidence */
 			e->held_seq = t->seq;
