@@ -116,6 +116,7 @@ struct gil_history {
 	uint64_t cpu_at_ns;		/* when they were read */
 	uint64_t last_seq;		/* sample of last, idle included */
 	enum gil_state last;
+	int native_work;		/* native since it last ran a while */
 };
 
 /* Whether the woken-waiter rule needs the CPU time of a thread given its
@@ -127,18 +128,19 @@ int gil_needs_cpu(const struct gil_verdict *v, int holder_cpu_needed);
  * time in the woken-waiter rule. */
 int gil_holder_cpu_needed(uint64_t period_ns);
 
-/* Whether the on_cpu fact of a thread found runnable at sample seq can
- * change its verdict: not when it was native at sample seq - 1 (queued or
- * not, it stays native), so the reader need not pay for it. */
+/* Whether the on_cpu fact of a thread found runnable at sample seq is
+ * worth a costly read (the task clock; a switch ring is free): not when it
+ * was native at sample seq - 1, where it most likely still is. */
 int gil_oncpu_needed(const struct gil_history *h, uint64_t seq);
 
 /* The rules that look back, after gil_classify().  A thread found native
  * at sample seq (taken at time_ns):
- *  - when its on_cpu fact is known (GIL_CPU_ON or _QUEUED), that decides: off a CPU while
- *    runnable, it is queued for one; if it was held, waiting or idle at
- *    sample seq - 1 (and, waiting, has not run since), that is a thread on
- *    its way to take the GIL: waiting (EV_QUEUED); native then, or no
- *    sample seq - 1 to say: native code, preempted, stays native;
+ *  - when its on_cpu fact is known (GIL_CPU_ON or _QUEUED), that decides:
+ *    off a CPU while runnable, it is queued for one; if it held the GIL at
+ *    sample seq - 1, or has barely run since and was not doing native work
+ *    then, it is on its way into take_gil: waiting (EV_QUEUED); if it ran
+ *    since, was native and working then, or there is no sample seq - 1 to
+ *    say, it is native code, preempted: native (classify.c has the rule);
  *  - when it is unknown: if it was waiting in a futex on the GIL at sample
  *    seq - 1 and has not been switched in since, or held or waited for the
  *    GIL then, at least two scheduler ticks ago, and has been on a CPU

@@ -137,20 +137,40 @@ static int was_native(const struct gil_history *h, uint64_t seq)
 	return h->last_seq && h->last_seq + 1 == seq && h->last == GIL_NATIVE;
 }
 
-/*
- * A thread queued for a CPU that was waiting for the GIL at the previous
- * sample and has run since, more than a woken waiter runs on its way back
- * into take_gil, did work without the GIL between the two samples: native
- * code, preempted.  (A pure-Python thread that takes the GIL keeps it for
- * a switch interval, and would be its holder now.)  Both schedstat reads
- * are exact: the thread was off a CPU at each.
- */
-static int ran_unheld(const struct gil_history *h, uint64_t seq,
-		      const struct gil_facts *f)
+/* Whether the thread ran more than QUEUED_RAN_NS of CPU since sample
+ * seq - 1 (0 when either CPU time is missing). */
+static int ran_since(const struct gil_history *h, uint64_t seq,
+		     const struct gil_facts *f)
 {
-	return f->have_cpu && h->seq && h->seq + 1 == seq &&
-	       h->cpu_seq == h->seq && h->state == GIL_WAITING &&
+	return f->have_cpu && h->cpu_seq && h->cpu_seq + 1 == seq &&
 	       f->cpu_ns - h->cpu_ns > QUEUED_RAN_NS;
+}
+
+/*
+ * A thread found queued for a CPU at sample seq: waiting on its way to the
+ * GIL, or native code preempted?
+ *  - no sample seq - 1 to go by: say nothing (native, as read);
+ *  - held at seq - 1: it let the GIL go (a forced switch) and is on its
+ *    way back into take_gil: waiting;
+ *  - native at seq - 1 and doing native work then (h->native_work: it had
+ *    run more than a woken waiter does), or having run that much since
+ *    seq - 1: native code, preempted - a pure-Python thread that takes the
+ *    GIL keeps it for a switch interval and would be the holder now;
+ *  - otherwise (idle, waiting, or on a CPU only a moment, as a woken
+ *    thread is on its way into take_gil): waiting.
+ * The schedstat read now is exact (the thread is off a CPU); one made at
+ * seq - 1 while it ran may lag by a tick, which only adds to "ran".
+ */
+static int queued_waiting(const struct gil_history *h, uint64_t seq,
+			  const struct gil_facts *f)
+{
+	if (!h->last_seq || h->last_seq + 1 != seq)
+		return 0;
+	if (h->last == GIL_HELD)
+		return 1;
+	if (h->last == GIL_NATIVE && h->native_work)
+		return 0;
+	return !ran_since(h, seq, f);
 }
 
 int gil_oncpu_needed(const struct gil_history *h, uint64_t seq)
@@ -167,8 +187,7 @@ void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 	if (v->state != GIL_NATIVE || f->on_cpu == GIL_CPU_ON) {
 		/* as read */
 	} else if (f->on_cpu == GIL_CPU_QUEUED) {
-		if (h->last_seq && h->last_seq + 1 == seq &&
-		    h->last != GIL_NATIVE && !ran_unheld(h, seq, f))
+		if (queued_waiting(h, seq, f))
 			verdict(v, GIL_WAITING, EV_QUEUED);
 	} else if (f->on_cpu == GIL_CPU_UNKNOWN && f->have_cpu && prev) {
 		uint64_t elapsed = time_ns - h->cpu_at_ns;
@@ -180,6 +199,10 @@ void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 		     (f->cpu_ns - h->cpu_ns) * WOKEN_CPU_SHARE < elapsed))
 			verdict(v, GIL_WAITING, EV_WOKEN_WAITER);
 	}
+	if (v->state != GIL_NATIVE)
+		h->native_work = 0;
+	else if (ran_since(h, seq, f))
+		h->native_work = 1;
 	h->last = v->state;
 	h->last_seq = seq;
 	if (v->state == GIL_IDLE)

@@ -75,6 +75,14 @@ struct thread_entry {
 	struct proc_task_state obs;
 	uint64_t obs_cpu_ns, obs_switches;
 	int obs_ok;
+	/* With a context-switch ring (proc_task_watch()), the ring's mark
+	 * read just before obs was read stands in for schedstat: the same
+	 * mark, no switch since, and no system call to know it. */
+	int watched;			/* the ring is open */
+	int obs_idle;			/* obs is not a wait for the GIL */
+	uint64_t obs_mark;
+	uint64_t pre_mark;		/* read at the start of pre_seq */
+	int pre_on_cpu;
 	uint64_t held_seq;		/* last sample it held the GIL */
 	/* schedstat read at the start of sample pre_seq (tasks.c) */
 	uint64_t pre_seq, pre_cpu_ns, pre_switches;
@@ -92,7 +100,9 @@ struct thread_entry {
  * previous sample read, so all of those are read in one process_vm_readv
  * at the start of a sample and used wherever the address still matches.
  */
-#define PF_MAX 1024		/* iovecs in the read-ahead (IOV_MAX) */
+#define PF_MAX (PY_MAX_THREADS + 1024)	/* iovecs in the read-ahead: every
+					   tstate and more (proc_readv()
+					   cuts it in IOV_MAX calls) */
 #define PF_INTERPS 8
 #define PF_GILS 8
 #define PF_CODES 64
@@ -251,6 +261,9 @@ struct py_target {
 	int ncode_used;
 	uint8_t *code_pfbuf;		/* PF_CODES read-ahead headers */
 	uint64_t period_ns;		/* pyt_set_period(), 0 unknown */
+	int loadavg_fd;			/* for proc_runqueue_busy(), -1 */
+	uint64_t queueing_seq;		/* sample queueing was asked at */
+	int queueing;			/* its answer (tasks.c) */
 	struct pyname_cache names;	/* names.c */
 	struct py_scratch *scratch;	/* one sample's scratch */
 };

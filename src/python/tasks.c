@@ -3,10 +3,13 @@
  * schedstat (time on a CPU, times switched in) and syscall (the call it is
  * blocked in, and its first argument: the futex a GIL waiter sleeps on).
  *
- * Cost (the sampler may run 10000 samples a second): one pread of
- * schedstat per thread but the holder tells which threads have run since
- * their last syscall read, and only those get it read again; a thread that
- * has not run keeps its state and its stack.
+ * Cost (the sampler may run 10000 samples a second, over hundreds of
+ * threads): what tells which threads have run since their last syscall
+ * read is, where perf events can be had, each thread's context-switch ring
+ * (src/proc/oncpu.c: one memory read, no system call), else one pread of
+ * schedstat per thread but the holder.  Only threads that have run get
+ * their syscall file read again; one that has not keeps its state and its
+ * stack, so an idle thread costs next to nothing.
  */
 #include "gilspy/util.h"
 #include "target.h"
@@ -27,6 +30,15 @@ void pytask_preread(struct py_target *t)
 		e->stack_reuse = 0;
 		if (e->last_seen + 1 != t->seq || e->held_seq + 1 == t->seq)
 			continue;
+		if (e->watched) {
+			e->pre_ok = 0;
+			e->pre_seq = t->seq;
+			proc_task_switches(&e->task, &e->pre_mark,
+					   &e->pre_on_cpu);
+			e->stack_reuse = e->obs_ok && e->stack_ok &&
+					 e->pre_mark == e->obs_mark;
+			continue;
+		}
 		e->pre_ok = proc_task_cputime(&e->task, &e->pre_cpu_ns,
 					      &e->pre_switches) == GS_OK;
 		e->pre_seq = t->seq;
@@ -38,10 +50,29 @@ void pytask_preread(struct py_target *t)
 }
 
 /*
+ * Whether threads are queued for a CPU on this machine right now (more
+ * runnable than CPUs, gilspy not counted), asked once a sample: then an
+ * idle thread that has not been switched in since it fell asleep may be
+ * woken and queued on its way to the GIL rather than still asleep, and
+ * only its state read tells.  Where nothing queues, a woken thread runs
+ * at once, so "not switched in since" means "still asleep".
+ */
+static int queueing(struct py_target *t, int first)
+{
+	if (first || t->queueing_seq != t->seq) {
+		t->queueing_seq = t->seq;
+		t->queueing = proc_runqueue_busy(&t->loadavg_fd);
+	}
+	return t->queueing;
+}
+
+/*
  * The OS side of each thread but the GIL holder.  With /proc/.../syscall
- * (the default): schedstat first; when the thread was off CPU at an
- * earlier syscall read and schedstat shows the same run time and switch
- * count as just before that read, it has not been on a CPU since - a
+ * (the default): its switch ring's mark (or schedstat) first; when the
+ * thread was off CPU at an
+ * earlier syscall read and the mark is the one read just before it (or
+ * schedstat shows the same run time and switch count), it has not been
+ * on a CPU since - a
  * sleeping thread can only run after being switched in - so it is still
  * blocked in that same call (or woken and not yet run) and the syscall
  * file is not read again.  The kernel answers "running" rather than a
@@ -65,6 +96,8 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		const struct gil_snap *g = f->gil >= 0 ? &gs->snap[f->gil] : NULL;
 		struct thread_entry *e;
 		int holder = g && g->locked == 1 && g->holder == th->tstate;
+		uint64_t mark = 0;
+		int on = -1;
 
 		st->state = '?';
 		st->syscall = -2;
@@ -82,7 +115,24 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 				f->have_cpu = 1;
 			continue;
 		}
-		if (t->opt.with_syscall) {
+		if (t->opt.with_syscall && !t->free_threaded &&
+		    (e->watched || !proc_task_watch(&e->task))) {
+			/* the ring's mark before the state: unchanged, the
+			 * thread has not run since its obs */
+			e->watched = 1;
+			if (first && e->pre_seq == t->seq) {
+				mark = e->pre_mark;
+				on = e->pre_on_cpu;
+			} else {
+				proc_task_switches(&e->task, &mark, &on);
+			}
+			if (e->obs_ok && mark == e->obs_mark &&
+			    (!e->obs_idle || !queueing(t, first))) {
+				*st = e->obs;
+				sc->reused[i] = 1;
+				continue;
+			}
+		} else if (t->opt.with_syscall) {
 			if (first && e->pre_seq == t->seq) {
 				/* read by prepytask_read() a moment ago */
 				f->have_cpu = e->pre_ok;
@@ -102,20 +152,30 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		}
 		proc_task_read(&e->task, t->opt.with_syscall, st);
 		fresh++;
-		/* runnable: on a CPU, or queued for one (oncpu.c) */
+		/* runnable: on a CPU, or queued for one (oncpu.c); the
+		 * ring knows it from its last switch (looked at again: the
+		 * state read took a while), else ask the clock */
 		if (st->state == 'R' && !t->free_threaded &&
-		    gil_oncpu_needed(&e->gil, t->seq)) {
-			int on = proc_task_oncpu(&e->task);
+		    (e->watched || gil_oncpu_needed(&e->gil, t->seq))) {
+			uint64_t now_mark;
 
+			if (e->watched)
+				proc_task_switches(&e->task, &now_mark, &on);
+			if (!e->watched || on < 0)
+				on = proc_task_oncpu(&e->task);
 			f->on_cpu = on < 0 ? GIL_CPU_UNKNOWN :
 				    on ? GIL_CPU_ON : GIL_CPU_QUEUED;
 		}
-		e->obs_ok = f->have_cpu && st->syscall != -2 &&
-			    st->state != 'R' && st->state != '?';
+		e->obs_ok = (f->have_cpu || e->watched) &&
+			    st->syscall != -2 && st->state != 'R' &&
+			    st->state != '?';
 		if (e->obs_ok) {
+			e->obs_idle = !(f->gil >= 0 &&
+					pygil_futex_on(&gs->addrs[f->gil], st));
 			e->obs = *st;
 			e->obs_cpu_ns = f->cpu_ns;
 			e->obs_switches = f->switches;
+			e->obs_mark = mark;
 		}
 	}
 	return fresh;

@@ -390,13 +390,22 @@ TEST(gil, queued_native_stays_native)
 	struct gil_facts w = fact(TS_A, 0, 'S');
 	struct gil_verdict v;
 
-	/* native on a CPU, then preempted: still in its native code */
+	/* native on a CPU, then preempted having run: still in its
+	 * native code */
 	step(&h, 1, 1000000, runnable(500, GIL_CPU_ON), TS_B);
 	CHECK(!gil_oncpu_needed(&h, 2));
 	v = step(&h, 2, 2000000, runnable(900000, GIL_CPU_QUEUED), TS_B);
 	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
+	/* still queued, not run since: native code still preempted */
+	CHECK_EQ_INT(h.native_work, 1);
 	v = step(&h, 3, 3000000, runnable(900000, GIL_CPU_QUEUED), TS_B);
 	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
+	/* on a CPU a moment (a woken sleeper in take_gil), then queued
+	 * having barely run: waiting, not native */
+	memset(&h, 0, sizeof(h));
+	step(&h, 1, 1000000, runnable(500, GIL_CPU_ON), TS_B);
+	v = step(&h, 2, 2000000, runnable(520, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_WAITING, EV_QUEUED);
 	/* a gap in the samples: nothing to say it was not native */
 	CHECK(gil_oncpu_needed(&h, 5));
 	v = step(&h, 5, 5000000, runnable(900000, GIL_CPU_QUEUED), TS_B);
