@@ -199,9 +199,12 @@ void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 		     (f->cpu_ns - h->cpu_ns) * WOKEN_CPU_SHARE < elapsed))
 			verdict(v, GIL_WAITING, EV_WOKEN_WAITER);
 	}
+	/* native work: it ran a while since the last sample, or there was
+	 * none to go by and native was taken as read */
 	if (v->state != GIL_NATIVE)
 		h->native_work = 0;
-	else if (ran_since(h, seq, f))
+	else if (ran_since(h, seq, f) || !h->last_seq ||
+		 h->last_seq + 1 != seq)
 		h->native_work = 1;
 	h->last = v->state;
 	h->last_seq = seq;

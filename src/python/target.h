@@ -80,6 +80,8 @@ struct thread_entry {
 	 * mark, no switch since, and no system call to know it. */
 	int watched;			/* the ring is open */
 	int obs_idle;			/* obs is not a wait for the GIL */
+	uint64_t seen_mark;		/* the mark last seen, and the */
+	uint64_t ran_seq;		/* sample it was first seen at */
 	uint64_t obs_mark;
 	uint64_t pre_mark;		/* read at the start of pre_seq */
 	int pre_on_cpu;

@@ -66,6 +66,18 @@ static int queueing(struct py_target *t, int first)
 	return t->queueing;
 }
 
+/* Whether an idle thread ran lately enough (RECENT_SAMPLES) that it may
+ * well wake again: only those are worth a state read while threads queue.
+ * One idle for longer (a pool's idle worker) that is woken and queued reads
+ * as idle until it first runs - an error bounded by its rare wake-ups -
+ * and hundreds of them cost no system call a sample. */
+#define RECENT_SAMPLES 64
+
+static int recent(const struct py_target *t, const struct thread_entry *e)
+{
+	return t->seq - e->ran_seq <= RECENT_SAMPLES;
+}
+
 /*
  * The OS side of each thread but the GIL holder.  With /proc/.../syscall
  * (the default): its switch ring's mark (or schedstat) first; when the
@@ -126,8 +138,13 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 			} else {
 				proc_task_switches(&e->task, &mark, &on);
 			}
+			if (mark != e->seen_mark) {
+				e->seen_mark = mark;
+				e->ran_seq = t->seq;
+			}
 			if (e->obs_ok && mark == e->obs_mark &&
-			    (!e->obs_idle || !queueing(t, first))) {
+			    (!e->obs_idle || !recent(t, e) ||
+			     !queueing(t, first))) {
 				*st = e->obs;
 				sc->reused[i] = 1;
 				continue;

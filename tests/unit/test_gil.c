@@ -400,12 +400,20 @@ TEST(gil, queued_native_stays_native)
 	CHECK_EQ_INT(h.native_work, 1);
 	v = step(&h, 3, 3000000, runnable(900000, GIL_CPU_QUEUED), TS_B);
 	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
-	/* on a CPU a moment (a woken sleeper in take_gil), then queued
-	 * having barely run: waiting, not native */
+	/* idle, on a CPU a moment (a woken sleeper in take_gil), then
+	 * queued having barely run: waiting, not native */
+	memset(&h, 0, sizeof(h));
+	step(&h, 1, 1000000, with_cpu(fact(TS_A, 0, 'S'), 500, 7), TS_B);
+	step(&h, 2, 2000000, runnable(500, GIL_CPU_ON), TS_B);
+	CHECK_EQ_INT(h.native_work, 0);
+	v = step(&h, 3, 3000000, runnable(520, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_WAITING, EV_QUEUED);
+	/* native at its first sample (as read), then queued not having
+	 * run (a one-shot dump's two samples): still native */
 	memset(&h, 0, sizeof(h));
 	step(&h, 1, 1000000, runnable(500, GIL_CPU_ON), TS_B);
-	v = step(&h, 2, 2000000, runnable(520, GIL_CPU_QUEUED), TS_B);
-	CHECK_VERDICT(v, GIL_WAITING, EV_QUEUED);
+	v = step(&h, 2, 11000000, runnable(500, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
 	/* a gap in the samples: nothing to say it was not native */
 	CHECK(gil_oncpu_needed(&h, 5));
 	v = step(&h, 5, 5000000, runnable(900000, GIL_CPU_QUEUED), TS_B);
