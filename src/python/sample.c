@@ -112,7 +112,8 @@ static void classify(struct py_target *t, struct py_sample *s,
 		struct gil_verdict *v = &sc->verdicts[i];
 		struct thread_entry *e;
 
-		if (!t->free_threaded && sc->entry[i] && v->state != GIL_IDLE) {
+		/* idle ones too: the rules look at the sample before */
+		if (!t->free_threaded && sc->entry[i]) {
 			e = sc->entry[i];
 			if (!f->have_cpu && gil_needs_cpu(v, holder_cpu))
 				f->have_cpu = proc_task_cputime(&e->task,

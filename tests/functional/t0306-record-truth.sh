@@ -26,6 +26,7 @@ for l in $(py_interpreters); do
 		case $st in
 		info) diag "$l: $msg" ;;
 		ok) ok 0 "$l: $msg"; n=$((n + 1)) ;;
+		skip) skip "$l: $msg"; n=$((n + 1)) ;;
 		*) ok 1 "$l: $msg"; n=$((n + 1)) ;;
 		esac
 	done <"$REC_DIR/truth"
