@@ -116,8 +116,7 @@ static void classify(struct py_target *t, struct py_sample *s,
 		if (!t->free_threaded && sc->entry[i]) {
 			e = sc->entry[i];
 			if (!f->have_cpu && gil_needs_cpu(v, holder_cpu))
-				f->have_cpu = proc_task_cputime(&e->task,
-						&f->cpu_ns, &f->switches) == GS_OK;
+				f->have_cpu = pytask_cputime(e, f) == GS_OK;
 			gil_woken(&e->gil, t->seq, s->time_ns, f, v);
 		}
 		th->state = v->state;

@@ -80,6 +80,9 @@ struct thread_entry {
 	 * mark, no switch since, and no system call to know it. */
 	int watched;			/* the ring is open */
 	int obs_idle;			/* obs is not a wait for the GIL */
+	/* the last schedstat read and the ring's mark before it */
+	uint64_t cpu_mark, cpu_cached, switches_cached;
+	int cpu_marked;
 	uint64_t seen_mark;		/* the mark last seen, and the */
 	uint64_t ran_seq;		/* sample it was first seen at */
 	uint64_t obs_mark;
@@ -318,6 +321,10 @@ void pytask_preread(struct py_target *t);
  * read afresh (first: the first time in this sample). */
 int pytask_read(struct py_target *t, struct py_sample *s,
 		const struct gil_set *gs, int first);
+
+/* The CPU time and switch count of thread e into f (schedstat, or the
+ * last read when its switch ring says it has not run since). */
+enum gs_err pytask_cputime(struct thread_entry *e, struct gil_facts *f);
 
 /* --- stack.c --- */
 /* Walk the stacks of all s->nthreads threads at once (the scratch's

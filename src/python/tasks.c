@@ -50,6 +50,36 @@ void pytask_preread(struct py_target *t)
 }
 
 /*
+ * A thread's CPU time from schedstat, or, when its switch ring has not
+ * moved since the last read, that read's: a thread that has not been
+ * switched in has not run (a waiter in the GIL's futex, sample after
+ * sample, costs no system call).  The mark is taken before the read, so a
+ * switch during it leaves a mark that will not match.
+ */
+enum gs_err pytask_cputime(struct thread_entry *e, struct gil_facts *f)
+{
+	uint64_t mark = 0;
+	int on, marked = 0;
+	enum gs_err rc;
+
+	if (e->watched) {
+		proc_task_switches(&e->task, &mark, &on);
+		marked = 1;
+		if (e->cpu_marked && mark == e->cpu_mark) {
+			f->cpu_ns = e->cpu_cached;
+			f->switches = e->switches_cached;
+			return GS_OK;
+		}
+	}
+	rc = proc_task_cputime(&e->task, &f->cpu_ns, &f->switches);
+	e->cpu_marked = marked && rc == GS_OK;
+	e->cpu_mark = mark;
+	e->cpu_cached = f->cpu_ns;
+	e->switches_cached = f->switches;
+	return rc;
+}
+
+/*
  * Whether threads are queued for a CPU on this machine right now (more
  * runnable than CPUs, gilspy not counted), asked once a sample: then an
  * idle thread that has not been switched in since it fell asleep may be
