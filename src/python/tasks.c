@@ -105,7 +105,7 @@ static int queueing(struct py_target *t, int first)
 
 static int recent(const struct py_target *t, const struct thread_entry *e)
 {
-	return t->seq - e->ran_seq <= RECENT_SAMPLES;
+	return e->ran_seq && t->seq - e->ran_seq <= RECENT_SAMPLES;
 }
 
 /*
@@ -168,6 +168,7 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 			} else {
 				proc_task_switches(&e->task, &mark, &on);
 			}
+			/* ran_seq: 0 until it is first seen to switch */
 			if (mark != e->seen_mark) {
 				e->seen_mark = mark;
 				e->ran_seq = t->seq;
