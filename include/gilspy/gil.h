@@ -15,8 +15,10 @@
  *            (EV_HOLDS_FLAG)
  *   waiting  3.15 gil_requested (EV_REQUESTED_FLAG) - the holder test above
  *            wins over it, the flag may lag a hand-off; a futex wait on the
- *            GIL's cond or mutex (EV_FUTEX_COND); runnable but woken from
- *            such a wait and not run since (EV_WOKEN_WAITER, gil_woken())
+ *            GIL's cond or mutex (EV_FUTEX_COND); runnable but off a CPU,
+ *            queued on its way into take_gil (EV_QUEUED, gil_woken(), from
+ *            the on_cpu fact), or where that fact is unknown, woken from
+ *            such a wait and not run since (EV_WOKEN_WAITER)
  *   native   none of those, OS state R (EV_OS_RUNNING)
  *   idle     none of those, any other OS state (EV_OS_SLEEPING)
  * Free-threaded builds have no GIL: running when R, else idle.
