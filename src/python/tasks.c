@@ -15,8 +15,8 @@
 #include "target.h"
 
 /*
- * Before anything else of a sample: schedstat of the threads of the last
- * sample but its GIL holder.  A thread still in the state its obs recorded
+ * Before anything else of a sample: the switch-ring mark (or, without a
+ * ring, schedstat) of the threads of the last sample but its GIL holder.  A thread still in the state its obs recorded
  * has not run since, so its Python stack is the one kept at a sample where
  * it already was (thread_entry.frames): its pages need not be read again.
  */
@@ -111,19 +111,18 @@ static int recent(const struct py_target *t, const struct thread_entry *e)
 /*
  * The OS side of each thread but the GIL holder.  With /proc/.../syscall
  * (the default): its switch ring's mark (or schedstat) first; when the
- * thread was off CPU at an
- * earlier syscall read and the mark is the one read just before it (or
- * schedstat shows the same run time and switch count), it has not been
- * on a CPU since - a
- * sleeping thread can only run after being switched in - so it is still
- * blocked in that same call (or woken and not yet run) and the syscall
- * file is not read again.  The kernel answers "running" rather than a
- * syscall unless the thread stayed off CPU while it looked, so a state
- * read there was a real sleep.  Returns how many threads were read afresh.
- * A reused state held from that earlier read until the schedstat read,
- * just before the first GIL snapshot; a GIL that changed hands since the
- * last sample leaves its former holder among the threads read afresh (it
- * ran), so the second snapshot is then taken.
+ * thread was off CPU at an earlier syscall read and the mark is the one
+ * read just before it (or schedstat shows the same run time and switch
+ * count), it has not been on a CPU since - a sleeping thread can only run
+ * after being switched in - so it is still blocked in that same call (or
+ * woken and not yet run; see queueing()) and the syscall file is not read
+ * again.  The kernel answers "running" rather than a syscall unless the
+ * thread stayed off CPU while it looked, so a state read there was a real
+ * sleep.  Returns how many threads were read afresh.  A reused state held
+ * from that earlier read until the mark (or schedstat) read, just before
+ * the first GIL snapshot; a GIL that changed hands since the last sample
+ * leaves its former holder among the threads read afresh (it ran), so the
+ * second snapshot is then taken.
  */
 int pytask_read(struct py_target *t, struct py_sample *s,
 		const struct gil_set *gs, int first)
