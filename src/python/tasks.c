@@ -16,9 +16,10 @@
 
 /*
  * Before anything else of a sample: the switch-ring mark (or, without a
- * ring, schedstat) of the threads of the last sample but its GIL holder.  A thread still in the state its obs recorded
- * has not run since, so its Python stack is the one kept at a sample where
- * it already was (thread_entry.frames): its pages need not be read again.
+ * ring, schedstat) of the threads of the last sample but its GIL holder.
+ * A thread still in the state its obs recorded has not run since, so its
+ * Python stack is the one kept at a sample where it already was
+ * (thread_entry.frames): its pages need not be read again.
  */
 void pytask_preread(struct py_target *t)
 {
