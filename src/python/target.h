@@ -89,6 +89,7 @@ struct thread_entry {
 	uint64_t pre_mark;		/* read at the start of pre_seq */
 	int pre_on_cpu;
 	uint64_t held_seq;		/* last sample it held the GIL */
+	uint64_t tstate;		/* at the last sample (resolve) */
 	/* schedstat read at the start of sample pre_seq (tasks.c) */
 	uint64_t pre_seq, pre_cpu_ns, pre_switches;
 	int pre_ok;
@@ -256,7 +257,9 @@ struct py_target {
 	uint64_t prefetched[PY_MAX_THREADS];	/* tstates of the last sample,
 						   read ahead by the next */
 	size_t nprefetch;
-	uint8_t ts_ok[PY_MAX_THREADS];	/* which of those were read */
+	uint8_t ts_ok[PY_MAX_THREADS];	/* which of those were read (or
+					   kept: pytask_ts_kept()) */
+	uint64_t ts_full_seq;		/* last sample that read them all */
 	struct pf_interp pf_interp[PF_INTERPS];	/* last sample's interps */
 	int npf_interp;
 	struct pf_gil pf_gil[PF_GILS];		/* and GILs */
@@ -325,6 +328,10 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 /* The CPU time and switch count of thread e into f (schedstat, or the
  * last read when its switch ring says it has not run since). */
 enum gs_err pytask_cputime(struct thread_entry *e, struct gil_facts *f);
+
+/* Whether thread state i of the last sample may be kept as it was read
+ * then rather than read again (prefetch.c). */
+int pytask_ts_kept(const struct py_target *t, size_t i);
 
 /* --- stack.c --- */
 /* Walk the stacks of all s->nthreads threads at once (the scratch's

@@ -51,6 +51,42 @@ void pytask_preread(struct py_target *t)
 }
 
 /*
+ * Whether thread state i of the last sample cannot have changed since it
+ * was read, so that its copy (t->tsbufs) stands.  A thread state is written
+ * by its own thread, but for its link to the next one: CPython unlinks a
+ * thread state from the list in the exiting thread itself, which sets its
+ * predecessor's next.  So a state is kept when its thread has not run
+ * since (its kept stack stands: stack_reuse, from the switch ring or
+ * schedstat) and neither has the next thread of that sample's list.
+ * Hundreds of idle threads then cost no read at all.  Every TS_REFRESH
+ * samples all are read again anyway.
+ */
+#define TS_REFRESH 64
+
+static const struct thread_entry *entry_of(const struct py_target *t,
+					   size_t i)
+{
+	const struct thread_entry *e;
+
+	if (i >= t->nprefetch || t->hint[i] >= t->nthreads)
+		return NULL;
+	e = &t->threads[t->hint[i]];
+	return e->tstate == t->prefetched[i] ? e : NULL;
+}
+
+int pytask_ts_kept(const struct py_target *t, size_t i)
+{
+	const struct thread_entry *e = entry_of(t, i), *next;
+
+	if (!e || !e->stack_reuse || t->seq - t->ts_full_seq >= TS_REFRESH)
+		return 0;
+	if (i + 1 == t->nprefetch)
+		return 1;
+	next = entry_of(t, i + 1);
+	return next && next->stack_reuse;
+}
+
+/*
  * A thread's CPU time from schedstat, or, when its switch ring has not
  * moved since the last read, that read's: a thread that has not been
  * switched in has not run (a waiter in the GIL's futex, sample after

@@ -152,6 +152,7 @@ void pythread_resolve(struct py_target *t, const struct py_sample *s)
 		t->hint[i] = (uint32_t)k;
 		out[i] = &t->threads[k];
 		out[i]->last_seen = t->seq;
+		out[i]->tstate = s->threads[i].tstate;
 	}
 }
 
