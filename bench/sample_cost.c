@@ -13,7 +13,7 @@
  *                               nothing: what waking alone costs a target)
  *
  * Output (one line):
- *   "rounds N sample_us X round_us Y pvr P preads Q floor_us F"
+ *   "rounds N sample_us X round_us Y pvr P preads Q floor_us F bytes B"
  * Built by bench/record.sh from the library's objects; not part of gilspy.
  */
 #include <stdio.h>
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	struct py_target *t;
 	struct gs_error err;
 	uint64_t period, start, end, d, in_sample = 0, cpu0, c, rounds = 0;
-	uint64_t reads0;
+	uint64_t reads0, bytes0;
 	unsigned long long r0;
 	struct timespec ts;
 	double floor_us;
@@ -92,6 +92,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 20; i++)
 		pyt_sample(t, &s);
 	reads0 = pyt_proc(t)->reads;
+	bytes0 = pyt_proc(t)->read_bytes;
 	r0 = read_calls();
 	cpu0 = thread_cpu_ns();
 	start = now_ns();
@@ -126,12 +127,13 @@ int main(int argc, char **argv)
 			(double)bare : 0;
 	}
 	printf("rounds %llu sample_us %.2f round_us %.2f pvr %.2f preads %.2f "
-	       "floor_us %.2f\n",
+	       "floor_us %.2f bytes %.0f\n",
 	       (unsigned long long)rounds, (double)in_sample / 1e3 / (double)rounds,
 	       (double)c / 1e3 / (double)rounds,
 	       (double)(pyt_proc(t)->reads - reads0) / (double)rounds,
 	       /* minus the two reads of /proc/self/io itself */
-	       (double)(read_calls() - r0 - 1) / (double)rounds, floor_us);
+	       (double)(read_calls() - r0 - 1) / (double)rounds, floor_us,
+	       (double)(pyt_proc(t)->read_bytes - bytes0) / (double)rounds);
 	pyt_free(t);
 	return 0;
 }

@@ -15,10 +15,12 @@
  *            (EV_HOLDS_FLAG)
  *   waiting  3.15 gil_requested (EV_REQUESTED_FLAG) - the holder test above
  *            wins over it, the flag may lag a hand-off; a futex wait on the
- *            GIL's cond or mutex (EV_FUTEX_COND); runnable but woken from
- *            such a wait and not run since (EV_WOKEN_WAITER, gil_woken());
- *            with --native, a C stack inside take_gil (EV_NATIVE_STACK when
- *            the futex rule did not see it: a woken waiter queued for a CPU,
+ *            GIL's cond or mutex (EV_FUTEX_COND); runnable but off a CPU,
+ *            queued on its way into take_gil (EV_QUEUED, gil_woken(), from
+ *            the on_cpu fact), or where that fact is unknown, woken from
+ *            such a wait and not run since (EV_WOKEN_WAITER); with
+ *            --native, a C stack inside take_gil (EV_NATIVE_STACK when the
+ *            rules above did not see it: a woken waiter queued for a CPU,
  *            or the mutex before the futex)
  *   native   none of those, OS state R (EV_OS_RUNNING)
  *   idle     none of those, any other OS state (EV_OS_SLEEPING)
@@ -65,6 +67,10 @@ enum gil_evidence {
 				   futex wait), where the /proc rule said native
 				   or idle: so its count is how often the two
 				   disagreed */
+	EV_QUEUED,		/* R but off CPU at this instant (task clock),
+				   and not running native code at the previous
+				   sample: queued for a CPU on its way to
+				   take the GIL */
 	EV_NSTATES
 };
 /* "gil-holder", "holds-gil-flag", ... as in the JSON debug section */
@@ -99,7 +105,12 @@ struct gil_facts {
 	int have_cpu;		/* cpu_ns and switches were read */
 	uint64_t cpu_ns;	/* time on a CPU (schedstat) */
 	uint64_t switches;	/* times switched in (schedstat) */
+	int on_cpu;		/* GIL_CPU_*: with os_state R, on a CPU at this
+				   instant or queued for one */
 };
+
+/* struct gil_facts on_cpu: zero (the default) is unknown */
+enum { GIL_CPU_UNKNOWN = 0, GIL_CPU_ON, GIL_CPU_QUEUED };
 
 struct gil_verdict {
 	enum gil_state state;
@@ -121,6 +132,9 @@ struct gil_history {
 	uint64_t cpu_seq;		/* sample of cpu_ns and switches */
 	uint64_t cpu_ns, switches;
 	uint64_t cpu_at_ns;		/* when they were read */
+	uint64_t last_seq;		/* sample of last, idle included */
+	enum gil_state last;
+	int native_work;		/* native since it last ran a while */
 };
 
 /* Whether the woken-waiter rule needs the CPU time of a thread given its
@@ -132,14 +146,27 @@ int gil_needs_cpu(const struct gil_verdict *v, int holder_cpu_needed);
  * time in the woken-waiter rule. */
 int gil_holder_cpu_needed(uint64_t period_ns);
 
-/* The woken-waiter rule, after gil_classify(): not for a thread whose C
- * stack was read and is not taking the GIL (GIL_STACK_ELSEWHERE); else a
- * thread found native at
- * sample seq (taken at time_ns) that was waiting in a futex on the GIL at
- * sample seq - 1 and has not been switched in since, or that held or
- * waited for the GIL then, at least two scheduler ticks ago, and has been
- * on a CPU under a quarter of the time since, is a woken waiter queued for
- * a CPU.  Updates h with this sample; an idle thread leaves h as it was. */
+/* Whether the on_cpu fact of a thread found runnable at sample seq is
+ * worth a costly read (the task clock; a switch ring is free): not when it
+ * was native at sample seq - 1, where it most likely still is. */
+int gil_oncpu_needed(const struct gil_history *h, uint64_t seq);
+
+/* The rules that look back, after gil_classify().  A thread whose C stack
+ * was read and is not taking the GIL (--native, GIL_STACK_ELSEWHERE) is
+ * what its stack says.  Else a thread found native at sample seq (taken at
+ * time_ns):
+ *  - when its on_cpu fact is known (GIL_CPU_ON or _QUEUED), that decides:
+ *    off a CPU while runnable, it is queued for one; if it held the GIL at
+ *    sample seq - 1, or has barely run since and was not doing native work
+ *    then, it is on its way into take_gil: waiting (EV_QUEUED); if it ran
+ *    since, was native and working then, or there is no sample seq - 1 to
+ *    say, it is native code, preempted: native (classify.c has the rule);
+ *  - when it is unknown: if it was waiting in a futex on the GIL at sample
+ *    seq - 1 and has not been switched in since, or held or waited for the
+ *    GIL then, at least two scheduler ticks ago, and has been on a CPU
+ *    under a quarter of the time since, it is a woken waiter queued for a
+ *    CPU (EV_WOKEN_WAITER).
+ * Updates h with this sample; an idle thread only updates last/last_seq. */
 void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 	       const struct gil_facts *f, struct gil_verdict *v);
 

@@ -134,6 +134,11 @@ struct proc_task {
 				   pid namespace of its own knows its threads
 				   by other numbers); 0 until first used */
 	int stat_fd, syscall_fd, schedstat_fd;	/* -1 until first use */
+	int clock_fd;		/* its task-clock counter (oncpu.c): -1 until
+				   first use, -2 when it cannot be had */
+	int ring_fd;		/* its context-switch ring (oncpu.c), same */
+	void *ring;		/* the ring's mmap, ring_len bytes */
+	size_t ring_len;
 };
 
 void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid);
@@ -152,6 +157,31 @@ enum gs_err proc_task_read(struct proc_task *t, int with_syscall,
  * onto a CPU. */
 enum gs_err proc_task_cputime(struct proc_task *t, uint64_t *ns,
 			      uint64_t *switches_in);
+
+/* Is the task on a CPU at this instant (src/proc/oncpu.c)?  1 yes, 0 no
+ * (sleeping, or runnable and queued behind other tasks), -1 unknown (no
+ * perf events here, or not allowed).  Unlike /proc's state R, which also
+ * covers a task waiting in a run queue, this tells running from queued:
+ * it reads the task's task-clock counter twice, and reading the counter
+ * of a running task brings it up to the present.  Costs two reads of a
+ * perf event (an IPI each while the task runs, a few us); the event is
+ * opened on first use and kept until proc_task_release(). */
+int proc_task_oncpu(struct proc_task *t);
+
+/* A ring of the task's context switches (oncpu.c): after proc_task_watch()
+ * succeeds (0; -1 when perf events cannot be had, and then never again),
+ * proc_task_switches() tells, with no system call, whether the task has
+ * been switched onto or off a CPU since an earlier call (*mark changed:
+ * it counts the switches) and whether it is on a CPU now (*on_cpu 1 or 0,
+ * -1 before its first switch).  Returns -1 when the task is not watched.
+ * The kernel appends to the ring at every switch of the task; it is read
+ * only, so it never fills (old records are overwritten). */
+int proc_task_watch(struct proc_task *t);
+/* Whether more tasks are runnable on this machine than it has CPUs (the
+ * caller not counted), from /proc/loadavg kept open in *fd (-1 at first;
+ * the caller closes it); 1 when it cannot be read (assume the worst). */
+int proc_runqueue_busy(int *fd);
+int proc_task_switches(const struct proc_task *t, uint64_t *mark, int *on_cpu);
 
 /* --- ELF ---------------------------------------------------------------- */
 

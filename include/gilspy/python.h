@@ -31,7 +31,7 @@
 #include "gilspy/proc.h"
 #include "gilspy/pylayout.h"
 
-#define PY_MAX_THREADS 256
+#define PY_MAX_THREADS 2048
 #define PY_MAX_DEPTH 512
 #define PY_MAX_INTERPRETERS 64
 #define PY_MAX_STR 1024

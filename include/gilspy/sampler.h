@@ -14,6 +14,9 @@
  * short stalls are caught up.  When gilspy is more than
  * max(5 periods, 20 ms) behind, the missed deadlines are dropped (counted
  * in sampler_missed()) and sampler_behind() reports it, once.
+ * Where the period is shorter than what a sleep and wake-up take on this
+ * machine (measured once by sampler_new()), the sampler spins on the clock
+ * to each deadline instead of sleeping (sampler_spins()).
  *
  * Blocking mode stops every thread of the target with PTRACE_SEIZE +
  * PTRACE_INTERRUPT (proc_ptrace_stop(), src/proc/ptrace.c) for the duration
@@ -70,6 +73,9 @@ enum sampler_tick sampler_next(struct sampler *s, volatile sig_atomic_t *stop,
 /* Ticks attempted since the start, and deadlines dropped when behind. */
 uint64_t sampler_ticks(const struct sampler *s);
 uint64_t sampler_missed(const struct sampler *s);
+
+/* 1 when ticks are paced by spinning rather than sleeping. */
+int sampler_spins(const struct sampler *s);
 
 /* 1 exactly once: the first time the sampler fell behind, after at least a
  * second of sampling (so that *achieved_hz, ticks per second since the

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -391,6 +392,19 @@ int session_attach(struct session *s, const struct pyt_options *po)
 	return 0;
 }
 
+/* Each thread of a target keeps a few files open (its /proc files and
+ * perf events, src/proc/): with hundreds of threads that passes the usual
+ * soft limit of 1024 descriptors, so take what the hard limit allows. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int session_start(struct session *s)
 {
 	struct sampler_options so = {
@@ -400,6 +414,7 @@ int session_start(struct session *s)
 	struct gs_error err = { 0 };
 	int i;
 
+	raise_fd_limit();
 	for (i = 0; i < s->ntargets; i++)
 		if (sampler_new(s->targets[i].py, &so, &s->targets[i].sampler,
 				&err) != GS_OK)

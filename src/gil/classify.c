@@ -16,6 +16,9 @@
  */
 #define WOKEN_CPU_SHARE 4
 #define WOKEN_MIN_INTERVAL_NS 8000000ull	/* two ticks at HZ=250 */
+/* More CPU time than a woken GIL waiter uses to get back into take_gil
+ * (a few microseconds, and wake-ups from its timed waits) */
+#define QUEUED_RAN_NS 100000ull
 
 static const char *const state_names[GIL_NSTATES] = {
 	"held", "waiting", "native", "idle", "running"
@@ -24,7 +27,7 @@ static const char *const state_names[GIL_NSTATES] = {
 static const char *const evidence_names[EV_NSTATES] = {
 	"gil-holder", "holds-gil-flag", "gil-requested-flag",
 	"futex-on-gil", "os-running", "os-sleeping", "woken-waiter",
-	"native-stack"
+	"native-stack", "queued-for-cpu"
 };
 
 const char *gil_state_name(enum gil_state s)
@@ -131,18 +134,67 @@ int gil_needs_cpu(const struct gil_verdict *v, int holder_cpu_needed)
  * count alone says nothing about it: rule one needs the futex evidence.
  * Both rules compare with CPU times read at the previous sample.
  */
+static int was_native(const struct gil_history *h, uint64_t seq)
+{
+	return h->last_seq && h->last_seq + 1 == seq && h->last == GIL_NATIVE;
+}
+
+/* Whether the thread ran more than QUEUED_RAN_NS of CPU since sample
+ * seq - 1 (0 when either CPU time is missing). */
+static int ran_since(const struct gil_history *h, uint64_t seq,
+		     const struct gil_facts *f)
+{
+	return f->have_cpu && h->cpu_seq && h->cpu_seq + 1 == seq &&
+	       f->cpu_ns - h->cpu_ns > QUEUED_RAN_NS;
+}
+
+/*
+ * A thread found queued for a CPU at sample seq: waiting on its way to the
+ * GIL, or native code preempted?
+ *  - no sample seq - 1 to go by: say nothing (native, as read);
+ *  - held at seq - 1: it let the GIL go (a forced switch) and is on its
+ *    way back into take_gil: waiting;
+ *  - native at seq - 1 and doing native work then (h->native_work: it had
+ *    run more than a woken waiter does), or having run that much since
+ *    seq - 1: native code, preempted - a pure-Python thread that takes the
+ *    GIL keeps it for a switch interval and would be the holder now;
+ *  - otherwise (idle, waiting, or on a CPU only a moment, as a woken
+ *    thread is on its way into take_gil): waiting.
+ * The schedstat read now is exact (the thread is off a CPU); one made at
+ * seq - 1 while it ran may lag by a tick, which only adds to "ran".
+ */
+static int queued_waiting(const struct gil_history *h, uint64_t seq,
+			  const struct gil_facts *f)
+{
+	if (!h->last_seq || h->last_seq + 1 != seq)
+		return 0;
+	if (h->last == GIL_HELD)
+		return 1;
+	if (h->last == GIL_NATIVE && h->native_work)
+		return 0;
+	return !ran_since(h, seq, f);
+}
+
+int gil_oncpu_needed(const struct gil_history *h, uint64_t seq)
+{
+	return !was_native(h, seq);
+}
+
 void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 	       const struct gil_facts *f, struct gil_verdict *v)
 {
 	int prev;
 
-	if (v->state == GIL_IDLE)
-		return;
 	prev = h->seq && h->seq + 1 == seq && h->cpu_seq == h->seq;
 	/* A C stack that was read and is not taking the GIL is the better
 	 * evidence: the thread is doing what its stack says. */
-	if (f->have_cpu && v->state == GIL_NATIVE && prev &&
-	    f->native_wait != GIL_STACK_ELSEWHERE) {
+	if (v->state != GIL_NATIVE || f->on_cpu == GIL_CPU_ON ||
+	    f->native_wait == GIL_STACK_ELSEWHERE) {
+		/* as read */
+	} else if (f->on_cpu == GIL_CPU_QUEUED) {
+		if (queued_waiting(h, seq, f))
+			verdict(v, GIL_WAITING, EV_QUEUED);
+	} else if (f->on_cpu == GIL_CPU_UNKNOWN && f->have_cpu && prev) {
 		uint64_t elapsed = time_ns - h->cpu_at_ns;
 
 		if ((h->evidence == EV_FUTEX_COND &&
@@ -152,6 +204,17 @@ void gil_woken(struct gil_history *h, uint64_t seq, uint64_t time_ns,
 		     (f->cpu_ns - h->cpu_ns) * WOKEN_CPU_SHARE < elapsed))
 			verdict(v, GIL_WAITING, EV_WOKEN_WAITER);
 	}
+	/* native work: it ran a while since the last sample, or there was
+	 * none to go by and native was taken as read */
+	if (v->state != GIL_NATIVE)
+		h->native_work = 0;
+	else if (ran_since(h, seq, f) || !h->last_seq ||
+		 h->last_seq + 1 != seq)
+		h->native_work = 1;
+	h->last = v->state;
+	h->last_seq = seq;
+	if (v->state == GIL_IDLE)
+		return;
 	if (f->have_cpu) {
 		h->cpu_ns = f->cpu_ns;
 		h->switches = f->switches;

@@ -483,6 +483,9 @@ void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid)
 	t->tid = tid;
 	t->host_tid = 0;
 	t->stat_fd = t->syscall_fd = t->schedstat_fd = -1;
+	t->clock_fd = t->ring_fd = -1;
+	t->ring = NULL;
+	t->ring_len = 0;
 }
 
 void proc_task_release(struct proc_task *t)
@@ -493,7 +496,16 @@ void proc_task_release(struct proc_task *t)
 		close(t->syscall_fd);
 	if (t->schedstat_fd >= 0)
 		close(t->schedstat_fd);
+	if (t->clock_fd >= 0)
+		close(t->clock_fd);
+	if (t->ring)
+		munmap(t->ring, t->ring_len);
+	if (t->ring_fd >= 0)
+		close(t->ring_fd);
 	t->stat_fd = t->syscall_fd = t->schedstat_fd = -1;
+	t->clock_fd = t->ring_fd = -1;
+	t->ring = NULL;
+	t->ring_len = 0;
 }
 
 /* pread a /proc file kept open in *fd (opened on first use). */

@@ -76,7 +76,21 @@ struct thread_entry {
 	struct proc_task_state obs;
 	uint64_t obs_cpu_ns, obs_switches;
 	int obs_ok;
+	/* With a context-switch ring (proc_task_watch()), the ring's mark
+	 * read just before obs was read stands in for schedstat: the same
+	 * mark, no switch since, and no system call to know it. */
+	int watched;			/* the ring is open */
+	int obs_idle;			/* obs is not a wait for the GIL */
+	/* the last schedstat read and the ring's mark before it */
+	uint64_t cpu_mark, cpu_cached, switches_cached;
+	int cpu_marked;
+	uint64_t seen_mark;		/* the mark last seen, and the */
+	uint64_t ran_seq;		/* sample it was first seen at */
+	uint64_t obs_mark;
+	uint64_t pre_mark;		/* read at the start of pre_seq */
+	int pre_on_cpu;
 	uint64_t held_seq;		/* last sample it held the GIL */
+	uint64_t tstate;		/* at the last sample (resolve) */
 	/* schedstat read at the start of sample pre_seq (tasks.c) */
 	uint64_t pre_seq, pre_cpu_ns, pre_switches;
 	int pre_ok;
@@ -95,7 +109,9 @@ struct thread_entry {
  * previous sample read, so all of those are read in one process_vm_readv
  * at the start of a sample and used wherever the address still matches.
  */
-#define PF_MAX 1024		/* iovecs in the read-ahead (IOV_MAX) */
+#define PF_MAX (PY_MAX_THREADS + 1024)	/* iovecs in the read-ahead: every
+					   tstate and more (proc_readv()
+					   cuts it in IOV_MAX calls) */
 #define PF_INTERPS 8
 #define PF_GILS 8
 #define PF_CODES 64
@@ -198,6 +214,14 @@ struct py_scratch {
 	/* entry[i * PY_MAX_DEPTH + k]: frame k of thread i is the outermost
 	 * its eval-loop call ran (stack.c; native.c merges by it) */
 	uint8_t entry[PY_MAX_THREADS * PY_MAX_DEPTH];
+	/* each thread's entry in t->threads, NULL without a tid: resolved
+	 * once per sample (pythread_resolve()), valid until the next */
+	struct thread_entry *tentry[PY_MAX_THREADS];
+	/* the cycle check of the thread list (interp.c): an open-addressed
+	 * set of the tstates seen, valid where seen_gen is this walk's */
+	uint64_t seen[2 * PY_MAX_THREADS];
+	uint32_t seen_gen[2 * PY_MAX_THREADS];
+	uint32_t gen;
 };
 
 struct py_target {
@@ -230,6 +254,8 @@ struct py_target {
 	size_t nthreads, athreads;
 	int pthread_tid_off;		/* glibc struct pthread.tid, or -1 */
 	uint64_t seq;
+	uint32_t hint[PY_MAX_THREADS];	/* t->threads index of sample
+					   thread i at the last sample */
 	uint64_t now_ns;		/* time of the sample being taken */
 	struct stack_walk *walks;	/* kept across samples (stack.c) */
 	size_t nwalks;
@@ -237,7 +263,9 @@ struct py_target {
 	uint64_t prefetched[PY_MAX_THREADS];	/* tstates of the last sample,
 						   read ahead by the next */
 	size_t nprefetch;
-	uint8_t ts_ok[PY_MAX_THREADS];	/* which of those were read */
+	uint8_t ts_ok[PY_MAX_THREADS];	/* which of those were read (or
+					   kept: pytask_ts_kept()) */
+	uint64_t ts_full_seq;		/* last sample that read them all */
 	struct pf_interp pf_interp[PF_INTERPS];	/* last sample's interps */
 	int npf_interp;
 	struct pf_gil pf_gil[PF_GILS];		/* and GILs */
@@ -247,6 +275,9 @@ struct py_target {
 	int ncode_used;
 	uint8_t *code_pfbuf;		/* PF_CODES read-ahead headers */
 	uint64_t period_ns;		/* pyt_set_period(), 0 unknown */
+	int loadavg_fd;			/* for proc_runqueue_busy(), -1 */
+	uint64_t queueing_seq;		/* sample queueing was asked at */
+	int queueing;			/* its answer (tasks.c) */
 	struct pyname_cache names;	/* names.c */
 	struct py_native *native;	/* native.c; NULL without --native */
 	struct py_scratch *scratch;	/* one sample's scratch */
@@ -301,6 +332,14 @@ void pytask_preread(struct py_target *t);
 int pytask_read(struct py_target *t, struct py_sample *s,
 		const struct gil_set *gs, int first);
 
+/* The CPU time and switch count of thread e into f (schedstat, or the
+ * last read when its switch ring says it has not run since). */
+enum gs_err pytask_cputime(struct thread_entry *e, struct gil_facts *f);
+
+/* Whether thread state i of the last sample may be kept as it was read
+ * then rather than read again (prefetch.c). */
+int pytask_ts_kept(const struct py_target *t, size_t i);
+
 /* --- stack.c --- */
 /* Walk the stacks of all s->nthreads threads at once (the scratch's
  * ts[i]: the bytes of thread i's tstate), filling frames, nframes and
@@ -346,9 +385,15 @@ const char *pystr_read(struct py_target *t, uint64_t addr);
 /* The native tid of a thread (3.11+: from the tstate; before: glibc's
  * struct pthread), 0 if unknown. */
 pid_t pythread_tid(struct py_target *t, const uint8_t *ts);
-/* The entry of a thread, made when new; marks it seen at this sample. */
+/* The entry of a thread, made when new; marks it seen at this sample.
+ * Making one may move the others: pointers to entries are only good
+ * until the next call. */
 struct thread_entry *pythread_entry(struct py_target *t, pid_t tid,
 				    uint64_t thread_id);
+/* Fill the scratch's entry[i] of every thread of s (after the walk of
+ * the thread list): each in O(1) when the threads come in the order of
+ * the last sample, as they do. */
+void pythread_resolve(struct py_target *t, const struct py_sample *s);
 
 /* --- names.c --- */
 /* threading.Thread.name of the thread whose tstate->thread_id is

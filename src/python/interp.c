@@ -122,6 +122,27 @@ static void read_flags(const struct py_layout *l, const uint8_t *ts,
 	}
 }
 
+/* Whether this walk of a thread list met tstate already (a cycle), and
+ * note it: an open-addressed set, O(1) a thread where comparing with
+ * every thread seen was O(n) and showed at hundreds of threads.  It holds
+ * up to PY_MAX_THREADS, half its slots. */
+static int seen_before(struct py_scratch *sc, uint64_t tstate)
+{
+	size_t n = sizeof(sc->seen) / sizeof(sc->seen[0]);
+	size_t k = (size_t)((tstate >> 4) * 0x9e3779b97f4a7c15ull) & (n - 1);
+
+	_Static_assert(((2 * PY_MAX_THREADS) & (2 * PY_MAX_THREADS - 1)) == 0,
+		       "the seen set needs a power of two slots");
+	while (sc->seen_gen[k] == sc->gen) {
+		if (sc->seen[k] == tstate)
+			return 1;
+		k = (k + 1) & (n - 1);
+	}
+	sc->seen_gen[k] = sc->gen;
+	sc->seen[k] = tstate;
+	return 0;
+}
+
 /* The thread states of one interpreter (fields f, the ninterp'th), from
  * the read-ahead where it still matches, else read now; an unreadable one
  * ends this interpreter's list and counts an error. */
@@ -130,20 +151,19 @@ static void read_threads(struct py_target *t, const struct interp_fields *f,
 {
 	const struct py_layout *l = &t->layout;
 	struct py_scratch *sc = t->scratch;
-	uint64_t tstate = f->tstate, seen_ts[PY_MAX_THREADS];
-	int nseen = 0;
+	uint64_t tstate = f->tstate;
 
+	if (++sc->gen == 0) {	/* wrapped: forget every stamp */
+		memset(sc->seen_gen, 0, sizeof(sc->seen_gen));
+		sc->gen = 1;
+	}
 	while (tstate && s->nthreads < PY_MAX_THREADS) {
 		struct py_thread_sample *th = &s->threads[s->nthreads];
 		struct gil_facts *ft = &sc->facts[s->nthreads];
 		uint8_t *ts;
-		int dup = 0;
 
-		for (int i = 0; i < nseen; i++)
-			dup |= seen_ts[i] == tstate;
-		if (dup)
+		if (seen_before(sc, tstate))
 			break;
-		seen_ts[nseen++] = tstate;
 		ts = t->tsbufs + (size_t)s->nthreads * TS_MAX;
 		if ((size_t)s->nthreads >= t->nprefetch ||
 		    t->prefetched[s->nthreads] != tstate) {

@@ -33,6 +33,7 @@ enum gs_err pf_prefetch(struct py_target *t, uint64_t *head)
 	const struct py_layout *l = &t->layout;
 	struct pf_set *pf = &t->scratch->pf;
 	uint8_t head_ok;
+	size_t nkept;
 	enum gs_err rc;
 
 	pf->n = 0;
@@ -48,9 +49,18 @@ enum gs_err pf_prefetch(struct py_target *t, uint64_t *head)
 			       (uint64_t)(uintptr_t)remote[i].iov_base,
 			       local[i].iov_len, &pi->ok[i]);
 	}
-	for (size_t i = 0; i < t->nprefetch; i++)
+	nkept = 0;
+	for (size_t i = 0; i < t->nprefetch; i++) {
+		if (pytask_ts_kept(t, i)) {
+			t->ts_ok[i] = 1;	/* its copy stands */
+			nkept++;
+			continue;
+		}
 		pf_add(pf, t->tsbufs + i * TS_MAX, t->prefetched[i],
 		       (size_t)l->ts_size, &t->ts_ok[i]);
+	}
+	if (!nkept)
+		t->ts_full_seq = t->seq;
 	for (int k = 0; k < t->npf_gil; k++) {
 		struct pf_gil *pg = &t->pf_gil[k];
 		struct iovec local[4], remote[4];

@@ -32,9 +32,8 @@ static void keep_stacks(struct py_target *t, const struct py_sample *s)
 		const struct py_thread_sample *th = &s->threads[i];
 		struct thread_entry *e;
 
-		if (!th->tid)
+		if (!(e = t->scratch->tentry[i]))
 			continue;
-		e = pythread_entry(t, th->tid, th->thread_id);
 		e->stack_ok = t->scratch->reused[i] && !th->incomplete;
 		if (!e->stack_ok || e->stack_reuse)
 			continue;
@@ -62,13 +61,10 @@ static enum gs_err read_consistent(struct py_target *t, struct py_sample *s,
 	if (fresh)
 		pygil_second_iov(t, gs, sc->second_raw, sc->second_ok,
 				 &sc->second);
-	for (int i = 0; i < s->nthreads; i++) {
-		const struct py_thread_sample *th = &s->threads[i];
-
-		/* (a kept stack has no entry marks for the native merge) */
-		sc->reuse[i] = !t->native && sc->reused[i] && th->tid &&
-			       pythread_entry(t, th->tid, th->thread_id)->stack_reuse;
-	}
+	/* (a kept stack has no entry marks for the native merge) */
+	for (int i = 0; i < s->nthreads; i++)
+		sc->reuse[i] = !t->native && sc->reused[i] && sc->tentry[i] &&
+			       sc->tentry[i]->stack_reuse;
 	walked = pystack_walk(t, s, fresh ? &sc->second : NULL, sc->reuse);
 	keep_stacks(t, s);
 	for (int i = 0; i < s->nthreads; i++)
@@ -148,11 +144,11 @@ static void classify(struct py_target *t, struct py_sample *s,
 		struct gil_verdict *v = &sc->verdicts[i];
 		struct thread_entry *e;
 
-		if (!t->free_threaded && th->tid && v->state != GIL_IDLE) {
-			e = pythread_entry(t, th->tid, th->thread_id);
+		/* idle ones too: the rules look at the sample before */
+		if (!t->free_threaded && sc->tentry[i]) {
+			e = sc->tentry[i];
 			if (!f->have_cpu && gil_needs_cpu(v, holder_cpu))
-				f->have_cpu = proc_task_cputime(&e->task,
-						&f->cpu_ns, &f->switches) == GS_OK;
+				f->have_cpu = pytask_cputime(e, f) == GS_OK;
 			gil_woken(&e->gil, t->seq, s->time_ns, f, v);
 		}
 		th->state = v->state;
@@ -197,6 +193,7 @@ enum gs_err pyt_sample(struct py_target *t, struct py_sample *s)
 		goto fail;
 	if (gs.n == 0 && !t->free_threaded)
 		return GS_EBADDATA;
+	pythread_resolve(t, s);
 	if ((rc = read_consistent(t, s, &gs)))
 		goto fail;
 	if (t->native && (rc = native_consistent(t, s, &gs)))

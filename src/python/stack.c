@@ -199,12 +199,20 @@ void pystack_prefetch(struct py_target *t, struct pf_set *pf)
 {
 	for (size_t i = 0; i < t->nwalks_last; i++) {
 		const struct stack_walk *w = &t->walks[i];
-		int skip = 0;
+		const struct thread_entry *e = NULL;
+		int skip;
 
-		for (size_t j = 0; j < t->nthreads; j++)
+		/* walk i was thread i of the last sample, whose entry
+		 * pythread_resolve() noted in hint[i] */
+		if (t->hint[i] < t->nthreads)
+			e = &t->threads[t->hint[i]];
+		if (e && (e->tid != w->tid || e->thread_id != w->thread_id))
+			e = NULL;
+		for (size_t j = 0; !e && j < t->nthreads; j++)
 			if (t->threads[j].tid == w->tid &&
 			    t->threads[j].thread_id == w->thread_id)
-				skip = t->threads[j].stack_reuse;
+				e = &t->threads[j];
+		skip = e && e->stack_reuse;
 		for (int k = 0; k < WALK_WINDOWS; k++) {
 			struct walk_window *win = &t->walks[i].win[k];
 
@@ -257,8 +265,7 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 		w->tid = th->tid;
 		w->thread_id = th->thread_id;
 		if (reuse && reuse[i]) {
-			const struct thread_entry *e =
-				pythread_entry(t, th->tid, th->thread_id);
+			const struct thread_entry *e = t->scratch->tentry[i];
 
 			memcpy(th->frames, e->frames,
 			       (size_t)e->nframes * sizeof(*th->frames));

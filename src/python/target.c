@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "gilspy/debugoffsets.h"
 #include "gilspy/util.h"
@@ -308,6 +309,7 @@ enum gs_err pyt_attach(pid_t pid, const struct pyt_options *opt,
 		t->opt.with_lines = 1;
 	}
 	t->pthread_tid_off = -1;
+	t->loadavg_fd = -1;
 	t->scratch = xcalloc(1, sizeof(*t->scratch));
 	t->tsbufs = xmalloc((size_t)PY_MAX_THREADS * TS_MAX);
 	t->code_pfbuf = xmalloc((size_t)PF_CODES * 512);
@@ -344,6 +346,8 @@ void pyt_free(struct py_target *t)
 		free(t->threads[i].frames);
 	}
 	free(t->threads);
+	if (t->loadavg_fd >= 0)
+		close(t->loadavg_fd);
 	free(t->walks);
 	free(t->tsbufs);
 	free(t->code_pfbuf);

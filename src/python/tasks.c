@@ -3,19 +3,23 @@
  * schedstat (time on a CPU, times switched in) and syscall (the call it is
  * blocked in, and its first argument: the futex a GIL waiter sleeps on).
  *
- * Cost (the sampler may run 10000 samples a second): one pread of
- * schedstat per thread but the holder tells which threads have run since
- * their last syscall read, and only those get it read again; a thread that
- * has not run keeps its state and its stack.
+ * Cost (the sampler may run 10000 samples a second, over hundreds of
+ * threads): what tells which threads have run since their last syscall
+ * read is, where perf events can be had, each thread's context-switch ring
+ * (src/proc/oncpu.c: one memory read, no system call), else one pread of
+ * schedstat per thread but the holder.  Only threads that have run get
+ * their syscall file read again; one that has not keeps its state and its
+ * stack, so an idle thread costs next to nothing.
  */
 #include "gilspy/util.h"
 #include "internal.h"
 
 /*
- * Before anything else of a sample: schedstat of the threads of the last
- * sample but its GIL holder.  A thread still in the state its obs recorded
- * has not run since, so its Python stack is the one kept at a sample where
- * it already was (thread_entry.frames): its pages need not be read again.
+ * Before anything else of a sample: the switch-ring mark (or, without a
+ * ring, schedstat) of the threads of the last sample but its GIL holder.
+ * A thread still in the state its obs recorded has not run since, so its
+ * Python stack is the one kept at a sample where it already was
+ * (thread_entry.frames): its pages need not be read again.
  */
 void pytask_preread(struct py_target *t)
 {
@@ -27,6 +31,15 @@ void pytask_preread(struct py_target *t)
 		e->stack_reuse = 0;
 		if (e->last_seen + 1 != t->seq || e->held_seq + 1 == t->seq)
 			continue;
+		if (e->watched) {
+			e->pre_ok = 0;
+			e->pre_seq = t->seq;
+			proc_task_switches(&e->task, &e->pre_mark,
+					   &e->pre_on_cpu);
+			e->stack_reuse = e->obs_ok && e->stack_ok &&
+					 e->pre_mark == e->obs_mark;
+			continue;
+		}
 		e->pre_ok = proc_task_cputime(&e->task, &e->pre_cpu_ns,
 					      &e->pre_switches) == GS_OK;
 		e->pre_seq = t->seq;
@@ -38,19 +51,115 @@ void pytask_preread(struct py_target *t)
 }
 
 /*
+ * Whether thread state i of the last sample cannot have changed since it
+ * was read, so that its copy (t->tsbufs) stands.  A thread state is written
+ * by its own thread, but for its link to the next one: CPython unlinks a
+ * thread state from the list in the exiting thread itself, which sets its
+ * predecessor's next.  So a state is kept when its thread has not run
+ * since (its kept stack stands: stack_reuse, from the switch ring or
+ * schedstat) and neither has the next thread of that sample's list.
+ * Hundreds of idle threads then cost no read at all.  Every TS_REFRESH
+ * samples all are read again anyway.
+ */
+#define TS_REFRESH 64
+
+static const struct thread_entry *entry_of(const struct py_target *t,
+					   size_t i)
+{
+	const struct thread_entry *e;
+
+	if (i >= t->nprefetch || t->hint[i] >= t->nthreads)
+		return NULL;
+	e = &t->threads[t->hint[i]];
+	return e->tstate == t->prefetched[i] ? e : NULL;
+}
+
+int pytask_ts_kept(const struct py_target *t, size_t i)
+{
+	const struct thread_entry *e = entry_of(t, i), *next;
+
+	if (!e || !e->stack_reuse || t->seq - t->ts_full_seq >= TS_REFRESH)
+		return 0;
+	if (i + 1 == t->nprefetch)
+		return 1;
+	next = entry_of(t, i + 1);
+	return next && next->stack_reuse;
+}
+
+/*
+ * A thread's CPU time from schedstat, or, when its switch ring has not
+ * moved since the last read, that read's: a thread that has not been
+ * switched in has not run (a waiter in the GIL's futex, sample after
+ * sample, costs no system call).  The mark is taken before the read, so a
+ * switch during it leaves a mark that will not match.
+ */
+enum gs_err pytask_cputime(struct thread_entry *e, struct gil_facts *f)
+{
+	uint64_t mark = 0;
+	int on, marked = 0;
+	enum gs_err rc;
+
+	if (e->watched) {
+		proc_task_switches(&e->task, &mark, &on);
+		marked = 1;
+		if (e->cpu_marked && mark == e->cpu_mark) {
+			f->cpu_ns = e->cpu_cached;
+			f->switches = e->switches_cached;
+			return GS_OK;
+		}
+	}
+	rc = proc_task_cputime(&e->task, &f->cpu_ns, &f->switches);
+	e->cpu_marked = marked && rc == GS_OK;
+	e->cpu_mark = mark;
+	e->cpu_cached = f->cpu_ns;
+	e->switches_cached = f->switches;
+	return rc;
+}
+
+/*
+ * Whether threads are queued for a CPU on this machine right now (more
+ * runnable than CPUs, gilspy not counted), asked once a sample: then an
+ * idle thread that has not been switched in since it fell asleep may be
+ * woken and queued on its way to the GIL rather than still asleep, and
+ * only its state read tells.  Where nothing queues, a woken thread runs
+ * at once, so "not switched in since" means "still asleep".
+ */
+static int queueing(struct py_target *t, int first)
+{
+	if (first || t->queueing_seq != t->seq) {
+		t->queueing_seq = t->seq;
+		t->queueing = proc_runqueue_busy(&t->loadavg_fd);
+	}
+	return t->queueing;
+}
+
+/* Whether an idle thread ran lately enough (RECENT_SAMPLES) that it may
+ * well wake again: only those are worth a state read while threads queue.
+ * One idle for longer (a pool's idle worker) that is woken and queued reads
+ * as idle until it first runs - an error bounded by its rare wake-ups -
+ * and hundreds of them cost no system call a sample. */
+#define RECENT_SAMPLES 64
+
+static int recent(const struct py_target *t, const struct thread_entry *e)
+{
+	return e->ran_seq && t->seq - e->ran_seq <= RECENT_SAMPLES;
+}
+
+/*
  * The OS side of each thread but the GIL holder.  With /proc/.../syscall
- * (the default): schedstat first; when the thread was off CPU at an
- * earlier syscall read and schedstat shows the same run time and switch
- * count as just before that read, it has not been on a CPU since - a
- * sleeping thread can only run after being switched in - so it is still
- * blocked in that same call (or woken and not yet run) and the syscall
- * file is not read again.  The kernel answers "running" rather than a
- * syscall unless the thread stayed off CPU while it looked, so a state
- * read there was a real sleep.  Returns how many threads were read afresh.
- * A reused state held from that earlier read until the schedstat read,
- * just before the first GIL snapshot; a GIL that changed hands since the
- * last sample leaves its former holder among the threads read afresh (it
- * ran), so the second snapshot is then taken.
+ * (the default): its switch ring's mark (or schedstat) first; when the
+ * thread was off CPU at an earlier syscall read and the mark is the one
+ * read just before it (or schedstat shows the same run time and switch
+ * count), it has not been on a CPU since - a sleeping thread can only run
+ * after being switched in - so it is still blocked in that same call (or
+ * woken and not yet run; see queueing()) and the syscall file is not read
+ * again.  The kernel answers "running" rather than a syscall unless the
+ * thread stayed off CPU while it looked, so a state read there was a real
+ * sleep.  Returns how many threads were read afresh.  A reused state held
+ * from that earlier read until the mark (or schedstat) read, just before
+ * the first GIL snapshot; a GIL that changed hands since the last sample
+ * leaves its former holder among the threads read afresh (it ran), so the
+ * second snapshot is then taken.
  */
 int pytask_read(struct py_target *t, struct py_sample *s,
 		const struct gil_set *gs, int first)
@@ -65,14 +174,16 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		const struct gil_snap *g = f->gil >= 0 ? &gs->snap[f->gil] : NULL;
 		struct thread_entry *e;
 		int holder = g && g->locked == 1 && g->holder == th->tstate;
+		uint64_t mark = 0;
+		int on = -1;
 
 		st->state = '?';
 		st->syscall = -2;
 		f->have_cpu = 0;
+		f->on_cpu = GIL_CPU_UNKNOWN;
 		sc->reused[i] = 0;
-		if (!th->tid)
+		if (!(e = sc->tentry[i]))
 			continue;
-		e = pythread_entry(t, th->tid, th->thread_id);
 		if (holder && !t->free_threaded) {
 			/* the holder needs no /proc evidence */
 			e->held_seq = t->seq;
@@ -82,7 +193,30 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 				f->have_cpu = 1;
 			continue;
 		}
-		if (t->opt.with_syscall) {
+		if (t->opt.with_syscall && !t->free_threaded &&
+		    (e->watched || !proc_task_watch(&e->task))) {
+			/* the ring's mark before the state: unchanged, the
+			 * thread has not run since its obs */
+			e->watched = 1;
+			if (first && e->pre_seq == t->seq) {
+				mark = e->pre_mark;
+				on = e->pre_on_cpu;
+			} else {
+				proc_task_switches(&e->task, &mark, &on);
+			}
+			/* ran_seq: 0 until it is first seen to switch */
+			if (mark != e->seen_mark) {
+				e->seen_mark = mark;
+				e->ran_seq = t->seq;
+			}
+			if (e->obs_ok && mark == e->obs_mark &&
+			    (!e->obs_idle || !recent(t, e) ||
+			     !queueing(t, first))) {
+				*st = e->obs;
+				sc->reused[i] = 1;
+				continue;
+			}
+		} else if (t->opt.with_syscall) {
 			if (first && e->pre_seq == t->seq) {
 				/* read by prepytask_read() a moment ago */
 				f->have_cpu = e->pre_ok;
@@ -102,12 +236,30 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		}
 		proc_task_read(&e->task, t->opt.with_syscall, st);
 		fresh++;
-		e->obs_ok = f->have_cpu && st->syscall != -2 &&
-			    st->state != 'R' && st->state != '?';
+		/* runnable: on a CPU, or queued for one (oncpu.c); the
+		 * ring knows it from its last switch (looked at again: the
+		 * state read took a while), else ask the clock */
+		if (st->state == 'R' && !t->free_threaded &&
+		    (e->watched || gil_oncpu_needed(&e->gil, t->seq))) {
+			uint64_t now_mark;
+
+			if (e->watched)
+				proc_task_switches(&e->task, &now_mark, &on);
+			if (!e->watched || on < 0)
+				on = proc_task_oncpu(&e->task);
+			f->on_cpu = on < 0 ? GIL_CPU_UNKNOWN :
+				    on ? GIL_CPU_ON : GIL_CPU_QUEUED;
+		}
+		e->obs_ok = (f->have_cpu || e->watched) &&
+			    st->syscall != -2 && st->state != 'R' &&
+			    st->state != '?';
 		if (e->obs_ok) {
+			e->obs_idle = !(f->gil >= 0 &&
+					pygil_futex_on(&gs->addrs[f->gil], st));
 			e->obs = *st;
 			e->obs_cpu_ns = f->cpu_ns;
 			e->obs_switches = f->switches;
+			e->obs_mark = mark;
 		}
 	}
 	return fresh;

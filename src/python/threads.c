@@ -115,6 +115,47 @@ struct thread_entry *pythread_entry(struct py_target *t, pid_t tid,
 	return e;
 }
 
+/* The index of thread i's entry, trying where it was last sample first;
+ * -1 when it has none. */
+static long find_at(struct py_target *t, int i, pid_t tid, uint64_t thread_id)
+{
+	uint32_t h = t->hint[i];
+
+	if (h < t->nthreads && t->threads[h].tid == tid &&
+	    t->threads[h].thread_id == thread_id)
+		return h;
+	for (size_t k = 0; k < t->nthreads; k++)
+		if (t->threads[k].tid == tid &&
+		    t->threads[k].thread_id == thread_id)
+			return (long)k;
+	return -1;
+}
+
+void pythread_resolve(struct py_target *t, const struct py_sample *s)
+{
+	struct thread_entry **out = t->scratch->tentry;
+	long k;
+
+	/* first make the missing entries (which may move others), then
+	 * take the addresses */
+	for (int i = 0; i < s->nthreads; i++)
+		if (s->threads[i].tid &&
+		    find_at(t, i, s->threads[i].tid, s->threads[i].thread_id) < 0)
+			pythread_entry(t, s->threads[i].tid, s->threads[i].thread_id);
+	for (int i = 0; i < s->nthreads; i++) {
+		out[i] = NULL;
+		if (!s->threads[i].tid)
+			continue;
+		k = find_at(t, i, s->threads[i].tid, s->threads[i].thread_id);
+		if (k < 0)
+			continue;
+		t->hint[i] = (uint32_t)k;
+		out[i] = &t->threads[k];
+		out[i]->last_seen = t->seq;
+		out[i]->tstate = s->threads[i].tstate;
+	}
+}
+
 /* A Python name is looked up again after a second (threads are renamed);
  * an OS name stands in until threading has registered the thread, which
  * is tried again sooner. */

@@ -46,6 +46,7 @@ TEST(gil, names)
 	CHECK_EQ_STR(gil_state_name(GIL_NSTATES), "?");
 	CHECK_EQ_STR(gil_evidence_name(EV_HOLDER), "gil-holder");
 	CHECK_EQ_STR(gil_evidence_name(EV_WOKEN_WAITER), "woken-waiter");
+	CHECK_EQ_STR(gil_evidence_name(EV_QUEUED), "queued-for-cpu");
 	CHECK_EQ_STR(gil_evidence_name(EV_NSTATES), "?");
 	for (int e = 0; e < EV_NSTATES; e++)
 		CHECK(strcmp(gil_evidence_name((enum gil_evidence)e), "?"));
@@ -373,5 +374,91 @@ TEST(gil, native_stack_elsewhere_is_not_a_woken_waiter)
 	 * stack was read and it is in deflate, not take_gil */
 	r.native_wait = GIL_STACK_ELSEWHERE;
 	v = step(&h, 2, 1100000, with_cpu(r, 500, 7), TS_B);
+	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
+}
+
+static struct gil_facts runnable(uint64_t cpu_ns, int on_cpu)
+{
+	struct gil_facts f = with_cpu(fact(TS_A, 0, 'R'), cpu_ns, 1);
+
+	f.on_cpu = on_cpu;
+	return f;
+}
+
+TEST(gil, queued_after_waiting_or_held)
+{
+	struct gil_history h = { 0 };
+	struct gil_facts w = fact(TS_A, 0, 'S');
+	struct gil_verdict v;
+
+	/* no history yet: it may as well be native code, preempted */
+	v = step(&h, 1, 1000000, runnable(500, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
+	/* on a CPU: native, whatever the CPU-share rule would say */
+	w.futex_on_gil = 1;
+	memset(&h, 0, sizeof(h));
+	step(&h, 1, 1000000, with_cpu(w, 500, 7), TS_B);
+	v = step(&h, 2, 1100000, runnable(500, GIL_CPU_ON), TS_B);
+	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
+	/* waiting in the futex, then queued, not having run: waiting */
+	memset(&h, 0, sizeof(h));
+	step(&h, 1, 1000000, with_cpu(w, 500, 7), TS_B);
+	v = step(&h, 2, 2000000, runnable(500 + 20000, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_WAITING, EV_QUEUED);
+	CHECK_EQ_INT(h.last, GIL_WAITING);
+	/* held, then queued: dropped the GIL, on its way back */
+	memset(&h, 0, sizeof(h));
+	step(&h, 1, 1000000, with_cpu(fact(TS_A, 0, 'R'), 0, 3), TS_A);
+	v = step(&h, 2, 2000000, runnable(900000, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_WAITING, EV_QUEUED);
+	/* after idle too (a sleeper woken, queued to take the GIL) */
+	memset(&h, 0, sizeof(h));
+	step(&h, 1, 1000000, with_cpu(fact(TS_A, 0, 'S'), 500, 7), TS_B);
+	CHECK_EQ_INT(h.last, GIL_IDLE);
+	CHECK(gil_oncpu_needed(&h, 2));
+	v = step(&h, 2, 2000000, runnable(500, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_WAITING, EV_QUEUED);
+}
+
+TEST(gil, queued_native_stays_native)
+{
+	struct gil_history h = { 0 };
+	struct gil_facts w = fact(TS_A, 0, 'S');
+	struct gil_verdict v;
+
+	/* native on a CPU, then preempted having run: still in its
+	 * native code */
+	step(&h, 1, 1000000, runnable(500, GIL_CPU_ON), TS_B);
+	CHECK(!gil_oncpu_needed(&h, 2));
+	v = step(&h, 2, 2000000, runnable(900000, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
+	/* still queued, not run since: native code still preempted */
+	CHECK_EQ_INT(h.native_work, 1);
+	v = step(&h, 3, 3000000, runnable(900000, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
+	/* idle, on a CPU a moment (a woken sleeper in take_gil), then
+	 * queued having barely run: waiting, not native */
+	memset(&h, 0, sizeof(h));
+	step(&h, 1, 1000000, with_cpu(fact(TS_A, 0, 'S'), 500, 7), TS_B);
+	step(&h, 2, 2000000, runnable(500, GIL_CPU_ON), TS_B);
+	CHECK_EQ_INT(h.native_work, 0);
+	v = step(&h, 3, 3000000, runnable(520, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_WAITING, EV_QUEUED);
+	/* native at its first sample (as read), then queued not having
+	 * run (a one-shot dump's two samples): still native */
+	memset(&h, 0, sizeof(h));
+	step(&h, 1, 1000000, runnable(500, GIL_CPU_ON), TS_B);
+	v = step(&h, 2, 11000000, runnable(500, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
+	/* a gap in the samples: nothing to say it was not native */
+	CHECK(gil_oncpu_needed(&h, 5));
+	v = step(&h, 5, 5000000, runnable(900000, GIL_CPU_QUEUED), TS_B);
+	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
+	/* waiting, then ran 0.5 ms without the GIL and was preempted:
+	 * native code (a waiter running again would hold the GIL now) */
+	w.futex_on_gil = 1;
+	memset(&h, 0, sizeof(h));
+	step(&h, 1, 1000000, with_cpu(w, 500, 7), TS_B);
+	v = step(&h, 2, 2000000, runnable(500500, GIL_CPU_QUEUED), TS_B);
 	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
 }

@@ -301,24 +301,30 @@ TEST(tui, busy_threads_first_idle_folded)
 					     GIL_HELD };
 	struct tui *u = new_tui(5);
 	struct strbuf sb = STRBUF_INIT;
+	char want[160], label[40];
 
 	/* as many as a sample holds: the header says there may be more */
 	feed_many(u, 0, 10, PY_MAX_THREADS, st, 4);
 	tui_refresh(u, 1 * SEC);
 	tui_rows(u);
-	CHECK_EQ_INT(u->ntrows, 256);
+	CHECK_EQ_INT(u->ntrows, PY_MAX_THREADS);
 	CHECK_EQ_INT(u->nshown, 2);
 	CHECK_EQ_INT(u->trows[0].tid, 202);	/* both 100 % busy: by tid */
 	CHECK_EQ_INT(u->trows[1].tid, 203);
-	CHECK(u->trows[2].folded && u->trows[255].folded);
+	CHECK(u->trows[2].folded && u->trows[PY_MAX_THREADS - 1].folded);
 
 	tui_render_text(u, &sb, 30);
-	CHECK(strstr(sb.buf, "\nthreads 256+ now: 1 held, 1 waiting, 0 native, "
-			     "254 idle  (gilspy reads at most 256 per sample)\n")
-	      != NULL);
-	CHECK(strstr(sb.buf, "      +  254 idle threads idle        no busy "
-			     "sample in the window (--all-threads lists them)\n")
-	      != NULL);
+	snprintf(want, sizeof(want), "\nthreads %d+ now: 1 held, 1 waiting, "
+		 "0 native, %d idle  (gilspy reads at most %d per sample)\n",
+		 PY_MAX_THREADS, PY_MAX_THREADS - 2, PY_MAX_THREADS);
+	CHECK(strstr(sb.buf, want) != NULL);
+	/* the count, then "idle threads" as far as the name column holds */
+	snprintf(label, sizeof(label), "%d idle threads", PY_MAX_THREADS - 2);
+	if (strlen(label) > 16)
+		snprintf(label, sizeof(label), "%d idle", PY_MAX_THREADS - 2);
+	snprintf(want, sizeof(want), "      +  %-16s idle        no busy sample "
+		 "in the window (--all-threads lists them)\n", label);
+	CHECK(strstr(sb.buf, want) != NULL);
 	CHECK(strstr(sb.buf, "    202  worker           waiting") <
 	      strstr(sb.buf, "    203  worker           held"));
 	/* every thread is a "worker": the blocker is named by its tid */
@@ -345,11 +351,12 @@ TEST(tui, busy_threads_first_idle_folded)
 	u->o.all_threads = 1;
 	u->dirty = 1;
 	tui_rows(u);
-	CHECK_EQ_INT(u->nshown, 256);
+	CHECK_EQ_INT(u->nshown, PY_MAX_THREADS);
 	CHECK_EQ_INT(u->trows[2].tid, 200);
 	sb_reset(&sb);
-	tui_render_text(u, &sb, 30);
-	CHECK(strstr(sb.buf, "    200  worker") && strstr(sb.buf, "    455  worker"));
+	tui_render_text(u, &sb, PY_MAX_THREADS + 30);
+	snprintf(want, sizeof(want), "%7d  worker", 200 + PY_MAX_THREADS - 1);
+	CHECK(strstr(sb.buf, "    200  worker") && strstr(sb.buf, want));
 	CHECK(!strstr(sb.buf, "idle threads"));
 	if (unit_failed)
 		printf("# frame:\n%s", sb.buf);
@@ -433,7 +440,8 @@ static void sb_eol(void *ctx)
 	sb_addc(ctx, '\n');
 }
 
-/* A screen-sized frame (100x30) of 256 threads, every one listed: the
+/* A screen-sized frame (100x30) of as many threads as a sample holds,
+ * every one listed: the
  * threads pane takes what the functions pane leaves, says which rows it
  * shows, and End (a scroll past the end) shows the last page. */
 TEST(tui, threads_pane_scrolls_on_a_screen)
@@ -446,6 +454,7 @@ TEST(tui, threads_pane_scrolls_on_a_screen)
 		.width = 100, .height = 30, .screen = 1,
 	};
 	const char *p;
+	char want[160];
 	int lines = 0;
 
 	feed_many(u, 0, 10, PY_MAX_THREADS, st, 2);
@@ -459,18 +468,22 @@ TEST(tui, threads_pane_scrolls_on_a_screen)
 	/* header 6, the key bar, the threads heading, a blank, the
 	 * functions title and heading: 19 lines left, the functions need
 	 * 3 (2 rows), the threads pane takes 16: 15 rows and "rows" */
-	CHECK(strstr(sb.buf, "        ... rows 1-15 of 256 (Tab, then arrows, "
-			     "scroll them; t picks one)\n") != NULL);
+	snprintf(want, sizeof(want), "        ... rows 1-15 of %d (Tab, then "
+		 "arrows, scroll them; t picks one)\n", PY_MAX_THREADS);
+	CHECK(strstr(sb.buf, want) != NULL);
 	CHECK(strstr(sb.buf, "    200  worker           held") != NULL);
 
 	u->focus = TUI_FOCUS_THREADS;
 	u->tscroll = 1 << 29;
 	sb_reset(&sb);
 	tui_render(u, &out);
-	CHECK_EQ_INT(u->tscroll, 241);
-	CHECK(strstr(sb.buf, "        ... rows 242-256 of 256 (arrows scroll, "
-			     "Tab: the lower pane)\n") != NULL);
-	CHECK(strstr(sb.buf, "    455  worker") && !strstr(sb.buf, "    200  worker"));
+	CHECK_EQ_INT(u->tscroll, PY_MAX_THREADS - 15);
+	snprintf(want, sizeof(want), "        ... rows %d-%d of %d (arrows "
+		 "scroll, Tab: the lower pane)\n", PY_MAX_THREADS - 14,
+		 PY_MAX_THREADS, PY_MAX_THREADS);
+	CHECK(strstr(sb.buf, want) != NULL);
+	snprintf(want, sizeof(want), "%7d  worker", 200 + PY_MAX_THREADS - 1);
+	CHECK(strstr(sb.buf, want) && !strstr(sb.buf, "    200  worker"));
 	if (unit_failed)
 		printf("# frame:\n%s", sb.buf);
 	sb_release(&sb);

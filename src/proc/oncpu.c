@@ -1,0 +1,162 @@
+/*
+ * oncpu.c - whether a task is on a CPU right now, from its task-clock
+ * perf counter.
+ *
+ * /proc's state R means "runnable": on a CPU, or waiting in a run queue.
+ * On a machine with more runnable threads than CPUs the two differ a lot,
+ * and for the GIL they mean different things (a thread queued on its way
+ * into take_gil is waiting, not running native code).  /proc/.../schedstat
+ * cannot tell them apart: its run time lags by up to a scheduler tick for
+ * a running task, and its switch-in count undercounts with EEVDF's delayed
+ * dequeue (kernel 6.x).  A PERF_COUNT_SW_TASK_CLOCK counter can: reading
+ * the counter of a task that is running makes its CPU update the count to
+ * the present (by an IPI), while a task off CPU keeps the count it had when
+ * it was switched out.  So two reads a few microseconds apart differ only
+ * while the task runs.
+ *
+ * Cheaper still, where it can be had: a PERF_COUNT_SW_DUMMY event with
+ * context_switch set makes the kernel append a PERF_RECORD_SWITCH (in or
+ * out) to a ring at every switch of the task.  Its head moves only when
+ * the task is switched, so a thread that has not run since an earlier
+ * look costs one memory read to recognise, and the last record says
+ * whether it is on a CPU.  Without sample_id_all every record is a bare
+ * 8-byte header, so the last one is at head - 8.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <linux/perf_event.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "gilspy/proc.h"
+
+static int clock_open(pid_t tid)
+{
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_TASK_CLOCK;
+	/* a counting event, never sampled: the target is not interrupted,
+	 * and excluding the kernel and hypervisor keeps it allowed at
+	 * perf_event_paranoid 2 (the task clock counts all the same) */
+	return (int)syscall(SYS_perf_event_open, &a, tid, -1, -1,
+			    PERF_FLAG_FD_CLOEXEC);
+}
+
+int proc_task_watch(struct proc_task *t)
+{
+	struct perf_event_attr a;
+	long page = sysconf(_SC_PAGESIZE);
+	void *m;
+
+	if (t->ring)
+		return 0;
+	if (t->ring_fd == -2 || page <= 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_DUMMY;
+	a.context_switch = 1;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	t->ring_fd = (int)syscall(SYS_perf_event_open, &a, t->tid, -1, -1,
+				  PERF_FLAG_FD_CLOEXEC);
+	if (t->ring_fd < 0)
+		goto fail;
+	/* the header page and one page of records; PROT_READ only: the
+	 * kernel overwrites old records rather than wait for us */
+	m = mmap(NULL, 2 * (size_t)page, PROT_READ, MAP_SHARED, t->ring_fd, 0);
+	if (m == MAP_FAILED) {
+		close(t->ring_fd);
+		goto fail;
+	}
+	t->ring = m;
+	t->ring_len = 2 * (size_t)page;
+	return 0;
+fail:
+	t->ring_fd = -2;
+	return -1;
+}
+
+int proc_task_switches(const struct proc_task *t, uint64_t *mark, int *on_cpu)
+{
+	const struct perf_event_mmap_page *h = t->ring;
+	const uint8_t *data;
+	uint64_t head, off, size;
+	struct perf_event_header rec;
+
+	if (!h)
+		return -1;
+	head = __atomic_load_n(&h->data_head, __ATOMIC_ACQUIRE);
+	*mark = head;
+	*on_cpu = -1;
+	off = h->data_offset ? h->data_offset : t->ring_len / 2;
+	size = h->data_size ? h->data_size : t->ring_len / 2;
+	if (head < sizeof(rec) || off + size > t->ring_len ||
+	    (size & (size - 1)))
+		return 0;
+	data = (const uint8_t *)t->ring + off;
+	memcpy(&rec, data + ((head - sizeof(rec)) & (size - 1)), sizeof(rec));
+	if (rec.type == PERF_RECORD_SWITCH && rec.size == sizeof(rec))
+		*on_cpu = !(rec.misc & PERF_RECORD_MISC_SWITCH_OUT);
+	return 0;
+}
+
+int proc_runqueue_busy(int *fd)
+{
+	char buf[128], *p;
+	ssize_t n;
+	long running;
+
+	if (*fd < 0)
+		*fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return 1;
+	n = pread(*fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	/* "0.50 0.40 0.30 RUNNING/TOTAL LASTPID" */
+	p = strchr(buf, '/');
+	if (!p)
+		return 1;
+	while (p > buf && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	running = strtol(p, NULL, 10);
+	return running - 1 > sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static int clock_read(int fd, uint64_t *v)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, v, sizeof(*v));
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(*v) ? 0 : -1;
+}
+
+int proc_task_oncpu(struct proc_task *t)
+{
+	uint64_t a, b;
+
+	if (t->clock_fd == -2)
+		return -1;
+	if (t->clock_fd < 0) {
+		t->clock_fd = clock_open(t->tid);
+		if (t->clock_fd < 0) {
+			t->clock_fd = -2;
+			return -1;
+		}
+	}
+	if (clock_read(t->clock_fd, &a) || clock_read(t->clock_fd, &b))
+		return -1;
+	return b != a;
+}
