@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0306-record-truth.sh - every GIL state share within 3 points of the
+# t0307-record-truth.sh - every GIL state share within 3 points of the
 # truth measured from outside on the same run, on every interpreter found
 # (tests/lib/truth.py says how: the threads' time on a CPU and queued for
 # one from /proc/.../schedstat, the sleeper's count of 20 ms sleeps).
