@@ -41,10 +41,12 @@ for l in $(py_interpreters | grep -v chroot | head -3); do
 	[ $rc = 0 ] && [ $good = 2 ]
 	st=$?
 	case $l in
-	3.6.*|3.7.*)
-		# No native_thread_id before 3.8: the tid is found another way
-		# (src/python/threads.c) that does not map namespace ids yet.
-		ok_or_todo $st "3.6/3.7 find no tid in a pid namespace" \
+	3.6.*|3.7.*|3.8.*|3.9.*|3.10.*)
+		# No native_thread_id in the thread state before 3.11: the tid
+		# is read from glibc's struct pthread (src/python/threads.c),
+		# which holds the namespace's id, not mapped to ours yet (seen
+		# failing on 3.6, 3.7 and, once, 3.8).
+		ok_or_todo $st "before 3.11 the tid read from struct pthread is the namespace's (issue 15)" \
 			"$l: attached by host pid $pid: both spinners hold and wait for the GIL (exit $rc)" ;;
 	*)
 		ok $st "$l: attached by host pid $pid: both spinners hold and wait for the GIL (exit $rc)" ||

@@ -32,6 +32,19 @@ ok() {  # ok COND-EXIT-STATUS DESCRIPTION
 diag() { printf '# %s\n' "$@"; }
 # skip REASON: one check that could not run here, and why (TAP SKIP)
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; }
+# ok_or_todo STATUS REASON DESCRIPTION: a check of a known shortfall, one an
+# open issue describes: a failure is a TAP TODO (not ok ... # TODO REASON),
+# shown but not failing the test; a pass is an ordinary ok.
+ok_or_todo() {
+	local st=$1 why=$2
+	shift 2
+	tap_n=$((tap_n + 1))
+	if [ "$st" = 0 ]; then
+		echo "ok $tap_n - $*"
+	else
+		echo "not ok $tap_n - $* # TODO $why"
+	fi
+}
 # A test that ran no check and declared no skip is broken, not skipped.
 done_testing() {
 	[ "$tap_n" = 0 ] && ok 1 "the test ran no check and gave no reason to skip"

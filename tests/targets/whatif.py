@@ -56,6 +56,9 @@ def main():
     scale = float(sys.argv[4]) if len(sys.argv) > 4 else 1.0
     work = plan(kind, scale)
     open(ready, "w").close()
+    # let a profiler attach before the work starts, so that it sees all
+    # of it (its prediction leaves this idle time out)
+    time.sleep(0.3)
     t0 = time.monotonic()
     if mode == "threads":
         ts = [threading.Thread(target=f, args=(n,), name="worker-%d" % i)
