@@ -47,14 +47,15 @@ for l in $(py_interpreters); do
 			! grep -q '^State:[[:space:]]*[tT]' /proc/"$pid"/status
 		ok $? "$l${mode:+ $mode}: running after, not traced"
 		[ $((c1 - c0)) -le 1 ]
+		st=$?
 		if [ -n "$mode" ]; then
 			# seen once in a clean CI run (3.15, 115 -> 117 ticks):
 			# a thread interrupted and detached by --blocking may
 			# run a moment out of the group stop
-			ok_or_todo $? "--blocking may let a SIGSTOPped thread run a tick (issue 15)" \
+			ok_or_todo $st "--blocking may let a SIGSTOPped thread run a tick (issue 15)" \
 				"$l $mode: stayed stopped while stopped (CPU ticks $c0 -> $c1)"
 		else
-			ok $? "$l: stayed stopped while stopped (CPU ticks $c0 -> $c1)"
+			ok $st "$l: stayed stopped while stopped (CPU ticks $c0 -> $c1)"
 		fi
 		py_stop
 		n=$((n + 1))
