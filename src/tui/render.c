@@ -15,8 +15,8 @@
  *     blame: waiting thread: function <- holding thread: function
  *   key bar (screen only)
  *
- * The drawing primitives (tui_put ...) are shared with panes.c, which
- * draws the threads pane and the blame view.
+ * The drawing primitives (tui_put ...) are draw.c's, shared with panes.c,
+ * which draws the threads pane and the blame view.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,87 +35,6 @@ static const char *const sort_titles[TUI_NSORTS] = {
 	"%Own", "%Total", "%Held", "%Wait", "Function",
 };
 
-static int room(const struct tui_ctx *c)
-{
-	return !c->out->height || c->lines < c->out->height;
-}
-
-void tui_emit(struct tui_ctx *c, const char *s, enum tui_attr a)
-{
-	const unsigned char *p;
-
-	if (!room(c))
-		return;
-	for (p = (const unsigned char *)s; *p; p++)
-		c->col += (*p & 0xc0) != 0x80;
-	c->out->put(c->out->ctx, s, a);
-}
-
-void tui_put(struct tui_ctx *c, enum tui_attr a, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	if (!room(c))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	tui_emit(c, buf, a);
-}
-
-/* Spaces in a up to the width (a heading's reverse video runs across). */
-void tui_fill(struct tui_ctx *c, enum tui_attr a)
-{
-	while (c->out->width && c->col < c->out->width && room(c))
-		tui_emit(c, " ", a);
-}
-
-void tui_eol(struct tui_ctx *c)
-{
-	if (!room(c))
-		return;
-	c->out->eol(c->out->ctx);
-	c->lines++;
-	c->col = 0;
-}
-
-/* Copy s into dst, cut or padded to width columns (one per code point:
- * names are ASCII in practice; control bytes become '?'). */
-void tui_fit(char *dst, size_t size, const char *s, int width, int left)
-{
-	size_t o = 0;
-	int cols = 0;
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p && cols < width && o + 5 < size) {
-		size_t n = 1;
-
-		if (*p >= 0xf0)
-			n = 4;
-		else if (*p >= 0xe0)
-			n = 3;
-		else if (*p >= 0xc0)
-			n = 2;
-		if (*p < 0x20 || *p == 0x7f) {
-			dst[o++] = '?';
-			p++;
-		} else {
-			while (n-- && *p)
-				dst[o++] = (char)*p++;
-		}
-		cols++;
-	}
-	dst[o] = '\0';
-	if (left)
-		return;
-	while (cols < width && o + 1 < size) {
-		dst[o++] = ' ';
-		cols++;
-	}
-	dst[o] = '\0';
-}
-
 static void duration(char *buf, size_t size, double s)
 {
 	long t = (long)(s + 0.5);
@@ -127,19 +46,6 @@ static void duration(char *buf, size_t size, double s)
 	else
 		snprintf(buf, size, "%ldh%02ldm", t / 3600, t / 60 % 60);
 }
-
-enum tui_attr tui_state_attr(int s)
-{
-	switch (s) {
-	case GIL_HELD: return TA_HELD;
-	case GIL_WAITING: return TA_WAITING;
-	case GIL_NATIVE: case GIL_RUNNING: return TA_NATIVE;
-	case GIL_IDLE: return TA_IDLE;
-	default: return TA_DIM;
-	}
-}
-
-/* --- header -------------------------------------------------------------- */
 
 static void sparkline(struct tui_ctx *c, const double *v, int n, int width)
 {
@@ -260,7 +166,7 @@ static void header(struct tui_ctx *c)
 	sw = c->out->width ? (c->out->width - 30) / 2 : 40;
 	if (sw > TUI_HISTORY - 1)
 		sw = TUI_HISTORY - 1;
-	if (sw >= 4 && room(c) && !(u->free_threaded || d->no_gil)) {
+	if (sw >= 4 && tui_room(c) && !(u->free_threaded || d->no_gil)) {
 		tui_put(c, TA_NORMAL, "held     ");
 		sparkline(c, w->held_hist, w->nhist, sw);
 		tui_put(c, TA_NORMAL, "   contention ");
@@ -278,25 +184,6 @@ static void header(struct tui_ctx *c)
 }
 
 /* --- functions ----------------------------------------------------------- */
-
-void tui_filter_name(struct tui_ctx *c, char *buf, size_t size)
-{
-	struct tui *u = c->u;
-	size_t i;
-
-	if (!u->filter_tid) {
-		snprintf(buf, size, "all threads");
-		return;
-	}
-	for (i = 0; i < u->ntrows; i++)
-		if (u->trows[i].tid == u->filter_tid) {
-			snprintf(buf, size, "thread %.40s (%d)",
-				 u->trows[i].name, (int)u->filter_tid);
-			return;
-		}
-	snprintf(buf, size, "thread %d (not in the window)",
-		 (int)u->filter_tid);
-}
 
 static void functions(struct tui_ctx *c, int max_rows)
 {

@@ -206,6 +206,8 @@ struct tui_ctx {
 };
 
 /* Append text in an attribute (nothing once the height is full). */
+/* draw.c: whether the screen has a line left for c */
+int tui_room(const struct tui_ctx *c);
 void tui_emit(struct tui_ctx *c, const char *s, enum tui_attr a);
 void tui_put(struct tui_ctx *c, enum tui_attr a, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
