@@ -37,8 +37,8 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-poin
 make --no-print-directory CC=clang BUILD=$out/obj OPT="-O1 -g" \
 	CFLAGS="-fsanitize=fuzzer-no-link $san" fuzz-objs
 objs=$(cat $out/obj/fuzz-objs.list)
-libs=$(pkg-config --libs libelf zlib ncursesw libunwind libprotobuf-c) 
-cflags="-std=gnu11 -O1 -g -Iinclude -I$out/obj/gen -D_GNU_SOURCE $(pkg-config --cflags libelf zlib ncursesw libunwind libprotobuf-c)"
+libs=$(pkg-config --libs libelf zlib ncursesw libunwind libunwind-generic libprotobuf-c) 
+cflags="-std=gnu11 -O1 -g -Iinclude -I$out/obj/gen -D_GNU_SOURCE $(pkg-config --cflags libelf zlib ncursesw libunwind libunwind-generic libprotobuf-c)"
 
 status=0
 for name in "${names[@]}"; do
