@@ -48,9 +48,10 @@ struct analysis {
 	size_t nholders, aholders;
 	struct index holder_idx;
 
-	/* the hold being followed */
-	int in_hold;
-	uint64_t hold_key, hold_switch, hold_start, hold_last;
+	/* the hold being followed: its first and last samples, and the
+	 * sample before it (if it did not begin with the recording) */
+	int in_hold, hold_cut;
+	uint64_t hold_key, hold_switch, hold_start, hold_last, hold_before;
 	uint64_t interval_us;
 
 	/* what-if: per thread (by index), samples it ran (held or native) */
@@ -225,7 +226,38 @@ static struct holder_ent *holder_get(struct analysis *a, uint64_t key)
 	return &a->holders[e];
 }
 
-static void hold_end(struct analysis *a)
+/*
+ * How long the hold being followed lasted, in µs.  It began somewhere
+ * between the sample before its first one and that first one, and ended
+ * between its last sample and the next (end_ns; 0 when the recording
+ * stopped in it): take the middle of each gap.  With regular samples that
+ * adds one interval to the span seen; when the sampler was late at either
+ * end (a busy machine), it adds what it missed there.  An end the
+ * recording cut off gets half an average interval.
+ */
+static uint64_t hold_span_us(const struct analysis *a, uint64_t end_ns)
+{
+	double half = analysis_resolution_ms(a) * 1e6 / 2;
+	double from = !a->hold_cut ?
+		(double)a->hold_start -
+			(double)(a->hold_start - a->hold_before) / 2 :
+		(double)a->hold_start - half;
+	double to = end_ns > a->hold_last ?
+		(double)a->hold_last + (double)(end_ns - a->hold_last) / 2 :
+		(double)a->hold_last + half;
+
+	return (uint64_t)((to - from) / 1000.0 + 0.5);
+}
+
+/* Whether the hold being followed was seen to last longer than the switch
+ * interval: from its first sample to its last, a lower bound. */
+static int hold_over_interval(const struct analysis *a)
+{
+	return a->interval_us &&
+	       (a->hold_last - a->hold_start) / 1000 > a->interval_us;
+}
+
+static void hold_end(struct analysis *a, uint64_t end_ns)
 {
 	struct holder_ent *h;
 	uint64_t span_us;
@@ -234,18 +266,19 @@ static void hold_end(struct analysis *a)
 		return;
 	a->in_hold = 0;
 	h = holder_get(a, a->hold_key);
-	span_us = (a->hold_last - a->hold_start) / 1000;
+	span_us = hold_span_us(a, end_ns);
 	h->count++;
 	if (h->hist[hist_bucket(span_us)] < UINT32_MAX)
 		h->hist[hist_bucket(span_us)]++;
 	if (span_us > h->max_us)
 		h->max_us = span_us;
-	if (a->interval_us && span_us > a->interval_us)
+	if (hold_over_interval(a))
 		h->over++;
 }
 
 static void follow_hold(struct analysis *a, uint32_t thread, uint32_t func,
-			uint64_t time_ns, uint64_t switch_number)
+			uint64_t time_ns, int has_before, uint64_t before_ns,
+			uint64_t switch_number)
 {
 	if (a->in_hold && thread != ANALYSIS_NONE &&
 	    (uint32_t)(a->hold_key >> 32) == thread &&
@@ -253,13 +286,15 @@ static void follow_hold(struct analysis *a, uint32_t thread, uint32_t func,
 		a->hold_last = time_ns;
 		return;
 	}
-	hold_end(a);
+	hold_end(a, time_ns);
 	if (thread == ANALYSIS_NONE)
 		return;
 	a->in_hold = 1;
 	a->hold_key = pack(thread, func);
 	a->hold_switch = switch_number;
 	a->hold_start = a->hold_last = time_ns;
+	a->hold_cut = !has_before || before_ns > time_ns;
+	a->hold_before = before_ns;
 }
 
 /* --- blame ---------------------------------------------------------------- */
@@ -330,7 +365,7 @@ static void add_work(struct analysis *a, uint32_t thread)
 void analysis_add(struct analysis *a, const struct analysis_sample *s)
 {
 	int i, n = s->nthreads, busy = 0, holder = -1;
-	uint64_t hkey;
+	uint64_t hkey, before_ns = a->samples ? a->last_ns : 0;
 
 	for (i = 0; i < n; i++) {
 		enum gil_state st = s->threads[i].state;
@@ -358,12 +393,12 @@ void analysis_add(struct analysis *a, const struct analysis_sample *s)
 		const struct analysis_thread *h = &s->threads[holder];
 
 		hkey = pack(h->thread, h->func);
-		follow_hold(a, h->thread, h->func, s->time_ns,
-			    s->switch_number);
+		follow_hold(a, h->thread, h->func, s->time_ns, a->samples > 1,
+			    before_ns, s->switch_number);
 	} else {
 		hkey = pack(ANALYSIS_NONE, ANALYSIS_NONE);
 		follow_hold(a, ANALYSIS_NONE, ANALYSIS_NONE, s->time_ns,
-			    s->switch_number);
+			    a->samples > 1, before_ns, s->switch_number);
 	}
 	for (i = 0; i < n; i++) {
 		const struct analysis_thread *t = &s->threads[i];
@@ -373,10 +408,14 @@ void analysis_add(struct analysis *a, const struct analysis_sample *s)
 	}
 }
 
+/* A sample that could not be read says nothing about the GIL: the hold
+ * being followed goes on if the next sample shows the same holder and no
+ * hand-off since (the switch number), and one that begins after it began
+ * somewhere after the last sample read. */
 void analysis_add_failed(struct analysis *a, uint64_t time_ns)
 {
+	(void)a;
 	(void)time_ns;
-	hold_end(a);
 }
 
 /* --- queries -------------------------------------------------------------- */
@@ -493,14 +532,13 @@ static int cmp_hold(const void *x, const void *y)
 static void hold_row(const struct analysis *a, const struct holder_ent *h,
 		     uint64_t key, struct hold_row *r)
 {
-	double res = analysis_resolution_ms(a);
 	uint64_t count = h ? h->count : 0, max_us = h ? h->max_us : 0;
 	uint64_t span_us = 0;
 	int extra = -1;
 
 	/* The hold being followed when the recording ended counts too. */
 	if (a->in_hold && a->hold_key == key) {
-		span_us = (a->hold_last - a->hold_start) / 1000;
+		span_us = hold_span_us(a, 0);
 		extra = hist_bucket(span_us);
 		count++;
 		if (span_us > max_us)
@@ -509,16 +547,16 @@ static void hold_row(const struct analysis *a, const struct holder_ent *h,
 	r->thread = (uint32_t)(key >> 32);
 	r->func = (uint32_t)key;
 	r->count = count;
-	r->max_ms = (double)max_us / 1000.0 + res;
+	r->max_ms = (double)max_us / 1000.0;
 	/* a bucket's middle may lie above the largest value in it */
-	r->p50_ms = hist_quantile(h, count, extra, 0.50) / 1000.0 + res;
+	r->p50_ms = hist_quantile(h, count, extra, 0.50) / 1000.0;
 	if (r->p50_ms > r->max_ms)
 		r->p50_ms = r->max_ms;
-	r->p95_ms = hist_quantile(h, count, extra, 0.95) / 1000.0 + res;
+	r->p95_ms = hist_quantile(h, count, extra, 0.95) / 1000.0;
 	if (r->p95_ms > r->max_ms)
 		r->p95_ms = r->max_ms;
 	r->over_interval = (h ? h->over : 0) +
-		(extra >= 0 && a->interval_us && span_us > a->interval_us);
+		(extra >= 0 && hold_over_interval(a));
 }
 
 struct hold_row *analysis_holds(const struct analysis *a, size_t *n)

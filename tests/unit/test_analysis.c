@@ -218,7 +218,7 @@ TEST(analysis, a_switch_back_to_the_same_holder_is_a_new_hold)
 	fx_release(&f);
 }
 
-TEST(analysis, a_failed_sample_ends_a_hold)
+TEST(analysis, a_failed_sample_leaves_a_hold_to_the_next_one)
 {
 	struct fixture f;
 	enum gil_state held[1] = { GIL_HELD };
@@ -228,6 +228,9 @@ TEST(analysis, a_failed_sample_ends_a_hold)
 	int i;
 
 	fx_init(&f);
+	/* same holder, same switch number on both sides: one hold, 0..5 ms
+	 * seen, cut by the recording at both ends (half the mean period of
+	 * the samples read, 1.25 ms, at each) */
 	for (i = 0; i < 3; i++)
 		fx_add(&f, i, 1, held, fr);
 	profile_add_failed(f.p, 3000000);
@@ -235,7 +238,49 @@ TEST(analysis, a_failed_sample_ends_a_hold)
 		fx_add(&f, i, 1, held, fr);
 	rows = analysis_holds(f.a, &n);
 	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_INT(rows[0].count, 1);
+	CHECK(near(analysis_resolution_ms(f.a), 1.25, 1e-9));
+	CHECK(near(rows[0].max_ms, 6.25, 1e-9));
+	free(rows);
+	/* a hand-off hidden by the failed sample: two holds */
+	profile_add_failed(f.p, 6000000);
+	f.sw += 2;
+	for (i = 7; i < 9; i++)
+		fx_add(&f, i, 1, held, fr);
+	rows = analysis_holds(f.a, &n);
 	CHECK_EQ_INT(rows[0].count, 2);
+	free(rows);
+	fx_release(&f);
+}
+
+TEST(analysis, a_late_sample_at_either_end_widens_the_hold)
+{
+	struct fixture f;
+	enum gil_state ab[2] = { GIL_HELD, GIL_WAITING };
+	enum gil_state ba[2] = { GIL_WAITING, GIL_HELD };
+	uint32_t fr[2] = { 1, 2 };
+	struct hold_row *rows;
+	size_t n;
+	int i;
+
+	fx_init(&f);
+	/* b holds at 0..9 ms; the sampler is 10 ms late before a's hold
+	 * (seen at 20..29) and 10 ms late after it (b again at 40..49): a
+	 * began between 9 and 20, ended between 29 and 40 */
+	for (i = 0; i < 10; i++)
+		fx_add(&f, i, 2, ba, fr);
+	f.sw++;
+	for (i = 20; i < 30; i++)
+		fx_add(&f, i, 2, ab, fr);
+	f.sw++;
+	for (i = 40; i < 50; i++)
+		fx_add(&f, i, 2, ba, fr);
+	rows = analysis_holds(f.a, &n);
+	CHECK_EQ_INT(n, 2);
+	CHECK_EQ_INT(rows[0].thread, 0);
+	CHECK_EQ_INT(rows[0].count, 1);
+	/* 9 ms seen, plus half of each 11 ms gap */
+	CHECK(near(rows[0].max_ms, 20.0, 1e-9));
 	free(rows);
 	fx_release(&f);
 }
