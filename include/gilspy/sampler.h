@@ -53,8 +53,8 @@ enum sampler_tick {
 
 struct sampler;
 
-/* A sampler for target t (not owned; must outlive the sampler).  The first
- * deadline is "now".  Fails only on bad options (GS_EUSAGE). */
+/* A sampler for target t (not owned; must outlive the sampler; NULL for a
+ * pacer alone, see sampler_pace()).  The first deadline is "now".  Fails only on bad options (GS_EUSAGE). */
 enum gs_err sampler_new(struct py_target *t, const struct sampler_options *o,
 			struct sampler **out, struct gs_error *err);
 void sampler_free(struct sampler *s);	/* NULL is a no-op */
@@ -70,7 +70,18 @@ enum sampler_tick sampler_next(struct sampler *s, volatile sig_atomic_t *stop,
 			       const struct py_sample **out, uint64_t *time_ns,
 			       struct gs_error *err);
 
-/* Ticks attempted since the start, and deadlines dropped when behind. */
+/*
+ * The two halves of sampler_next(), for one pacer over several targets:
+ * sampler_pace() waits for the next deadline (1 when stop was raised
+ * first, 0 on time), sampler_take() samples the sampler's target now (the
+ * same results as sampler_next() but SAMPLER_STOPPED).  A pacer alone is a
+ * sampler made with a NULL target: only sampler_pace() may be called on it.
+ */
+int sampler_pace(struct sampler *s, volatile sig_atomic_t *stop);
+enum sampler_tick sampler_take(struct sampler *s, const struct py_sample **out,
+			       uint64_t *time_ns, struct gs_error *err);
+
+/* Ticks paced since the start, and deadlines dropped when behind. */
 uint64_t sampler_ticks(const struct sampler *s);
 uint64_t sampler_missed(const struct sampler *s);
 

@@ -88,10 +88,11 @@ enum gs_err sampler_new(struct py_target *t, const struct sampler_options *o,
 	s->period_ns = (uint64_t)(1e9 / o->rate_hz);
 	if (!s->period_ns)
 		s->period_ns = 1;
-	pyt_set_period(t, s->period_ns);
+	if (t)
+		pyt_set_period(t, s->period_ns);
 	s->rng = o->seed ? o->seed :
 		 (now_ns() ^ ((uint64_t)getpid() << 32)) | 1;
-	freeze_init(&s->fz, pyt_pid(t));
+	freeze_init(&s->fz, t ? pyt_pid(t) : 0);
 	/* The default 50 us timer slack would make every 100 us tick at
 	 * 10 kHz late; 1 us keeps wake-ups where we ask for them. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
@@ -154,16 +155,12 @@ static int spin_until(uint64_t d, volatile sig_atomic_t *stop)
 	return stop && *stop;
 }
 
-enum sampler_tick sampler_next(struct sampler *s, volatile sig_atomic_t *stop,
-			       const struct py_sample **out, uint64_t *time_ns,
-			       struct gs_error *err)
+int sampler_pace(struct sampler *s, volatile sig_atomic_t *stop)
 {
 	uint64_t d = deadline(s, s->k), now = now_ns(), late_max;
-	enum gs_err rc;
-	int frozen = 0;
 
 	if (stop && *stop)
-		return SAMPLER_STOPPED;
+		return 1;
 	late_max = 5 * s->period_ns;
 	if (late_max < 20000000ull)
 		late_max = 20000000ull;
@@ -176,13 +173,20 @@ enum sampler_tick sampler_next(struct sampler *s, volatile sig_atomic_t *stop,
 		s->k = k_now;
 		if (!s->behind)
 			s->behind = 1;
-		d = now;
 	} else if (now < d) {
 		if (s->spin ? spin_until(d, stop) : sleep_until(d, stop))
-			return SAMPLER_STOPPED;
+			return 1;
 	}
 	s->k++;
 	s->ticks++;
+	return 0;
+}
+
+enum sampler_tick sampler_take(struct sampler *s, const struct py_sample **out,
+			       uint64_t *time_ns, struct gs_error *err)
+{
+	enum gs_err rc;
+	int frozen = 0;
 
 	if (s->o.blocking) {
 		rc = freeze_stop(&s->fz, err);
@@ -208,6 +212,15 @@ enum sampler_tick sampler_next(struct sampler *s, volatile sig_atomic_t *stop,
 	if (rc == GS_EGONE || !proc_alive(pyt_pid(s->t)))
 		return SAMPLER_GONE;
 	return SAMPLER_FAILED;
+}
+
+enum sampler_tick sampler_next(struct sampler *s, volatile sig_atomic_t *stop,
+			       const struct py_sample **out, uint64_t *time_ns,
+			       struct gs_error *err)
+{
+	if (sampler_pace(s, stop))
+		return SAMPLER_STOPPED;
+	return sampler_take(s, out, time_ns, err);
 }
 
 uint64_t sampler_ticks(const struct sampler *s)
