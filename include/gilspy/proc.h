@@ -300,4 +300,33 @@ int unwinder_symbol(struct unwinder *u, uint64_t ip, int call, uint64_t fstart,
  * names may have changed: caches of unwinder_symbol() go stale). */
 unsigned unwinder_generation(const struct unwinder *u);
 
+/* --- process trees (tree.c) ----------------------------------------------
+ *
+ * The descendants of a root process, found by listing /proc: children,
+ * their children, and so on, including those handed to init when their
+ * parent exited after they were found.  No process is stopped or touched. */
+struct proc_tree;
+
+struct proc_tree *proc_tree_new(pid_t root);
+void proc_tree_free(struct proc_tree *t);	/* NULL is a no-op */
+/* List /proc; *added (the caller frees it) receives the pids of the tree,
+ * the root included, not handed out by an earlier scan.  0, or -1 when
+ * /proc cannot be listed. */
+int proc_tree_scan(struct proc_tree *t, pid_t **added, size_t *nadded);
+/* The parent of pid as read when it was first listed (0: unknown). */
+pid_t proc_tree_parent(const struct proc_tree *t, pid_t pid);
+/* Subscribe to the kernel's process events (fork), for new children as
+ * soon as they are born rather than at the next scan.  0, or -1 when the
+ * kernel will not (no CAP_NET_ADMIN, another network namespace): then
+ * only scans find them. */
+int proc_tree_listen(struct proc_tree *t);
+/* Read the events that came (after a first scan): *added (the caller
+ * frees it) receives the children of the tree born since, each handed out
+ * once (a later scan will not hand it out again).  0, or -1 when not
+ * listening. */
+int proc_tree_poll(struct proc_tree *t, pid_t **added, size_t *nadded);
+/* 1 once when events were dropped since the last call (the socket
+ * overflowed): scan now. */
+int proc_tree_lost(struct proc_tree *t);
+
 #endif
