@@ -129,6 +129,10 @@ struct profile;
 /* A new empty profile; r is copied.  Never fails (allocation aborts). */
 struct profile *profile_new(const struct profile_resolver *r);
 void profile_free(struct profile *p);	/* NULL is a no-op */
+/* The target is going away: take the names of the last sample's threads
+ * once more, then never call the resolver again (the profile keeps what
+ * it has; no sample may be added after). */
+void profile_detach(struct profile *p);
 
 /* Add one successful sample. */
 void profile_add(struct profile *p, const struct py_sample *s);

@@ -310,6 +310,12 @@ struct profile *profile_new(const struct profile_resolver *r)
 	return p;
 }
 
+void profile_detach(struct profile *p)
+{
+	profile_refresh_names(p, 0);
+	memset(&p->r, 0, sizeof(p->r));
+}
+
 void profile_free(struct profile *p)
 {
 	size_t i;
