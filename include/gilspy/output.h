@@ -79,6 +79,8 @@ struct output_options {
 	int function;		/* line = the function's first line */
 	int state_frames;	/* add the GIL-state leaf (default 1) */
 	int blame;		/* collapsed and svg: blame stacks instead */
+	const char *root;	/* collapsed: a frame above all (the thread
+				   root included), or NULL */
 };
 
 /* Defaults: every state but idle, line numbers, state frames. */
@@ -87,6 +89,22 @@ void output_options_init(struct output_options *o);
 /* Folded stacks, one `root;...;leaf count` line each, sorted. */
 void output_collapsed(struct strbuf *sb, const struct profile *p,
 		      const struct output_options *o);
+
+/* --- -s: a process tree (tree.c); ri->procs lists the processes --------- */
+
+/* `process PID (COMMAND LINE)`, the root frame of a process's stacks. */
+void output_process_root(struct strbuf *sb, const struct record_process *rp);
+/* Folded stacks of every process recorded, each under its process root. */
+void output_collapsed_tree(struct strbuf *sb, const struct record_info *ri,
+			   const struct output_options *o);
+/* Threads of every process recorded; processes recorded. */
+size_t output_tree_threads(const struct record_info *ri);
+size_t output_tree_sampled(const struct record_info *ri);
+/* The "processes" and "processes_skipped" members of the JSON report. */
+void output_tree_json(struct strbuf *sb, const struct record_info *ri);
+/* The per-process table of the summary, and of the markdown. */
+void output_tree_text(struct strbuf *sb, const struct record_info *ri);
+void output_tree_markdown(struct strbuf *sb, const struct record_info *ri);
 
 /* The JSON report (schema in man/gilspy-record.1, section JSON REPORT). */
 void output_json(struct strbuf *sb, const struct profile *p,

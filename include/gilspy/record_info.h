@@ -11,6 +11,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct profile;
+
+/* One process of a recording that followed a process tree (-s). */
+struct record_process {
+	pid_t pid, ppid;		/* ppid 0: the root */
+	const char *cmdline;		/* as /proc showed it, or NULL */
+	const char *python;		/* "3.12.1", NULL when never read */
+	const struct profile *prof;	/* its samples; NULL: never sampled */
+	const char *skip;		/* why it was never sampled, or NULL */
+	uint64_t stopped_ticks;		/* while it was stopped (SIGSTOP) */
+};
+
 struct record_info {
 	pid_t pid;
 	const char *python;		/* "3.12.1", or NULL */
@@ -36,6 +48,11 @@ struct record_info {
 	int exit_code;			/* launch mode, -1 otherwise */
 	int cores;			/* what-if on this many cores (--cores);
 					   0: this machine's */
+	/* -s: every process found, in the order found (the root first);
+	 * nprocs 0 without -s.  The profile given to a renderer beside ri
+	 * is then the first sampled one's. */
+	const struct record_process *procs;
+	size_t nprocs;
 };
 
 #endif

@@ -51,8 +51,9 @@ static void add_sep(struct strbuf *sb, int *first)
 	*first = 0;
 }
 
-/* Append the thread root (with o->threads) and the frames of stack node,
- * root first; *first says whether nothing was written yet. */
+/* Append the roots (o->root, then the thread with o->threads) and the
+ * frames of stack node, root first; *first says whether nothing was
+ * written yet. */
 static void add_stack(struct lines *L, const struct profile *p,
 		      const struct output_options *o, uint32_t thread,
 		      uint32_t node, int *first)
@@ -69,6 +70,10 @@ static void add_stack(struct lines *L, const struct profile *p,
 	for (k = depth; k > 0; k--) {
 		L->path[k - 1] = profile_stack_frame(p, node);
 		node = profile_stack_parent(p, node);
+	}
+	if (o->root) {
+		add_sep(&L->text, first);
+		sb_adds(&L->text, o->root);
 	}
 	if (o->threads && t) {
 		add_sep(&L->text, first);

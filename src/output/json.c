@@ -262,6 +262,8 @@ void output_json(struct strbuf *sb, const struct profile *p,
 	free(order);
 
 	output_explain_json(sb, p, ri);
+	if (ri->nprocs)
+		output_tree_json(sb, ri);
 
 	sb_adds(sb, "  \"debug\": {\"evidence\": {");
 	for (i = 0; i < ARRAY_SIZE(shown); i++) {

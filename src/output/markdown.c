@@ -549,6 +549,10 @@ void output_markdown(struct strbuf *out, const struct profile *p,
 
 	output_figures(p, ri, &fig);
 	add_header(&sb, p, ri, &fig, base);
+	if (ri && ri->nprocs) {
+		output_tree_markdown(&sb, ri);
+		sb_adds(&sb, "\n### The first process recorded\n\n");
+	}
 	add_figures(&sb, p, &fig, base);
 	add_threads(&sb, p, base);
 	fs = profile_func_stats(p, &n);

@@ -31,11 +31,32 @@ void output_summary(struct strbuf *sb, const struct profile *p,
 	size_t *order, n, i, namew = 6, start = sb->len;
 
 	output_figures(p, ri, &fig);
-	sb_addf(sb, "gilspy record: pid %d", (int)ri->pid);
-	if (ri->python)
-		sb_addf(sb, ", Python %s", ri->python);
-	sb_addf(sb, ", %.2f s, stopped by %s\n", fig.duration_s,
-		ri->stopped_by ? ri->stopped_by : "?");
+	if (ri->nprocs) {
+		/* -s: every process in a table, then the first one in
+		 * detail */
+		sb_addf(sb, "gilspy record: pid %d and its subprocesses, "
+			"%.2f s, stopped by %s\n", (int)ri->pid,
+			(double)ri->wall_ns / 1e9,
+			ri->stopped_by ? ri->stopped_by : "?");
+		output_tree_text(sb, ri);
+		sb_adds(sb, "\n");
+		if (!output_tree_sampled(ri))
+			goto clean;
+		for (i = 0; i < ri->nprocs && !ri->procs[i].prof; i++)
+			;
+		sb_addf(sb, "first process recorded: ");
+		output_process_root(sb, &ri->procs[i]);
+		sb_addf(sb, ", Python %s, %.2f s\n",
+			ri->procs[i].python ? ri->procs[i].python : "?",
+			fig.duration_s);
+	}
+	if (!ri->nprocs) {
+		sb_addf(sb, "gilspy record: pid %d", (int)ri->pid);
+		if (ri->python)
+			sb_addf(sb, ", Python %s", ri->python);
+		sb_addf(sb, ", %.2f s, stopped by %s\n", fig.duration_s,
+			ri->stopped_by ? ri->stopped_by : "?");
+	}
 	sb_addf(sb, "  samples     %llu at %.1f Hz (requested %.0f Hz%s)\n",
 		(unsigned long long)st->ticks, fig.achieved_hz,
 		ri->requested_hz, ri->blocking ? ", blocking" : "");
@@ -86,6 +107,7 @@ void output_summary(struct strbuf *sb, const struct profile *p,
 	free(fs);
 	if (!st->no_gil)
 		output_explain_text(sb, p, ri);
+clean:
 	/* The summary goes to a terminal: names read from the target (or
 	 * from a raw file) must not carry escape sequences to it. */
 	for (i = start; i < sb->len; i++)

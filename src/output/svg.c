@@ -23,7 +23,10 @@ int output_svg(struct strbuf *sb, const struct profile *p,
 	struct fg *g;
 	int ret;
 
-	output_collapsed(&folded, p, o);
+	if (ri && ri->nprocs)
+		output_collapsed_tree(&folded, ri, o);
+	else
+		output_collapsed(&folded, p, o);
 	output_figures(p, ri, &fig);
 	fg_options_init(&fo);
 	if (o->blame)
