@@ -244,6 +244,30 @@ int outset_check(struct out_set *o, int default_here)
 	return 0;
 }
 
+int outset_check_tree(const struct out_set *o)
+{
+	int i;
+
+	for (i = 0; i < (o->nouts ? o->nouts : 1); i++) {
+		enum output_format f = OUT_COLLAPSED;
+
+		/* as outset_resolve() will decide */
+		if (o->have_format)
+			f = o->format;
+		else if (o->nouts && strcmp(o->outs[i].path, "-") &&
+			 output_format_from_path(o->outs[i].path, &f))
+			f = OUT_COLLAPSED;
+		if (f == OUT_RAW || f == OUT_SPEEDSCOPE || f == OUT_CHROME) {
+			cmd_errorf("-s: the %s format cannot hold several "
+				   "processes yet; use collapsed, svg, json, "
+				   "markdown or pprof",
+				   output_format_name(f));
+			return 2;
+		}
+	}
+	return 0;
+}
+
 int outset_write_error(const struct out_set *o, const char **path)
 {
 	int i, e;
@@ -347,7 +371,12 @@ static void render(struct out_set *o, struct out_file *f,
 	case OUT_SPEEDSCOPE:
 	case OUT_CHROME: seq_finish(f->seq, sb, p, ri); break;
 	case OUT_COLLAPSED:
-	default: output_collapsed(sb, p, &o->oo); break;
+	default:
+		if (ri && ri->nprocs)
+			output_collapsed_tree(sb, ri, &o->oo);
+		else
+			output_collapsed(sb, p, &o->oo);
+		break;
 	}
 }
 

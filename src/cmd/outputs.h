@@ -111,6 +111,9 @@ void outset_resolve(struct out_set *o, const char *default_stem);
  * where the default name goes.  0, or 2 (a usage error) after printing a
  * line naming the path and why. */
 int outset_check(struct out_set *o, int default_here);
+/* -s: can every output hold several processes?  0, or 2 after saying
+ * which cannot. */
+int outset_check_tree(const struct out_set *o);
 /* The errno of a raw output that failed to write during the run (disk
  * full), with its path; 0 when none did. */
 int outset_write_error(const struct out_set *o, const char **path);

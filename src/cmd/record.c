@@ -45,10 +45,21 @@ static const char usage_text[] =
 	"      --blocking         stop the target's threads for each sample\n"
 	"                         (consistent snapshots, slows the target)\n"
 	SESSION_HELP_NATIVE
+	SESSION_HELP_SUBPROCESSES
 	"  -v, --verbose          say more; progress even when not on a terminal\n"
 	"  -h, --help             show this help\n";
 
 enum { OPT_SEED = 256 };
+
+/* One process recorded: without -s the target, with -s each one found
+ * (an exec'd one twice: before and after). */
+struct rec_proc {
+	pid_t pid, ppid;
+	char *cmdline, *python;		/* owned */
+	struct profile *prof;		/* owned */
+	uint64_t stopped_ticks;
+	int left;
+};
 
 struct record {
 	/* options */
@@ -58,7 +69,10 @@ struct record {
 	struct out_set os;
 
 	/* state */
-	struct profile *prof;
+	struct rec_proc **procs;	/* nprocs of them, owned */
+	int nprocs;
+	struct profile *prof;		/* the first one's: progress, outputs */
+	struct profile *empty;		/* -s found no Python: owned */
 	const char *stopped_by;
 	int show, tty;			/* progress line; on a terminal */
 	uint64_t end;			/* -d: when to stop, 0 never */
@@ -74,6 +88,7 @@ static int parse_args(struct record *r, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		SESSION_LONGOPTS,
+		SESSION_LONGOPT_SUBPROCESSES,
 		{ "duration", required_argument, NULL, 'd' },
 		OUTSET_LONGOPTS,
 		{ "seed", required_argument, NULL, OPT_SEED },
@@ -85,7 +100,7 @@ static int parse_args(struct record *r, int argc, char **argv)
 
 	opterr = 0;
 	/* '+': stop at the first non-option, the command to launch */
-	while ((c = getopt_long(argc, argv, "+:" SESSION_SHORTOPTS "d:o:f:vh",
+	while ((c = getopt_long(argc, argv, "+:" SESSION_SHORTOPTS "sd:o:f:vh",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -97,6 +112,10 @@ static int parse_args(struct record *r, int argc, char **argv)
 			r->ses.seed = strtoull(optarg, NULL, 0);
 			break;
 		case 'v': r->verbose = 1; break;
+		case 's':
+			session_option(&r->ses.args, SESSION_OPT_SUBPROCESSES,
+				       NULL);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
@@ -117,11 +136,26 @@ static int parse_args(struct record *r, int argc, char **argv)
 
 static void progress(struct record *r, uint64_t start, int tty)
 {
-	const struct profile_stats *st = profile_stats(r->prof);
-	const struct profile_thread *h = st->last_holder == PROFILE_NO_THREAD ?
-		NULL : profile_thread(r->prof, st->last_holder);
+	const struct profile_stats *st;
+	const struct profile_thread *h;
 	double el = (double)(now_ns() - start) / 1e9;
+	uint64_t ticks = 0;
+	int i, live = 0;
 
+	if (r->ses.args.subprocesses) {
+		for (i = 0; i < r->nprocs; i++) {
+			ticks += profile_stats(r->procs[i]->prof)->ticks;
+			live += !r->procs[i]->left;
+		}
+		fprintf(stderr, "%sgilspy: %.1f s, %llu samples, %d Python "
+			"process%s%s", tty ? "\r" : "", el,
+			(unsigned long long)ticks, live, live == 1 ? "" : "es",
+			tty ? "\033[K" : "\n");
+		return;
+	}
+	st = profile_stats(r->prof);
+	h = st->last_holder == PROFILE_NO_THREAD ?
+		NULL : profile_thread(r->prof, st->last_holder);
 	if (tty)
 		fprintf(stderr, "\rgilspy: %.1f s, %llu samples, GIL: %s%s%.0d%s\033[K",
 			el, (unsigned long long)st->ticks,
@@ -150,27 +184,73 @@ static void clear_progress(struct record *r)
 		fputs("\r\033[K", stderr);
 }
 
+/* A process to record: its own profile, over its own interpreter. */
+static struct rec_proc *add_proc(struct record *r, struct session_target *tg)
+{
+	struct profile_resolver res = {
+		pyt_resolve_frame, pyt_resolve_thread_name, tg->py,
+	};
+	struct rec_proc *rp = xcalloc(1, sizeof(*rp));
+
+	rp->pid = tg->pid;
+	rp->ppid = tg->ppid;
+	rp->cmdline = xstrdup(tg->cmdline ? tg->cmdline :
+			      pyt_proc(tg->py)->cmdline);
+	rp->python = xstrdup(pyt_version(tg->py));
+	rp->prof = profile_new(&res);
+	r->procs = xrealloc(r->procs, (size_t)(r->nprocs + 1) *
+			    sizeof(*r->procs));
+	r->procs[r->nprocs++] = rp;
+	/* the process given (or launched) speaks for the recording; until
+	 * it is Python, the first one found */
+	if (!r->prof || tg->pid == r->ses.args.pid)
+		r->prof = rp->prof;
+	tg->user = rp;
+	return rp;
+}
+
+static void on_joined(void *ctx, struct session_target *tg)
+{
+	struct record *r = ctx;
+
+	if (!tg->user)
+		add_proc(r, tg);
+}
+
+static void on_left(void *ctx, struct session_target *tg)
+{
+	struct rec_proc *rp = tg->user;
+
+	(void)ctx;
+	if (rp) {
+		profile_detach(rp->prof);
+		rp->left = 1;
+	}
+}
+
 static void on_sample(void *ctx, struct session_target *tg,
 		      const struct py_sample *smp)
 {
 	struct record *r = ctx;
+	struct rec_proc *rp = tg->user;
 
 	/* A stopped target (SIGSTOP, a debugger) shows the instant it was
 	 * stopped at, again and again: counted, kept out of the profile. */
 	if (tg->stopped) {
 		r->stopped_ticks++;
+		rp->stopped_ticks++;
 		return;
 	}
-	profile_add(r->prof, smp);
-	outset_sample(&r->os, r->prof, smp);
+	profile_add(rp->prof, smp);
+	outset_sample(&r->os, rp->prof, smp);
 }
 
 static void on_failed(void *ctx, struct session_target *tg, uint64_t t)
 {
 	struct record *r = ctx;
+	struct rec_proc *rp = tg->user;
 
-	(void)tg;
-	profile_add_failed(r->prof, t);
+	profile_add_failed(rp->prof, t);
 	outset_failed(&r->os, t);
 }
 
@@ -202,7 +282,9 @@ static int on_tick(void *ctx, uint64_t now)
 		 * their names once it has; names found are cached by the
 		 * target, so this costs little. */
 		r->next_names = now + 100000000ull;
-		profile_refresh_names(r->prof, 0);
+		for (int i = 0; i < r->nprocs; i++)
+			if (!r->procs[i]->left)
+				profile_refresh_names(r->procs[i]->prof, 0);
 	}
 	if (r->show && now >= r->next_progress) {
 		r->next_progress = now + (r->tty ? 250000000ull : 1000000000ull);
@@ -216,9 +298,7 @@ static int sample_loop(struct record *r)
 	static const struct session_hooks hooks = {
 		.sample = on_sample, .failed = on_failed,
 		.behind = on_behind, .tick = on_tick,
-	};
-	struct profile_resolver res = {
-		pyt_resolve_frame, pyt_resolve_thread_name, session_py(&r->ses),
+		.joined = on_joined, .left = on_left,
 	};
 	struct gs_error err = { 0 };
 	uint64_t start;
@@ -226,7 +306,8 @@ static int sample_loop(struct record *r)
 
 	r->tty = isatty(2);
 	r->show = r->tty || r->verbose;
-	r->prof = profile_new(&res);
+	if (session_py(&r->ses))
+		add_proc(r, r->ses.targets[0]);
 	ret = session_start(&r->ses);
 	if (ret)
 		return ret;
@@ -255,7 +336,7 @@ static int sample_loop(struct record *r)
 		cmd_errorf("pid %d exec'd '%s' and is no longer the Python "
 			   "program recorded: stopping; what was sampled before "
 			   "is kept", (int)r->ses.args.pid,
-			   r->ses.targets[0].exec_path);
+			   r->ses.targets[0]->exec_path);
 		r->stopped_by = "target exec";
 		break;
 	case SESSION_DONE:
@@ -293,6 +374,12 @@ static void fill_info(struct record *r, struct record_info *ri,
 	session_command_line(&r->ses, cmdline);
 	ri->command = r->ses.args.command ? cmdline->buf : NULL;
 	ri->cmdline = t ? pyt_proc(t)->cmdline : NULL;
+	/* -s: the root may have gone (or never been Python): the first
+	 * process recorded speaks for the recording */
+	if (!t && r->nprocs) {
+		ri->python = r->procs[0]->python;
+		ri->cmdline = r->procs[0]->cmdline;
+	}
 	ri->requested_hz = r->ses.args.rate;
 	ri->blocking = r->ses.args.blocking;
 	ri->native = r->ses.args.native;
@@ -310,6 +397,53 @@ static void fill_info(struct record *r, struct record_info *ri,
 	}
 }
 
+static void put_proc(struct record_process *v, const struct rec_proc *rp)
+{
+	v->pid = rp->pid;
+	v->ppid = rp->ppid;
+	v->cmdline = rp->cmdline;
+	v->python = rp->python;
+	v->prof = rp->prof;
+	v->stopped_ticks = rp->stopped_ticks;
+}
+
+/* -s: every process recorded, then those that could not be, with why. */
+static struct record_process *tree_info(struct record *r, size_t *n)
+{
+	struct record_process *v;
+	int i, k = 0;
+
+	v = xcalloc((size_t)(r->nprocs + r->ses.ntargets) + 1, sizeof(*v));
+	/* the process given first (it may have become Python after one of
+	 * its children did), then in the order they became Python */
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i]->prof == r->prof)
+			put_proc(&v[k++], r->procs[i]);
+	for (i = 0; i < r->nprocs; i++) {
+		/* a fork between its birth and an exec (spawn, subprocess)
+		 * is read as Python for a moment: no samples, nothing to
+		 * show */
+		if (r->procs[i]->prof == r->prof ||
+		    (!profile_stats(r->procs[i]->prof)->ticks &&
+		     r->procs[i]->left))
+			continue;
+		put_proc(&v[k++], r->procs[i]);
+	}
+	for (i = 0; i < r->ses.ntargets; i++) {
+		const struct session_target *tg = r->ses.targets[i];
+
+		if (tg->user || !tg->skip)
+			continue;
+		v[k].pid = tg->pid;
+		v[k].ppid = tg->ppid;
+		v[k].cmdline = tg->cmdline;
+		v[k].skip = tg->skip;
+		k++;
+	}
+	*n = (size_t)k;
+	return v;
+}
+
 static int finish(struct record *r, int ret)
 {
 	struct record_info ri;
@@ -317,9 +451,15 @@ static int finish(struct record *r, int ret)
 	struct strbuf cmdline = STRBUF_INIT;
 	struct session_child *child = &r->ses.child;
 	struct rusage ru;
-	const struct profile_stats *st = profile_stats(r->prof);
+	const struct profile_stats *st;
+	struct record_process *tree = NULL;
 	uint64_t cpu = cpu_ns() - r->cpu_start;
 	int crossed, status;
+
+	/* -s and no Python process found: an empty profile says so */
+	if (!r->prof)
+		r->prof = r->empty = profile_new(NULL);
+	st = profile_stats(r->prof);
 
 	/* A target that has already gone is reaped now so its exit status
 	 * is in the report; a running one is waited for after the output
@@ -336,8 +476,12 @@ static int finish(struct record *r, int ret)
 	ri.peak_rss_kb = ru.ru_maxrss;
 	ri.exit_code = child->reaped ? child->status : -1;
 	ri.cores = r->os.cores;
+	if (r->ses.args.subprocesses)
+		ri.procs = tree = tree_info(r, &ri.nprocs);
 
-	profile_refresh_names(r->prof, 0);
+	for (int i = 0; i < r->nprocs; i++)
+		if (!r->procs[i]->left)
+			profile_refresh_names(r->procs[i]->prof, 0);
 	if (outset_write(&r->os, r->prof, &ri, &done))
 		ret = 1;
 	output_summary(&sum, r->prof, &ri);
@@ -346,6 +490,14 @@ static int finish(struct record *r, int ret)
 			"%ld kB, profile %zu kB\n",
 			st->ticks ? (double)cpu / 1e3 / (double)st->ticks : 0.0,
 			ru.ru_maxrss, profile_memory(r->prof) / 1024);
+	if (r->verbose && r->ses.args.subprocesses)
+		sb_addf(&sum, "  -s: process events %s, %llu scans of /proc, "
+			"%llu attach tries taking %.2f ms each on average\n",
+			r->ses.events ? "read" : "not available",
+			(unsigned long long)r->ses.scans,
+			(unsigned long long)r->ses.attaches,
+			r->ses.attaches ? (double)r->ses.attach_ns / 1e6 /
+			(double)r->ses.attaches : 0.0);
 	if (r->verbose && ri.native)
 		sb_addf(&sum, "  --native: stopped %llu threads, median %.1f us, "
 			"p99 %.1f us, max %.1f us per stop; %llu stacks "
@@ -371,6 +523,7 @@ static int finish(struct record *r, int ret)
 
 	/* The target's own failure comes first; a clean exit is still a
 	 * failure when an output or a threshold failed. */
+	free(tree);
 	status = session_wait_child(&r->ses);
 	return status ? status : ret;
 }
@@ -410,6 +563,8 @@ int cmd_record(int argc, char **argv)
 	 * is launched or sampled. */
 	if (!ret)
 		ret = outset_check(&r.os, 1);
+	if (!ret && a->subprocesses)
+		ret = outset_check_tree(&r.os);
 	if (ret) {
 		ret = ret < 0 ? 0 : ret;
 		goto out;
@@ -444,14 +599,25 @@ int cmd_record(int argc, char **argv)
 	fill_info(&r, &ri, &cmdline);
 	outset_meta(&r.os, &ri);
 	sb_release(&cmdline);
-	if (r.verbose)
+	if (r.verbose && t)
 		fprintf(stderr, "gilspy: recording pid %d (Python %s, %s) at "
-			"%g Hz%s\n", a->pid, pyt_version(t), pyt_binary(t),
-			a->rate, a->blocking ? ", blocking" : "");
+			"%g Hz%s%s\n", a->pid, pyt_version(t), pyt_binary(t),
+			a->rate, a->blocking ? ", blocking" : "",
+			a->subprocesses ? " and its subprocesses" : "");
+	else if (r.verbose)
+		fprintf(stderr, "gilspy: recording the subprocesses of pid %d "
+			"(not Python itself) at %g Hz\n", a->pid, a->rate);
 	ret = sample_loop(&r);
 	ret = finish(&r, ret);
 out:
-	profile_free(r.prof);
+	for (int i = 0; i < r.nprocs; i++) {
+		profile_free(r.procs[i]->prof);
+		free(r.procs[i]->cmdline);
+		free(r.procs[i]->python);
+		free(r.procs[i]);
+	}
+	free(r.procs);
+	profile_free(r.empty);
 	session_release(&r.ses);
 	outset_release(&r.os);
 	return ret;

@@ -16,7 +16,9 @@
 
 #include "gilspy/cmd.h"
 #include "gilspy/util.h"
+#include "gilspy/proc.h"
 #include "session.h"
+#include "targets.h"
 
 #define ATTACH_TIMEOUT_NS 10000000000ull	/* launch mode: wait for Python */
 #define REAP_EVERY_NS 50000000ull		/* look for the command's exit */
@@ -39,16 +41,15 @@ void session_release(struct session *s)
 {
 	int i;
 
-	for (i = 0; i < s->ntargets; i++) {
-		sampler_free(s->targets[i].sampler);
-		pyt_free(s->targets[i].py);
-		if (s->targets[i].stat_fd >= 0)
-			close(s->targets[i].stat_fd);
-		free(s->targets[i].exec_path);
-	}
+	for (i = 0; i < s->ntargets; i++)
+		target_free(s->targets[i]);
 	free(s->targets);
 	s->targets = NULL;
 	s->ntargets = 0;
+	sampler_free(s->pacer);
+	s->pacer = NULL;
+	proc_tree_free(s->tree);
+	s->tree = NULL;
 }
 
 int session_option(struct session_args *a, int c, const char *arg)
@@ -68,6 +69,9 @@ int session_option(struct session_args *a, int c, const char *arg)
 		return 1;
 	case SESSION_OPT_NATIVE_ALL:
 		a->native = PYT_NATIVE_ALL;
+		return 1;
+	case SESSION_OPT_SUBPROCESSES:
+		a->subprocesses = 1;
 		return 1;
 	default:
 		return 0;
@@ -281,81 +285,20 @@ void session_end_child(struct session *s)
 
 /* --- attaching and sampling ----------------------------------------------- */
 
-/* Take py (attached to pid) in as one more target. */
-/* State and start of stack (fields 3 and 28 of /proc/PID/stat); -1 when
- * it cannot be read. */
-static int read_stat(struct session_target *tg, char *state,
-		     uint64_t *start_stack)
+/* -s: the root need not be Python (a shell, a launcher), only there and
+ * readable; it is tried again as it runs, like any process of the tree. */
+static int attach_tree_root(struct session *s)
 {
-	char buf[1024], *p;
-	ssize_t n;
-	int field;
+	struct session_target *tg = target_new(s, s->args.pid, 0);
+	struct gs_error err = { 0 };
+	enum gs_err rc = target_attach(s, tg, &err);
 
-	if (tg->stat_fd < 0)
+	if (rc == GS_ENOPROC || rc == GS_EPERM ||
+	    (rc == GS_EGONE && !s->child.pid)) {
+		cmd_report_error(&err);
 		return -1;
-	n = pread(tg->stat_fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strrchr(buf, ')');	/* the command name may hold anything */
-	if (!p || p[1] != ' ')
-		return -1;
-	*state = p[2];
-	for (field = 3, p += 2; field < 28 && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
 	}
-	if (!p)
-		return -1;
-	*start_stack = strtoull(p, NULL, 10);
 	return 0;
-}
-
-/* After a sample: is the target stopped, and has it exec'd?  An exec gives
- * the process a new stack (and most often a new executable), so a moved
- * stack start means the program gilspy attached to is gone. */
-static int check_target(struct session_target *tg)
-{
-	uint64_t start_stack;
-	char state, link[64], exe[4096];
-	ssize_t n;
-
-	if (read_stat(tg, &state, &start_stack))
-		return 0;
-	tg->stopped = state == 'T';
-	/* an exiting process (a zombie) shows no stack: it has not exec'd */
-	if (start_stack == tg->start_stack || !start_stack || state == 'Z' ||
-	    state == 'X')
-		return 0;
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)tg->pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n < 0)
-		n = 0;
-	exe[n] = 0;
-	free(tg->exec_path);
-	tg->exec_path = xstrdup(n ? exe : "?");
-	return 1;
-}
-
-static void add_target(struct session *s, pid_t pid, struct py_target *py)
-{
-	char path[64], state;
-	struct session_target *tg;
-
-	s->targets = xrealloc(s->targets, (size_t)(s->ntargets + 1) *
-			      sizeof(*s->targets));
-	tg = &s->targets[s->ntargets++];
-	memset(tg, 0, sizeof(*tg));
-	tg->pid = pid;
-	tg->py = py;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	tg->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (read_stat(tg, &state, &tg->start_stack) && tg->stat_fd >= 0) {
-		close(tg->stat_fd);
-		tg->stat_fd = -1;
-	}
-	testhook_attached();
 }
 
 int session_attach(struct session *s, const struct pyt_options *po)
@@ -364,9 +307,13 @@ int session_attach(struct session *s, const struct pyt_options *po)
 	struct gs_error err = { 0 };
 	struct py_target *py = NULL;
 	struct pyt_options opt = *po;
+	struct session_target *tg;
 	uint64_t t0 = now_ns();
 
 	opt.native = s->args.native;
+	s->attach_opts = *po;
+	if (s->args.subprocesses)
+		return attach_tree_root(s);
 	for (;;) {
 		enum gs_err rc;
 
@@ -388,7 +335,11 @@ int session_attach(struct session *s, const struct pyt_options *po)
 		}
 		usleep(5000);
 	}
-	add_target(s, s->args.pid, py);
+	tg = target_new(s, s->args.pid, 0);
+	tg->py = py;
+	free(tg->cmdline);
+	tg->cmdline = xstrdup(pyt_proc(py)->cmdline);
+	testhook_attached();
 	return 0;
 }
 
@@ -415,9 +366,16 @@ int session_start(struct session *s)
 	int i;
 
 	raise_fd_limit();
+	if (s->args.subprocesses) {
+		if (sampler_new(NULL, &so, &s->pacer, &err) != GS_OK)
+			return cmd_report_error(&err);
+		s->tree = proc_tree_new(s->args.pid);
+		s->events = proc_tree_listen(s->tree) == 0;
+	}
 	for (i = 0; i < s->ntargets; i++)
-		if (sampler_new(s->targets[i].py, &so, &s->targets[i].sampler,
-				&err) != GS_OK)
+		if (s->targets[i]->py &&
+		    sampler_new(s->targets[i]->py, &so,
+				&s->targets[i]->sampler, &err) != GS_OK)
 			return cmd_report_error(&err);
 	return 0;
 }
@@ -427,22 +385,31 @@ uint64_t session_missed(const struct session *s)
 	uint64_t n = 0;
 	int i;
 
+	if (s->pacer)
+		return sampler_missed(s->pacer);
 	for (i = 0; i < s->ntargets; i++)
-		if (s->targets[i].sampler)
-			n += sampler_missed(s->targets[i].sampler);
+		if (s->targets[i]->sampler)
+			n += sampler_missed(s->targets[i]->sampler);
 	return n;
 }
 
 /*
- * One target today: its sampler paces the loop.  With several (issue 12)
- * one pacer must tick for all of them, each sample going to the same
- * callbacks with its own session_target.
+ * Without -s, one target: its sampler paces the loop.  With -s, one pacer
+ * ticks for every target (follow_run(), targets.c).
  */
 enum session_end session_run(struct session *s, const struct session_hooks *h,
 			     void *ctx, struct gs_error *err)
 {
-	struct session_target *tg = &s->targets[0];
+	struct session_target *tg = s->targets[0];
 	uint64_t now, next_reap = now_ns() + REAP_EVERY_NS;
+
+	if (s->args.subprocesses)
+		return follow_run(s, h, ctx, &stop_sig, &wake, err);
+	if (!tg->joined) {
+		tg->joined = 1;
+		if (h->joined)
+			h->joined(ctx, tg);
+	}
 
 	for (;;) {
 		const struct py_sample *smp = NULL;
@@ -451,12 +418,12 @@ enum session_end session_run(struct session *s, const struct session_hooks *h,
 
 		switch (sampler_next(tg->sampler, &wake, &smp, &t, err)) {
 		case SAMPLER_SAMPLE:
-			if (check_target(tg))
+			if (target_check(tg))
 				return SESSION_EXEC;
 			h->sample(ctx, tg, smp);
 			break;
 		case SAMPLER_FAILED:
-			if (check_target(tg))
+			if (target_check(tg))
 				return SESSION_EXEC;
 			h->failed(ctx, tg, t);
 			break;

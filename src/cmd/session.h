@@ -7,9 +7,16 @@
  * and what it does with a sample.
  *
  * A session holds an array of targets, each with its own interpreter and
- * sampler.  Today it has exactly one (the process given with -p, or the
- * command launched); following a process tree (issue 12) adds targets to
- * the same array, and the loop is where they get sampled together.
+ * sampler.  Without -s it has exactly one (the process given with -p, or
+ * the command launched).  With -s (--subprocesses) every descendant of
+ * that process joins as it is found (src/proc/tree.c lists them): one
+ * pacer ticks for all, and on each tick every live Python target is
+ * sampled in turn.  A descendant that is not Python stays in the array,
+ * unsampled, so that its exec into Python is seen; one that exits or
+ * execs leaves (its interpreter is freed; an exec'd one comes back as a
+ * new target).  Each target that joins and leaves is announced to the
+ * subcommand (session_hooks.joined/left); targets that could not be
+ * sampled keep why (session_target.skip).
  *
  * Usage:
  *   session_init(); session_option() on each getopt result (the long
@@ -44,6 +51,7 @@ enum {					/* clear of outputs.h's OPT_* */
 	SESSION_OPT_BLOCKING = 400,
 	SESSION_OPT_NATIVE,
 	SESSION_OPT_NATIVE_ALL,
+	SESSION_OPT_SUBPROCESSES,
 };
 
 #define SESSION_SHORTOPTS "p:r:"
@@ -70,7 +78,17 @@ struct session_args {
 	int native;		/* --native: PYT_NATIVE, --native-all:
 				   PYT_NATIVE_ALL, else 0 */
 	char **command;		/* what follows the options; NULL with -p */
+	int subprocesses;	/* -s: follow every descendant */
 };
+
+/* The getopt_long entry and help line of -s (the subcommand maps its
+ * short option to SESSION_OPT_SUBPROCESSES). */
+#define SESSION_LONGOPT_SUBPROCESSES \
+	{ "subprocesses", no_argument, NULL, SESSION_OPT_SUBPROCESSES }
+#define SESSION_HELP_SUBPROCESSES \
+	"  -s, --subprocesses     follow every child process (and theirs), each\n" \
+	"                         with its own GIL\n"
+
 
 /* --- launch mode ---------------------------------------------------------- */
 
@@ -88,8 +106,10 @@ struct session_child {
 
 struct session_target {
 	pid_t pid;
-	struct py_target *py;		/* owned */
-	struct sampler *sampler;	/* owned; NULL before session_start() */
+	pid_t ppid;			/* as first seen (0: the root) */
+	struct py_target *py;		/* owned; NULL: not Python (yet), or
+					   left */
+	struct sampler *sampler;	/* owned; NULL while py is */
 	/* From /proc/PID/stat after each sample: the process is stopped
 	 * (SIGSTOP, a debugger: state T), so what the sample says is frozen,
 	 * not what the program does; and where its stack starts, which an
@@ -98,14 +118,35 @@ struct session_target {
 	int stopped;
 	uint64_t start_stack;
 	char *exec_path;		/* what it exec'd, once it has; owned */
+	/* -s */
+	char *cmdline;			/* when found; owned */
+	int left;			/* exited or exec'd: nothing more */
+	int joined;			/* announced to hooks.joined */
+	char *skip;			/* why it was never sampled; owned */
+	uint64_t found_ns;		/* when the scan found it */
+	uint64_t first_ns;		/* its first sample (0: none yet) */
+	uint64_t next_try_ns;		/* not Python yet: when to try again */
+	int tries;
+	void *user;			/* the subcommand's */
 };
+
+struct proc_tree;
 
 struct session {
 	struct session_args args;
 	struct session_child child;	/* launch mode */
-	struct session_target *targets;	/* ntargets of them, owned */
+	struct session_target **targets;	/* ntargets of them, owned */
 	int ntargets;
 	uint64_t seed;			/* the samplers' (0: from the clock) */
+	/* -s */
+	struct proc_tree *tree;
+	struct sampler *pacer;		/* ticks for every target */
+	int events;			/* the kernel's process events are read */
+	uint64_t next_scan_ns, next_waiting_ns;
+	uint64_t scans;
+	uint64_t attaches, attach_ns;	/* tries to read a process as Python,
+					   and the time they took */
+	struct pyt_options attach_opts;
 };
 
 void session_init(struct session *s);
@@ -177,6 +218,11 @@ struct session_hooks {
 	void (*behind)(void *ctx, double achieved_hz);
 	/* After every tick and wake-up; nonzero ends the run. */
 	int (*tick)(void *ctx, uint64_t now_ns);
+	/* A target was attached (before its first sample: tg->py is set),
+	 * or is leaving (it exited or exec'd; tg->py is freed after the
+	 * call).  May be NULL. */
+	void (*joined)(void *ctx, struct session_target *tg);
+	void (*left)(void *ctx, struct session_target *tg);
 };
 
 enum session_end {
@@ -185,7 +231,7 @@ enum session_end {
 	SESSION_ERROR,		/* a sample could not be taken at all: see err */
 	SESSION_DONE,		/* tick() asked to end */
 	SESSION_EXEC,		/* the target exec'd another program: see
-				   targets[0].exec_path */
+				   targets[0]->exec_path */
 };
 
 /* Sample until the target exits, a signal comes, sampling fails or tick()
@@ -197,10 +243,11 @@ enum session_end session_run(struct session *s, const struct session_hooks *h,
  * sb; nothing when none was. */
 void session_command_line(const struct session *s, struct strbuf *sb);
 
-/* The first target's interpreter (NULL before session_attach()). */
+/* The first target's interpreter (NULL before session_attach(), and when
+ * it is not Python: -s on a shell). */
 static inline struct py_target *session_py(const struct session *s)
 {
-	return s->ntargets ? s->targets[0].py : NULL;
+	return s->ntargets ? s->targets[0]->py : NULL;
 }
 
 /* Called once a target is attached; does nothing but in the test build
