@@ -9,6 +9,8 @@
  *
  * Rules, strongest first (DESIGN.md):
  *   held     its GIL is locked and last_holder is its tstate (EV_HOLDER);
+ *            or the GIL does not exist yet (locked -1: 3.6 makes it when
+ *            a second thread starts) and the thread is R (EV_NO_GIL_YET);
  *            else 3.13+ holds_gil, for one thread per GIL, when the GIL is
  *            locked, the thread has not requested it and no thread read is
  *            last_holder: take_gil sets locked before last_holder
@@ -71,6 +73,9 @@ enum gil_evidence {
 				   and not running native code at the previous
 				   sample: queued for a CPU on its way to
 				   take the GIL */
+	EV_NO_GIL_YET,		/* R, and the GIL has not been created (3.6
+				   creates it when a second thread starts):
+				   the one thread runs as its holder would */
 	EV_NSTATES
 };
 /* "gil-holder", "holds-gil-flag", ... as in the JSON debug section */
@@ -82,7 +87,8 @@ const char *gil_evidence_name(enum gil_evidence e);
 
 /* One GIL as read at the sample's instant. */
 struct gil_snapshot {
-	int32_t locked;		/* 1 locked, 0 not, anything else: torn */
+	int32_t locked;		/* 1 locked, 0 not, -1 not created yet,
+				   anything else: torn */
 	uint64_t holder;	/* last_holder: a tstate address */
 };
 

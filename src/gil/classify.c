@@ -27,7 +27,7 @@ static const char *const state_names[GIL_NSTATES] = {
 static const char *const evidence_names[EV_NSTATES] = {
 	"gil-holder", "holds-gil-flag", "gil-requested-flag",
 	"futex-on-gil", "os-running", "os-sleeping", "woken-waiter",
-	"native-stack", "queued-for-cpu"
+	"native-stack", "queued-for-cpu", "gil-not-created"
 };
 
 const char *gil_state_name(enum gil_state s)
@@ -88,6 +88,10 @@ void gil_classify(int free_threaded, const struct gil_snapshot *gils,
 		} else if (is_holder(g, f)) {
 			verdict(v, GIL_HELD, EV_HOLDER);
 			v->os_state = 'R';
+		} else if (g && g->locked == -1 && f->os_state == 'R') {
+			/* 3.6 before a second thread: no GIL to take, and
+			 * only one thread to run */
+			verdict(v, GIL_HELD, EV_NO_GIL_YET);
 		} else if (f->holds_flag && g && g->locked == 1 &&
 			   !f->requested_flag && !known[f->gil] &&
 			   !flagged[f->gil]) {

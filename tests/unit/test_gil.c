@@ -47,6 +47,7 @@ TEST(gil, names)
 	CHECK_EQ_STR(gil_evidence_name(EV_HOLDER), "gil-holder");
 	CHECK_EQ_STR(gil_evidence_name(EV_WOKEN_WAITER), "woken-waiter");
 	CHECK_EQ_STR(gil_evidence_name(EV_QUEUED), "queued-for-cpu");
+	CHECK_EQ_STR(gil_evidence_name(EV_NO_GIL_YET), "gil-not-created");
 	CHECK_EQ_STR(gil_evidence_name(EV_NSTATES), "?");
 	for (int e = 0; e < EV_NSTATES; e++)
 		CHECK(strcmp(gil_evidence_name((enum gil_evidence)e), "?"));
@@ -75,6 +76,25 @@ TEST(gil, unlocked_gil_has_no_holder)
 	g.locked = -1;				/* torn or not created */
 	gil_classify(0, &g, 1, &f, 1, &v);
 	CHECK_VERDICT(v, GIL_IDLE, EV_OS_SLEEPING);
+}
+
+TEST(gil, no_gil_yet_the_running_thread_holds)
+{
+	/* 3.6 creates its GIL when a second thread starts: until then its
+	 * one thread runs Python as the holder would */
+	struct gil_snapshot g = { -1, 0 };
+	struct gil_facts f = fact(TS_A, 0, 'R');
+	struct gil_verdict v;
+
+	gil_classify(0, &g, 1, &f, 1, &v);
+	CHECK_VERDICT(v, GIL_HELD, EV_NO_GIL_YET);
+	f.os_state = 'S';			/* and sleeps as anyone does */
+	gil_classify(0, &g, 1, &f, 1, &v);
+	CHECK_VERDICT(v, GIL_IDLE, EV_OS_SLEEPING);
+	g.locked = 2;				/* torn: nothing said */
+	f.os_state = 'R';
+	gil_classify(0, &g, 1, &f, 1, &v);
+	CHECK_VERDICT(v, GIL_NATIVE, EV_OS_RUNNING);
 }
 
 TEST(gil, holds_flag_when_holder_unknown)
