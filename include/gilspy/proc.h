@@ -328,5 +328,9 @@ int proc_tree_poll(struct proc_tree *t, pid_t **added, size_t *nadded);
 /* 1 once when events were dropped since the last call (the socket
  * overflowed): scan now. */
 int proc_tree_lost(struct proc_tree *t);
+/* Births read from the events (of any process on the machine), and how
+ * often the socket overflowed. */
+void proc_tree_counts(const struct proc_tree *t, uint64_t *births,
+		      uint64_t *overflows);
 
 #endif

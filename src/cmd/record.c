@@ -21,6 +21,7 @@
 
 #include "gilspy/cmd.h"
 #include "gilspy/output.h"
+#include "gilspy/proc.h"
 #include "gilspy/profile.h"
 #include "gilspy/python.h"
 #include "gilspy/util.h"
@@ -490,14 +491,22 @@ static int finish(struct record *r, int ret)
 			"%ld kB, profile %zu kB\n",
 			st->ticks ? (double)cpu / 1e3 / (double)st->ticks : 0.0,
 			ru.ru_maxrss, profile_memory(r->prof) / 1024);
-	if (r->verbose && r->ses.args.subprocesses)
-		sb_addf(&sum, "  -s: process events %s, %llu scans of /proc, "
+	if (r->verbose && r->ses.args.subprocesses) {
+		uint64_t births = 0, overflows = 0;
+
+		if (r->ses.tree)
+			proc_tree_counts(r->ses.tree, &births, &overflows);
+		sb_addf(&sum, "  -s: process events %s (%llu births on the "
+			"machine, %llu overflows), %llu scans of /proc, "
 			"%llu attach tries taking %.2f ms each on average\n",
 			r->ses.events ? "read" : "not available",
+			(unsigned long long)births,
+			(unsigned long long)overflows,
 			(unsigned long long)r->ses.scans,
 			(unsigned long long)r->ses.attaches,
 			r->ses.attaches ? (double)r->ses.attach_ns / 1e6 /
 			(double)r->ses.attaches : 0.0);
+	}
 	if (r->verbose && ri.native)
 		sb_addf(&sum, "  --native: stopped %llu threads, median %.1f us, "
 			"p99 %.1f us, max %.1f us per stop; %llu stacks "
@@ -506,6 +515,11 @@ static int finish(struct record *r, int ret)
 			(double)ri.native_p99_ns / 1e3,
 			(double)ri.native_max_ns / 1e3,
 			(unsigned long long)ri.native_truncated);
+	if (r->ses.args.subprocesses && !r->nprocs) {
+		clear_progress(r);
+		cmd_errorf("no Python process was found in the tree of pid %d",
+			   (int)r->ses.args.pid);
+	}
 	fputs(sum.buf, stderr);
 	fprintf(stderr, "gilspy: %llu samples in %.2f s, stopped by %s; %s%s\n",
 		(unsigned long long)st->ticks, (double)ri.wall_ns / 1e9,

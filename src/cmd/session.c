@@ -293,8 +293,10 @@ static int attach_tree_root(struct session *s)
 	struct gs_error err = { 0 };
 	enum gs_err rc = target_attach(s, tg, &err);
 
-	if (rc == GS_ENOPROC || rc == GS_EPERM ||
-	    (rc == GS_EGONE && !s->child.pid)) {
+	/* a command launched may be quick to exit: it has its status, and
+	 * its children (if any) are still looked for */
+	if (rc == GS_EPERM ||
+	    ((rc == GS_ENOPROC || rc == GS_EGONE) && !s->child.pid)) {
 		cmd_report_error(&err);
 		return -1;
 	}

@@ -172,7 +172,20 @@ enum gs_err target_attach(struct session *s, struct session_target *tg,
 		testhook_attached();
 		return GS_OK;
 	}
-	set_skip(tg, err->msg[0] ? err->msg : gs_strerror(rc));
+	if (rc == GS_ENOTPY) {
+		/* the attach message speaks to a user who gave -p */
+		char link[64], exe[1024], why[1100];
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/%d/exe", (int)tg->pid);
+		n = readlink(link, exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = 0;
+		snprintf(why, sizeof(why), "not Python (runs %s)",
+			 n > 0 ? exe : "?");
+		set_skip(tg, why);
+	} else {
+		set_skip(tg, err->msg[0] ? err->msg : gs_strerror(rc));
+	}
 	switch (rc) {
 	case GS_ENOPROC:
 	case GS_EGONE:
@@ -244,14 +257,16 @@ void target_leave(struct session_target *tg, const struct session_hooks *h,
 
 /* --- the -s loop ----------------------------------------------------------- */
 
-static struct session_target *find_live(struct session *s, pid_t pid)
+/* Whether pid is a target already (an exec'd one comes back through
+ * reborn(), never through a scan). */
+static int known(struct session *s, pid_t pid)
 {
 	int i;
 
 	for (i = 0; i < s->ntargets; i++)
-		if (s->targets[i]->pid == pid && !s->targets[i]->left)
-			return s->targets[i];
-	return NULL;
+		if (s->targets[i]->pid == pid)
+			return 1;
+	return 0;
 }
 
 static void join(struct session_target *tg, const struct session_hooks *h,
@@ -312,7 +327,7 @@ static void take_new(struct session *s, const struct session_hooks *h,
 		struct session_target *tg;
 		struct gs_error aerr = { 0 };
 
-		if (find_live(s, added[k]))
+		if (known(s, added[k]))
 			continue;
 		tg = target_new(s, added[k],
 				proc_tree_parent(s->tree, added[k]));
@@ -333,19 +348,23 @@ static void discover(struct session *s, const struct session_hooks *h,
 	size_t nadded = 0;
 	int i, n, listening;
 
-	listening = proc_tree_poll(s->tree, &added, &nadded) == 0;
-	take_new(s, h, ctx, added, nadded, err);
-	free(added);
+	/* the listing first: events are only read once there is one (the
+	 * first tells which processes make the tree); those that came
+	 * before it are read after it */
+	listening = s->events;
 	if (now >= s->next_scan_ns || (listening && proc_tree_lost(s->tree))) {
 		s->next_scan_ns = now + (listening ? SCAN_EVENTS_EVERY_NS :
 					 SCAN_EVERY_NS);
 		s->scans++;
-		added = NULL;
-		nadded = 0;
 		if (proc_tree_scan(s->tree, &added, &nadded) == 0)
 			take_new(s, h, ctx, added, nadded, err);
 		free(added);
+		added = NULL;
+		nadded = 0;
 	}
+	if (listening && proc_tree_poll(s->tree, &added, &nadded) == 0)
+		take_new(s, h, ctx, added, nadded, err);
+	free(added);
 	if (now < s->next_waiting_ns)
 		return;
 	s->next_waiting_ns = now + WAITING_EVERY_NS;

@@ -132,6 +132,9 @@ static void json_process(struct strbuf *sb, const struct record_process *rp,
 	json_add_str_or_null(sb, rp->cmdline);
 	sb_adds(sb, ", \"" RK_PYTHON "\": ");
 	json_add_str_or_null(sb, rp->python);
+	/* CLOCK_MONOTONIC of its first sample: how soon it was seen */
+	sb_adds(sb, ", \"first_sample_s\": ");
+	json_add_num(sb, (double)st->start_ns / 1e9);
 	sb_addf(sb, ",\n     \"" RK_SUMMARY "\": {\"" RK_DURATION_S "\": ");
 	json_add_num(sb, fig.duration_s);
 	sb_addf(sb, ", \"ticks\": %llu, \"" RK_SAMPLES "\": %llu, "

@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ struct proc_tree {
 	int scanned;
 	int ev_fd;		/* process events, -1: none */
 	int ev_lost;		/* events were dropped: list /proc again */
+	uint64_t ev_births, ev_overflows;	/* counts, for -v */
 };
 
 struct proc_tree *proc_tree_new(pid_t root)
@@ -62,6 +64,34 @@ struct proc_tree *proc_tree_new(pid_t root)
 	u64map_init(&t->index);
 	return t;
 }
+
+/*
+ * The socket filter: keep a message only when it is a fork whose child is
+ * a process (child_pid == child_tgid).  Offsets into the message: the
+ * netlink header (16 bytes), the connector header (20), then struct
+ * proc_event: what (4), cpu (4), timestamp (8), then the fork's
+ * parent_pid, parent_tgid, child_pid, child_tgid.  Classic BPF loads
+ * words big-endian: the constant is PROC_EVENT_FORK byte-swapped, and the
+ * two pids compare equal either way.
+ */
+#define EV_WHAT_OFF (NLMSG_HDRLEN + (unsigned)sizeof(struct cn_msg))
+#define EV_CHILD_PID_OFF (EV_WHAT_OFF + 16 + 8)
+static struct sock_filter fork_code[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, EV_WHAT_OFF),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		 __builtin_bswap32(PROC_EVENT_FORK), 0, 5),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, EV_CHILD_PID_OFF),
+	BPF_STMT(BPF_MISC | BPF_TAX, 0),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, EV_CHILD_PID_OFF + 4),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+	BPF_STMT(BPF_RET | BPF_K, 0),
+};
+static const struct sock_fprog fork_filter = {
+	.len = sizeof(fork_code) / sizeof(fork_code[0]),
+	.filter = fork_code,
+};
+static const int rcvbuf = 4 << 20;
 
 int proc_tree_listen(struct proc_tree *t)
 {
@@ -79,6 +109,14 @@ int proc_tree_listen(struct proc_tree *t)
 		    NETLINK_CONNECTOR);
 	if (fd < 0)
 		return -1;
+	/* every fork, exit and exec of the machine comes to this socket:
+	 * let the kernel drop all but the births of processes (not threads),
+	 * and give it room for bursts, lest children go unseen */
+	setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fork_filter,
+		   sizeof(fork_filter));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
 	sa.nl_groups = CN_IDX_PROC;
@@ -279,8 +317,10 @@ int proc_tree_poll(struct proc_tree *t, pid_t **added, size_t *nadded)
 		ssize_t len = recv(t->ev_fd, buf, sizeof(buf), 0);
 
 		if (len < 0) {
-			if (errno == ENOBUFS)	/* the socket overflowed */
+			if (errno == ENOBUFS) {	/* the socket overflowed */
 				t->ev_lost = 1;
+				t->ev_overflows++;
+			}
 			else if (errno != EINTR)
 				break;
 			continue;
@@ -294,6 +334,7 @@ int proc_tree_poll(struct proc_tree *t, pid_t **added, size_t *nadded)
 		ev = (const void *)cn->data;
 		if (ev->what != PROC_EVENT_FORK)
 			continue;
+		t->ev_births++;
 		/* a new process (not a thread) of a process of the tree */
 		if (ev->event_data.fork.child_pid !=
 		    ev->event_data.fork.child_tgid)
@@ -315,4 +356,11 @@ int proc_tree_lost(struct proc_tree *t)
 
 	t->ev_lost = 0;
 	return lost;
+}
+
+void proc_tree_counts(const struct proc_tree *t, uint64_t *births,
+		      uint64_t *overflows)
+{
+	*births = t->ev_births;
+	*overflows = t->ev_overflows;
 }

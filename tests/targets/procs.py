@@ -9,10 +9,12 @@
 #   pool-spawn N    ProcessPoolExecutor (Pool before 3.7) with spawn
 #   forkserver N    multiprocessing.Pool(N) with forkserver
 #   subprocess PY   subprocess.run([PY or sys.executable, this, -, child])
+#   shell           the same through /bin/sh, which stays (not exec'd)
 #   child           child_work() itself, in this process
 #   churn N OUT     N children made with os.fork() over SECS seconds, each
 #                   living 10-80 ms; "pid start end" (CLOCK_MONOTONIC,
-#                   seconds, as each child saw them) appended to OUT
+#                   seconds, as each child saw them) appended to OUT (a
+#                   name relative to this script's directory)
 #   prefork N       a pre-fork HTTP server: N os.fork() workers serving
 #                   http.server handlers on one listening socket, loaded
 #                   by a client in this process until SECS have passed
@@ -153,11 +155,19 @@ def main():
         mark_ready(ready, 0)
         subprocess.run([py, os.path.abspath(__file__), "-", "child",
                         str(secs)], check=True)
+    elif mode == "shell":
+        import subprocess
+        mark_ready(ready, 0)
+        # "; exit" keeps sh from exec'ing its last command
+        subprocess.run(["/bin/sh", "-c", '"$0" "$1" - child "$2"; exit $?',
+                        sys.executable, os.path.abspath(__file__),
+                        str(secs)], check=True)
     elif mode == "child":
         mark_ready(ready, 0)
         child_work(secs)
     elif mode == "churn":
-        run_churn(int(args[0]), secs, args[1], ready)
+        here = os.path.dirname(os.path.abspath(__file__))
+        run_churn(int(args[0]), secs, os.path.join(here, args[1]), ready)
     elif mode == "prefork":
         run_prefork(int(args[0]), secs, ready)
     else:
