@@ -189,8 +189,14 @@ enum gs_err target_attach(struct session *s, struct session_target *tg,
 	switch (rc) {
 	case GS_ENOPROC:
 	case GS_EGONE:
-		set_skip(tg, "exited before it could be read");
-		tg->left = 1;
+		if (!proc_alive(tg->pid)) {
+			set_skip(tg, "exited before it could be read");
+			tg->left = 1;
+			break;
+		}
+		/* a read that failed as if it had gone, while it has
+		 * not: try again soon */
+		tg->next_try_ns = now_ns() + RETRY_FIRST_NS;
 		break;
 	case GS_EPERM:
 	case GS_EVERSION:
