@@ -11,6 +11,59 @@
 #include "gilspy/profile.h"
 #include "gilspy/util.h"
 
+/* -s: the header band has a row per process (its threads' shares
+ * together), in the order of ri->procs, and its figures are the first
+ * process's. */
+static int tree_svg(struct strbuf *sb, struct fg *g,
+		    const struct output_figures *fig,
+		    const struct record_info *ri)
+{
+	struct fg_gil_summary sum = { 0 };
+	struct fg_gil_thread *th = xcalloc(ri->nprocs + 1, sizeof(*th));
+	struct strbuf *names = xcalloc(ri->nprocs + 1, sizeof(*names));
+	size_t i, k = 0;
+	int ret;
+
+	for (i = 0; i < ri->nprocs; i++) {
+		const struct record_process *rp = &ri->procs[i];
+		struct profile_shares sh;
+
+		if (!rp->prof)
+			continue;
+		profile_shares_total(rp->prof, &sh);
+		sb_init(&names[k]);
+		output_process_root(&names[k], rp);
+		th[k].name = names[k].buf;
+		th[k].tid = (int)rp->pid;
+		th[k].held = profile_pct(sh.held, sh.all);
+		th[k].waiting = profile_pct(sh.waiting, sh.all);
+		th[k].native = profile_pct(sh.native, sh.all);
+		th[k].idle = profile_pct(sh.idle, sh.all);
+		if (!sum.samples) {
+			sum.samples = profile_stats(rp->prof)->samples;
+			sum.free_threaded = profile_stats(rp->prof)->no_gil;
+			sum.python_version = rp->python;
+		}
+		k++;
+	}
+	sum.utilisation_pct = fig->utilisation_pct;
+	sum.contention_pct = fig->contention_pct;
+	sum.mean_waiters = fig->mean_waiters;
+	sum.switches_per_s = fig->switches_per_s;
+	sum.interval_ms = fig->achieved_hz > 0 ? 1000.0 / fig->achieved_hz : 0;
+	sum.duration_s = fig->duration_s;
+	sum.nthreads = (int)k;
+	sum.threads = th;
+	fg_set_gil_summary(g, &sum);
+	ret = fg_render(g, sb, NULL);
+	fg_free(g);
+	for (i = 0; i < k; i++)
+		sb_release(&names[i]);
+	free(names);
+	free(th);
+	return ret;
+}
+
 int output_svg(struct strbuf *sb, const struct profile *p,
 	       const struct output_options *o, const struct record_info *ri)
 {
@@ -31,6 +84,8 @@ int output_svg(struct strbuf *sb, const struct profile *p,
 	fg_options_init(&fo);
 	if (o->blame)
 		sb_adds(&title, "GIL blame: ");
+	if (ri && ri->nprocs)
+		sb_addf(&title, "%zu processes: ", output_tree_sampled(ri));
 	if (ri && ri->command)
 		sb_adds(&title, ri->command);
 	else if (ri && ri->cmdline)
@@ -41,6 +96,12 @@ int output_svg(struct strbuf *sb, const struct profile *p,
 	g = fg_new(&fo);
 	fg_read_mem(g, folded.buf ? folded.buf : "", folded.len, FG_NEW, NULL);
 
+	if (ri && ri->nprocs) {
+		ret = tree_svg(sb, g, &fig, ri);
+		sb_release(&folded);
+		sb_release(&title);
+		return ret;
+	}
 	th = xcalloc(n ? n : 1, sizeof(*th));
 	for (size_t i = 0; i < n; i++) {
 		const struct profile_thread *pt = profile_thread(p, i);
