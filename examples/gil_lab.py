@@ -4,8 +4,10 @@ Counts primes below N three ways, and shows each with gilspy:
 
     python gil_lab.py threads [N] [WORKERS]    pure Python in threads: they
                                                queue for the GIL (contention)
-    python gil_lab.py processes [N] [WORKERS]  the same in processes: no
-                                               shared GIL, no contention
+    python gil_lab.py processes [N] [WORKERS]  the same in a
+                                               multiprocessing.Pool: a GIL per
+                                               worker, no contention (record
+                                               it with gilspy record -s)
     python gil_lab.py native [N] [WORKERS]     threads hashing with hashlib,
                                                which releases the GIL: parallel
     python gil_lab.py mixed [SECONDS]          one thread of each kind plus a
@@ -97,12 +99,8 @@ def main(argv):
     if mode == "threads":
         run_threads(prime_worker, [(lo, hi, rounds) for lo, hi in parts])
     elif mode == "processes":
-        procs = [multiprocessing.Process(target=prime_worker, args=(lo, hi, rounds))
-                 for lo, hi in parts]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join()
+        with multiprocessing.Pool(workers) as pool:
+            pool.starmap(prime_worker, [(lo, hi, rounds) for lo, hi in parts])
     elif mode == "native":
         buf = b"\x00" * (16 << 20)
         run_threads(hash_worker, [(buf, rounds)] * workers)
