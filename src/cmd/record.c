@@ -60,6 +60,7 @@ struct rec_proc {
 	struct profile *prof;		/* owned */
 	uint64_t stopped_ticks;
 	int left;
+	int execd;			/* left by an exec */
 };
 
 struct record {
@@ -226,6 +227,7 @@ static void on_left(void *ctx, struct session_target *tg)
 	if (rp) {
 		profile_detach(rp->prof);
 		rp->left = 1;
+		rp->execd = tg->exec_path != NULL;
 	}
 }
 
@@ -421,14 +423,23 @@ static struct record_process *tree_info(struct record *r, size_t *n)
 		if (r->procs[i]->prof == r->prof)
 			put_proc(&v[k++], r->procs[i]);
 	for (i = 0; i < r->nprocs; i++) {
-		/* a fork between its birth and an exec (spawn, subprocess)
-		 * is read as Python for a moment: no samples, nothing to
-		 * show */
-		if (r->procs[i]->prof == r->prof ||
-		    (!profile_stats(r->procs[i]->prof)->ticks &&
-		     r->procs[i]->left))
+		const struct rec_proc *rp = r->procs[i];
+
+		if (rp->prof == r->prof)
 			continue;
-		put_proc(&v[k++], r->procs[i]);
+		if (profile_stats(rp->prof)->ticks || !rp->left) {
+			put_proc(&v[k++], rp);
+			continue;
+		}
+		/* a fork between its birth and an exec (spawn, subprocess)
+		 * is read as Python for a moment: nothing to show; one that
+		 * exited before its first sample is said to have */
+		if (rp->execd)
+			continue;
+		put_proc(&v[k], rp);
+		v[k].prof = NULL;
+		v[k].skip = "exited before its first sample";
+		k++;
 	}
 	for (i = 0; i < r->ses.ntargets; i++) {
 		const struct session_target *tg = r->ses.targets[i];

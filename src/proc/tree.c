@@ -21,6 +21,7 @@
  * told apart from any other orphan and is missed.
  */
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/cn_proc.h>
@@ -76,6 +77,10 @@ struct proc_tree *proc_tree_new(pid_t root)
  */
 #define EV_WHAT_OFF (NLMSG_HDRLEN + (unsigned)sizeof(struct cn_msg))
 #define EV_CHILD_PID_OFF (EV_WHAT_OFF + 16 + 8)
+/* what a fork event needs of struct proc_event (the kernel may send a
+ * shorter one than this header's) */
+#define EV_FORK_LEN (offsetof(struct proc_event, event_data) + \
+		     sizeof(struct fork_proc_event))
 static struct sock_filter fork_code[] = {
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, EV_WHAT_OFF),
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
@@ -313,7 +318,7 @@ int proc_tree_poll(struct proc_tree *t, pid_t **added, size_t *nadded)
 	while (n++ < 256) {
 		const struct nlmsghdr *nl = (const void *)buf;
 		const struct cn_msg *cn;
-		const struct proc_event *ev;
+		struct proc_event ev;
 		ssize_t len = recv(t->ev_fd, buf, sizeof(buf), 0);
 
 		if (len < 0) {
@@ -325,27 +330,30 @@ int proc_tree_poll(struct proc_tree *t, pid_t **added, size_t *nadded)
 				break;
 			continue;
 		}
-		if ((size_t)len < sizeof(*nl) + sizeof(*cn) + sizeof(*ev) ||
+		if ((size_t)len < sizeof(*nl) + sizeof(*cn) + EV_FORK_LEN ||
 		    !NLMSG_OK(nl, (size_t)len))
 			continue;
 		cn = NLMSG_DATA(nl);
 		if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
 			continue;
-		ev = (const void *)cn->data;
-		if (ev->what != PROC_EVENT_FORK)
+		/* the event lies 36 bytes in: copied out, not read in place
+		 * (it wants 8-byte alignment) */
+		memset(&ev, 0, sizeof(ev));
+		memcpy(&ev, cn->data, EV_FORK_LEN);
+		if (ev.what != PROC_EVENT_FORK)
 			continue;
 		t->ev_births++;
 		/* a new process (not a thread) of a process of the tree */
-		if (ev->event_data.fork.child_pid !=
-		    ev->event_data.fork.child_tgid)
+		if (ev.event_data.fork.child_pid !=
+		    ev.event_data.fork.child_tgid)
 			continue;
 		if (!t->scanned || !in_tree(t, t->ents,
-					    ev->event_data.fork.parent_tgid))
+					    ev.event_data.fork.parent_tgid))
 			continue;
-		take_child(t, ev->event_data.fork.child_tgid,
-			   ev->event_data.fork.parent_tgid);
+		take_child(t, ev.event_data.fork.child_tgid,
+			   ev.event_data.fork.parent_tgid);
 		*added = xrealloc(*added, (*nadded + 1) * sizeof(**added));
-		(*added)[(*nadded)++] = ev->event_data.fork.child_tgid;
+		(*added)[(*nadded)++] = ev.event_data.fork.child_tgid;
 	}
 	return 0;
 }
