@@ -1,0 +1,98 @@
+/* test_native_loc.c - where native frames are (--native): their address
+ * and file mapping, copied by the profile. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gilspy/profile.h"
+#include "harness.h"
+
+/* Two mappings: libc's code and an extension's (no build id). */
+static const struct py_native_object nl_libc = {
+	"/usr/lib/x86_64-linux-gnu/libc.so.6", "0123abcd",
+	0x7f0000028000ull, 0x7f000017d000ull, 0x28000
+};
+static const struct py_native_object nl_ext = {
+	"/tmp/ext/spin.cpython-311-x86_64-linux-gnu.so", NULL,
+	0x7f1000001000ull, 0x7f1000002000ull, 0x1000
+};
+
+/* Ids 1-2 are Python frames; 10 and 11 C functions in libc, 12 one in the
+ * extension, 13 [truncated] (native, in no mapping). */
+static const struct py_frame_info *nl_frame(void *ctx, uint32_t id)
+{
+	static struct py_frame_info fi;
+	static char name[32];
+
+	(void)ctx;
+	memset(&fi, 0, sizeof(fi));
+	if (id < 10) {
+		snprintf(name, sizeof(name), "py%u", id);
+		fi.name = name;
+		fi.filename = "/srv/app.py";
+		fi.line = (int)id * 10;
+		fi.firstlineno = (int)id * 10 - 1;
+		return &fi;
+	}
+	fi.native = 1;
+	switch (id) {
+	case 10: fi.name = "__libc_read"; fi.object = &nl_libc;
+		 fi.addr = 0x7f0000030000ull; break;
+	case 11: fi.name = "clock_nanosleep"; fi.object = &nl_libc;
+		 fi.addr = 0x7f0000040000ull; break;
+	case 12: fi.name = "spin"; fi.object = &nl_ext;
+		 fi.addr = 0x7f1000001100ull; break;
+	default: fi.name = "[truncated]"; break;
+	}
+	fi.filename = fi.object ? strrchr(fi.object->path, '/') + 1 : "?";
+	return &fi;
+}
+
+static void nl_add(struct profile *p, struct py_sample *s, int n,
+		   const uint32_t *ids)
+{
+	struct py_thread_sample *t = &s->threads[0];
+
+	memset(s, 0, sizeof(*s));
+	s->time_ns = 1000000;
+	s->nthreads = 1;
+	t->tid = 100;
+	t->state = GIL_NATIVE;
+	t->nframes = n;
+	t->frames = s->pool;
+	memcpy(s->pool, ids, (size_t)n * sizeof(*ids));
+	profile_add(p, s);
+}
+
+TEST(profile, native_frames_keep_address_and_mapping)
+{
+	struct profile_resolver r = { nl_frame, NULL, NULL };
+	struct profile *p = profile_new(&r);
+	struct py_sample *s = calloc(1, sizeof(*s));
+	const uint32_t a[] = { 10, 12, 1 }, b[] = { 11, 13, 2 };
+	const struct profile_frame *f;
+	const struct profile_object *o;
+
+	nl_add(p, s, 3, a);
+	nl_add(p, s, 3, b);
+	CHECK_EQ_INT(profile_nobjects(p), 2);
+	f = profile_frame(p, 10);
+	CHECK(f && f->native && f->addr == 0x7f0000030000ull && f->object);
+	o = f ? profile_object(p, f->object - 1) : NULL;
+	CHECK(o && !strcmp(o->path, nl_libc.path) &&
+	      !strcmp(o->build_id, "0123abcd") && o->start == nl_libc.start &&
+	      o->limit == nl_libc.limit && o->offset == nl_libc.offset);
+	/* a copy: the profile's own string, not the resolver's */
+	CHECK(o && o->path != nl_libc.path);
+	CHECK(profile_frame(p, 11) && f &&
+	      profile_frame(p, 11)->object == f->object);
+	f = profile_frame(p, 12);
+	o = f && f->object ? profile_object(p, f->object - 1) : NULL;
+	CHECK(o && o->build_id == NULL && o->start == nl_ext.start);
+	f = profile_frame(p, 13);
+	CHECK(f && f->native && !f->object && !f->addr);
+	f = profile_frame(p, 1);
+	CHECK(f && !f->native && !f->object && !f->addr);
+	CHECK(profile_object(p, 2) == NULL);
+	free(s);
+	profile_free(p);
+}
