@@ -1,9 +1,11 @@
 /* test_native_loc.c - where native frames are (--native): their address
- * and file mapping, copied by the profile. */
+ * and file mapping, copied by the profile and carried by raw recordings. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gilspy/profile.h"
+#include "gilspy/raw.h"
 #include "harness.h"
 
 /* Two mappings: libc's code and an extension's (no build id). */
@@ -93,6 +95,66 @@ TEST(profile, native_frames_keep_address_and_mapping)
 	f = profile_frame(p, 1);
 	CHECK(f && !f->native && !f->object && !f->addr);
 	CHECK(profile_object(p, 2) == NULL);
+	free(s);
+	profile_free(p);
+}
+
+/* Two samples, with small blocks so the second block must define the
+ * mapping again; then replayed. */
+TEST(raw, native_frames_keep_address_and_mapping)
+{
+	struct profile_resolver r = { nl_frame, NULL, NULL };
+	struct profile *p = profile_new(&r), *q = NULL;
+	struct py_sample *s = calloc(1, sizeof(*s));
+	const uint32_t a[] = { 10, 12, 1 }, b[] = { 11, 13, 2 };
+	struct record_info ri = { .pid = 7, .exit_code = -1 };
+	struct raw_writer *w = NULL;
+	struct raw_replay rp;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/gilspy-unit-nl-%d", (int)getpid());
+	CHECK(raw_writer_open(path, &w) == 0);
+	if (!w)
+		goto out;
+	raw_writer_block_size(w, 1);
+	raw_write_meta(w, &ri);
+	nl_add(p, s, 3, a);
+	raw_write_sample(w, p, s);
+	nl_add(p, s, 3, b);
+	raw_write_sample(w, p, s);
+	nl_add(p, s, 3, a);
+	raw_write_sample(w, p, s);
+	CHECK(raw_writer_close(w, p, &ri) == 0);
+	CHECK_EQ_INT(raw_replay(path, &rp, &q, NULL, NULL, NULL), 0);
+	if (q) {
+		CHECK_EQ_INT(profile_nobjects(q), profile_nobjects(p));
+		for (uint32_t id = 1; id <= 13; id++) {
+			const struct profile_frame *x = profile_frame(p, id);
+			const struct profile_frame *y = profile_frame(q, id);
+			const struct profile_object *ox, *oy;
+
+			CHECK(!x == !y);
+			if (!x || !y)
+				continue;
+			CHECK(!strcmp(x->name, y->name));
+			CHECK_EQ_INT(y->native, x->native);
+			CHECK_EQ_INT(y->addr, x->addr);
+			CHECK(!x->object == !y->object);
+			if (!x->object || !y->object)
+				continue;
+			ox = profile_object(p, x->object - 1);
+			oy = profile_object(q, y->object - 1);
+			CHECK(!strcmp(ox->path, oy->path));
+			CHECK(!ox->build_id == !oy->build_id);
+			CHECK(!ox->build_id || !strcmp(ox->build_id, oy->build_id));
+			CHECK(ox->start == oy->start && ox->limit == oy->limit &&
+			      ox->offset == oy->offset);
+		}
+	}
+	raw_replay_release(&rp);
+	profile_free(q);
+out:
+	unlink(path);
 	free(s);
 	profile_free(p);
 }
