@@ -9,13 +9,10 @@
  * sliced by them (`-tagfocus=gil_state=waiting`).  --threads and the state
  * leaf frames of the text formats do not apply.
  *
- * Encoding goes through protobuf-c's generated code.  A protobuf message is
- * the concatenation of its fields, and repeated fields of concatenated
- * messages add up, so the tables (strings, functions, locations, mapping)
- * are packed as one Profile and then every sample as a Profile of its own
- * holding just that sample: memory grows with the distinct functions and
- * lines, never with the number of stacks.  The bytes go straight through
- * zlib's gzip writer (no file name, mtime 0) into the caller's buffer.
+ * The tables (strings, functions, locations, mapping) are packed as one
+ * Profile and then every sample as a Profile of its own holding just that
+ * sample (pprof_wire.h says why that is one profile): memory grows with
+ * the distinct functions and lines, never with the number of stacks.
  *
  * Ids are given in the order things are first met while walking the sorted
  * counts, and no field depends on the clock at render time, so the same
@@ -30,39 +27,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <protobuf-c/protobuf-c.h>
-#include <zlib.h>
-
 #include "gilspy/hashmap.h"
 #include "gilspy/output.h"
-#include "profile.pb-c.h"
-
-typedef Perftools__Profiles__Profile pb_profile;
-typedef Perftools__Profiles__ValueType pb_value_type;
-typedef Perftools__Profiles__Sample pb_sample;
-typedef Perftools__Profiles__Label pb_label;
-typedef Perftools__Profiles__Mapping pb_mapping;
-typedef Perftools__Profiles__Location pb_location;
-typedef Perftools__Profiles__Line pb_line;
-typedef Perftools__Profiles__Function pb_function;
+#include "pprof_wire.h"
 
 /* The mapping of Python code (id 1): already symbolized, so readers never
  * try to look its addresses up in a binary. */
 #define MAPPING_PYTHON 1
 
-/* Strings, each once, by index; [0] is "". */
-struct strtab {
-	char **s;
-	size_t n, alloc;
-	uint32_t *slots;	/* open addressing: index + 1, 0 empty */
-	size_t cap;		/* power of two */
-	struct strbuf clean;	/* scratch for sanitizing */
-};
-
 struct pprof_enc {
 	const struct profile *p;
 	const struct output_options *o;
-	struct strtab st;
+	struct pprof_wire w;
 
 	pb_function *funcs;		/* id = index + 1 */
 	size_t nfuncs, afuncs;
@@ -84,154 +60,7 @@ struct pprof_enc {
 
 	uint64_t *ids;			/* one sample's location ids */
 	size_t aids;
-
-	/* gzip output; protobuf-c hands over a few bytes at a time, so they
-	 * are gathered before each call to deflate */
-	z_stream z;
-	struct strbuf pending;
-	struct strbuf *out;
 };
-
-#define PENDING_MAX 65536
-
-static void *z_alloc(void *opaque, unsigned items, unsigned size)
-{
-	(void)opaque;
-	return xcalloc(items, size);	/* never fails: aborts like xmalloc */
-}
-
-static void z_free(void *opaque, void *ptr)
-{
-	(void)opaque;
-	free(ptr);
-}
-
-static void gz_write(struct pprof_enc *e, const void *data, size_t len,
-		     int flush)
-{
-	do {
-		size_t chunk = len > (1u << 30) ? (1u << 30) : len;
-
-		e->z.next_in = (unsigned char *)(uintptr_t)data;
-		e->z.avail_in = (unsigned)chunk;
-		do {
-			sb_grow(e->out, 65536);
-			e->z.next_out = (unsigned char *)e->out->buf +
-					e->out->len;
-			e->z.avail_out = 65536;
-			deflate(&e->z, chunk == len ? flush : Z_NO_FLUSH);
-			e->out->len += 65536 - e->z.avail_out;
-		} while (e->z.avail_out == 0);
-		data = (const char *)data + chunk;
-		len -= chunk;
-	} while (len);
-	e->out->buf[e->out->len] = '\0';
-}
-
-/* protobuf-c writes through this: straight into the gzip stream. */
-struct gz_buffer {
-	ProtobufCBuffer base;
-	struct pprof_enc *e;
-};
-
-static void gz_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
-{
-	struct pprof_enc *e = ((struct gz_buffer *)b)->e;
-
-	sb_add(&e->pending, data, len);
-	if (e->pending.len >= PENDING_MAX) {
-		gz_write(e, e->pending.buf, e->pending.len, Z_NO_FLUSH);
-		sb_reset(&e->pending);
-	}
-}
-
-static void pack(struct pprof_enc *e, const pb_profile *msg)
-{
-	struct gz_buffer b = { { gz_append }, e };
-
-	perftools__profiles__profile__pack_to_buffer(msg, &b.base);
-}
-
-/* --- strings ------------------------------------------------------------ */
-
-static void strtab_init(struct strtab *t)
-{
-	memset(t, 0, sizeof(*t));
-	sb_init(&t->clean);
-}
-
-static void strtab_release(struct strtab *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-	free(t->slots);
-	sb_release(&t->clean);
-}
-
-static void strtab_grow(struct strtab *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : 1024, i;
-
-	free(t->slots);
-	t->slots = xcalloc(cap, sizeof(*t->slots));
-	t->cap = cap;
-	for (i = 0; i < t->n; i++) {
-		size_t h = (size_t)hash_bytes(t->s[i], strlen(t->s[i]));
-
-		while (t->slots[h & (cap - 1)])
-			h++;
-		t->slots[h & (cap - 1)] = (uint32_t)(i + 1);
-	}
-}
-
-/* Readers built on Go's protobuf package reject a string that is not
- * UTF-8: invalid bytes become U+FFFD, as in the JSON report. */
-static const char *utf8_clean(struct strbuf *sb, const char *s)
-{
-	const unsigned char *q = (const unsigned char *)s;
-
-	sb_grow(sb, 1);
-	sb_reset(sb);
-	while (*q) {
-		size_t n = utf8_seq(q);
-
-		if (n) {
-			sb_add(sb, q, n);
-			q += n;
-		} else {
-			sb_adds(sb, "\xef\xbf\xbd");
-			q++;
-		}
-	}
-	return sb->buf;
-}
-
-static int64_t str_id(struct strtab *t, const char *raw)
-{
-	const char *s = utf8_clean(&t->clean, raw ? raw : "");
-	size_t len = strlen(s), h;
-
-	if ((t->n + 1) * 2 > t->cap)
-		strtab_grow(t);
-	for (h = (size_t)hash_bytes(s, len);; h++) {
-		uint32_t v = t->slots[h & (t->cap - 1)];
-
-		if (!v)
-			break;
-		if (!strcmp(t->s[v - 1], s))
-			return v - 1;
-	}
-	if (t->n == t->alloc) {
-		t->alloc = t->alloc ? t->alloc * 2 : 256;
-		t->s = xrealloc(t->s, t->alloc * sizeof(*t->s));
-	}
-	t->s[t->n] = xstrdup(s);
-	t->slots[h & (t->cap - 1)] = (uint32_t)(t->n + 1);
-	return (int64_t)t->n++;
-}
 
 /* --- functions and locations -------------------------------------------- */
 
@@ -247,11 +76,11 @@ static uint32_t add_func(struct pprof_enc *e, const char *name,
 	f = &e->funcs[e->nfuncs++];
 	perftools__profiles__function__init(f);
 	f->id = e->nfuncs;
-	f->name = str_id(&e->st, name);
+	f->name = pprof_str(&e->w, name);
 	/* No system_name: pprof treats a name equal to it as mangled C++ and
 	 * strips what is in <...> and (...), which turns <module>, <lambda>
 	 * and <listcomp> into nothing. */
-	f->filename = str_id(&e->st, file);
+	f->filename = pprof_str(&e->w, file);
 	f->start_line = start_line > 0 ? start_line : 0;
 	return (uint32_t)f->id;
 }
@@ -338,8 +167,8 @@ static void set_label_str(struct pprof_enc *e, pb_label *l, const char *key,
 			  const char *val)
 {
 	perftools__profiles__label__init(l);
-	l->key = str_id(&e->st, key);
-	l->str = str_id(&e->st, val);
+	l->key = pprof_str(&e->w, key);
+	l->str = pprof_str(&e->w, val);
 }
 
 static void make_labels(struct pprof_enc *e)
@@ -360,7 +189,7 @@ static void make_labels(struct pprof_enc *e)
 		set_label_str(e, &l[0], "thread",
 			      t->name && *t->name ? t->name : tid);
 		perftools__profiles__label__init(&l[1]);
-		l[1].key = str_id(&e->st, "tid");
+		l[1].key = pprof_str(&e->w, "tid");
 		l[1].num = t->tid;
 	}
 }
@@ -394,31 +223,31 @@ static void pack_tables(struct pprof_enc *e, const struct record_info *ri)
 	for (i = 0; i < 2; i++)
 		perftools__profiles__value_type__init(&types[i]);
 	perftools__profiles__value_type__init(&period_type);
-	types[0].type = str_id(&e->st, "samples");
-	types[0].unit = str_id(&e->st, "count");
-	types[1].type = str_id(&e->st, "wall");
-	types[1].unit = str_id(&e->st, "nanoseconds");
+	types[0].type = pprof_str(&e->w, "samples");
+	types[0].unit = pprof_str(&e->w, "count");
+	types[1].type = pprof_str(&e->w, "wall");
+	types[1].unit = pprof_str(&e->w, "nanoseconds");
 	period_type = types[1];
 	type_ptrs[0] = &types[0];
 	type_ptrs[1] = &types[1];
 
 	sb_addf(&sb, "gilspy %s", GILSPY_VERSION);
-	comments[ncomments++] = str_id(&e->st, sb.buf);
+	comments[ncomments++] = pprof_str(&e->w, sb.buf);
 	if (ri && ri->python) {
 		sb_reset(&sb);
 		sb_addf(&sb, "python %s", ri->python);
-		comments[ncomments++] = str_id(&e->st, sb.buf);
+		comments[ncomments++] = pprof_str(&e->w, sb.buf);
 	}
 	if (ri && ri->pid > 0) {
 		sb_reset(&sb);
 		sb_addf(&sb, "pid %d", (int)ri->pid);
-		comments[ncomments++] = str_id(&e->st, sb.buf);
+		comments[ncomments++] = pprof_str(&e->w, sb.buf);
 	}
 	sb_release(&sb);
 
 	perftools__profiles__mapping__init(&e->mapping);
 	e->mapping.id = MAPPING_PYTHON;
-	e->mapping.filename = str_id(&e->st, ri && ri->binary ? ri->binary :
+	e->mapping.filename = pprof_str(&e->w, ri && ri->binary ? ri->binary :
 							       "python");
 	e->mapping.has_functions = 1;
 	e->mapping.has_filenames = 1;
@@ -445,15 +274,15 @@ static void pack_tables(struct pprof_enc *e, const struct record_info *ri)
 	prof.location = loc_ptrs;
 	prof.n_function = e->nfuncs;
 	prof.function = func_ptrs;
-	prof.n_string_table = e->st.n;
-	prof.string_table = e->st.s;
+	prof.n_string_table = e->w.n;
+	prof.string_table = e->w.s;
 	prof.duration_nanos = (int64_t)(ri && ri->wall_ns ? ri->wall_ns :
 				st->end_ns - st->start_ns);
 	prof.period_type = &period_type;
 	prof.period = e->period;
 	prof.n_comment = ncomments;
 	prof.comment = comments;
-	pack(e, &prof);
+	pprof_pack(&e->w, &prof);
 
 	free(loc_ptrs);
 	free(line_ptrs);
@@ -497,7 +326,7 @@ static void pack_sample(struct pprof_enc *e, const struct profile_count *c)
 	s.label = labels;
 	one.n_sample = 1;
 	one.sample = &sp;
-	pack(e, &one);
+	pprof_pack(&e->w, &one);
 }
 
 void output_pprof(struct strbuf *sb, const struct profile *p,
@@ -510,21 +339,12 @@ void output_pprof(struct strbuf *sb, const struct profile *p,
 	memset(&e, 0, sizeof(e));
 	e.p = p;
 	e.o = o;
-	e.out = sb;
-	strtab_init(&e.st);
+	pprof_wire_init(&e.w, sb);
 	u64map_init(&e.func_ids);
 	u64map_init(&e.loc_ids);
 	u64map_init(&e.frame_locs);
 	u64map_init(&e.seen_stacks);
-	str_id(&e.st, "");
 	e.period = period_ns(p, ri);
-
-	/* zlib's own gzip header: no name, mtime 0, so the bytes are
-	 * reproducible */
-	e.z.zalloc = z_alloc;
-	e.z.zfree = z_free;
-	deflateInit2(&e.z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-		     Z_DEFAULT_STRATEGY);
 
 	c = profile_counts(p, &n);
 	make_labels(&e);
@@ -536,10 +356,7 @@ void output_pprof(struct strbuf *sb, const struct profile *p,
 	for (i = 0; i < n; i++)
 		if (o->states & (1u << c[i].state))
 			pack_sample(&e, &c[i]);
-	gz_write(&e, e.pending.buf ? e.pending.buf : "", e.pending.len,
-		 Z_FINISH);
-	deflateEnd(&e.z);
-	sb_release(&e.pending);
+	pprof_wire_finish(&e.w);
 
 	free(c);
 	free(e.ids);
@@ -550,5 +367,4 @@ void output_pprof(struct strbuf *sb, const struct profile *p,
 	u64map_release(&e.func_ids);
 	u64map_release(&e.loc_ids);
 	u64map_release(&e.frame_locs);
-	strtab_release(&e.st);
 }
