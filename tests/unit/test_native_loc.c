@@ -1,12 +1,17 @@
 /* test_native_loc.c - where native frames are (--native): their address
- * and file mapping, copied by the profile and carried by raw recordings. */
+ * and file mapping, copied by the profile, carried by raw recordings and
+ * written as pprof mappings and locations. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
+#include "gilspy/output.h"
 #include "gilspy/profile.h"
 #include "gilspy/raw.h"
 #include "harness.h"
+#include "profile.pb-c.h"
 
 /* Two mappings: libc's code and an extension's (no build id). */
 static const struct py_native_object nl_libc = {
@@ -155,6 +160,100 @@ TEST(raw, native_frames_keep_address_and_mapping)
 	profile_free(q);
 out:
 	unlink(path);
+	free(s);
+	profile_free(p);
+}
+
+static Perftools__Profiles__Profile *nl_decode(const struct strbuf *sb)
+{
+	Perftools__Profiles__Profile *pr = NULL;
+	unsigned char *out = malloc(1 << 20);
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	if (!out || inflateInit2(&z, 15 + 16) != Z_OK)
+		goto out;
+	z.next_in = (unsigned char *)sb->buf;
+	z.avail_in = (unsigned)sb->len;
+	z.next_out = out;
+	z.avail_out = 1 << 20;
+	if (inflate(&z, Z_FINISH) == Z_STREAM_END)
+		pr = perftools__profiles__profile__unpack(NULL, z.total_out, out);
+	inflateEnd(&z);
+out:
+	free(out);
+	return pr;
+}
+
+TEST(pprof, native_frames_are_locations_in_their_mapping)
+{
+	struct profile_resolver r = { nl_frame, NULL, NULL };
+	struct profile *p = profile_new(&r);
+	struct py_sample *s = calloc(1, sizeof(*s));
+	const uint32_t a[] = { 10, 12, 1 }, b[] = { 11, 13, 2 };
+	struct output_options o;
+	struct strbuf sb = STRBUF_INIT;
+	Perftools__Profiles__Profile *pr;
+	size_t i, j, native = 0;
+
+	nl_add(p, s, 3, a);
+	nl_add(p, s, 3, b);
+	output_options_init(&o);
+	output_pprof(&sb, p, &o, NULL);
+	pr = nl_decode(&sb);
+	CHECK(pr != NULL);
+	if (!pr)
+		goto out;
+	CHECK_EQ_INT(pr->n_mapping, 3);		/* python, libc, the extension */
+	for (i = 0; i < pr->n_mapping; i++)
+		CHECK(pr->mapping[i]->has_functions);
+	for (i = 1; i < pr->n_mapping; i++) {
+		const Perftools__Profiles__Mapping *m = pr->mapping[i];
+		const struct py_native_object *want =
+			m->memory_start == nl_libc.start ? &nl_libc : &nl_ext;
+
+		CHECK_EQ_INT(m->memory_start, want->start);
+		CHECK_EQ_INT(m->memory_limit, want->limit);
+		CHECK_EQ_INT(m->file_offset, want->offset);
+		CHECK_EQ_STR(pr->string_table[m->filename], want->path);
+		if (want->build_id)
+			CHECK_EQ_STR(pr->string_table[m->build_id],
+				     want->build_id);
+		else
+			CHECK_EQ_INT(m->build_id, 0);
+	}
+	for (i = 0; i < pr->n_location; i++) {
+		const Perftools__Profiles__Location *l = pr->location[i];
+		const char *fn = NULL;
+
+		for (j = 0; j < pr->n_function; j++)
+			if (pr->function[j]->id == l->line[0]->function_id)
+				fn = pr->string_table[pr->function[j]->name];
+		CHECK(fn != NULL);
+		if (!fn || !strncmp(fn, "py", 2)) {
+			CHECK_EQ_INT(l->mapping_id, 1);
+			CHECK_EQ_INT(l->address, 0);
+			continue;
+		}
+		native++;
+		if (!strcmp(fn, "[truncated]")) {
+			CHECK_EQ_INT(l->mapping_id, 0);
+			continue;
+		}
+		/* an address inside the mapping it names */
+		CHECK(l->mapping_id >= 2 && l->mapping_id <= pr->n_mapping);
+		if (l->mapping_id >= 2 && l->mapping_id <= pr->n_mapping) {
+			const Perftools__Profiles__Mapping *m =
+				pr->mapping[l->mapping_id - 1];
+
+			CHECK(l->address >= m->memory_start &&
+			      l->address < m->memory_limit);
+		}
+	}
+	CHECK_EQ_INT(native, 4);
+	perftools__profiles__profile__free_unpacked(pr, NULL);
+out:
+	sb_release(&sb);
 	free(s);
 	profile_free(p);
 }
