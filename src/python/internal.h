@@ -382,7 +382,7 @@ void pynative_merge(struct py_target *t, struct py_sample *s);
  * pointers, owned by the table; strings in t->strings). */
 struct pymap_table {
 	struct py_native_object **v;
-	size_t n;
+	size_t n, alloc;
 	struct u64map by_start;		/* mapping start -> index in v */
 };
 void pymap_init(struct pymap_table *tab);

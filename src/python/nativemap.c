@@ -69,7 +69,10 @@ static const struct py_native_object *intern(struct py_target *t,
 		m->build_id = strpool_intern(&t->strings, hex,
 					     2 * o->build_id_len);
 	}
-	tab->v = xrealloc(tab->v, (tab->n + 1) * sizeof(*tab->v));
+	if (tab->n == tab->alloc) {
+		tab->alloc = tab->alloc ? tab->alloc * 2 : 32;
+		tab->v = xrealloc(tab->v, tab->alloc * sizeof(*tab->v));
+	}
 	tab->v[tab->n] = m;
 	u64map_put(&tab->by_start, o->start + 1, (uint32_t)tab->n);
 	tab->n++;
