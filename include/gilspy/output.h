@@ -117,12 +117,30 @@ int output_svg(struct strbuf *sb, const struct profile *p,
 	       const struct output_options *o, const struct record_info *ri);
 
 /* A gzipped pprof profile (profile.proto): one sample per (thread, state,
- * stack) with the labels gil_state, thread and tid; o->states filters,
- * o->lineno and o->function choose the line, the thread and state are
- * labels rather than frames.  Binary: sb->len counts the bytes.  ri may
- * be NULL. */
+ * stack) with the labels gil_state, thread, tid and pid (ri->pid, when
+ * known); o->states filters, o->lineno and o->function choose the line,
+ * the thread and state are labels rather than frames; native frames are
+ * locations in a mapping per file.  Binary: sb->len counts the bytes.  ri
+ * may be NULL. */
 void output_pprof(struct strbuf *sb, const struct profile *p,
 		  const struct output_options *o, const struct record_info *ri);
+
+/* One process of a recording that followed several (-s). */
+struct output_process {
+	pid_t pid;		/* <= 0: unknown (no pid label) */
+	const char *cmdline;	/* NULL: the root says `process PID` only */
+	const struct profile *p;
+};
+/* Several processes in one pprof profile: each sample labelled with its
+ * process's pid and, when n > 1, rooted in a location
+ * `process PID (COMMAND LINE)`; Python functions are shared, native
+ * mappings are per process.  ri (may be NULL) is the recording's: rate,
+ * duration, Python version, binary.  output_pprof() is this with one
+ * process, ri's pid and command line. */
+void output_pprof_processes(struct strbuf *sb,
+			    const struct output_process *procs, size_t n,
+			    const struct output_options *o,
+			    const struct record_info *ri);
 
 /* The text summary printed at the end of `record`, several lines. */
 void output_summary(struct strbuf *sb, const struct profile *p,

@@ -206,6 +206,10 @@ uint64_t elf_symbol(const struct elf_image *e, const char *name, uint64_t *size)
 /* Address and size in the target of a section, 0 if absent. */
 uint64_t elf_section(const struct elf_image *e, const char *name, uint64_t *size);
 
+/* The file's GNU build id (the bytes of its .note.gnu.build-id, owned by
+ * the image), *len of them; NULL when it has none. */
+const uint8_t *elf_build_id(const struct elf_image *e, size_t *len);
+
 /* Does the file have a .symtab (i.e. is it not stripped)? */
 int elf_has_symtab(const struct elf_image *e);
 const char *elf_path(const struct elf_image *e);
@@ -299,6 +303,19 @@ int unwinder_symbol(struct unwinder *u, uint64_t ip, int call, uint64_t fstart,
 /* Changes whenever the unwinder re-read the mappings (what an address
  * names may have changed: caches of unwinder_symbol() go stale). */
 unsigned unwinder_generation(const struct unwinder *u);
+
+/* The file mapping that holds a code address, for pprof's mappings: the
+ * path as the target maps it, the mapping's bounds and file offset, and
+ * the file's build id (NULL when none); path and build_id are owned by
+ * the unwinder and live as long as it does. */
+struct unwind_object {
+	const char *path;
+	uint64_t start, end, offset;
+	const uint8_t *build_id;
+	size_t build_id_len;
+};
+/* 0 and *o filled, or -1 when addr is in no file mapping. */
+int unwinder_object(struct unwinder *u, uint64_t addr, struct unwind_object *o);
 
 /* --- process trees (tree.c) ----------------------------------------------
  *

@@ -53,6 +53,19 @@ struct profile_frame {
 	const char *file;
 	int line, firstlineno;
 	uint32_t func;		/* index into the function table */
+	int native;		/* a C function (--native) */
+	/* native frames: the function's address in the target (0 unknown)
+	 * and 1 + the index of the file mapping it is in (0 none) */
+	uint64_t addr;
+	uint32_t object;
+};
+
+/* A file mapping native frames are in (py_native_object), owned by the
+ * profile.  Equal mappings of the target share one. */
+struct profile_object {
+	const char *path;
+	const char *build_id;	/* hex, NULL when unknown */
+	uint64_t start, limit, offset;
 };
 
 /* A function: frames with the same (file, name) share it. */
@@ -163,6 +176,9 @@ const struct profile_thread *profile_thread(const struct profile *p, size_t i);
 /* Frames are indexed by the target's frame ids; NULL if never seen. */
 const struct profile_frame *profile_frame(const struct profile *p, uint32_t id);
 const struct profile_func *profile_func(const struct profile *p, uint32_t id);
+/* The file mappings of native frames, 0 <= i < profile_nobjects(). */
+size_t profile_nobjects(const struct profile *p);
+const struct profile_object *profile_object(const struct profile *p, size_t i);
 
 /* Stack trie: the frame of a node, its parent (0 at the root) and depth
  * (0 for the empty stack). */

@@ -36,6 +36,15 @@
 #define PY_MAX_INTERPRETERS 64
 #define PY_MAX_STR 1024
 
+/* The file mapping a native frame's code is in, as the target maps it
+ * (what pprof calls a Mapping).  Owned by the target's tables. */
+struct py_native_object {
+	const char *path;	/* as /proc/PID/maps names it */
+	const char *build_id;	/* hex, NULL when the file has none */
+	uint64_t start, limit;	/* the mapping: [start, limit) */
+	uint64_t offset;	/* where it starts in the file */
+};
+
 /* One interned frame: a code object at a line. */
 struct py_frame_info {
 	const char *filename;	/* owned by the target's tables */
@@ -44,6 +53,10 @@ struct py_frame_info {
 	int firstlineno;
 	int native;		/* a C function: name is its symbol (or 0xADDR),
 				   filename the base name of its file */
+	/* Native frames only: the function's address in the target, and the
+	 * mapping it is in (NULL when in none, and for [truncated]). */
+	uint64_t addr;
+	const struct py_native_object *object;
 };
 
 struct py_thread_sample {

@@ -17,6 +17,14 @@
  * threads, frames and stacks its samples use before they use them, and
  * its first sample's time and switch count are absolute.
  *
+ * --native adds two records (same format version: a file without native
+ * frames is written as before, and gilspy before them reads a block that
+ * holds them as damaged): OBJECT (id, path, build id, start, limit, file
+ * offset: a file mapping) and NATIVE (id, function, file, address, 1 + the
+ * OBJECT id or 0), which defines a native frame that has a location in
+ * place of its FRAME.  A native frame without one ([truncated]) is a FRAME
+ * with no lines, as before.
+ *
  * Blocks are written as the recording goes (at most RAW_FLUSH_NS of wall
  * or recorded time apart), so a gilspy killed mid-run leaves a file that
  * renders up to its last block, and a copy written by `report` is cut as

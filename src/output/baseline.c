@@ -238,7 +238,7 @@ static int load_thread(struct load *l)
 
 static void func_init(struct baseline_func *f, char *name, char *file)
 {
-	struct profile_frame fr = { name, file, 0, 0, 0 };
+	struct profile_frame fr = { .name = name, .file = file };
 	struct output_options o;
 	struct strbuf key = STRBUF_INIT;
 	int s;

@@ -445,8 +445,10 @@ static void func_label(struct strbuf *sb, const struct profile *p,
 {
 	const struct profile_func *f = profile_func(p, func);
 	const unsigned char *s = (const unsigned char *)f->name;
-	struct profile_frame fr = { f->name, f->file, f->firstlineno,
-				    f->firstlineno, func };
+	struct profile_frame fr = { .name = f->name, .file = f->file,
+				    .line = f->firstlineno,
+				    .firstlineno = f->firstlineno,
+				    .func = func };
 	struct output_options o;
 	char *cut = NULL;
 	size_t chars = 0, off = 0;
@@ -475,7 +477,8 @@ static const struct baseline_func *base_func(const struct profile *p,
 					     const struct baseline *b)
 {
 	const struct profile_func *f = profile_func(p, func);
-	struct profile_frame fr = { f->name, f->file, 0, 0, func };
+	struct profile_frame fr = { .name = f->name, .file = f->file,
+				    .func = func };
 	struct output_options o;
 	struct strbuf key = STRBUF_INIT;
 	const struct baseline_func *hit = NULL;

@@ -4,282 +4,198 @@
  *
  * One pprof Sample per (thread, GIL state, stack) count, leaf first, with
  * two values (samples/count and wall/nanoseconds, the count times the
- * sampling period) and the labels gil_state, thread and tid: the GIL state
- * and the thread are labels here, not frames, so a fleet profile can be
- * sliced by them (`-tagfocus=gil_state=waiting`).  --threads and the state
- * leaf frames of the text formats do not apply.
+ * sampling period) and the labels gil_state, thread, tid and pid: the GIL
+ * state, the thread and the process are labels here, not frames, so a
+ * fleet profile can be sliced by them (`-tagfocus=gil_state=waiting`).
+ * --threads and the state leaf frames of the text formats do not apply.
+ * Several processes (-s) go in one profile, each sample labelled with its
+ * pid and, with more than one process, rooted in a location
+ * `process PID (COMMAND LINE)`.
  *
- * Encoding goes through protobuf-c's generated code.  A protobuf message is
- * the concatenation of its fields, and repeated fields of concatenated
- * messages add up, so the tables (strings, functions, locations, mapping)
- * are packed as one Profile and then every sample as a Profile of its own
- * holding just that sample: memory grows with the distinct functions and
- * lines, never with the number of stacks.  The bytes go straight through
- * zlib's gzip writer (no file name, mtime 0) into the caller's buffer.
+ * The tables (strings, functions, locations, mappings) are packed as one
+ * Profile and then every sample as a Profile of its own holding just that
+ * sample (pprof_wire.h says why that is one profile): memory grows with
+ * the distinct functions and lines, never with the number of stacks.
  *
  * Ids are given in the order things are first met while walking the sorted
- * counts, and no field depends on the clock at render time, so the same
- * recording always gives the same bytes (`record` and `report` agree).
+ * counts, process after process, and no field depends on the clock at
+ * render time, so the same recording always gives the same bytes (`record`
+ * and `report` agree).
  *
- * Frame kinds: every location today is a Python frame (a Function with
- * file and line, in the one "python" Mapping).  A native frame kind would
- * add a Mapping per ELF object (start, limit, offset, build id) and
- * Locations carrying an address in it; loc_key() and struct pprof_enc's
- * mapping table are where it goes.
+ * Frame kinds: a Python frame is a location (function, line) in the one
+ * "python" mapping, shared by every process.  A native frame (--native)
+ * is a location of its own at its function's address, in the mapping of
+ * the file it is in - one pprof Mapping per file mapping of each process,
+ * with its bounds, file offset and build id - and a line naming its
+ * function (the symbol, in the library's base name).  Every mapping says
+ * has_functions: gilspy symbolized it, readers need not look for the
+ * binaries.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <protobuf-c/protobuf-c.h>
-#include <zlib.h>
-
 #include "gilspy/hashmap.h"
 #include "gilspy/output.h"
-#include "profile.pb-c.h"
-
-typedef Perftools__Profiles__Profile pb_profile;
-typedef Perftools__Profiles__ValueType pb_value_type;
-typedef Perftools__Profiles__Sample pb_sample;
-typedef Perftools__Profiles__Label pb_label;
-typedef Perftools__Profiles__Mapping pb_mapping;
-typedef Perftools__Profiles__Location pb_location;
-typedef Perftools__Profiles__Line pb_line;
-typedef Perftools__Profiles__Function pb_function;
+#include "pprof_wire.h"
 
 /* The mapping of Python code (id 1): already symbolized, so readers never
  * try to look its addresses up in a binary. */
 #define MAPPING_PYTHON 1
 
-/* Strings, each once, by index; [0] is "". */
-struct strtab {
-	char **s;
-	size_t n, alloc;
-	uint32_t *slots;	/* open addressing: index + 1, 0 empty */
-	size_t cap;		/* power of two */
-	struct strbuf clean;	/* scratch for sanitizing */
+/* Keys of the per-process tables: a frame, stack or mapping of process i
+ * (never 0, u64map's empty key). */
+#define PKEY(i, id) (((uint64_t)(i) + 1) << 32 | (uint32_t)(id))
+
+/* The process being walked or packed. */
+struct pp_proc {
+	const struct output_process *in;
+	uint32_t idx;
+	pb_label *thread_labels;	/* 2 per thread: name, tid */
+	pb_label pid_label;
+	uint32_t root_loc;		/* `process PID (...)`, 0 none */
 };
 
 struct pprof_enc {
-	const struct profile *p;
 	const struct output_options *o;
-	struct strtab st;
+	struct pprof_wire w;
+	struct pp_proc *procs;
+	size_t nprocs;
+	struct pp_proc *cur;		/* its profile: cur->in->p */
 
 	pb_function *funcs;		/* id = index + 1 */
 	size_t nfuncs, afuncs;
-	struct u64map func_ids;		/* profile func + 1 -> id */
-	uint32_t unknown_func;		/* id of "???", 0 until needed */
+	struct u64map func_ids;		/* (name, file) string ids -> id */
 
 	pb_location *locs;		/* id = index + 1 */
 	pb_line *lines;			/* one per location */
 	size_t nlocs, alocs;
-	struct u64map loc_ids;		/* loc_key() -> id */
-	struct u64map frame_locs;	/* frame id + 1 -> location id */
-	struct u64map seen_stacks;	/* stack + 1 -> 1 once walked */
+	struct u64map loc_ids;		/* Python (function, line) -> id */
+	struct u64map frame_locs;	/* PKEY(process, frame) -> location */
+	struct u64map seen_stacks;	/* PKEY(process, stack) -> 1 */
 
-	pb_mapping mapping;
+	pb_mapping *maps;		/* id = index + 1; [0] python */
+	size_t nmaps, amaps;
+	struct u64map map_ids;		/* PKEY(process, object) -> id */
 
 	int64_t period;			/* ns between two samples */
 	pb_label state_labels[GIL_NSTATES];
-	pb_label *thread_labels;	/* 2 per thread: name, tid */
 
 	uint64_t *ids;			/* one sample's location ids */
 	size_t aids;
-
-	/* gzip output; protobuf-c hands over a few bytes at a time, so they
-	 * are gathered before each call to deflate */
-	z_stream z;
-	struct strbuf pending;
-	struct strbuf *out;
 };
 
-#define PENDING_MAX 65536
+/* --- functions, mappings and locations ----------------------------------- */
 
-static void *z_alloc(void *opaque, unsigned items, unsigned size)
+static uint32_t func_id(struct pprof_enc *e, const char *name,
+			const char *file, int start_line)
 {
-	(void)opaque;
-	return xcalloc(items, size);	/* never fails: aborts like xmalloc */
-}
+	int64_t n = pprof_str(&e->w, name), f = pprof_str(&e->w, file);
+	uint64_t key = (uint64_t)n << 32 | ((uint64_t)f + 1);
+	pb_function *fn;
+	uint32_t id;
 
-static void z_free(void *opaque, void *ptr)
-{
-	(void)opaque;
-	free(ptr);
-}
-
-static void gz_write(struct pprof_enc *e, const void *data, size_t len,
-		     int flush)
-{
-	do {
-		size_t chunk = len > (1u << 30) ? (1u << 30) : len;
-
-		e->z.next_in = (unsigned char *)(uintptr_t)data;
-		e->z.avail_in = (unsigned)chunk;
-		do {
-			sb_grow(e->out, 65536);
-			e->z.next_out = (unsigned char *)e->out->buf +
-					e->out->len;
-			e->z.avail_out = 65536;
-			deflate(&e->z, chunk == len ? flush : Z_NO_FLUSH);
-			e->out->len += 65536 - e->z.avail_out;
-		} while (e->z.avail_out == 0);
-		data = (const char *)data + chunk;
-		len -= chunk;
-	} while (len);
-	e->out->buf[e->out->len] = '\0';
-}
-
-/* protobuf-c writes through this: straight into the gzip stream. */
-struct gz_buffer {
-	ProtobufCBuffer base;
-	struct pprof_enc *e;
-};
-
-static void gz_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
-{
-	struct pprof_enc *e = ((struct gz_buffer *)b)->e;
-
-	sb_add(&e->pending, data, len);
-	if (e->pending.len >= PENDING_MAX) {
-		gz_write(e, e->pending.buf, e->pending.len, Z_NO_FLUSH);
-		sb_reset(&e->pending);
-	}
-}
-
-static void pack(struct pprof_enc *e, const pb_profile *msg)
-{
-	struct gz_buffer b = { { gz_append }, e };
-
-	perftools__profiles__profile__pack_to_buffer(msg, &b.base);
-}
-
-/* --- strings ------------------------------------------------------------ */
-
-static void strtab_init(struct strtab *t)
-{
-	memset(t, 0, sizeof(*t));
-	sb_init(&t->clean);
-}
-
-static void strtab_release(struct strtab *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-	free(t->slots);
-	sb_release(&t->clean);
-}
-
-static void strtab_grow(struct strtab *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : 1024, i;
-
-	free(t->slots);
-	t->slots = xcalloc(cap, sizeof(*t->slots));
-	t->cap = cap;
-	for (i = 0; i < t->n; i++) {
-		size_t h = (size_t)hash_bytes(t->s[i], strlen(t->s[i]));
-
-		while (t->slots[h & (cap - 1)])
-			h++;
-		t->slots[h & (cap - 1)] = (uint32_t)(i + 1);
-	}
-}
-
-/* Readers built on Go's protobuf package reject a string that is not
- * UTF-8: invalid bytes become U+FFFD, as in the JSON report. */
-static const char *utf8_clean(struct strbuf *sb, const char *s)
-{
-	const unsigned char *q = (const unsigned char *)s;
-
-	sb_grow(sb, 1);
-	sb_reset(sb);
-	while (*q) {
-		size_t n = utf8_seq(q);
-
-		if (n) {
-			sb_add(sb, q, n);
-			q += n;
-		} else {
-			sb_adds(sb, "\xef\xbf\xbd");
-			q++;
-		}
-	}
-	return sb->buf;
-}
-
-static int64_t str_id(struct strtab *t, const char *raw)
-{
-	const char *s = utf8_clean(&t->clean, raw ? raw : "");
-	size_t len = strlen(s), h;
-
-	if ((t->n + 1) * 2 > t->cap)
-		strtab_grow(t);
-	for (h = (size_t)hash_bytes(s, len);; h++) {
-		uint32_t v = t->slots[h & (t->cap - 1)];
-
-		if (!v)
-			break;
-		if (!strcmp(t->s[v - 1], s))
-			return v - 1;
-	}
-	if (t->n == t->alloc) {
-		t->alloc = t->alloc ? t->alloc * 2 : 256;
-		t->s = xrealloc(t->s, t->alloc * sizeof(*t->s));
-	}
-	t->s[t->n] = xstrdup(s);
-	t->slots[h & (t->cap - 1)] = (uint32_t)(t->n + 1);
-	return (int64_t)t->n++;
-}
-
-/* --- functions and locations -------------------------------------------- */
-
-static uint32_t add_func(struct pprof_enc *e, const char *name,
-			 const char *file, int start_line)
-{
-	pb_function *f;
-
+	/* Functions are named by their text: the same function seen in two
+	 * processes (or two profile entries that sanitize to the same
+	 * string) is one Function. */
+	if (u64map_get(&e->func_ids, key, &id))
+		return id;
 	if (e->nfuncs == e->afuncs) {
 		e->afuncs = e->afuncs ? e->afuncs * 2 : 256;
 		e->funcs = xrealloc(e->funcs, e->afuncs * sizeof(*e->funcs));
 	}
-	f = &e->funcs[e->nfuncs++];
-	perftools__profiles__function__init(f);
-	f->id = e->nfuncs;
-	f->name = str_id(&e->st, name);
+	fn = &e->funcs[e->nfuncs++];
+	perftools__profiles__function__init(fn);
+	fn->id = e->nfuncs;
+	fn->name = n;
 	/* No system_name: pprof treats a name equal to it as mangled C++ and
 	 * strips what is in <...> and (...), which turns <module>, <lambda>
 	 * and <listcomp> into nothing. */
-	f->filename = str_id(&e->st, file);
-	f->start_line = start_line > 0 ? start_line : 0;
-	return (uint32_t)f->id;
-}
-
-static uint32_t func_id(struct pprof_enc *e, const struct profile_frame *fr)
-{
-	const struct profile_func *pf;
-	uint32_t id;
-
-	if (!fr) {
-		if (!e->unknown_func)
-			e->unknown_func = add_func(e, "???", "", 0);
-		return e->unknown_func;
-	}
-	if (u64map_get(&e->func_ids, (uint64_t)fr->func + 1, &id))
-		return id;
-	pf = profile_func(e->p, fr->func);
-	id = pf ? add_func(e, pf->name, pf->file, pf->firstlineno) :
-		  add_func(e, fr->name, fr->file, fr->firstlineno);
-	u64map_put(&e->func_ids, (uint64_t)fr->func + 1, id);
+	fn->filename = f;
+	fn->start_line = start_line > 0 ? start_line : 0;
+	id = (uint32_t)fn->id;
+	u64map_put(&e->func_ids, key, id);
 	return id;
 }
 
-/* Python locations are (function, line); a native kind would key on its
- * mapping and address instead, with a bit of its own. */
-static uint64_t loc_key(uint32_t func, int line)
+static uint32_t frame_func(struct pprof_enc *e, const struct profile_frame *fr)
 {
-	return ((uint64_t)func << 32) | (uint32_t)line;
+	const struct profile_func *pf;
+
+	if (!fr)
+		return func_id(e, "???", "", 0);
+	pf = profile_func(e->cur->in->p, fr->func);
+	return pf ? func_id(e, pf->name, pf->file, pf->firstlineno) :
+		    func_id(e, fr->name, fr->file, fr->firstlineno);
+}
+
+static pb_mapping *new_mapping(struct pprof_enc *e)
+{
+	pb_mapping *m;
+
+	if (e->nmaps == e->amaps) {
+		e->amaps = e->amaps ? e->amaps * 2 : 16;
+		e->maps = xrealloc(e->maps, e->amaps * sizeof(*e->maps));
+	}
+	m = &e->maps[e->nmaps++];
+	perftools__profiles__mapping__init(m);
+	m->id = e->nmaps;
+	m->has_functions = 1;
+	return m;
+}
+
+/* The mapping of profile object obj (1 + index) of the current process. */
+static uint32_t object_mapping(struct pprof_enc *e, uint32_t obj)
+{
+	const struct profile_object *o;
+	pb_mapping *m;
+	uint32_t id;
+
+	if (u64map_get(&e->map_ids, PKEY(e->cur->idx, obj), &id))
+		return id;
+	o = profile_object(e->cur->in->p, obj - 1);
+	if (!o)
+		return 0;
+	m = new_mapping(e);
+	m->memory_start = o->start;
+	m->memory_limit = o->limit;
+	m->file_offset = o->offset;
+	m->filename = pprof_str(&e->w, o->path);
+	m->build_id = o->build_id ? pprof_str(&e->w, o->build_id) : 0;
+	id = (uint32_t)m->id;
+	u64map_put(&e->map_ids, PKEY(e->cur->idx, obj), id);
+	return id;
+}
+
+static uint32_t new_loc(struct pprof_enc *e, uint32_t func, int line,
+			uint32_t mapping, uint64_t addr)
+{
+	if (e->nlocs == e->alocs) {
+		e->alocs = e->alocs ? e->alocs * 2 : 256;
+		e->locs = xrealloc(e->locs, e->alocs * sizeof(*e->locs));
+		e->lines = xrealloc(e->lines, e->alocs * sizeof(*e->lines));
+	}
+	perftools__profiles__location__init(&e->locs[e->nlocs]);
+	perftools__profiles__line__init(&e->lines[e->nlocs]);
+	e->locs[e->nlocs].id = e->nlocs + 1;
+	e->locs[e->nlocs].mapping_id = mapping;
+	e->locs[e->nlocs].address = addr;
+	e->lines[e->nlocs].function_id = func;
+	e->lines[e->nlocs].line = line;
+	return (uint32_t)++e->nlocs;
+}
+
+/* A Python location: (function, line) in the python mapping, shared. */
+static uint32_t python_loc(struct pprof_enc *e, uint32_t func, int line)
+{
+	uint64_t key = ((uint64_t)func << 32) | (uint32_t)line;
+	uint32_t id;
+
+	if (!u64map_get(&e->loc_ids, key, &id)) {
+		id = new_loc(e, func, line, MAPPING_PYTHON, 0);
+		u64map_put(&e->loc_ids, key, id);
+	}
+	return id;
 }
 
 static uint32_t frame_loc(struct pprof_enc *e, uint32_t frame)
@@ -287,35 +203,21 @@ static uint32_t frame_loc(struct pprof_enc *e, uint32_t frame)
 	const struct profile_frame *fr;
 	uint32_t id, func;
 	int line = 0;
-	uint64_t key;
 
-	if (u64map_get(&e->frame_locs, (uint64_t)frame + 1, &id))
+	if (u64map_get(&e->frame_locs, PKEY(e->cur->idx, frame), &id))
 		return id;
-	fr = profile_frame(e->p, frame);
-	func = func_id(e, fr);
-	if (fr && e->o->lineno)
-		line = e->o->function ? fr->firstlineno : fr->line;
-	if (line < 0)
-		line = 0;
-	key = loc_key(func, line);
-	if (!u64map_get(&e->loc_ids, key, &id)) {
-		if (e->nlocs == e->alocs) {
-			e->alocs = e->alocs ? e->alocs * 2 : 256;
-			e->locs = xrealloc(e->locs,
-					   e->alocs * sizeof(*e->locs));
-			e->lines = xrealloc(e->lines,
-					    e->alocs * sizeof(*e->lines));
-		}
-		perftools__profiles__location__init(&e->locs[e->nlocs]);
-		perftools__profiles__line__init(&e->lines[e->nlocs]);
-		e->locs[e->nlocs].id = e->nlocs + 1;
-		e->locs[e->nlocs].mapping_id = MAPPING_PYTHON;
-		e->lines[e->nlocs].function_id = func;
-		e->lines[e->nlocs].line = line;
-		id = (uint32_t)++e->nlocs;
-		u64map_put(&e->loc_ids, key, id);
+	fr = profile_frame(e->cur->in->p, frame);
+	func = frame_func(e, fr);
+	if (fr && fr->native) {
+		/* its own location: one frame per C function already */
+		id = new_loc(e, func, 0, fr->object ?
+			     object_mapping(e, fr->object) : 0, fr->addr);
+	} else {
+		if (fr && e->o->lineno)
+			line = e->o->function ? fr->firstlineno : fr->line;
+		id = python_loc(e, func, line > 0 ? line : 0);
 	}
-	u64map_put(&e->frame_locs, (uint64_t)frame + 1, id);
+	u64map_put(&e->frame_locs, PKEY(e->cur->idx, frame), id);
 	return id;
 }
 
@@ -323,12 +225,14 @@ static uint32_t frame_loc(struct pprof_enc *e, uint32_t frame)
  * already walked (its parents were walked with it). */
 static void walk_stack(struct pprof_enc *e, uint32_t node)
 {
+	const struct profile *p = e->cur->in->p;
 	uint32_t one;
 
-	while (node && !u64map_get(&e->seen_stacks, (uint64_t)node + 1, &one)) {
-		u64map_put(&e->seen_stacks, (uint64_t)node + 1, 1);
-		frame_loc(e, profile_stack_frame(e->p, node));
-		node = profile_stack_parent(e->p, node);
+	while (node &&
+	       !u64map_get(&e->seen_stacks, PKEY(e->cur->idx, node), &one)) {
+		u64map_put(&e->seen_stacks, PKEY(e->cur->idx, node), 1);
+		frame_loc(e, profile_stack_frame(p, node));
+		node = profile_stack_parent(p, node);
 	}
 }
 
@@ -338,31 +242,56 @@ static void set_label_str(struct pprof_enc *e, pb_label *l, const char *key,
 			  const char *val)
 {
 	perftools__profiles__label__init(l);
-	l->key = str_id(&e->st, key);
-	l->str = str_id(&e->st, val);
+	l->key = pprof_str(&e->w, key);
+	l->str = pprof_str(&e->w, val);
 }
 
-static void make_labels(struct pprof_enc *e)
+static void make_state_labels(struct pprof_enc *e)
 {
-	size_t i, n = profile_nthreads(e->p);
-	int s;
-
-	for (s = 0; s < GIL_NSTATES; s++)
+	for (int s = 0; s < GIL_NSTATES; s++)
 		set_label_str(e, &e->state_labels[s], "gil_state",
 			      gil_state_name((enum gil_state)s));
-	e->thread_labels = xcalloc(n * 2 + 1, sizeof(*e->thread_labels));
+}
+
+/* The labels of the current process: its threads', then its pid. */
+static void make_proc_labels(struct pprof_enc *e)
+{
+	const struct profile *p = e->cur->in->p;
+	size_t i, n = profile_nthreads(p);
+
+	e->cur->thread_labels = xcalloc(n * 2 + 1,
+					sizeof(*e->cur->thread_labels));
 	for (i = 0; i < n; i++) {
-		const struct profile_thread *t = profile_thread(e->p, i);
-		pb_label *l = &e->thread_labels[2 * i];
+		const struct profile_thread *t = profile_thread(p, i);
+		pb_label *l = &e->cur->thread_labels[2 * i];
 		char tid[24];
 
 		snprintf(tid, sizeof(tid), "%d", (int)t->tid);
 		set_label_str(e, &l[0], "thread",
 			      t->name && *t->name ? t->name : tid);
 		perftools__profiles__label__init(&l[1]);
-		l[1].key = str_id(&e->st, "tid");
+		l[1].key = pprof_str(&e->w, "tid");
 		l[1].num = t->tid;
 	}
+	perftools__profiles__label__init(&e->cur->pid_label);
+	if (e->cur->in->pid > 0) {
+		e->cur->pid_label.key = pprof_str(&e->w, "pid");
+		e->cur->pid_label.num = e->cur->in->pid;
+	}
+}
+
+/* `process PID (COMMAND LINE)`, the root of every stack of the current
+ * process when there are several. */
+static void make_root(struct pprof_enc *e)
+{
+	const struct output_process *in = e->cur->in;
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_addf(&sb, "process %d", (int)in->pid);
+	if (in->cmdline && *in->cmdline)
+		sb_addf(&sb, " (%s)", in->cmdline);
+	e->cur->root_loc = python_loc(e, func_id(e, sb.buf, "", 0), 0);
+	sb_release(&sb);
 }
 
 static int64_t period_ns(const struct profile *p, const struct record_info *ri)
@@ -377,54 +306,85 @@ static int64_t period_ns(const struct profile *p, const struct record_info *ri)
 	return 0;
 }
 
+/* The recording's length: ri's, else the longest first-to-last tick. */
+static int64_t duration_ns(const struct pprof_enc *e,
+			   const struct record_info *ri)
+{
+	uint64_t d = 0;
+
+	if (ri && ri->wall_ns)
+		return (int64_t)ri->wall_ns;
+	for (size_t i = 0; i < e->nprocs; i++) {
+		const struct profile_stats *st = profile_stats(e->procs[i].in->p);
+
+		if (st->end_ns - st->start_ns > d)
+			d = st->end_ns - st->start_ns;
+	}
+	return (int64_t)d;
+}
+
+/* The comments: gilspy, python, and who was recorded. */
+static size_t make_comments(struct pprof_enc *e, const struct record_info *ri,
+			    int64_t *out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = 0;
+
+	sb_addf(&sb, "gilspy %s", GILSPY_VERSION);
+	out[n++] = pprof_str(&e->w, sb.buf);
+	if (ri && ri->python) {
+		sb_reset(&sb);
+		sb_addf(&sb, "python %s", ri->python);
+		out[n++] = pprof_str(&e->w, sb.buf);
+	}
+	for (size_t i = 0; i < e->nprocs; i++) {
+		const struct output_process *in = e->procs[i].in;
+
+		if (in->pid <= 0)
+			continue;
+		sb_reset(&sb);
+		sb_addf(&sb, "pid %d", (int)in->pid);
+		if (e->nprocs > 1 && in->cmdline && *in->cmdline)
+			sb_addf(&sb, ": %s", in->cmdline);
+		out[n++] = pprof_str(&e->w, sb.buf);
+	}
+	sb_release(&sb);
+	return n;
+}
+
 /* Everything but the samples, as one message. */
 static void pack_tables(struct pprof_enc *e, const struct record_info *ri)
 {
-	const struct profile_stats *st = profile_stats(e->p);
 	pb_profile prof = PERFTOOLS__PROFILES__PROFILE__INIT;
 	pb_value_type types[2], period_type, *type_ptrs[2];
-	pb_mapping *mapping_ptr = &e->mapping;
+	pb_mapping **map_ptrs;
 	pb_location **loc_ptrs;
 	pb_function **func_ptrs;
 	pb_line **line_ptrs;
-	int64_t comments[3];
-	struct strbuf sb = STRBUF_INIT;
-	size_t i, ncomments = 0;
+	int64_t *comments = xcalloc(e->nprocs + 2, sizeof(*comments));
+	size_t i;
 
 	for (i = 0; i < 2; i++)
 		perftools__profiles__value_type__init(&types[i]);
 	perftools__profiles__value_type__init(&period_type);
-	types[0].type = str_id(&e->st, "samples");
-	types[0].unit = str_id(&e->st, "count");
-	types[1].type = str_id(&e->st, "wall");
-	types[1].unit = str_id(&e->st, "nanoseconds");
+	types[0].type = pprof_str(&e->w, "samples");
+	types[0].unit = pprof_str(&e->w, "count");
+	types[1].type = pprof_str(&e->w, "wall");
+	types[1].unit = pprof_str(&e->w, "nanoseconds");
 	period_type = types[1];
 	type_ptrs[0] = &types[0];
 	type_ptrs[1] = &types[1];
+	prof.n_comment = make_comments(e, ri, comments);
 
-	sb_addf(&sb, "gilspy %s", GILSPY_VERSION);
-	comments[ncomments++] = str_id(&e->st, sb.buf);
-	if (ri && ri->python) {
-		sb_reset(&sb);
-		sb_addf(&sb, "python %s", ri->python);
-		comments[ncomments++] = str_id(&e->st, sb.buf);
-	}
-	if (ri && ri->pid > 0) {
-		sb_reset(&sb);
-		sb_addf(&sb, "pid %d", (int)ri->pid);
-		comments[ncomments++] = str_id(&e->st, sb.buf);
-	}
-	sb_release(&sb);
-
-	perftools__profiles__mapping__init(&e->mapping);
-	e->mapping.id = MAPPING_PYTHON;
-	e->mapping.filename = str_id(&e->st, ri && ri->binary ? ri->binary :
+	e->maps[0].filename = pprof_str(&e->w, ri && ri->binary ? ri->binary :
 							       "python");
-	e->mapping.has_functions = 1;
-	e->mapping.has_filenames = 1;
-	e->mapping.has_line_numbers = 1;
+	e->maps[0].has_filenames = 1;
+	e->maps[0].has_line_numbers = 1;
 
 	/* the arrays are final now: point into them */
+	map_ptrs = xcalloc(e->nmaps, sizeof(*map_ptrs));
+	for (i = 0; i < e->nmaps; i++)
+		map_ptrs[i] = &e->maps[i];
 	loc_ptrs = xcalloc(e->nlocs + 1, sizeof(*loc_ptrs));
 	line_ptrs = xcalloc(e->nlocs + 1, sizeof(*line_ptrs));
 	for (i = 0; i < e->nlocs; i++) {
@@ -439,57 +399,55 @@ static void pack_tables(struct pprof_enc *e, const struct record_info *ri)
 
 	prof.n_sample_type = 2;
 	prof.sample_type = type_ptrs;
-	prof.n_mapping = 1;
-	prof.mapping = &mapping_ptr;
+	prof.n_mapping = e->nmaps;
+	prof.mapping = map_ptrs;
 	prof.n_location = e->nlocs;
 	prof.location = loc_ptrs;
 	prof.n_function = e->nfuncs;
 	prof.function = func_ptrs;
-	prof.n_string_table = e->st.n;
-	prof.string_table = e->st.s;
-	prof.duration_nanos = (int64_t)(ri && ri->wall_ns ? ri->wall_ns :
-				st->end_ns - st->start_ns);
+	prof.n_string_table = e->w.n;
+	prof.string_table = e->w.s;
+	prof.duration_nanos = duration_ns(e, ri);
 	prof.period_type = &period_type;
 	prof.period = e->period;
-	prof.n_comment = ncomments;
 	prof.comment = comments;
-	pack(e, &prof);
+	pprof_pack(&e->w, &prof);
 
+	free(map_ptrs);
 	free(loc_ptrs);
 	free(line_ptrs);
 	free(func_ptrs);
+	free(comments);
 }
 
 static void pack_sample(struct pprof_enc *e, const struct profile_count *c)
 {
+	const struct profile *p = e->cur->in->p;
 	pb_profile one = PERFTOOLS__PROFILES__PROFILE__INIT;
 	pb_sample s = PERFTOOLS__PROFILES__SAMPLE__INIT, *sp = &s;
-	pb_label *labels[3];
+	pb_label *labels[4];
 	int64_t values[2];
-	uint32_t node = c->stack, id;
-	size_t n = 0, depth = profile_stack_depth(e->p, c->stack);
+	uint32_t node = c->stack;
+	size_t n = 0, depth = profile_stack_depth(p, c->stack);
 
-	if (depth > e->aids) {
-		e->aids = depth * 2;
+	if (depth + 1 > e->aids) {
+		e->aids = depth * 2 + 1;
 		e->ids = xrealloc(e->ids, e->aids * sizeof(*e->ids));
 	}
-	for (; node && n < depth; node = profile_stack_parent(e->p, node)) {
-		if (!u64map_get(&e->frame_locs,
-				(uint64_t)profile_stack_frame(e->p, node) + 1,
-				&id))
-			id = frame_loc(e, profile_stack_frame(e->p, node));
-		e->ids[n++] = id;
-	}
+	for (; node && n < depth; node = profile_stack_parent(p, node))
+		e->ids[n++] = frame_loc(e, profile_stack_frame(p, node));
+	if (e->cur->root_loc)
+		e->ids[n++] = e->cur->root_loc;
 	values[0] = (int64_t)c->count;
 	values[1] = (int64_t)c->count * e->period;
-	labels[0] = &e->state_labels[c->state < GIL_NSTATES ? c->state :
-				     GIL_IDLE];
-	s.n_label = 1;
-	if (c->thread < profile_nthreads(e->p)) {
-		labels[1] = &e->thread_labels[2 * c->thread];
-		labels[2] = &e->thread_labels[2 * c->thread + 1];
-		s.n_label = 3;
+	labels[s.n_label++] = &e->state_labels[c->state < GIL_NSTATES ?
+					       c->state : GIL_IDLE];
+	if (c->thread < profile_nthreads(p)) {
+		labels[s.n_label++] = &e->cur->thread_labels[2 * c->thread];
+		labels[s.n_label++] = &e->cur->thread_labels[2 * c->thread + 1];
 	}
+	if (e->cur->pid_label.key)
+		labels[s.n_label++] = &e->cur->pid_label;
 	s.n_location_id = n;
 	s.location_id = e->ids;
 	s.n_value = 2;
@@ -497,58 +455,80 @@ static void pack_sample(struct pprof_enc *e, const struct profile_count *c)
 	s.label = labels;
 	one.n_sample = 1;
 	one.sample = &sp;
-	pack(e, &one);
+	pprof_pack(&e->w, &one);
+}
+
+void output_pprof_processes(struct strbuf *sb,
+			    const struct output_process *procs, size_t nprocs,
+			    const struct output_options *o,
+			    const struct record_info *ri)
+{
+	struct pprof_enc e;
+	struct profile_count **counts;
+	size_t *ncounts, i, k;
+
+	memset(&e, 0, sizeof(e));
+	e.o = o;
+	pprof_wire_init(&e.w, sb);
+	u64map_init(&e.func_ids);
+	u64map_init(&e.loc_ids);
+	u64map_init(&e.frame_locs);
+	u64map_init(&e.seen_stacks);
+	u64map_init(&e.map_ids);
+	e.nprocs = nprocs;
+	e.procs = xcalloc(nprocs + 1, sizeof(*e.procs));
+	counts = xcalloc(nprocs + 1, sizeof(*counts));
+	ncounts = xcalloc(nprocs + 1, sizeof(*ncounts));
+	e.period = nprocs ? period_ns(procs[0].p, ri) : 0;
+	new_mapping(&e);	/* MAPPING_PYTHON */
+	make_state_labels(&e);
+
+	for (i = 0; i < nprocs; i++) {
+		e.cur = &e.procs[i];
+		e.cur->in = &procs[i];
+		e.cur->idx = (uint32_t)i;
+		counts[i] = profile_counts(procs[i].p, &ncounts[i]);
+		make_proc_labels(&e);
+		if (nprocs > 1)
+			make_root(&e);
+		for (k = 0; k < ncounts[i]; k++)
+			if (o->states & (1u << counts[i][k].state))
+				walk_stack(&e, counts[i][k].stack);
+	}
+	u64map_release(&e.seen_stacks);
+	pack_tables(&e, ri);
+	for (i = 0; i < nprocs; i++) {
+		e.cur = &e.procs[i];
+		for (k = 0; k < ncounts[i]; k++)
+			if (o->states & (1u << counts[i][k].state))
+				pack_sample(&e, &counts[i][k]);
+		free(counts[i]);
+		free(e.procs[i].thread_labels);
+	}
+	pprof_wire_finish(&e.w);
+
+	free(counts);
+	free(ncounts);
+	free(e.procs);
+	free(e.ids);
+	free(e.funcs);
+	free(e.locs);
+	free(e.lines);
+	free(e.maps);
+	u64map_release(&e.func_ids);
+	u64map_release(&e.loc_ids);
+	u64map_release(&e.frame_locs);
+	u64map_release(&e.map_ids);
 }
 
 void output_pprof(struct strbuf *sb, const struct profile *p,
 		  const struct output_options *o, const struct record_info *ri)
 {
-	struct pprof_enc e;
-	struct profile_count *c;
-	size_t n, i;
+	struct output_process one = { 0, NULL, p };
 
-	memset(&e, 0, sizeof(e));
-	e.p = p;
-	e.o = o;
-	e.out = sb;
-	strtab_init(&e.st);
-	u64map_init(&e.func_ids);
-	u64map_init(&e.loc_ids);
-	u64map_init(&e.frame_locs);
-	u64map_init(&e.seen_stacks);
-	str_id(&e.st, "");
-	e.period = period_ns(p, ri);
-
-	/* zlib's own gzip header: no name, mtime 0, so the bytes are
-	 * reproducible */
-	e.z.zalloc = z_alloc;
-	e.z.zfree = z_free;
-	deflateInit2(&e.z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-		     Z_DEFAULT_STRATEGY);
-
-	c = profile_counts(p, &n);
-	make_labels(&e);
-	for (i = 0; i < n; i++)
-		if (o->states & (1u << c[i].state))
-			walk_stack(&e, c[i].stack);
-	u64map_release(&e.seen_stacks);
-	pack_tables(&e, ri);
-	for (i = 0; i < n; i++)
-		if (o->states & (1u << c[i].state))
-			pack_sample(&e, &c[i]);
-	gz_write(&e, e.pending.buf ? e.pending.buf : "", e.pending.len,
-		 Z_FINISH);
-	deflateEnd(&e.z);
-	sb_release(&e.pending);
-
-	free(c);
-	free(e.ids);
-	free(e.thread_labels);
-	free(e.funcs);
-	free(e.locs);
-	free(e.lines);
-	u64map_release(&e.func_ids);
-	u64map_release(&e.loc_ids);
-	u64map_release(&e.frame_locs);
-	strtab_release(&e.st);
+	if (ri) {
+		one.pid = ri->pid;
+		one.cmdline = ri->cmdline ? ri->cmdline : ri->command;
+	}
+	output_pprof_processes(sb, &one, 1, o, ri);
 }

@@ -71,8 +71,10 @@ void report_func_label(struct strbuf *sb, const struct profile *p,
 		       uint32_t func)
 {
 	const struct profile_func *f = profile_func(p, func);
-	struct profile_frame fr = { f->name, f->file, f->firstlineno,
-				    f->firstlineno, func };
+	struct profile_frame fr = { .name = f->name, .file = f->file,
+				    .line = f->firstlineno,
+				    .firstlineno = f->firstlineno,
+				    .func = func };
 	struct output_options o;
 
 	output_options_init(&o);

@@ -316,35 +316,44 @@ static struct elf_image *try_debug(const struct proc *p,
 	return d;
 }
 
+const uint8_t *elf_build_id(const struct elf_image *e, size_t *len)
+{
+	const uint8_t *note;
+	uint32_t descsz;
+	size_t n;
+
+	/* the GNU build-id note: namesz, descsz, type, "GNU\0", then the id */
+	note = section_data(e, ".note.gnu.build-id", &n);
+	if (!note || n <= 16 || memcmp(note + 12, "GNU", 4))
+		return NULL;
+	memcpy(&descsz, note + 4, 4);
+	if (descsz < 2 || descsz > 64 || 16 + (size_t)descsz > n)
+		return NULL;
+	*len = descsz;
+	return note + 16;
+}
+
 struct elf_image *elf_load_debug(const struct proc *p,
 				 const struct elf_image *e)
 {
 	static const char *const dirs[] = { "%s/%s", "%s/.debug/%s",
 					    "/usr/lib/debug%s/%s" };
 	struct elf_image *d = NULL;
-	const uint8_t *note, *link;
+	const uint8_t *id, *link;
 	size_t len, n;
 	char path[4096], dir[2048];
 	char *slash;
 
-	/* /usr/lib/debug/.build-id/xx/yyyy.debug, from the GNU build-id
-	 * note: namesz, descsz, type, "GNU\0", then the id */
-	note = section_data(e, ".note.gnu.build-id", &len);
-	if (note && len > 16 && !memcmp(note + 12, "GNU", 4)) {
-		uint32_t descsz;
-
-		memcpy(&descsz, note + 4, 4);
-		if (descsz >= 2 && descsz <= 64 && 16 + (size_t)descsz <= len) {
-			n = (size_t)snprintf(path, sizeof(path),
-					     "/usr/lib/debug/.build-id/%02x/",
-					     note[16]);
-			for (uint32_t i = 1; i < descsz; i++)
-				n += (size_t)snprintf(path + n, sizeof(path) - n,
-						      "%02x", note[16 + i]);
-			snprintf(path + n, sizeof(path) - n, ".debug");
-			if ((d = try_debug(p, e, path, NULL)))
-				return d;
-		}
+	/* /usr/lib/debug/.build-id/xx/yyyy.debug */
+	if ((id = elf_build_id(e, &len))) {
+		n = (size_t)snprintf(path, sizeof(path),
+				     "/usr/lib/debug/.build-id/%02x/", id[0]);
+		for (size_t i = 1; i < len; i++)
+			n += (size_t)snprintf(path + n, sizeof(path) - n,
+					      "%02x", id[i]);
+		snprintf(path + n, sizeof(path) - n, ".debug");
+		if ((d = try_debug(p, e, path, NULL)))
+			return d;
 	}
 	/* .gnu_debuglink: a name, NUL, padding to 4, the file's CRC-32 */
 	link = section_data(e, ".gnu_debuglink", &len);

@@ -481,3 +481,21 @@ unsigned unwinder_generation(const struct unwinder *u)
 {
 	return u->generation;
 }
+
+int unwinder_object(struct unwinder *u, uint64_t addr, struct unwind_object *o)
+{
+	const struct proc_map *m = map_find(u, addr);
+	struct unw_file *f;
+
+	memset(o, 0, sizeof(*o));
+	if (!m || !m->path)
+		return -1;
+	f = file_of(u, m);
+	o->path = f->path;
+	o->start = m->start;
+	o->end = m->end;
+	o->offset = m->offset;
+	if (f->elf)
+		o->build_id = elf_build_id(f->elf, &o->build_id_len);
+	return 0;
+}

@@ -35,6 +35,9 @@ struct profile {
 	struct profile_func *funcs;
 	size_t nfuncs, afuncs;
 	struct ptab func_index;		/* (file, name) -> funcs index */
+	struct profile_object *objects;	/* native frames' mappings */
+	size_t nobjects, aobjects;
+	struct ptab object_index;	/* (path, start, offset) -> objects */
 
 	/* stacks */
 	struct node *nodes;

@@ -59,6 +59,45 @@ static uint32_t func_for(struct profile *p, const char *file, const char *name,
 	return (uint32_t)p->nfuncs++;
 }
 
+/* 1 + the index of the profile's copy of mapping o (0 for NULL); copies
+ * with equal contents are one. */
+static uint32_t object_for(struct profile *p, const struct py_native_object *o)
+{
+	const char *path, *bid;
+	struct profile_object *m;
+	uint64_t key;
+	uint32_t *v;
+
+	if (!o)
+		return 0;
+	path = intern(p, o->path);
+	bid = o->build_id ? intern(p, o->build_id) : NULL;
+	key = ptab_hash((uint64_t)(uintptr_t)path * 31 + o->start * 7 +
+			o->offset) | KEY_TAG;
+	v = ptab_get(&p->object_index, key);
+	if (v) {
+		m = &p->objects[*v];
+		if (m->path == path && m->build_id == bid &&
+		    m->start == o->start && m->limit == o->limit &&
+		    m->offset == o->offset)
+			return *v + 1;
+	}
+	if (p->nobjects == p->aobjects) {
+		p->aobjects = p->aobjects ? p->aobjects * 2 : 16;
+		p->objects = xrealloc(p->objects,
+				      p->aobjects * sizeof(*p->objects));
+	}
+	m = &p->objects[p->nobjects];
+	m->path = path;
+	m->build_id = bid;
+	m->start = o->start;
+	m->limit = o->limit;
+	m->offset = o->offset;
+	if (!v)
+		ptab_put(&p->object_index, key, (uint32_t)p->nobjects);
+	return (uint32_t)++p->nobjects;
+}
+
 static void see_frame(struct profile *p, uint32_t id)
 {
 	const struct py_frame_info *fi;
@@ -85,6 +124,9 @@ static void see_frame(struct profile *p, uint32_t id)
 	f->line = fi ? fi->line : 0;
 	f->firstlineno = fi ? fi->firstlineno : 0;
 	f->func = func_for(p, f->file, f->name, f->firstlineno);
+	f->native = fi ? fi->native : 0;
+	f->addr = fi && fi->native ? fi->addr : 0;
+	f->object = fi && fi->native ? object_for(p, fi->object) : 0;
 	p->frame_seen[id] = 1;
 }
 
@@ -331,6 +373,8 @@ void profile_free(struct profile *p)
 	free(p->frame_seen);
 	free(p->funcs);
 	ptab_release(&p->func_index);
+	free(p->objects);
+	ptab_release(&p->object_index);
 	free(p->nodes);
 	ptab_release(&p->node_index);
 	free(p->counts);

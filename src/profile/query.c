@@ -29,6 +29,16 @@ const struct profile_func *profile_func(const struct profile *p, uint32_t id)
 	return id < p->nfuncs ? &p->funcs[id] : NULL;
 }
 
+size_t profile_nobjects(const struct profile *p)
+{
+	return p->nobjects;
+}
+
+const struct profile_object *profile_object(const struct profile *p, size_t i)
+{
+	return i < p->nobjects ? &p->objects[i] : NULL;
+}
+
 uint32_t profile_stack_frame(const struct profile *p, uint32_t stack)
 {
 	return stack < p->nnodes ? p->nodes[stack].frame : 0;
@@ -136,6 +146,8 @@ size_t profile_memory(const struct profile *p)
 	       p->astrs * sizeof(*p->strs) + ptab_memory(&p->str_index) +
 	       p->nframes * (sizeof(*p->frames) + 1) +
 	       p->afuncs * sizeof(*p->funcs) + ptab_memory(&p->func_index) +
+	       p->aobjects * sizeof(*p->objects) +
+	       ptab_memory(&p->object_index) +
 	       p->anodes * sizeof(*p->nodes) + ptab_memory(&p->node_index) +
 	       p->acounts * sizeof(*p->counts) + ptab_memory(&p->count_index) +
 	       p->athreads * sizeof(*p->threads) + analysis_memory(p->an);

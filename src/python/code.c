@@ -150,6 +150,8 @@ static uint32_t new_frame(struct py_target *t, const struct code_entry *c,
 	f->line = line;
 	f->firstlineno = c->firstlineno;
 	f->native = 0;
+	f->addr = 0;
+	f->object = NULL;
 	return t->nframes++;
 }
 

@@ -15,6 +15,7 @@
  *   threads.c  the thread table, native tids and thread names
  *   names.c    threading.Thread.name, read from the target's memory
  *   native.c   --native: each thread's C stack, merged with its Python one
+ *   nativemap.c  the file mappings native frames are in
  * Everything a sample needs as scratch is in struct py_scratch, allocated
  * once at attach: no hidden per-thread buffers.
  */
@@ -375,6 +376,21 @@ void pynative_capture(struct py_target *t, struct py_sample *s);
 /* Unwind those copies and merge each with its thread's Python frames in
  * place (th->frames); fills the facts' native_wait. */
 void pynative_merge(struct py_target *t, struct py_sample *s);
+
+/* --- nativemap.c --- */
+/* The file mappings native frames are in, each interned once (stable
+ * pointers, owned by the table; strings in t->strings). */
+struct pymap_table {
+	struct py_native_object **v;
+	size_t n, alloc;
+	struct u64map by_start;		/* mapping start -> index in v */
+};
+void pymap_init(struct pymap_table *tab);
+void pymap_release(struct pymap_table *tab);
+/* Give native frame id its address, addr, and the mapping u says holds
+ * it (none when addr is in no file, or the table is full). */
+void pymap_locate(struct py_target *t, struct pymap_table *tab,
+		  struct unwinder *u, uint32_t id, uint64_t addr);
 
 /* --- pystr.c --- */
 /* A str object as UTF-8, interned in t->strings (at most PY_MAX_STR

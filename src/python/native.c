@@ -64,6 +64,7 @@ struct py_native {
 	uint16_t *fflags;		/* NF_* by frame id (native ones) */
 	uint32_t nfflags;
 	uint32_t truncated_id;		/* "[truncated]" */
+	struct pymap_table maps;	/* where native frames are (nativemap.c) */
 	const char *interp_base[2];	/* libpython and the executable */
 	uint64_t ips[UNWIND_MAX_FRAMES], starts[UNWIND_MAX_FRAMES];
 	struct nframe nf[UNWIND_MAX_FRAMES];
@@ -94,6 +95,8 @@ static uint32_t add_frame(struct py_target *t, const char *name,
 	f->line = 0;
 	f->firstlineno = 0;
 	f->native = 1;
+	f->addr = 0;
+	f->object = NULL;
 	return t->nframes++;
 }
 
@@ -229,6 +232,7 @@ static struct nframe lookup_frame(struct py_target *t, uint64_t ip, int call,
 		name = buf;
 	}
 	out.id = add_frame(t, name, lib ? lib : "?");
+	pymap_locate(t, &n->maps, n->unw, out.id, start);
 	u64map_put(&n->by_key, key, out.id);
 	return out;
 }
@@ -460,6 +464,7 @@ enum gs_err pynative_init(struct py_target *t, struct gs_error *err)
 	n->stop_hist = xcalloc(STOP_BUCKETS, sizeof(*n->stop_hist));
 	u64map_init(&n->by_key);
 	u64map_init(&n->by_ip);
+	pymap_init(&n->maps);
 	n->interp_base[0] = base_name(elf_path(t->elf));
 	n->interp_base[1] = base_name(t->proc->exe);
 	t->native = n;
@@ -476,6 +481,7 @@ void pynative_release(struct py_target *t)
 	unwinder_free(n->unw);
 	u64map_release(&n->by_key);
 	u64map_release(&n->by_ip);
+	pymap_release(&n->maps);
 	free(n->fflags);
 	free(n->snap);
 	for (size_t i = 0; i < n->nsnaps; i++)

@@ -26,6 +26,8 @@ enum rec_type {
 	REC_META = 'M',
 	REC_THREAD = 'T',
 	REC_FRAME = 'F',
+	REC_NATIVE = 'N',	/* a native frame with its location */
+	REC_OBJECT = 'O',	/* a file mapping native frames are in */
 	REC_STACK = 'K',
 	REC_SAMPLE = 'S',
 	REC_FAILED = 'X',

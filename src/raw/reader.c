@@ -20,6 +20,7 @@
 #include "gilspy/hashmap.h"
 
 #define MAX_IDS (1u << 24)		/* frame/stack/thread ids */
+#define MAX_OBJECTS (1u << 16)		/* file mappings (OBJECT ids) */
 /* Thread and stack ids are the profile's, handed out in order of first
  * use, so a new id is never far beyond how many are defined; the slack
  * covers what a few lost blocks may have defined.  A hostile id far out
@@ -51,6 +52,9 @@ struct reader {
 	struct py_frame_info *frames;	/* dense, in order of definition */
 	size_t nframes, aframes;
 	struct u64map frame_index;	/* frame id + 1 -> index in frames */
+	struct py_native_object **objects;	/* by id; each its own
+						   allocation, never moved */
+	size_t nobjects;
 	size_t threads_defined, stacks_defined;
 	struct rd_stack *stacks;
 	size_t nstacks;
@@ -149,20 +153,12 @@ static void read_thread(struct reader *r, struct raw_cur *c)
 	t->defined = 1;
 }
 
-static void read_frame(struct reader *r, struct raw_cur *c)
+/* The slot of frame id (id < MAX_IDS), made when new.  Frame ids are the
+ * target's and may be sparse: indexed, not an array by id. */
+static struct py_frame_info *frame_slot(struct reader *r, uint64_t id)
 {
-	uint64_t id = raw_get_varint(c);
-	const char *name = get_str(r, c), *file = get_str(r, c);
-	uint64_t line = raw_get_varint(c), first = raw_get_varint(c);
-	struct py_frame_info *f;
 	uint32_t at;
 
-	if (c->bad || id >= MAX_IDS || line > 0x7fffffff || first > 0x7fffffff) {
-		c->bad = 1;
-		return;
-	}
-	/* Frame ids are the target's and may be sparse: indexed, not an
-	 * array by id. */
 	if (!u64map_get(&r->frame_index, id + 1, &at)) {
 		if (r->nframes == r->aframes) {
 			r->aframes = r->aframes ? 2 * r->aframes : 256;
@@ -172,7 +168,22 @@ static void read_frame(struct reader *r, struct raw_cur *c)
 		at = (uint32_t)r->nframes++;
 		u64map_put(&r->frame_index, id + 1, at);
 	}
-	f = &r->frames[at];
+	memset(&r->frames[at], 0, sizeof(r->frames[at]));
+	return &r->frames[at];
+}
+
+static void read_frame(struct reader *r, struct raw_cur *c)
+{
+	uint64_t id = raw_get_varint(c);
+	const char *name = get_str(r, c), *file = get_str(r, c);
+	uint64_t line = raw_get_varint(c), first = raw_get_varint(c);
+	struct py_frame_info *f;
+
+	if (c->bad || id >= MAX_IDS || line > 0x7fffffff || first > 0x7fffffff) {
+		c->bad = 1;
+		return;
+	}
+	f = frame_slot(r, id);
 	f->name = name ? name : "???";
 	f->filename = file ? file : "???";
 	f->line = (int)line;
@@ -180,6 +191,51 @@ static void read_frame(struct reader *r, struct raw_cur *c)
 	/* a code object's first line is never 0; --native's C frames have
 	 * no lines at all */
 	f->native = !line && !first;
+}
+
+static void read_object(struct reader *r, struct raw_cur *c)
+{
+	uint64_t id = raw_get_varint(c);
+	const char *path = get_str(r, c), *build_id = get_str(r, c);
+	uint64_t start = raw_get_varint(c), limit = raw_get_varint(c);
+	uint64_t offset = raw_get_varint(c);
+	struct py_native_object *o;
+
+	if (c->bad || id >= MAX_OBJECTS || !path || limit < start) {
+		c->bad = 1;
+		return;
+	}
+	r->objects = grow_to(r->objects, &r->nobjects, id, sizeof(*r->objects));
+	if (!r->objects[id])
+		r->objects[id] = xcalloc(1, sizeof(*r->objects[id]));
+	o = r->objects[id];
+	o->path = path;
+	o->build_id = build_id;
+	o->start = start;
+	o->limit = limit;
+	o->offset = offset;
+}
+
+static void read_native(struct reader *r, struct raw_cur *c)
+{
+	uint64_t id = raw_get_varint(c);
+	const char *name = get_str(r, c), *file = get_str(r, c);
+	uint64_t addr = raw_get_varint(c), object = raw_get_varint(c);
+	struct py_frame_info *f;
+
+	if (c->bad || id >= MAX_IDS || object > MAX_OBJECTS) {
+		c->bad = 1;
+		return;
+	}
+	f = frame_slot(r, id);
+	f->name = name ? name : "???";
+	f->filename = file ? file : "???";
+	f->native = 1;
+	f->addr = addr;
+	/* an object lost with a damaged block leaves the frame without its
+	 * mapping, not the sample without the frame */
+	if (object && object - 1 < r->nobjects)
+		f->object = r->objects[object - 1];
 }
 
 static void read_stack(struct reader *r, struct raw_cur *c)
@@ -331,6 +387,8 @@ static int read_records(struct reader *r, const unsigned char *data, size_t len)
 		case REC_META: read_meta(r, &c); break;
 		case REC_THREAD: read_thread(r, &c); break;
 		case REC_FRAME: read_frame(r, &c); break;
+		case REC_NATIVE: read_native(r, &c); break;
+		case REC_OBJECT: read_object(r, &c); break;
 		case REC_STACK: read_stack(r, &c); break;
 		case REC_SAMPLE: read_sample(r, &c); break;
 		case REC_FAILED: read_failed(r, &c); break;
@@ -544,6 +602,9 @@ void raw_replay_release(struct raw_replay *rp)
 		free(r->threads);
 		free(r->frames);
 		u64map_release(&r->frame_index);
+		for (i = 0; i < r->nobjects; i++)
+			free(r->objects[i]);
+		free(r->objects);
 		free(r->stacks);
 		free(r->s);
 		strpool_release(&r->strs);

@@ -39,8 +39,8 @@ struct raw_writer {
 	 * when its entry equals block (0: never). */
 	uint32_t block;
 	uint32_t names_gen;		/* the profile's, when threads were */
-	uint32_t *thread_blk, *stack_blk, *frame_blk;
-	size_t nthread_blk, nstack_blk, nframe_blk;
+	uint32_t *thread_blk, *stack_blk, *frame_blk, *object_blk;
+	size_t nthread_blk, nstack_blk, nframe_blk, nobject_blk;
 	uint32_t chain[PY_MAX_DEPTH + 1];
 	size_t block_target;		/* flush at this many bytes */
 	unsigned char *zbuf;
@@ -213,6 +213,23 @@ static int defined_here(struct raw_writer *w, uint32_t **arr, size_t *n,
 	return 0;
 }
 
+static void define_object(struct raw_writer *w, const struct profile *p,
+			  uint32_t idx)
+{
+	const struct profile_object *o = profile_object(p, idx);
+	struct strbuf *b = &w->buf;
+
+	if (!o || defined_here(w, &w->object_blk, &w->nobject_blk, idx))
+		return;
+	sb_addc(b, REC_OBJECT);
+	raw_put_varint(b, idx);
+	raw_put_str(b, o->path);
+	raw_put_str(b, o->build_id);
+	raw_put_varint(b, o->start);
+	raw_put_varint(b, o->limit);
+	raw_put_varint(b, o->offset);
+}
+
 static void define_frame(struct raw_writer *w, const struct profile *p,
 			 uint32_t id)
 {
@@ -222,6 +239,17 @@ static void define_frame(struct raw_writer *w, const struct profile *p,
 	if (defined_here(w, &w->frame_blk, &w->nframe_blk, id))
 		return;
 	f = profile_frame(p, id);
+	if (f && f->native && (f->addr || f->object)) {
+		if (f->object)
+			define_object(w, p, f->object - 1);
+		sb_addc(b, REC_NATIVE);
+		raw_put_varint(b, id);
+		raw_put_str(b, f->name);
+		raw_put_str(b, f->file);
+		raw_put_varint(b, f->addr);
+		raw_put_varint(b, f->object);
+		return;
+	}
 	sb_addc(b, REC_FRAME);
 	raw_put_varint(b, id);
 	raw_put_str(b, f ? f->name : NULL);
@@ -370,6 +398,7 @@ int raw_writer_close(struct raw_writer *w, const struct profile *p,
 	free(w->thread_blk);
 	free(w->stack_blk);
 	free(w->frame_blk);
+	free(w->object_blk);
 	free(w->zbuf);
 	free(w);
 	if (err) {

@@ -1,8 +1,8 @@
 #!/bin/bash
 # t0700-pprof.sh - `-f pprof` read back by Go's own reader (go tool pprof):
 # on every interpreter found, a live recording of two threads fighting for
-# the GIL lists their functions (-top), carries the gil_state, thread and
-# tid labels (-tags), narrows to the waiting samples (-tagfocus), has the
+# the GIL lists their functions (-top), carries the gil_state, thread,
+# tid and pid labels (-tags), narrows to the waiting samples (-tagfocus), has the
 # same stacks and counts as the collapsed output of the same run (-raw),
 # and `report` of the raw recording writes the same bytes as `record`.
 # Then, from synthetic raw recordings (tests/lib/mkraw.py): an empty
@@ -54,6 +54,13 @@ while read -r l; do
 		grep -q ": $t$" "$W/a.tags" || { diag "no tid $t in -tags"; st=1; }
 	done
 	ok $st "$l: -tags shows the GIL states, thread names and tids" ||
+		sed 's/^/#   /' "$W/a.tags" | head -20
+	# the pid label: on every sample, the recording's pid
+	pid=$(jget "d['target']['pid']")
+	awk '/^ *pid: Total/ { f = 1; next } /^ *[a-z_]+: Total/ { f = 0 }
+		f && NF' "$W/a.tags" >"$W/a.pid"
+	[ "$(wc -l <"$W/a.pid")" = 1 ] && grep -q "(  100%): $pid\$" "$W/a.pid"
+	ok $? "$l: -tags shows the pid label, $pid on every sample" ||
 		sed 's/^/#   /' "$W/a.tags" | head -20
 
 	pp -raw "$W/a.pb.gz" >"$W/a.raw" &&

@@ -60,12 +60,15 @@ static int fuzz_raw(const uint8_t *data, size_t len)
 	if (fd < 0)
 		return 0;
 	if (raw_replay(path, &rp, &prof, NULL, NULL, NULL) >= 0 && prof) {
-		/* what report does next: render from the profile */
+		/* what report does next: render from the profile (pprof
+		 * too: it takes the native frames' mappings as they came) */
 		struct strbuf sb = STRBUF_INIT;
 		struct output_options oo;
 
 		output_options_init(&oo);
 		output_collapsed(&sb, prof, &oo);
+		sb_reset(&sb);
+		output_pprof(&sb, prof, &oo, &rp.ri);
 		sb_release(&sb);
 	}
 	profile_free(prof);

@@ -10,6 +10,12 @@
 #       check the file itself: a gzip member with mtime 0 and no name, a
 #       protobuf whose string table starts with "" and holds only valid
 #       UTF-8; prints "ok N strings" or what is wrong (exit 1)
+#   pprof_check.py mappings RAW.txt
+#       the native mappings of `go tool pprof -raw` output: each with a
+#       page-aligned start and offset, start < limit, none overlapping
+#       another, and every location that names one at an address inside
+#       it; prints one `MAPPING-BASE-NAME LOCATIONS` line per mapping but
+#       the first (Python's), or what is wrong (exit 1)
 import collections
 import gzip
 import re
@@ -33,7 +39,10 @@ def clean(s):
                    for c in s)
 
 
-LOC = re.compile(r"^\s+(\d+): 0x[0-9a-f]+ M=\d+ (.+) (\S+):(\d+) s=\d+(\(.*\))?$")
+# A location without a mapping (a native [truncated]) has no M=.
+LOC = re.compile(r"^\s+(\d+): 0x[0-9a-f]+ (?:M=\d+ )?(.+) (\S+):(\d+) s=\d+(\(.*\))?$")
+LOC_ADDR = re.compile(r"^\s+\d+: (0x[0-9a-f]+) (?:M=(\d+) )?")
+MAPPING = re.compile(r"^(\d+): (0x[0-9a-f]+)/(0x[0-9a-f]+)/(0x[0-9a-f]+) (\S+)")
 SAMPLE = re.compile(r"^\s+(\d+)\s+(\d+):((?: \d+)*) ?$")
 LABEL = re.compile(r"(\w+):\[([^\]]*)\]")
 
@@ -121,4 +130,39 @@ def wire(path):
     print("ok %d strings" % len(strings))
 
 
-{"folded": folded, "wire": wire}[sys.argv[1]](sys.argv[2])
+def mappings(path):
+    text = open(path, encoding="utf-8", errors="replace").read()
+    locs, maps = text.split("\nLocations\n", 1)[1].split("\nMappings\n", 1)
+    m = {}
+    for line in maps.splitlines():
+        g = MAPPING.match(line)
+        if g:
+            m[int(g.group(1))] = (int(g.group(2), 16), int(g.group(3), 16),
+                                  int(g.group(4), 16), g.group(5))
+    problems = []
+    native = sorted((v for k, v in m.items() if k != 1))
+    for start, limit, off, name in native:
+        if not start < limit or start % 4096 or off % 4096:
+            problems.append("%s: %#x/%#x/%#x" % (name, start, limit, off))
+    for a, b in zip(native, native[1:]):
+        if a[1] > b[0]:
+            problems.append("%s overlaps %s" % (a[3], b[3]))
+    used = collections.Counter()
+    for line in locs.splitlines():
+        g = LOC_ADDR.match(line)
+        if not g or not g.group(2) or int(g.group(2)) == 1:
+            continue
+        mid, addr = int(g.group(2)), int(g.group(1), 16)
+        if mid not in m or not m[mid][0] <= addr < m[mid][1]:
+            problems.append("location %s outside its mapping" % line.strip())
+            continue
+        used[mid] += 1
+    if problems:
+        print("; ".join(problems[:5]))
+        sys.exit(1)
+    for k in sorted(m):
+        if k != 1:
+            print("%s %d" % (m[k][3].rsplit("/", 1)[-1], used[k]))
+
+
+{"folded": folded, "wire": wire, "mappings": mappings}[sys.argv[1]](sys.argv[2])

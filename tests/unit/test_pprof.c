@@ -181,7 +181,8 @@ TEST(pprof, samples_labels_and_tables)
 		CHECK_EQ_INT(s->n_value, 2);
 		CHECK_EQ_INT(s->value[1], s->value[0] * 10000000);
 		CHECK_EQ_INT(s->n_location_id, 2);
-		CHECK_EQ_INT(s->n_label, 3);
+		CHECK_EQ_INT(s->n_label, 4);
+		CHECK_EQ_STR(label(pr, s, "pid"), "100");
 	}
 	/* sorted by thread, then state: MainThread's held stack first */
 	CHECK_EQ_INT(pr->sample[0]->value[0], 2);
@@ -250,6 +251,8 @@ TEST(pprof, invalid_utf8_and_reproducible_bytes)
 	for (i = 0; i < pr->n_location; i++)	/* --nolineno */
 		CHECK_EQ_INT(pr->location[i]->line[0]->line, 0);
 	CHECK_EQ_INT(pr->period, 0);	/* no rate, one tick: unknown */
+	for (i = 0; i < pr->n_sample; i++)	/* no pid known: no label */
+		CHECK_EQ_STR(label(pr, pr->sample[i], "pid"), "");
 	perftools__profiles__profile__free_unpacked(pr, NULL);
 out:
 	sb_release(&a);
@@ -277,4 +280,50 @@ TEST(pprof, empty_profile)
 	}
 	sb_release(&sb);
 	profile_free(p);
+}
+
+/* Two processes in one profile: pid labels, a `process PID (...)` root
+ * on every stack, the Python functions shared. */
+TEST(pprof, several_processes)
+{
+	struct profile *a = pp_profile(), *b = pp_profile();
+	struct output_process procs[2] = {
+		{ 4001, "python3 app.py --serve", a },
+		{ 4002, NULL, b },
+	};
+	struct output_options o;
+	struct strbuf sb = STRBUF_INIT;
+	Perftools__Profiles__Profile *pr;
+	const Perftools__Profiles__Function *fn;
+	int64_t line;
+	size_t i, nf1 = 0;
+
+	output_options_init(&o);
+	output_pprof_processes(&sb, procs, 2, &o, NULL);
+	pr = decode(&sb);
+	CHECK(pr != NULL);
+	if (!pr)
+		goto out;
+	CHECK_EQ_INT(pr->n_sample, 4);
+	for (i = 0; i < pr->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pr->sample[i];
+		const char *want = i < 2 ? "process 4001 (python3 app.py --serve)" :
+					   "process 4002";
+
+		CHECK_EQ_STR(label(pr, s, "pid"), i < 2 ? "4001" : "4002");
+		CHECK_EQ_INT(s->n_location_id, 3);
+		fn = loc_func(pr, s->location_id[s->n_location_id - 1], &line);
+		CHECK(fn && !strcmp(str(pr, fn->name), want));
+	}
+	for (i = 0; i < pr->n_function; i++)
+		nf1 += !strcmp(str(pr, pr->function[i]->name), "f1");
+	CHECK_EQ_INT(nf1, 1);
+	/* the same Python stack in both: the same locations */
+	CHECK_EQ_INT(pr->sample[0]->location_id[0], pr->sample[2]->location_id[0]);
+	CHECK_EQ_INT(pr->n_mapping, 1);
+	perftools__profiles__profile__free_unpacked(pr, NULL);
+out:
+	sb_release(&sb);
+	profile_free(a);
+	profile_free(b);
 }

@@ -442,8 +442,9 @@ TEST(profile, shares_total_sums_every_thread)
 
 TEST(profile, frame_text)
 {
-	struct profile_frame f = { "run;it\n", "/usr/lib/python3.12/a/b.py",
-				   42, 40, 1 };
+	struct profile_frame f = { .name = "run;it\n",
+				   .file = "/usr/lib/python3.12/a/b.py",
+				   .line = 42, .firstlineno = 40, .func = 1 };
 	struct strbuf sb = STRBUF_INIT;
 
 	profile_frame_text(&sb, &f, 1, 0);
