@@ -97,6 +97,9 @@ void output_process_root(struct strbuf *sb, const struct record_process *rp);
 /* Folded stacks of every process recorded, each under its process root. */
 void output_collapsed_tree(struct strbuf *sb, const struct record_info *ri,
 			   const struct output_options *o);
+/* Every process recorded in one pprof profile (output_pprof_processes). */
+void output_pprof_tree(struct strbuf *sb, const struct record_info *ri,
+		       const struct output_options *o);
 /* Threads of every process recorded; processes recorded. */
 size_t output_tree_threads(const struct record_info *ri);
 size_t output_tree_sampled(const struct record_info *ri);

@@ -367,7 +367,12 @@ static void render(struct out_set *o, struct out_file *f,
 	case OUT_JSON: output_json(sb, p, &o->oo, ri); break;
 	case OUT_SVG: output_svg(sb, p, &o->oo, ri); break;
 	case OUT_MARKDOWN: render_markdown(o, sb, p, ri); break;
-	case OUT_PPROF: output_pprof(sb, p, &o->oo, ri); break;
+	case OUT_PPROF:
+		if (ri && ri->nprocs)
+			output_pprof_tree(sb, ri, &o->oo);
+		else
+			output_pprof(sb, p, &o->oo, ri);
+		break;
 	case OUT_SPEEDSCOPE:
 	case OUT_CHROME: seq_finish(f->seq, sb, p, ri); break;
 	case OUT_COLLAPSED:

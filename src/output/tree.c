@@ -40,6 +40,31 @@ static void add_cmdline(struct strbuf *sb, const char *cmd)
 	}
 }
 
+void output_pprof_tree(struct strbuf *sb, const struct record_info *ri,
+		       const struct output_options *o)
+{
+	struct output_process *v = xcalloc(ri->nprocs + 1, sizeof(*v));
+	struct strbuf *cmds = xcalloc(ri->nprocs + 1, sizeof(*cmds));
+	size_t i, k = 0;
+
+	for (i = 0; i < ri->nprocs; i++) {
+		if (!ri->procs[i].prof)
+			continue;
+		/* the command line as the folded roots show it */
+		sb_init(&cmds[k]);
+		add_cmdline(&cmds[k], ri->procs[i].cmdline);
+		v[k].pid = ri->procs[i].pid;
+		v[k].cmdline = cmds[k].buf;
+		v[k].p = ri->procs[i].prof;
+		k++;
+	}
+	output_pprof_processes(sb, v, k, o, ri);
+	for (i = 0; i < k; i++)
+		sb_release(&cmds[i]);
+	free(cmds);
+	free(v);
+}
+
 void output_process_root(struct strbuf *sb, const struct record_process *rp)
 {
 	sb_addf(sb, "process %d (", (int)rp->pid);

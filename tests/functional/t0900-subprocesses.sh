@@ -42,7 +42,8 @@ launch() {
 	rm -f "$REC_DIR"/out.*
 	# shellcheck disable=SC2046
 	timeout 120 "$GILSPY" record -s -r $RATE -o "$REC_DIR/out.json" \
-		-o "$REC_DIR/out.folded" -- $(py_cmd "$l") "$SCRIPT" - "$@" \
+		-o "$REC_DIR/out.folded" -o "$REC_DIR/out.pb.gz" \
+		-- $(py_cmd "$l") "$SCRIPT" - "$@" \
 		>"$REC_DIR/stdout" 2>"$REC_DIR/err"
 }
 
@@ -68,6 +69,18 @@ for l in $labels; do
 		sed 's/^/#   /' "$REC_DIR/err" | head -20
 	check "$l: Pool(4) fork: four workers, each running pool_task under its own process root, holding its own GIL" \
 		workers=4 func=pool_task held=80
+	if [ "$l" = "$first" ] && command -v go >/dev/null; then
+		# pprof: one profile, every sample labelled with its process
+		pids=$(jget '" ".join(str(p["pid"]) for p in d["processes"])')
+		tags=$(go tool pprof -tags "$REC_DIR/out.pb.gz" 2>&1)
+		bad=0
+		for p in $pids; do
+			grep -Eq "^ +[0-9.]+m?s \( *[0-9.]+%\): $p\$" <<<"$tags" || bad=1
+		done
+		[ -n "$pids" ] && [ $bad = 0 ]
+		ok $? "$l: pprof of a -s recording: a pid label for each process ($pids)" ||
+			sed 's/^/#   /' <<<"$tags" | head -30
+	fi
 	rm -rf "$PY_HOSTDIR"
 	diag "covered: $l"
 done
