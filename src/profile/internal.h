@@ -52,8 +52,11 @@ struct profile {
 	/* threads; cache maps a sample's thread slot to a thread index */
 	struct profile_thread *threads;
 	size_t nthreads, athreads;
-	uint32_t cache[PY_MAX_THREADS];
-	uint32_t last_stack[PY_MAX_THREADS];	/* of the last sample */
+	/* PY_MAX_THREADS each, freed by profile_detach() (no sample comes
+	 * after it: a followed process that exited keeps only what it
+	 * recorded) */
+	uint32_t *cache;
+	uint32_t *last_stack;			/* of the last sample */
 	uint32_t names_gen;			/* thread renames */
 	int last_n;				/* threads in the last sample */
 
@@ -67,7 +70,7 @@ struct profile {
 	int have_switch;
 
 	struct analysis *an;		/* blame, holds, what-if */
-	struct analysis_thread an_threads[PY_MAX_THREADS];	/* scratch */
+	struct analysis_thread *an_threads;	/* scratch, as cache */
 };
 
 #endif

@@ -348,14 +348,28 @@ struct profile *profile_new(const struct profile_resolver *r)
 	p->span = 1;
 	p->an = analysis_new();
 	p->st.last_holder = PROFILE_NO_THREAD;
-	memset(p->cache, 0xff, sizeof(p->cache));
+	p->cache = xmalloc(PY_MAX_THREADS * sizeof(*p->cache));
+	memset(p->cache, 0xff, PY_MAX_THREADS * sizeof(*p->cache));
+	p->last_stack = xcalloc(PY_MAX_THREADS, sizeof(*p->last_stack));
+	p->an_threads = xcalloc(PY_MAX_THREADS, sizeof(*p->an_threads));
 	return p;
+}
+
+static void free_scratch(struct profile *p)
+{
+	free(p->cache);
+	free(p->last_stack);
+	free(p->an_threads);
+	p->cache = p->last_stack = NULL;
+	p->an_threads = NULL;
+	p->last_n = 0;
 }
 
 void profile_detach(struct profile *p)
 {
 	profile_refresh_names(p, 0);
 	memset(&p->r, 0, sizeof(p->r));
+	free_scratch(p);
 }
 
 void profile_free(struct profile *p)
@@ -364,6 +378,7 @@ void profile_free(struct profile *p)
 
 	if (!p)
 		return;
+	free_scratch(p);
 	analysis_free(p->an);
 	for (i = 0; i < p->nstrs; i++)
 		free(p->strs[i]);
@@ -528,14 +543,14 @@ const struct profile_stats *profile_stats(const struct profile *p)
 
 uint32_t profile_last_thread(const struct profile *p, int slot)
 {
-	return slot >= 0 && slot < PY_MAX_THREADS ? p->cache[slot] :
-		PROFILE_NO_THREAD;
+	return p->cache && slot >= 0 && slot < PY_MAX_THREADS ?
+		p->cache[slot] : PROFILE_NO_THREAD;
 }
 
 uint32_t profile_last_stack(const struct profile *p, int slot)
 {
-	return slot >= 0 && slot < PY_MAX_THREADS ? p->last_stack[slot] :
-		PROFILE_NO_STACK;
+	return p->last_stack && slot >= 0 && slot < PY_MAX_THREADS ?
+		p->last_stack[slot] : PROFILE_NO_STACK;
 }
 
 void profile_refresh_names(struct profile *p, int all)
