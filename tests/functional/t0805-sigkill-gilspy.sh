@@ -1,6 +1,8 @@
 #!/bin/bash
 # t0805-sigkill-gilspy.sh - gilspy killed with SIGKILL at random moments
-# (no handler runs) in record, record --blocking and top --batch.
+# (no handler runs) in record, record --blocking, record --native and
+# top --batch; and with -s (plain, --blocking, --native) on a Pool of
+# workers, every process of which is checked.
 #
 # Expected: the target is never left stopped or traced: after each kill
 # every one of its threads is running or sleeping (State not t/T) with
@@ -15,7 +17,7 @@ n=0
 RANDOM=$$
 for l in $(py_interpreters | head -4); do
 	py_start "$l" spin2.py || { ok 1 "$l: spin2.py starts"; continue; }
-	for mode in record "record --blocking" "top --batch"; do
+	for mode in record "record --blocking" "record --native" "top --batch"; do
 		bad=0 kills=0
 		for _ in 1 2 3 4 5 6; do
 			# shellcheck disable=SC2086
@@ -40,6 +42,45 @@ for l in $(py_interpreters | head -4); do
 	py_stop
 	n=$((n + 1))
 	diag "covered: $l"
+done
+
+# -s: every process of the tree is checked (the pool's parent and workers)
+stopped_or_traced() {
+	local p bad=0
+	for p in "$@"; do
+		if grep -q '^State:[[:space:]]*[tT]' /proc/"$p"/task/*/status 2>/dev/null ||
+		   grep -q 'TracerPid:[[:space:]]*[1-9]' /proc/"$p"/task/*/status 2>/dev/null; then
+			bad=1
+			grep -H '^State\|TracerPid' /proc/"$p"/task/*/status | sed 's/^/#   /'
+		fi
+	done
+	return $bad
+}
+for l in $(py_interpreters | head -2); do
+	py_start "$l" procs.py pool-fork 60 3 || { ok 1 "$l: procs.py pool-fork starts"; continue; }
+	tree="$PY_PID $(pgrep -P "$PY_PID" | tr '\n' ' ')"
+	for mode in "record -s" "record -s --blocking" "record -s --native"; do
+		bad=0 kills=0
+		for _ in 1 2 3 4 5; do
+			# shellcheck disable=SC2086
+			"$GILSPY" $mode -p "$PY_PID" -r 1000 -o "$REC_DIR/k.json" >/dev/null 2>&1 &
+			g=$!
+			sleep "0.$(printf '%03d' $((RANDOM % 400)))"
+			kill -9 $g 2>/dev/null && kills=$((kills + 1))
+			wait $g 2>/dev/null
+			sleep 0.05
+			stopped_or_traced $tree || bad=$((bad + 1))
+		done
+		c0=0 c1=0
+		for p in $tree; do c0=$((c0 + $(cpu "$p"))); done
+		sleep 0.3
+		for p in $tree; do c1=$((c1 + $(cpu "$p"))); done
+		[ $bad = 0 ] && [ "$c1" -gt "$c0" ]
+		ok $? "$l: $mode on a Pool(3) killed $kills times: no process left stopped or traced, still running"
+	done
+	kill -9 $tree 2>/dev/null
+	py_stop
+	diag "covered (-s): $l"
 done
 [ $n -gt 0 ] || skip "no interpreter found"
 done_testing
