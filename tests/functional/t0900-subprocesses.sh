@@ -30,18 +30,24 @@ shell_argv() {
 	esac
 }
 
-# launch LABEL MODE SECS [ARGS]: record -s of procs.py in launch mode into
+# launch LABEL MODE SECS [ARGS] [--GILSPY-OPTION]: record -s of procs.py in
+# launch mode (a last argument starting with -- is gilspy's) into
 # $REC_DIR/out.{json,folded}; the script's path as the target sees it in
 # $SCRIPT
 launch() {
-	local l=$1
+	local l=$1 opt=
 	shift
+	if [ $# -gt 0 ] && [[ ${!#} == --* ]]; then
+		opt=${!#}
+		set -- "${@:1:$#-1}"
+	fi
 	py_workdir "$l"
 	cp "$TOP/tests/targets/procs.py" "$TOP/tests/targets/_ready.py" "$PY_HOSTDIR/"
 	SCRIPT=$PY_DIR/procs.py
 	rm -f "$REC_DIR"/out.*
 	# shellcheck disable=SC2046
-	timeout 120 "$GILSPY" record -s -r $RATE -o "$REC_DIR/out.json" \
+	# shellcheck disable=SC2086
+	timeout 120 "$GILSPY" record -s -r $RATE $opt -o "$REC_DIR/out.json" \
 		-o "$REC_DIR/out.folded" -o "$REC_DIR/out.pb.gz" \
 		-- $(py_cmd "$l") "$SCRIPT" - "$@" \
 		>"$REC_DIR/stdout" 2>"$REC_DIR/err"
@@ -80,6 +86,17 @@ for l in $labels; do
 		[ -n "$pids" ] && [ $bad = 0 ]
 		ok $? "$l: pprof of a -s recording: a pid label for each process ($pids)" ||
 			sed 's/^/#   /' <<<"$tags" | head -30
+	fi
+	if [ "$l" = "$first" ]; then
+		# --threads: the process root first, then the thread
+		launch "$l" subprocess 1 - --threads
+		awk '{ split($0, f, ";"); if (f[1] !~ /^process [0-9]+ \(/ ||
+			f[2] !~ /^thread .* \([0-9]+\)$/) { print; bad = 1 } }
+			END { exit bad }' "$REC_DIR/out.folded" >"$REC_DIR/bad" &&
+			[ -s "$REC_DIR/out.folded" ]
+		ok $? "$l: -s --threads: every stack starts with its process, then its thread" ||
+			sed 's/^/#   /' "$REC_DIR/bad" | head -5
+		rm -rf "$PY_HOSTDIR"
 	fi
 	rm -rf "$PY_HOSTDIR"
 	diag "covered: $l"
