@@ -13,6 +13,11 @@
 
 #include "tui_int.h"
 
+/* Grouped, each process's first function rows only, so that every
+ * process is on the screen (its root row tells its whole; s again lists
+ * them all). */
+#define GROUP_FUNCS 10
+
 /* --- the processes ------------------------------------------------------- */
 
 struct tui *tui_new_tree(const struct tui_options *o,
@@ -365,6 +370,18 @@ void tui_tree_rows(struct tui *u)
 	     !u->trows[u->nshown].folded; u->nshown++)
 		;
 	qsort_r(u->frows, u->nfrows, sizeof(*u->frows), cmp_func, u);
+	if (u->group) {
+		size_t k = 0, n = 0;
+
+		for (i = 0; i < u->nfrows; i++) {
+			if (u->frows[i].root || (k && u->frows[i].src !=
+						 u->frows[k - 1].src))
+				n = 0;
+			if (u->frows[i].root || n++ < GROUP_FUNCS)
+				u->frows[k++] = u->frows[i];
+		}
+		u->nfrows = k;
+	}
 	qsort(u->brows, u->nbrows, sizeof(*u->brows), cmp_blame);
 	u->dirty = 0;
 	for (i = 0; i < u->nprocs; i++)

@@ -170,10 +170,10 @@ static void header(struct tui_ctx *c)
 				 0.0);
 		if (u->tree) {
 			/* each process has its own GIL: the figures are
-			 * their mean, the group view (s) has each */
-			tui_put(c, TA_NORMAL, "  mean of the running "
-			    "processes%s", c->out->screen && !u->group ?
-			    " (s: each)" : "");
+			 * the mean of those running (of all once none
+			 * runs), the group view (s) has each */
+			tui_put(c, TA_NORMAL, "  mean of the processes%s",
+			    c->out->screen && !u->group ? " (s: each)" : "");
 		} else {
 			tui_put(c, TA_NORMAL, "  switches %.1f/s  interval "
 			    "%.1f ms", span > 0 ? (double)d->switches / span :
