@@ -366,6 +366,8 @@ void tui_render(struct tui *u, const struct tui_out *out)
 	rest = h ? h - c.lines - 4 - (out->screen ? 1 : 0) : 0;
 	trows = 0;
 	frows = out->max_funcs;
+	if (u->tree && u->group)	/* already a few per process */
+		frows = 0;
 	if (h) {
 		/* the threads pane takes half, or what the lower pane
 		 * leaves when it needs less */
