@@ -339,6 +339,8 @@ static void keybar(struct tui_ctx *c)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (!c->u->tree && !strcmp(keys[i][0], "s"))
+			continue;	/* one process: nothing to group */
 		tui_put(c, TA_TITLE, "%s%s", i ? " " : "", keys[i][0]);
 		tui_put(c, TA_KEYS, " %s", keys[i][1]);
 	}
