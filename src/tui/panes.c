@@ -69,11 +69,13 @@ void tui_thread_row(struct tui_ctx *c, const struct tui_thread_row *r,
 
 	profile_shares_count(&sh, r->state);
 	tui_fit(name, sizeof(name), r->name, k->namew, 0);
-	if (k->pidw)
-		tui_put(c, r->src->exited ? TA_DIM : TA_NORMAL, "%*d",
-		    k->pidw, (int)r->src->pid);
-	tui_put(c, sel ? TA_SELECTED : TA_NORMAL, "%s%6d  %s", sel ? ">" : " ",
-	    (int)r->tid, name);
+	if (k->pidw)	/* -s: the mark of the thread picked leads the line */
+		tui_put(c, sel ? TA_SELECTED : r->src->exited ? TA_DIM :
+		    TA_NORMAL, "%s%*d %6d  %s", sel ? ">" : " ", k->pidw - 1,
+		    (int)r->src->pid, (int)r->tid, name);
+	else
+		tui_put(c, sel ? TA_SELECTED : TA_NORMAL, "%s%6d  %s",
+		    sel ? ">" : " ", (int)r->tid, name);
 	tui_put(c, TA_NORMAL, " ");
 	tui_put(c, tui_state_attr(r->now), "%-8s", state_text(r));
 	tui_put(c, TA_NORMAL, "%8.1f%8.1f%8.1f%8.1f  ",
