@@ -25,9 +25,18 @@ tmp=$(mktemp -d)
 sock=gilspy-t0910-$$
 T() { tmux -L "$sock" -f /dev/null "$@"; }
 # the pool's workers are ended with it (by pid: they are its children)
+children_of() {  # the pids whose parent is $1, from /proc/PID/stat
+	local want=$1 f line fields
+	for f in /proc/[0-9]*/stat; do
+		line=$(cat "$f" 2>/dev/null) || continue
+		# after the command name (which may hold anything): state, ppid
+		read -r -a fields <<<"${line##*) }"
+		[ "${fields[1]}" = "$want" ] && { f=${f#/proc/}; echo "${f%/stat}"; }
+	done
+}
 stop_tree() {
 	local kids
-	[ -n "$PY_PID" ] && kids=$(ps -o pid= --ppid "$PY_PID" 2>/dev/null)
+	[ -n "$PY_PID" ] && kids=$(children_of "$PY_PID")
 	py_stop
 	for k in $kids; do kill -9 "$k" 2>/dev/null; done
 }
