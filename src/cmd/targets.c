@@ -351,7 +351,8 @@ int targets_scan_once(struct session *s)
 		struct session_target *tg;
 		struct gs_error err = { 0 };
 
-		if (known(s, added[k]))
+		/* dump run from a shell it is asked about is in its tree */
+		if (known(s, added[k]) || added[k] == getpid())
 			continue;
 		tg = target_new(s, added[k], proc_tree_parent(tree, added[k]));
 		target_attach(s, tg, &err);
