@@ -25,4 +25,26 @@ void dump_render_text(struct strbuf *sb, struct py_target *t,
 void dump_render_json(struct strbuf *sb, struct py_target *t,
 		      const struct py_sample *s);
 
+/* dump -s: every process of a tree, in the order given.  t NULL: the
+ * process was not sampled, and why says why (not Python, exited, no
+ * permission); the strings are the caller's.  ppid 0: the root. */
+struct dump_process {
+	int pid, ppid;
+	const char *cmdline;
+	struct py_target *t;		/* NULL: not sampled */
+	const struct py_sample *s;	/* with t */
+	const char *why;		/* without t */
+};
+
+/* Text: each sampled process as dump_render_text() writes it ("Process
+ * PID (child of PPID): ..." but for the root), a blank line between them,
+ * then "Not sampled (N):" and one line per process not sampled. */
+void dump_render_tree_text(struct strbuf *sb, const struct dump_process *p,
+			   int n);
+/* One JSON document: {"version":1,"processes":[one object per sampled
+ * process, as dump_render_json() writes it, with "ppid"],
+ * "processes_skipped":[{"pid","ppid","command","why"}]}. */
+void dump_render_tree_json(struct strbuf *sb, const struct dump_process *p,
+			   int n);
+
 #endif

@@ -92,6 +92,7 @@ struct tui_options {
 	pid_t thread;		/* start filtered to this tid (0: all) */
 	int all_threads;	/* list idle threads too (else folded) */
 	int blame;		/* start in the blame view */
+	int group;		/* -s: start with rows grouped by process */
 };
 void tui_options_init(struct tui_options *o);
 
@@ -113,6 +114,23 @@ struct tui *tui_new(const struct profile_resolver *r,
 		    const struct tui_options *o, const struct tui_target *tg,
 		    uint64_t now_ns);
 void tui_free(struct tui *u);		/* NULL is a no-op */
+
+/* -s: a view over a tree of processes, each with its own GIL.  It has no
+ * profile of its own: tui_add_process() gives it one view per Python
+ * process (its own profile over its own resolver r, its facts tg), to
+ * which that process's samples go (tui_add() on what it returns, owned by
+ * u).  Rows say whose they are (a PID column, a "process PID (command)"
+ * root row in the functions pane); key s (or tui_options.group) groups
+ * them under a line per process with its GIL held and contention.
+ * tui_process_exited(): the process left (call it before its interpreter
+ * goes: a last refresh reads names); its figures stay, frozen, marked
+ * exited, until a reset forgets them. */
+struct tui *tui_new_tree(const struct tui_options *o,
+			 const struct tui_target *tg, uint64_t now_ns);
+struct tui *tui_add_process(struct tui *u, const struct profile_resolver *r,
+			    const struct tui_target *tg, pid_t ppid,
+			    uint64_t now_ns);
+void tui_process_exited(struct tui *p, uint64_t now_ns);
 
 /* Feed one sample / one failed tick, exactly as record does. */
 void tui_add(struct tui *u, const struct py_sample *s);

@@ -344,6 +344,32 @@ static void take_new(struct session *s, const struct session_hooks *h,
 	}
 }
 
+int targets_scan_once(struct session *s)
+{
+	struct proc_tree *tree = proc_tree_new(s->args.pid);
+	pid_t *added = NULL;
+	size_t nadded = 0, k;
+	int ret = -1;
+
+	if (proc_tree_scan(tree, &added, &nadded))
+		goto out;
+	for (k = 0; k < nadded; k++) {
+		struct session_target *tg;
+		struct gs_error err = { 0 };
+
+		/* dump run from a shell it is asked about is in its tree */
+		if (known(s, added[k]) || added[k] == getpid())
+			continue;
+		tg = target_new(s, added[k], proc_tree_parent(tree, added[k]));
+		target_attach(s, tg, &err);
+	}
+	ret = 0;
+out:
+	free(added);
+	proc_tree_free(tree);
+	return ret;
+}
+
 /* New processes: from the kernel's events every tick, from a listing of
  * /proc every SCAN period (or at once when events were lost); and the
  * processes not Python yet, every WAITING period. */

@@ -37,6 +37,12 @@ int target_check(struct session_target *tg);
 void target_leave(struct session_target *tg, const struct session_hooks *h,
 		  void *ctx);
 
+/* One listing of the tree under args.pid (dump -s): every process found
+ * that is not a target yet becomes one and is tried as Python once (no
+ * sampler: the session is not started); those that are not keep
+ * tg->skip.  0, or -1 when /proc cannot be listed. */
+int targets_scan_once(struct session *s);
+
 /* The -s loop: one pacer for every target, the tree scanned every few
  * milliseconds for new ones.  stop and wake are the session's flags. */
 enum session_end follow_run(struct session *s, const struct session_hooks *h,

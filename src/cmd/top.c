@@ -12,6 +12,12 @@
  * SIGINT/SIGTERM/SIGHUP (flags set by handlers, the loop ends), errors
  * (tui_screen_end() first), crashes (screen.c's handler).  When the target
  * exits the view stays, says 'process exited', and waits for `q`.
+ *
+ * -s: every Python process of the tree joins the view as the session
+ * finds it (tui_add_process() in the joined hook), its samples go to its
+ * own view, and one that leaves stays with its last figures
+ * (tui_process_exited() in the left hook, while its names can still be
+ * read).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -41,7 +47,9 @@ static const char usage_text[] =
 	"  -i, --interval SECS    refresh every SECS seconds (default 1)\n"
 	"  -w, --window SECS      length of the sliding window (default 5)\n"
 	"      --cumulative       start with the cumulative view (key w)\n"
-	"  -s, --sort COLUMN      own, total, held, waiting or name (default own)\n"
+	SESSION_HELP_SUBPROCESSES
+	"      --group            with -s: rows grouped by process (key s)\n"
+	"  -o, --sort COLUMN      own, total, held, waiting or name (default own)\n"
 	"  -L, --lines            one row per line, not per function (key L)\n"
 	"  -t, --thread TID       functions of one thread only (key t)\n"
 	"      --idle             count idle samples in the functions pane (key i)\n"
@@ -57,7 +65,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_CUMULATIVE = 256, OPT_IDLE, OPT_NOLINENO, OPT_ONCE, OPT_BLAME,
-	OPT_ALL_THREADS,
+	OPT_ALL_THREADS, OPT_GROUP,
 };
 
 struct top {
@@ -84,7 +92,9 @@ static int parse_args(struct top *t, int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "cumulative", no_argument, NULL, OPT_CUMULATIVE },
-		{ "sort", required_argument, NULL, 's' },
+		{ "sort", required_argument, NULL, 'o' },
+		SESSION_LONGOPT_SUBPROCESSES,
+		{ "group", no_argument, NULL, OPT_GROUP },
 		{ "lines", no_argument, NULL, 'L' },
 		{ "thread", required_argument, NULL, 't' },
 		{ "idle", no_argument, NULL, OPT_IDLE },
@@ -102,7 +112,7 @@ static int parse_args(struct top *t, int argc, char **argv)
 
 	opterr = 0;
 	/* '+': stop at the first non-option, the command to launch */
-	while ((c = getopt_long(argc, argv, "+:" SESSION_SHORTOPTS "i:w:s:Lt:bn:h",
+	while ((c = getopt_long(argc, argv, "+:" SESSION_SHORTOPTS "i:w:so:Lt:bn:h",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -117,6 +127,11 @@ static int parse_args(struct top *t, int argc, char **argv)
 			break;
 		case OPT_CUMULATIVE: t->to.cumulative = 1; break;
 		case 's':
+			session_option(&t->ses.args, SESSION_OPT_SUBPROCESSES,
+				       NULL);
+			break;
+		case OPT_GROUP: t->to.group = 1; break;
+		case 'o':
 			if (tui_sort_parse(optarg, &t->to.sort)) {
 				cmd_errorf("unknown sort column '%s'; use own, "
 					   "total, held, waiting or name", optarg);
@@ -154,6 +169,13 @@ static int parse_args(struct top *t, int argc, char **argv)
 			if (!k)
 				return cmd_bad_option("top", c, argv);
 		}
+	}
+	/* -s was --sort before it meant --subprocesses */
+	if (t->ses.args.subprocesses && optind < argc &&
+	    tui_sort_parse(argv[optind], &t->to.sort) == 0) {
+		cmd_errorf("-s means --subprocesses (it takes no value); sort "
+			   "with -o %s or --sort %s", argv[optind], argv[optind]);
+		return 2;
 	}
 	if (session_args_done(&t->ses.args, argc, argv, "top", "watch"))
 		return 2;
@@ -198,7 +220,10 @@ static void exited(struct top *t)
 {
 	struct session_child *c = &t->ses.child;
 
-	if (c->pid && session_reap(&t->ses, 0))
+	if (t->ses.args.subprocesses)
+		tui_set_status(t->u, 1, "every process exited; the last data "
+			       "stays until q");
+	else if (c->pid && session_reap(&t->ses, 0))
 		tui_set_status(t->u, 1, "process exited (status %d); the last "
 			       "data stays until q", c->status);
 	else
@@ -206,21 +231,47 @@ static void exited(struct top *t)
 			       "until q");
 }
 
+/* -s: samples go to the view of their own process. */
 static void on_sample(void *ctx, struct session_target *tg,
 		      const struct py_sample *smp)
 {
 	struct top *t = ctx;
 
-	(void)tg;
-	tui_add(t->u, smp);
+	tui_add(t->ses.args.subprocesses ? tg->user : t->u, smp);
 }
 
 static void on_failed(void *ctx, struct session_target *tg, uint64_t tt)
 {
 	struct top *t = ctx;
 
-	(void)tg;
-	tui_add_failed(t->u, tt);
+	tui_add_failed(t->ses.args.subprocesses ? tg->user : t->u, tt);
+}
+
+static void on_joined(void *ctx, struct session_target *tg)
+{
+	struct top *t = ctx;
+	struct profile_resolver res = {
+		pyt_resolve_frame, pyt_resolve_thread_name, tg->py,
+	};
+	struct tui_target tt = {
+		.pid = tg->pid, .command = tg->cmdline,
+		.python = pyt_version(tg->py),
+		.requested_hz = t->ses.args.rate,
+		.blocking = t->ses.args.blocking,
+		.free_threaded = pyt_free_threaded(tg->py),
+	};
+
+	if (t->ses.args.subprocesses && !tg->user)
+		tg->user = tui_add_process(t->u, &res, &tt, tg->ppid,
+					   now_ns());
+}
+
+static void on_left(void *ctx, struct session_target *tg)
+{
+	struct top *t = ctx;
+
+	if (t->ses.args.subprocesses && tg->user)
+		tui_process_exited(tg->user, now_ns());
 }
 
 static void on_behind(void *ctx, double achieved)
@@ -263,6 +314,7 @@ static int run(struct top *t)
 	static const struct session_hooks hooks = {
 		.sample = on_sample, .failed = on_failed,
 		.behind = on_behind, .tick = on_tick,
+		.joined = on_joined, .left = on_left,
 	};
 	struct gs_error err = { 0 };
 	int r;
@@ -345,13 +397,21 @@ int cmd_top(int argc, char **argv)
 	py = session_py(&t.ses);
 	session_command_line(&t.ses, &cmdline);
 	tg.pid = a->pid;
-	tg.command = a->command ? cmdline.buf : pyt_proc(py)->cmdline;
-	tg.python = pyt_version(py);
 	tg.requested_hz = a->rate;
 	tg.blocking = a->blocking;
-	tg.free_threaded = pyt_free_threaded(py);
-	res.ctx = py;
-	t.u = tui_new(&res, &t.to, &tg, now_ns());
+	if (a->subprocesses) {
+		/* the root need not be Python: a shell, a launcher */
+		tg.command = a->command ? cmdline.buf :
+			     t.ses.targets[0]->cmdline;
+		tg.python = py ? pyt_version(py) : "?";
+		t.u = tui_new_tree(&t.to, &tg, now_ns());
+	} else {
+		tg.command = a->command ? cmdline.buf : pyt_proc(py)->cmdline;
+		tg.python = pyt_version(py);
+		tg.free_threaded = pyt_free_threaded(py);
+		res.ctx = py;
+		t.u = tui_new(&res, &t.to, &tg, now_ns());
+	}
 	if (!t.batch && tui_screen_start(&err) != GS_OK) {
 		ret = cmd_report_error(&err);
 		goto out;

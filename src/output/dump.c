@@ -28,13 +28,17 @@ static const struct py_thread_sample *holder_of(const struct py_sample *s)
 	return NULL;
 }
 
-void dump_render_text(struct strbuf *sb, struct py_target *t,
-		      const struct py_sample *s)
+/* ppid > 0: said after the pid (dump -s). */
+static void text_process(struct strbuf *sb, struct py_target *t,
+			 const struct py_sample *s, int ppid)
 {
 	struct proc *p = pyt_proc(t);
 	const struct py_thread_sample *h = holder_of(s);
 
-	sb_addf(sb, "Process %d: %s\n", (int)p->pid, p->cmdline);
+	sb_addf(sb, "Process %d", (int)p->pid);
+	if (ppid > 0)
+		sb_addf(sb, " (child of %d)", ppid);
+	sb_addf(sb, ": %s\n", p->cmdline);
 	sb_addf(sb, "Python %s%s%s (%s)\n", pyt_version(t),
 		pyt_debug_build(t) ? ", debug build" : "",
 		pyt_free_threaded(t) ? ", free-threaded" : "", pyt_binary(t));
@@ -77,13 +81,17 @@ void dump_render_text(struct strbuf *sb, struct py_target *t,
 	}
 }
 
-void dump_render_json(struct strbuf *sb, struct py_target *t,
-		      const struct py_sample *s)
+/* One process's object, without the newline. */
+static void json_process(struct strbuf *sb, struct py_target *t,
+			 const struct py_sample *s, int ppid)
 {
 	struct proc *p = pyt_proc(t);
 	const struct py_thread_sample *h = holder_of(s);
 
-	sb_addf(sb, "{\"version\":1,\"pid\":%d,\"command\":", (int)p->pid);
+	sb_addf(sb, "{\"version\":1,\"pid\":%d,", (int)p->pid);
+	if (ppid >= 0)
+		sb_addf(sb, "\"ppid\":%d,", ppid);
+	sb_adds(sb, "\"command\":");
 	sb_add_json_str(sb, p->cmdline);
 	sb_adds(sb, ",\"python\":{\"version\":");
 	sb_add_json_str(sb, pyt_version(t));
@@ -128,6 +136,71 @@ void dump_render_json(struct strbuf *sb, struct py_target *t,
 				f->native ? ",\"native\":true" : "");
 		}
 		sb_adds(sb, "]}");
+	}
+	sb_adds(sb, "]}");
+}
+
+void dump_render_text(struct strbuf *sb, struct py_target *t,
+		      const struct py_sample *s)
+{
+	text_process(sb, t, s, 0);
+}
+
+void dump_render_json(struct strbuf *sb, struct py_target *t,
+		      const struct py_sample *s)
+{
+	json_process(sb, t, s, -1);
+	sb_addc(sb, '\n');
+}
+
+/* --- a process tree (dump -s) ------------------------------------------- */
+
+void dump_render_tree_text(struct strbuf *sb, const struct dump_process *p,
+			   int n)
+{
+	int i, first = 1, nskip = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!p[i].t) {
+			nskip++;
+			continue;
+		}
+		if (!first)
+			sb_adds(sb, "\n");
+		first = 0;
+		text_process(sb, p[i].t, p[i].s, p[i].ppid);
+	}
+	if (!nskip)
+		return;
+	sb_addf(sb, "%sNot sampled (%d):\n", first ? "" : "\n", nskip);
+	for (i = 0; i < n; i++)
+		if (!p[i].t)
+			sb_addf(sb, "  Process %d (%s): %s\n", p[i].pid,
+				p[i].cmdline ? p[i].cmdline : "?",
+				p[i].why ? p[i].why : "not read");
+}
+
+void dump_render_tree_json(struct strbuf *sb, const struct dump_process *p,
+			   int n)
+{
+	int i, k;
+
+	sb_adds(sb, "{\"version\":1,\"processes\":[");
+	for (i = k = 0; i < n; i++)
+		if (p[i].t) {
+			sb_adds(sb, k++ ? "," : "");
+			json_process(sb, p[i].t, p[i].s, p[i].ppid);
+		}
+	sb_adds(sb, "],\"processes_skipped\":[");
+	for (i = k = 0; i < n; i++) {
+		if (p[i].t)
+			continue;
+		sb_addf(sb, "%s{\"pid\":%d,\"ppid\":%d,\"command\":",
+			k++ ? "," : "", p[i].pid, p[i].ppid);
+		sb_add_json_str(sb, p[i].cmdline ? p[i].cmdline : "");
+		sb_adds(sb, ",\"why\":");
+		sb_add_json_str(sb, p[i].why ? p[i].why : "not read");
+		sb_adds(sb, "}");
 	}
 	sb_adds(sb, "]}\n");
 }

@@ -130,6 +130,7 @@ void tui_blame_rows(struct tui *u)
 	for (i = 0; i < w->nblame; i++) {
 		const struct blame_stack_row *b = &w->blame[i];
 
+		rows[i].src = u;
 		rows[i].waiter_thread = b->waiter_thread;
 		rows[i].waiter_func = leaf_func(u, b->waiter_stack);
 		rows[i].holder_thread = b->holder_thread;

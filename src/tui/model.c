@@ -272,6 +272,9 @@ void tui_free(struct tui *u)
 
 	if (!u)
 		return;
+	for (i = 0; i < u->nprocs; i++)
+		tui_free(u->procs[i]);
+	free(u->procs);
 	for (i = 0; i < TUI_HISTORY; i++)
 		snap_release(&u->ring[i]);
 	window_release(&u->win);
@@ -286,6 +289,10 @@ void tui_reset(struct tui *u, uint64_t now_ns)
 {
 	size_t i;
 
+	if (u->tree) {
+		tui_tree_reset(u, now_ns);
+		return;
+	}
 	for (i = 0; i < TUI_HISTORY; i++)
 		snap_release(&u->ring[i]);
 	u->head = u->nsnaps = 0;
@@ -327,6 +334,10 @@ void tui_refresh(struct tui *u, uint64_t now_ns)
 {
 	size_t base, i;
 
+	if (u->tree) {
+		tui_tree_refresh(u, now_ns);
+		return;
+	}
 	/* Threads seen before Python named them (launch mode) get their
 	 * names once it has, as record's do. */
 	profile_refresh_names(u->prof, 0);
@@ -349,6 +360,10 @@ void tui_refresh(struct tui *u, uint64_t now_ns)
 
 void tui_window_update(struct tui *u)
 {
+	if (u->tree) {
+		tui_tree_window_update(u);
+		return;
+	}
 	window_compute(u, u->o.cumulative ? NULL : snap_at(u, sliding_base(u)));
 }
 

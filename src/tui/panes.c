@@ -28,9 +28,11 @@ static void bar(struct tui_ctx *c, const struct tui_thread_row *r, int width)
 		tui_emit(c, rest, TA_DIM);
 }
 
-static const char *state_text(int s)
+static const char *state_text(const struct tui_thread_row *r)
 {
-	return s < 0 ? "gone" : gil_state_name((enum gil_state)s);
+	if (r->now >= 0)
+		return gil_state_name((enum gil_state)r->now);
+	return r->src && r->src->exited ? "exited" : "gone";
 }
 
 /* "hog  97%": the thread that kept r waiting most and its share of r's
@@ -38,16 +40,16 @@ static const char *state_text(int s)
  * in the window. */
 static void blocker(struct tui_ctx *c, const struct tui_thread_row *r, int width)
 {
-	const char *who = tui_thread_name(c->u, r->blocker);
+	const char *who = tui_thread_name(r->src, r->blocker);
 	char name[128], tid[16];
 
 	if (!r->blamed) {
 		tui_put(c, TA_DIM, "%-*s", width, "-");
 		return;
 	}
-	if (who && tui_thread_name_shared(c->u, r->blocker)) {
+	if (who && tui_thread_name_shared(r->src, r->blocker)) {
 		snprintf(tid, sizeof(tid), "%d",
-			 (int)profile_thread(c->u->prof, r->blocker)->tid);
+			 (int)profile_thread(r->src->prof, r->blocker)->tid);
 		who = tid;
 	}
 	tui_fit(name, sizeof(name), who ? who : "(hand-off)", width - 5, 0);
@@ -57,12 +59,8 @@ static void blocker(struct tui_ctx *c, const struct tui_thread_row *r, int width
 	    100.0);
 }
 
-struct tcols {
-	int namew, bw, barw;
-};
-
-static void thread_row(struct tui_ctx *c, const struct tui_thread_row *r,
-		       const struct tcols *k)
+void tui_thread_row(struct tui_ctx *c, const struct tui_thread_row *r,
+		    const struct tui_tcols *k)
 {
 	struct tui *u = c->u;
 	int sel = u->filter_tid && r->tid == u->filter_tid;
@@ -71,10 +69,15 @@ static void thread_row(struct tui_ctx *c, const struct tui_thread_row *r,
 
 	profile_shares_count(&sh, r->state);
 	tui_fit(name, sizeof(name), r->name, k->namew, 0);
-	tui_put(c, sel ? TA_SELECTED : TA_NORMAL, "%s%6d  %s", sel ? ">" : " ",
-	    (int)r->tid, name);
+	if (k->pidw)	/* -s: the mark of the thread picked leads the line */
+		tui_put(c, sel ? TA_SELECTED : r->src->exited ? TA_DIM :
+		    TA_NORMAL, "%s%*d %6d  %s", sel ? ">" : " ", k->pidw - 1,
+		    (int)r->src->pid, (int)r->tid, name);
+	else
+		tui_put(c, sel ? TA_SELECTED : TA_NORMAL, "%s%6d  %s",
+		    sel ? ">" : " ", (int)r->tid, name);
 	tui_put(c, TA_NORMAL, " ");
-	tui_put(c, tui_state_attr(r->now), "%-8s", state_text(r->now));
+	tui_put(c, tui_state_attr(r->now), "%-8s", state_text(r));
 	tui_put(c, TA_NORMAL, "%8.1f%8.1f%8.1f%8.1f  ",
 	    profile_pct(sh.held, r->n), profile_pct(sh.waiting, r->n),
 	    profile_pct(sh.native, r->n), profile_pct(sh.idle, r->n));
@@ -86,11 +89,14 @@ static void thread_row(struct tui_ctx *c, const struct tui_thread_row *r,
 }
 
 /* The threads with no busy sample in the window, as one row. */
-static void folded_row(struct tui_ctx *c, const struct tcols *k)
+static void folded_row(struct tui_ctx *c, const struct tui_tcols *k)
 {
 	struct tui *u = c->u;
 	size_t n = u->ntrows - u->nshown;
 	char text[64], name[128];
+
+	if (k->pidw)
+		tui_put(c, TA_NORMAL, "%*s", k->pidw, "");
 
 	snprintf(text, sizeof(text), "%zu idle threads", n);
 	if ((int)strlen(text) > k->namew)
@@ -103,30 +109,48 @@ static void folded_row(struct tui_ctx *c, const struct tcols *k)
 	tui_eol(c);
 }
 
-void tui_threads_pane(struct tui_ctx *c, int max_rows)
+/* The columns' widths for the screen's width, and their heading. */
+void tui_thread_cols(struct tui_ctx *c, struct tui_tcols *k)
 {
-	struct tui *u = c->u;
-	struct tcols k = { 16, 17, 20 };
-	int fixed, total, room, first, i;
+	int fixed;
 
-	/* tid 7, name, state 8, four 8-wide columns, blocked by, gaps */
-	fixed = 7 + 2 + k.namew + 1 + 8 + 4 * 8 + 2 + k.bw + 2;
+	k->pidw = c->u->tree ? 8 : 0;
+	k->namew = 16;
+	k->bw = 17;
+	k->barw = 20;
+	/* pid, tid 7, name, state 8, four 8-wide columns, blocked by, gaps */
+	fixed = k->pidw + 7 + 2 + k->namew + 1 + 8 + 4 * 8 + 2 + k->bw + 2;
 	if (c->out->width && c->out->width < fixed) {
-		k.namew = 12;
-		k.bw = 14;
+		k->namew = 12;
+		k->bw = 14;
 		fixed -= 4 + 3;
 	}
 	if (c->out->width)
-		k.barw = c->out->width - fixed - 1;
-	if (k.barw > 40)
-		k.barw = 40;
-	if (k.barw < 8)
-		k.barw = 0;
+		k->barw = c->out->width - fixed - 1;
+	if (k->barw > 40)
+		k->barw = 40;
+	if (k->barw < 8)
+		k->barw = 0;
+	if (k->pidw)
+		tui_put(c, TA_HEAD, "%*s", k->pidw, "PID");
 	tui_put(c, TA_HEAD, "%7s  %-*s %-8s%8s%8s%8s%8s  %-*s  %-*s", "TID",
-	    k.namew, "THREAD", "STATE", "HELD%", "WAIT%", "NATIVE%", "IDLE%",
-	    k.bw, "BLOCKED BY", k.barw, k.barw >= 12 ? "HELD|WAITING" : "");
+	    k->namew, "THREAD", "STATE", "HELD%", "WAIT%", "NATIVE%", "IDLE%",
+	    k->bw, "BLOCKED BY", k->barw, k->barw >= 12 ? "HELD|WAITING" : "");
 	tui_fill(c, TA_HEAD);
 	tui_eol(c);
+}
+
+void tui_threads_pane(struct tui_ctx *c, int max_rows)
+{
+	struct tui *u = c->u;
+	struct tui_tcols k;
+	int total, room, first, i;
+
+	if (u->tree) {
+		tui_tree_threads_pane(c, max_rows);
+		return;
+	}
+	tui_thread_cols(c, &k);
 
 	/* the rows shown, then the folded one; scrolled by tscroll */
 	total = (int)u->nshown + (u->ntrows > u->nshown);
@@ -141,7 +165,7 @@ void tui_threads_pane(struct tui_ctx *c, int max_rows)
 	u->tscroll = first;
 	for (i = first; i < first + room; i++) {
 		if (i < (int)u->nshown)
-			thread_row(c, &u->trows[i], &k);
+			tui_thread_row(c, &u->trows[i], &k);
 		else
 			folded_row(c, &k);
 	}
@@ -160,12 +184,15 @@ void tui_threads_pane(struct tui_ctx *c, int max_rows)
 
 /* --- blame -------------------------------------------------------------- */
 
-/* "thread: function (file:line)"; the GIL in hand-off has no thread. */
+/* "thread: function (file:line)"; the GIL in hand-off has no thread.
+ * With -s the process's pid first: every worker has a MainThread. */
 static void who(struct strbuf *sb, const struct tui *u, uint32_t thread,
 		uint32_t func)
 {
 	const char *name = tui_thread_name(u, thread);
 
+	if (u->parent)
+		sb_addf(sb, "[%d] ", (int)u->pid);
 	if (!name) {
 		sb_adds(sb, "(GIL in hand-off)");
 		return;
@@ -190,7 +217,7 @@ static int waiter_width(struct tui_ctx *c, int first, int last)
 		const struct tui_blame_row *r = &u->brows[i];
 
 		sb_reset(&sb);
-		who(&sb, u, r->waiter_thread, r->waiter_func);
+		who(&sb, r->src, r->waiter_thread, r->waiter_func);
 		if ((int)sb.len > w)
 			w = (int)sb.len;
 	}
@@ -240,12 +267,12 @@ void tui_blame_pane(struct tui_ctx *c, int max_rows)
 		tui_put(c, TA_WAITING, "%7.1f", profile_pct(r->samples, u->bsamples));
 		tui_put(c, TA_NORMAL, "%9llu  ", (unsigned long long)r->samples);
 		sb_reset(&sb);
-		who(&sb, u, r->waiter_thread, r->waiter_func);
+		who(&sb, r->src, r->waiter_thread, r->waiter_func);
 		tui_fit(label, sizeof(label), sb.buf, ww, 0);
 		tui_put(c, TA_NORMAL, "%s  %s  ", label,
 		    c->out->utf8 ? " \u2190" : "<-");
 		sb_reset(&sb);
-		who(&sb, u, r->holder_thread, r->holder_func);
+		who(&sb, r->src, r->holder_thread, r->holder_func);
 		tui_put(c, r->holder_thread == ANALYSIS_NONE ? TA_DIM : TA_HELD,
 		    "%s", sb.buf);
 		tui_eol(c);

@@ -125,8 +125,19 @@ static void header(struct tui_ctx *c)
 
 	localtime_r(&now, &tm);
 	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
-	tui_put(c, TA_TITLE, "gilspy top - %s - pid %d - Python %s", tbuf,
-	    (int)u->pid, u->python);
+	if (u->tree) {
+		size_t i, gone = 0;
+
+		for (i = 0; i < u->nprocs; i++)
+			gone += u->procs[i]->exited;
+		tui_put(c, TA_TITLE, "gilspy top - %s - pid %d and subprocesses: "
+		    "%zu Python processes", tbuf, (int)u->pid, u->nprocs);
+		if (gone)
+			tui_put(c, TA_TITLE, " (%zu exited)", gone);
+	} else {
+		tui_put(c, TA_TITLE, "gilspy top - %s - pid %d - Python %s",
+		    tbuf, (int)u->pid, u->python);
+	}
 	tui_put(c, TA_NORMAL, " - %s", u->command);
 	tui_eol(c);
 
@@ -137,7 +148,8 @@ static void header(struct tui_ctx *c)
 		tui_put(c, TA_NORMAL, "window: last %s (sliding, %gs)", dbuf,
 		    u->o.window_s);
 	tui_put(c, TA_NORMAL, "   sampling %.1f Hz (requested %g%s)",
-	    span > 0 ? (double)d->ticks / span : 0.0, u->requested_hz,
+	    span > 0 ? (double)(u->tree ? u->ticks_max : d->ticks) / span :
+		       0.0, u->requested_hz,
 	    u->blocking ? ", blocking" : "");
 	tui_put(c, errors ? TA_ALERT : TA_NORMAL, "   errors %llu (%.1f%%)",
 	    (unsigned long long)errors, profile_pct(errors, d->ticks));
@@ -156,9 +168,17 @@ static void header(struct tui_ctx *c)
 		tui_put(c, TA_NORMAL, " of ticks (mean %.2f waiting)",
 		    d->samples ? (double)d->waiter_sum / (double)d->samples :
 				 0.0);
-		tui_put(c, TA_NORMAL, "  switches %.1f/s  interval %.1f ms",
-		    span > 0 ? (double)d->switches / span : 0.0,
-		    (double)d->interval_us / 1000.0);
+		if (u->tree) {
+			/* each process has its own GIL: the figures are
+			 * the mean of those running (of all once none
+			 * runs), the group view (s) has each */
+			tui_put(c, TA_NORMAL, "  mean of the processes%s",
+			    c->out->screen && !u->group ? " (s: each)" : "");
+		} else {
+			tui_put(c, TA_NORMAL, "  switches %.1f/s  interval "
+			    "%.1f ms", span > 0 ? (double)d->switches / span :
+			    0.0, (double)d->interval_us / 1000.0);
+		}
 		tui_eol(c);
 	}
 
@@ -199,6 +219,8 @@ static void functions(struct tui_ctx *c, int max_rows)
 	    u->o.idle ? "included" : "excluded",
 	    (unsigned long long)u->fsamples);
 	tui_eol(c);
+	if (u->tree)
+		tui_put(c, TA_HEAD, "%8s", "PID");
 	for (i = 0; i < TUI_NSORTS; i++) {
 		enum tui_attr a = (int)u->o.sort == i ? TA_SORTKEY : TA_HEAD;
 
@@ -226,6 +248,9 @@ static void functions(struct tui_ctx *c, int max_rows)
 
 		if (max_rows > 0 && i - first >= max_rows)
 			break;
+		if (u->tree)
+			tui_put(c, r->src->exited ? TA_DIM : TA_NORMAL, "%8d",
+			    (int)r->src->pid);
 		tui_put(c, TA_NORMAL, "%7.1f%7.1f", profile_pct(r->own, u->fsamples),
 		    profile_pct(r->total, u->fsamples));
 		tui_put(c, r->held ? TA_HELD : TA_NORMAL, "%7.1f",
@@ -234,7 +259,7 @@ static void functions(struct tui_ctx *c, int max_rows)
 		    profile_pct(r->waiting, u->fsamples));
 		sb_reset(&sb);
 		tui_row_label(&sb, u, r);
-		tui_put(c, TA_NORMAL, "  %s", sb.buf);
+		tui_put(c, r->root ? TA_TITLE : TA_NORMAL, "  %s", sb.buf);
 		tui_eol(c);
 	}
 	sb_release(&sb);
@@ -260,6 +285,8 @@ static const char *const help_lines[] = {
 	"  r          reset every counter",
 	"  up down pgup pgdn home   scroll the lower pane",
 	"  Tab        the scroll keys move the threads pane / the lower pane",
+	"  s          -s: group the rows by process, under a line with its",
+	"             GIL held and contention / one list with a PID column",
 	"",
 	"States:  held     holds the GIL",
 	"         waiting  blocked taking the GIL (contention)",
@@ -307,11 +334,13 @@ static void keybar(struct tui_ctx *c)
 		{ "q", "quit" }, { "?", "help" }, { "b", "blame" },
 		{ "a", "all" }, { "t", "thread" }, { "1-5<>", "sort" },
 		{ "w", "window" }, { "p", "pause" }, { "r", "reset" },
-		{ "L", "lines" }, { "i", "idle" },
+		{ "L", "lines" }, { "i", "idle" }, { "s", "by process" },
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (!c->u->tree && !strcmp(keys[i][0], "s"))
+			continue;	/* one process: nothing to group */
 		tui_put(c, TA_TITLE, "%s%s", i ? " " : "", keys[i][0]);
 		tui_put(c, TA_KEYS, " %s", keys[i][1]);
 	}
@@ -339,6 +368,8 @@ void tui_render(struct tui *u, const struct tui_out *out)
 	rest = h ? h - c.lines - 4 - (out->screen ? 1 : 0) : 0;
 	trows = 0;
 	frows = out->max_funcs;
+	if (u->tree && u->group)	/* already a few per process */
+		frows = 0;
 	if (h) {
 		/* the threads pane takes half, or what the lower pane
 		 * leaves when it needs less */
@@ -347,6 +378,8 @@ void tui_render(struct tui *u, const struct tui_out *out)
 		int half = rest - lower > rest / 2 ? rest - lower : rest / 2;
 
 		trows = (int)u->nshown + (u->ntrows > u->nshown) + !u->ntrows;
+		if (u->tree && u->group)	/* a header, a folded row */
+			trows += 2 * (int)u->nprocs;
 		if (trows > half && trows > 2)
 			trows = half > 2 ? half : 2;
 		frows = rest - trows;

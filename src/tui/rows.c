@@ -124,6 +124,7 @@ static void thread_rows(struct tui *u)
 		if (!r->n)	/* not seen in this window: gone */
 			continue;
 		r->busy = r->n - r->state[GIL_IDLE];
+		r->src = u;
 		r->index = (uint32_t)i;
 		r->tid = t->tid;
 		r->name = t->name;
@@ -206,6 +207,11 @@ static const char *key_name(const struct tui *u, uint32_t key)
 
 		return f ? f->name : "???";
 	}
+}
+
+const char *tui_row_name(const struct tui_func_row *r)
+{
+	return r->root ? "" : key_name(r->src, r->key);
 }
 
 static uint64_t sort_value(const struct tui_func_row *r, enum tui_sort s)
@@ -308,6 +314,7 @@ static void func_rows(struct tui *u)
 		if (!acc[i].total)
 			continue;
 		r = &u->frows[u->nfrows++];
+		r->src = u;
 		r->key = (uint32_t)i;
 		r->own = acc[i].own;
 		r->total = acc[i].total;
@@ -320,6 +327,10 @@ static void func_rows(struct tui *u)
 
 void tui_rows(struct tui *u)
 {
+	if (u->tree) {
+		tui_tree_rows(u);
+		return;
+	}
 	if (!u->dirty)
 		return;
 	tui_rows_release(u);
@@ -350,6 +361,11 @@ void tui_func_label(struct strbuf *sb, const struct tui *u, uint32_t func)
 void tui_row_label(struct strbuf *sb, const struct tui *u,
 		   const struct tui_func_row *r)
 {
+	if (r->root) {
+		tui_proc_label(sb, r->src);
+		return;
+	}
+	u = r->src;
 	if (u->o.lines) {
 		profile_frame_text(sb, profile_frame(u->prof, r->key),
 				   u->o.lineno, 0);

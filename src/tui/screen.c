@@ -357,6 +357,19 @@ static int key(struct tui *u, int k, uint64_t now_ns)
 			       u->view == TUI_VIEW_BLAME ? "blame view" :
 			       "functions pane");
 		break;
+	case 's': case 'S':
+		if (!u->tree) {
+			tui_set_status(u, 0, "one process: -s follows its "
+				       "subprocesses");
+			break;
+		}
+		u->group = !u->group;
+		u->tscroll = u->scroll = 0;
+		u->dirty = 1;
+		tui_set_status(u, 0, u->group ? "rows grouped by process (s: "
+			       "one list)" : "one list, a PID column (s: "
+			       "grouped by process)");
+		break;
 	case 'w': case 'W':
 		u->o.cumulative = !u->o.cumulative;
 		tui_window_update(u);

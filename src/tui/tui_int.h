@@ -51,6 +51,8 @@ struct tui_last {
 };
 
 struct tui_thread_row {
+	struct tui *src;		/* whose profile index is in (the
+					   process's, with -s) */
 	uint32_t index;			/* profile thread index */
 	pid_t tid;
 	const char *name;
@@ -70,6 +72,7 @@ struct tui_thread_row {
 /* One row of the blame view: waiting (thread, function) <- holding
  * (thread, function), over the window. */
 struct tui_blame_row {
+	struct tui *src;		/* whose profile the ids are in */
 	uint32_t waiter_thread, waiter_func;
 	uint32_t holder_thread, holder_func;	/* ANALYSIS_NONE: no holder */
 	uint64_t samples;
@@ -88,6 +91,9 @@ enum tui_focus {
 };
 
 struct tui_func_row {
+	struct tui *src;		/* whose profile key is in */
+	int root;			/* -s: the process's root frame
+					   ("process PID (command)") */
 	uint32_t key;			/* function id, or frame id (lines) */
 	uint64_t own, total, held, waiting;
 };
@@ -136,6 +142,19 @@ struct tui {
 	struct tui_blame_row *brows;	/* the blame view, most first */
 	size_t nbrows;
 	uint64_t bsamples;		/* waiting samples behind the view */
+
+	/* -s (procs.c): a view over a tree has no profile of its own but
+	 * one tui per process (procs), in the order they joined; its window
+	 * and rows are theirs put together, each row saying whose it is.
+	 * A process's tui has its parent and its own ppid. */
+	struct tui **procs;
+	size_t nprocs;
+	int tree;			/* this is a tree's view */
+	int group;			/* rows grouped by process (key s) */
+	struct tui *parent;
+	pid_t ppid;
+	int exited;			/* the process left: figures frozen */
+	uint64_t ticks_max;		/* the most ticks of one process */
 };
 
 /* model.c */
@@ -149,6 +168,8 @@ void tui_rows_release(struct tui *u);
 /* Label of a function row (`name (file:line)`), appended to sb. */
 void tui_row_label(struct strbuf *sb, const struct tui *u,
 		   const struct tui_func_row *r);
+/* The name a row sorts by ("" for a process's root row). */
+const char *tui_row_name(const struct tui_func_row *r);
 /* Label of a function id (`name (file:firstline)`); "?" for
  * ANALYSIS_NONE or an unknown id. */
 void tui_func_label(struct strbuf *sb, const struct tui *u, uint32_t func);
@@ -223,5 +244,28 @@ void tui_filter_name(struct tui_ctx *c, char *buf, size_t size);
 /* panes.c */
 void tui_threads_pane(struct tui_ctx *c, int max_rows);
 void tui_blame_pane(struct tui_ctx *c, int max_rows);
+/* One thread row, its columns' widths (the threads pane's and the tree's
+ * alike). */
+struct tui_tcols {
+	int pidw;		/* the PID column (-s), 0: none */
+	int namew, bw, barw;
+};
+void tui_thread_row(struct tui_ctx *c, const struct tui_thread_row *r,
+		    const struct tui_tcols *k);
+void tui_thread_cols(struct tui_ctx *c, struct tui_tcols *k);
+
+/* procs.c: the tree's view (-s) */
+void tui_tree_refresh(struct tui *u, uint64_t now_ns);
+void tui_tree_window_update(struct tui *u);
+void tui_tree_reset(struct tui *u, uint64_t now_ns);
+void tui_tree_rows(struct tui *u);
+/* The threads pane of a tree: a PID column, and with group on, the
+ * threads of each process under its header line. */
+void tui_tree_threads_pane(struct tui_ctx *c, int max_rows);
+/* "process PID (command)", a function row's text for a root row. */
+void tui_proc_label(struct strbuf *sb, const struct tui *p);
+/* The header line of one process (group view): pid, command, its GIL
+ * held and contention over the window, "exited". */
+void tui_proc_line(struct tui_ctx *c, const struct tui *p);
 
 #endif

@@ -133,7 +133,7 @@ grep -q "thread sleeper ($stid)" "$tmp/thr" && grep -q '  nap (spin_sleep.py' "$
 ok $? "-t TID: the functions pane has that thread only" ||
 	sed -n '/^FUNCTIONS/,/^$/s/^/#   /p' "$tmp/thr"
 
-"$GILSPY" top -p "$PY_PID" -n 1 -i 0.3 -s waiting --cumulative >"$tmp/sort" 2>&1
+"$GILSPY" top -p "$PY_PID" -n 1 -i 0.3 -o waiting --cumulative >"$tmp/sort" 2>&1
 grep -q 'sorted by %Wait' "$tmp/sort" && grep -q '^window: cumulative' "$tmp/sort"
 ok $? "--sort waiting and --cumulative show in the frame"
 

@@ -37,7 +37,7 @@ expect 2 "nothing to watch; give -p PID or -- COMMAND" "no pid is a usage error"
 expect 2 "'abc' is not a process id" "bad pid is a usage error" -- "$GILSPY" top -p abc
 expect 2 "unknown option .--bogus.; see .gilspy top --help." "unknown option" -- "$GILSPY" top --bogus
 expect 2 "option '-p' needs a value" "missing value" -- "$GILSPY" top -p
-expect 2 "unknown sort column 'x'" "bad --sort" -- "$GILSPY" top -b -s x -p 1
+expect 2 "unknown sort column 'x'" "bad --sort" -- "$GILSPY" top -b --sort x -p 1
 expect 2 "rate '0' is not a number from" "bad --rate" -- "$GILSPY" top -b -r 0 -p 1
 expect 2 "give either -p PID or a command, not both" "pid and command" -- "$GILSPY" top -b -p 1 -- python3
 expect 2 "top needs a terminal; use --batch" "no terminal without --batch" -- "$GILSPY" top -p 1
