@@ -253,6 +253,12 @@ struct py_target {
 	struct thread_entry *threads;
 	size_t nthreads, athreads;
 	int pthread_tid_off;		/* glibc struct pthread.tid, or -1 */
+	/* A target in a pid namespace of its own knows its threads by other
+	 * ids than our /proc does: its tasks by both (threads.c), listed
+	 * again when a thread the list lacks shows up. */
+	int pidns_nested;
+	struct proc_tid *tidmap;
+	int ntidmap;
 	uint64_t seq;
 	uint32_t hint[PY_MAX_THREADS];	/* t->threads index of sample
 					   thread i at the last sample */
@@ -382,8 +388,9 @@ void pynative_merge(struct py_target *t, struct py_sample *s);
 const char *pystr_read(struct py_target *t, uint64_t addr);
 
 /* --- threads.c --- */
-/* The native tid of a thread (3.11+: from the tstate; before: glibc's
- * struct pthread), 0 if unknown. */
+/* The native tid of a thread as the target knows it (3.11+: from the
+ * tstate; before: glibc's struct pthread), 0 if unknown.  In a pid
+ * namespace of its own that is not ours: its entry's task has ours. */
 pid_t pythread_tid(struct py_target *t, const uint8_t *ts);
 /* The entry of a thread, made when new; marks it seen at this sample.
  * Making one may move the others: pointers to entries are only good
