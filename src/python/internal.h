@@ -40,6 +40,7 @@ struct gil_addrs {
 };
 
 struct stack_walk;
+struct walk_snap;
 
 struct code_entry {
 	uint64_t addr;
@@ -264,6 +265,7 @@ struct py_target {
 					   thread i at the last sample */
 	uint64_t now_ns;		/* time of the sample being taken */
 	struct stack_walk *walks;	/* kept across samples (stack.c) */
+	struct walk_snap *walk_snap;	/* torn walks' pages (stack.c) */
 	size_t nwalks;
 	uint8_t *tsbufs;		/* PY_MAX_THREADS tstate copies */
 	uint64_t prefetched[PY_MAX_THREADS];	/* tstates of the last sample,

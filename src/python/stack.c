@@ -6,6 +6,7 @@
  * read of the frame itself, shared with the other frames of its page(s),
  * and the code object cache (code.c) turns it into an interned frame id.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -64,9 +65,13 @@ struct stack_walk {
 	pid_t tid;			/* whose stack it walked last */
 	uint64_t thread_id;
 	uint64_t next;			/* address to read next: the frame, or
-					   (cframe_pending) the _PyCFrame field */
+					   (hops) a pointer to follow first */
 	uint64_t base_frame;
-	int cframe_pending, done, depth, max;
+	int hops;			/* pointers to follow before the first
+					   frame: the tstate's frame field (a
+					   retry) and 3.11-3.12's _PyCFrame */
+	int torn;			/* it ended on torn memory: may retry */
+	int done, depth, max;
 	struct walk_window win[WALK_WINDOWS];
 	int victim;			/* window the next fetch fills, when
 					   all are in use */
@@ -87,6 +92,103 @@ static const uint8_t *window_find(struct stack_walk *w, uint64_t addr, size_t le
 		}
 	}
 	return NULL;
+}
+
+/*
+ * The copy the walks that start over read from (walk_retry()): every page
+ * the torn walks went through, and their thread states' frame fields, in
+ * one process_vm_readv made just before they start over.  Rounds are
+ * microseconds apart, and a thread that keeps calling and returning
+ * reuses its frames' memory in that time: on 3.6-3.10 a deep stack read
+ * in rounds while its thread runs tears more often than not, read again
+ * in rounds as well.  One read of all its pages is as near to an instant
+ * as reading from outside gets.  A frame outside of them is read in
+ * rounds.  Valid while n > 0: during the walks that start over.
+ */
+#define SNAP_PAGES 64
+
+struct walk_snap {
+	int n;
+	uint64_t page[SNAP_PAGES];	/* sorted once read */
+	uint8_t ok[SNAP_PAGES];
+	uint8_t buf[SNAP_PAGES * 4096];	/* page k at k * 4096 */
+};
+
+/* Add the pages of [addr, addr + len) while there is room. */
+static void snap_add(struct walk_snap *sn, uint64_t addr, size_t len)
+{
+	if (addr < 4096 || addr + len < addr)
+		return;
+	for (uint64_t p = addr & ~4095ull; p < addr + len && sn->n < SNAP_PAGES;
+	     p += 4096) {
+		int k = 0;
+
+		while (k < sn->n && sn->page[k] != p)
+			k++;
+		if (k == sn->n)
+			sn->page[sn->n++] = p;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Read the pages, runs of adjacent ones as one range, in one call. */
+static void snap_read(struct py_target *t, struct walk_snap *sn)
+{
+	struct py_scratch *sc = t->scratch;
+	int run_of[SNAP_PAGES];
+	size_t nr = 0;
+
+	qsort(sn->page, (size_t)sn->n, sizeof(sn->page[0]), cmp_u64);
+	for (int k = 0; k < sn->n; k++) {
+		if (nr && sn->page[k] == sn->page[k - 1] + 4096) {
+			sc->local[nr - 1].iov_len += 4096;
+			sc->remote[nr - 1].iov_len += 4096;
+		} else {
+			sc->local[nr].iov_base = sn->buf + (size_t)k * 4096;
+			sc->local[nr].iov_len = 4096;
+			sc->remote[nr].iov_base = (void *)(uintptr_t)sn->page[k];
+			sc->remote[nr].iov_len = 4096;
+			nr++;
+		}
+		run_of[k] = (int)nr - 1;
+	}
+	if (proc_readv(t->proc, sc->local, sc->remote, nr, sc->ok) != GS_OK)
+		memset(sc->ok, 0, nr);
+	for (int k = 0; k < sn->n; k++)
+		sn->ok[k] = sc->ok[run_of[k]];
+}
+
+/* The bytes at [addr, addr + len) in the copy, or NULL. */
+static const uint8_t *snap_find(const struct walk_snap *sn, uint64_t addr,
+				size_t len)
+{
+	uint64_t p = addr & ~4095ull;
+	int lo = 0, hi, k;
+
+	if (!sn || !sn->n || addr + len < addr || len > 4096)
+		return NULL;
+	hi = sn->n - 1;
+	while (lo < hi) {		/* the first page >= p */
+		int mid = (lo + hi) / 2;
+
+		if (sn->page[mid] < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	k = lo;
+	if (sn->page[k] != p || !sn->ok[k])
+		return NULL;
+	if (addr + len > p + 4096 &&
+	    (k + 1 == sn->n || sn->page[k + 1] != p + 4096 || !sn->ok[k + 1]))
+		return NULL;
+	return sn->buf + (size_t)k * 4096 + (addr - p);
 }
 
 /* Consume one frame whose bytes are fb; returns 0 to go on, 1 when done. */
@@ -115,6 +217,7 @@ static int walk_frame(struct py_target *t, struct stack_walk *w, const uint8_t *
 	idx = pycode_get(t, code);
 	if (idx < 0) {
 		th->incomplete = 1;
+		w->torn = 1;
 		return 1;
 	}
 	if (t->codes[idx].is_code) {
@@ -143,13 +246,16 @@ static int walk_advance(struct py_target *t, struct stack_walk *w, size_t *len)
 	for (;;) {
 		if (w->done)
 			return 0;
-		if (w->cframe_pending) {
-			if (!(p = window_find(w, w->next, 8))) {
+		if (w->hops) {
+			if (!(p = window_find(w, w->next, 8)) &&
+			    !(p = snap_find(t->walk_snap, w->next, 8))) {
 				*len = 8;
 				return 1;
 			}
-			w->cframe_pending = 0;
 			w->next = rd_u64(p, 0);
+			/* the tstate's field (3.11-3.12) is the _PyCFrame */
+			if (--w->hops && w->next)
+				w->next += (uint64_t)l->cframe_current;
 			continue;
 		}
 		if (!w->next || w->next == w->base_frame) {
@@ -159,6 +265,7 @@ static int walk_advance(struct py_target *t, struct stack_walk *w, size_t *len)
 		for (int i = 0; i < w->depth; i++) {
 			if (w->seen[i] == w->next) {	/* a cycle */
 				w->th->incomplete = 1;
+				w->torn = 1;
 				w->done = 1;
 				return 0;
 			}
@@ -168,7 +275,8 @@ static int walk_advance(struct py_target *t, struct stack_walk *w, size_t *len)
 			w->done = 1;
 			return 0;
 		}
-		if (!(p = window_find(w, w->next, (size_t)l->fr_size))) {
+		if (!(p = window_find(w, w->next, (size_t)l->fr_size)) &&
+		    !(p = snap_find(t->walk_snap, w->next, (size_t)l->fr_size))) {
 			*len = (size_t)l->fr_size;
 			return 1;
 		}
@@ -229,17 +337,148 @@ void pystack_prefetch(struct py_target *t, struct pf_set *pf)
 	pycode_prefetch(t, pf);
 }
 
+/*
+ * Walk every unfinished walk as far as it goes, in rounds (see above).
+ * Every round fetches a frame (or a pointer before the first) for each
+ * unfinished walk or ends it, so PY_MAX_DEPTH + 3 rounds bound the loop
+ * whatever memory says.  extra rides with the first read (*extra_read).
+ */
+static void walk_rounds(struct py_target *t, int n, struct pf_set *extra,
+			int *extra_read)
+{
+	struct py_scratch *sc = t->scratch;
+	struct iovec *local = sc->local, *remote = sc->remote;
+	uint8_t *ok = sc->ok;
+	struct stack_walk **need = sc->need;
+	int *need_win = sc->need_win;
+	int rounds = 0;
+
+	while (rounds++ <= PY_MAX_DEPTH + 2) {
+		size_t len, nall;
+		int nneed = 0;
+
+		for (int i = 0; i < n; i++) {
+			struct stack_walk *w = &t->walks[i];
+			struct walk_window *win;
+			uint64_t lo, hi;
+			int k;
+
+			if (!walk_advance(t, w, &len))
+				continue;
+			lo = w->next & ~4095ull;
+			hi = (w->next + len + 4095) & ~4095ull;
+			if (w->next < 4096 || hi <= lo || hi - lo > WALK_PAGES * 4096) {
+				w->th->incomplete = 1;
+				w->torn = 1;
+				w->done = 1;
+				continue;
+			}
+			k = pick_window(w);
+			win = &w->win[k];
+			win->base = 0;
+			win->len = (size_t)(hi - lo);
+			local[nneed].iov_base = win->buf;
+			local[nneed].iov_len = win->len;
+			remote[nneed].iov_base = (void *)(uintptr_t)lo;
+			remote[nneed].iov_len = win->len;
+			need_win[nneed] = k;
+			need[nneed++] = w;
+		}
+		if (!nneed)
+			break;
+		nall = (size_t)nneed;
+		if (extra && !*extra_read) {
+			/* the caller's ranges ride along with the first round */
+			memcpy(local + nall, extra->local, extra->n * sizeof(*local));
+			memcpy(remote + nall, extra->remote, extra->n * sizeof(*remote));
+			nall += extra->n;
+		}
+		/* One call for all; a range that cannot be read is a torn
+		 * read of that walk only. */
+		if (proc_readv(t->proc, local, remote, nall, ok) != GS_OK)
+			memset(ok, 0, nall);
+		for (int k = 0; k < nneed; k++) {
+			struct stack_walk *w = need[k];
+			struct walk_window *win = &w->win[need_win[k]];
+
+			if (!ok[k]) {
+				w->th->incomplete = 1;
+				w->torn = 1;
+				w->done = 1;
+				continue;
+			}
+			win->base = (uint64_t)(uintptr_t)remote[k].iov_base;
+			win->used = 1;
+		}
+		if (extra && !*extra_read) {
+			for (size_t k = 0; k < extra->n; k++)
+				*extra->okp[k] = ok[nneed + k];
+			*extra_read = 1;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (!t->walks[i].done) {
+			t->walks[i].th->incomplete = 1;
+			t->walks[i].torn = 1;
+			t->walks[i].done = 1;
+		}
+	}
+}
+
+/*
+ * A stack torn by memory that changed while it was read (a frame freed
+ * and its memory reused between two reads: a cycle, a code object that
+ * is no longer one, an unmapped page) is walked again from the thread
+ * state's frame pointer, read afresh with all the pages the torn walk
+ * went through at once (struct walk_snap), and with none of the copies
+ * it mixed.  A thread recursing and returning as fast as it can tore
+ * about one sample in five on 3.6-3.10.  A stack cut at PY_MAX_DEPTH is
+ * not torn and is not walked again.  Returns how many walks start over.
+ */
+#define WALK_RETRIES 2
+
+static int walk_retry(struct py_target *t, int n)
+{
+	const struct py_layout *l = &t->layout;
+	struct walk_snap *sn;
+	int again = 0;
+
+	if (!t->walk_snap)
+		t->walk_snap = xmalloc(sizeof(*t->walk_snap));
+	sn = t->walk_snap;
+	sn->n = 0;
+	for (int i = 0; i < n; i++) {
+		struct stack_walk *w = &t->walks[i];
+
+		if (!w->torn)
+			continue;
+		/* the pages it went through, its top frames' first */
+		snap_add(sn, w->th->tstate + (uint64_t)l->ts_frame, 8);
+		for (int k = 0; k < w->depth; k++)
+			snap_add(sn, w->seen[k], (size_t)l->fr_size);
+		w->torn = 0;
+		w->th->incomplete = 0;
+		w->th->nframes = 0;
+		w->depth = 0;
+		w->done = 0;
+		for (int k = 0; k < WALK_WINDOWS; k++)
+			w->win[k].base = 0;
+		w->next = w->th->tstate + (uint64_t)l->ts_frame;
+		w->hops = l->frame_kind == PY_FRAME_CFRAME ? 2 : 1;
+		again++;
+	}
+	if (again)
+		snap_read(t, sn);
+	return again;
+}
+
 int pystack_walk(struct py_target *t, struct py_sample *s,
 		 struct pf_set *extra, const uint8_t *reuse)
 {
 	const struct py_layout *l = &t->layout;
 	struct py_scratch *sc = t->scratch;
 	const uint8_t *const *ts = sc->ts;
-	struct iovec *local = sc->local, *remote = sc->remote;
-	uint8_t *ok = sc->ok;
-	struct stack_walk **need = sc->need;
-	int *need_win = sc->need_win;
-	int n = s->nthreads, rounds = 0, extra_read = 0;
+	int n = s->nthreads, extra_read = 0;
 
 	if (n <= 0) {
 		t->nwalks_last = 0;
@@ -261,6 +500,8 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 		th->nframes = 0;
 		w->max = PY_MAX_DEPTH;
 		w->depth = 0;
+		w->torn = 0;
+		w->hops = 0;
 		w->done = (size_t)l->fr_size > 4096;
 		w->tid = th->tid;
 		w->thread_id = th->thread_id;
@@ -285,8 +526,8 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 			w->win[k].used = 0;
 		}
 		w->next = rd_u64(ts[i], l->ts_frame);
-		w->cframe_pending = l->frame_kind == PY_FRAME_CFRAME && w->next;
-		if (w->cframe_pending)
+		w->hops = l->frame_kind == PY_FRAME_CFRAME && w->next;
+		if (w->hops)
 			w->next += (uint64_t)l->cframe_current;
 		w->base_frame = l->ts_base_frame != OFF_NONE ?
 				th->tstate + (uint64_t)l->ts_base_frame : 0;
@@ -295,72 +536,10 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 		for (int k = 0; k < WALK_WINDOWS; k++)
 			t->walks[i].win[k].base = 0;
 	t->nwalks_last = (size_t)n;
-	/* Every round fetches a frame for each unfinished walk or ends it,
-	 * so PY_MAX_DEPTH + 2 rounds bound the loop whatever memory says. */
-	while (rounds++ <= PY_MAX_DEPTH + 1) {
-		size_t len, nall;
-		int nneed = 0;
-
-		for (int i = 0; i < n; i++) {
-			struct stack_walk *w = &t->walks[i];
-			struct walk_window *win;
-			uint64_t lo, hi;
-			int k;
-
-			if (!walk_advance(t, w, &len))
-				continue;
-			lo = w->next & ~4095ull;
-			hi = (w->next + len + 4095) & ~4095ull;
-			if (w->next < 4096 || hi <= lo || hi - lo > WALK_PAGES * 4096) {
-				w->th->incomplete = 1;
-				w->done = 1;
-				continue;
-			}
-			k = pick_window(w);
-			win = &w->win[k];
-			win->base = 0;
-			win->len = (size_t)(hi - lo);
-			local[nneed].iov_base = win->buf;
-			local[nneed].iov_len = win->len;
-			remote[nneed].iov_base = (void *)(uintptr_t)lo;
-			remote[nneed].iov_len = win->len;
-			need_win[nneed] = k;
-			need[nneed++] = w;
-		}
-		if (!nneed)
-			break;
-		nall = (size_t)nneed;
-		if (extra && !extra_read) {
-			/* the caller's ranges ride along with the first round */
-			memcpy(local + nall, extra->local, extra->n * sizeof(*local));
-			memcpy(remote + nall, extra->remote, extra->n * sizeof(*remote));
-			nall += extra->n;
-		}
-		/* One call for all; a range that cannot be read is a torn
-		 * read of that walk only. */
-		if (proc_readv(t->proc, local, remote, nall, ok) != GS_OK)
-			memset(ok, 0, nall);
-		for (int k = 0; k < nneed; k++) {
-			struct stack_walk *w = need[k];
-			struct walk_window *win = &w->win[need_win[k]];
-
-			if (!ok[k]) {
-				w->th->incomplete = 1;
-				w->done = 1;
-				continue;
-			}
-			win->base = (uint64_t)(uintptr_t)remote[k].iov_base;
-			win->used = 1;
-		}
-		if (extra && !extra_read) {
-			for (size_t k = 0; k < extra->n; k++)
-				*extra->okp[k] = ok[nneed + k];
-			extra_read = 1;
-		}
-	}
-	for (int i = 0; i < n; i++)
-		if (!t->walks[i].done)
-			s->threads[i].incomplete = 1;
+	walk_rounds(t, n, extra, &extra_read);
+	for (int retry = 0; retry < WALK_RETRIES && walk_retry(t, n); retry++)
+		walk_rounds(t, n, extra, &extra_read);
+	if (t->walk_snap)
+		t->walk_snap->n = 0;
 	return extra_read;
 }
-

@@ -351,6 +351,7 @@ void pyt_free(struct py_target *t)
 	if (t->loadavg_fd >= 0)
 		close(t->loadavg_fd);
 	free(t->walks);
+	free(t->walk_snap);
 	free(t->tsbufs);
 	free(t->code_pfbuf);
 	free(t->scratch);
