@@ -358,6 +358,8 @@ int pytask_ts_kept(const struct py_target *t, size_t i);
  * was kept in its thread entry (frames), which is then copied, not read. */
 int pystack_walk(struct py_target *t, struct py_sample *s,
 		 struct pf_set *extra, const uint8_t *reuse);
+/* Free the walks' memory kept across samples (at detach). */
+void pystack_release(struct py_target *t);
 /* Add to pf the pages the last walk used (but for the threads whose
  * thread entry says stack_reuse), and the code objects due a recheck. */
 void pystack_prefetch(struct py_target *t, struct pf_set *pf);

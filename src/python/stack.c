@@ -50,14 +50,26 @@ static int64_t frame_addr(const struct py_target *t, const uint8_t *fb,
  * many calls as its deepest stack needs rounds, not the sum of all depths.
  */
 #define WALK_PAGES 2			/* a window: the frame's page(s) */
-#define WALK_WINDOWS 3			/* windows kept per walk */
+/*
+ * The windows a walk used are read again by the next sample's read-ahead,
+ * in the same call as the thread states: a stack whose pages they all
+ * hold is walked from copies made at about one instant.  A deep stack of
+ * frame objects (3.6-3.10: on the heap, a page or two for every few
+ * frames) needs more than a few for that: one read in a later round may
+ * find a frame freed since, as a thread that keeps calling and returning
+ * reuses them within microseconds.  Up to WALK_WINDOWS are kept per walk;
+ * the buffers past WALK_RESIDENT are allocated when a walk needs them and
+ * freed when a sample did not, so shallow stacks cost what they did.
+ */
+#define WALK_WINDOWS 48
+#define WALK_RESIDENT 3
 
 struct walk_window {
 	uint64_t base;			/* 0 when empty */
 	size_t len;
 	uint8_t used;			/* the walk needed it this sample */
 	uint8_t pf_ok;			/* read ahead this sample */
-	uint8_t buf[WALK_PAGES * 4096];
+	uint8_t *buf;			/* WALK_PAGES pages, NULL until used */
 };
 
 struct stack_walk {
@@ -73,6 +85,7 @@ struct stack_walk {
 	int torn;			/* it ended on torn memory: may retry */
 	int done, depth, max;
 	struct walk_window win[WALK_WINDOWS];
+	int nwin;			/* windows in use: win[0 .. nwin) */
 	int victim;			/* window the next fetch fills, when
 					   all are in use */
 	uint8_t *entry;			/* per frame kept: the outermost of its
@@ -82,7 +95,7 @@ struct stack_walk {
 
 static const uint8_t *window_find(struct stack_walk *w, uint64_t addr, size_t len)
 {
-	for (int i = 0; i < WALK_WINDOWS; i++) {
+	for (int i = 0; i < w->nwin; i++) {
 		struct walk_window *win = &w->win[i];
 
 		if (win->base && addr >= win->base && addr + len <= win->base + win->len &&
@@ -286,20 +299,23 @@ static int walk_advance(struct py_target *t, struct stack_walk *w, size_t *len)
 	}
 }
 
-/* The window a walk's next fetch fills: an empty one, else one this
- * sample has not needed, else the oldest. */
+/* The window a walk's next fetch fills: an empty one, else a new one
+ * while there is room, else one this sample has not needed, else the
+ * oldest. */
 static int pick_window(struct stack_walk *w)
 {
 	int k;
 
-	for (k = 0; k < WALK_WINDOWS; k++)
+	for (k = 0; k < w->nwin; k++)
 		if (!w->win[k].base)
 			return k;
-	for (k = 0; k < WALK_WINDOWS; k++)
+	if (w->nwin < WALK_WINDOWS)
+		return w->nwin++;
+	for (k = 0; k < w->nwin; k++)
 		if (!w->win[k].used)
 			return k;
 	k = w->victim;
-	w->victim = (w->victim + 1) % WALK_WINDOWS;
+	w->victim = (w->victim + 1) % w->nwin;
 	return k;
 }
 
@@ -321,7 +337,7 @@ void pystack_prefetch(struct py_target *t, struct pf_set *pf)
 			    t->threads[j].thread_id == w->thread_id)
 				e = &t->threads[j];
 		skip = e && e->stack_reuse;
-		for (int k = 0; k < WALK_WINDOWS; k++) {
+		for (int k = 0; k < w->nwin; k++) {
 			struct walk_window *win = &t->walks[i].win[k];
 
 			if (skip) {	/* its stack is kept, not read */
@@ -376,6 +392,8 @@ static void walk_rounds(struct py_target *t, int n, struct pf_set *extra,
 			k = pick_window(w);
 			win = &w->win[k];
 			win->base = 0;
+			if (!win->buf)
+				win->buf = xmalloc(WALK_PAGES * 4096);
 			win->len = (size_t)(hi - lo);
 			local[nneed].iov_base = win->buf;
 			local[nneed].iov_len = win->len;
@@ -456,12 +474,15 @@ static int walk_retry(struct py_target *t, int n)
 		snap_add(sn, w->th->tstate + (uint64_t)l->ts_frame, 8);
 		for (int k = 0; k < w->depth; k++)
 			snap_add(sn, w->seen[k], (size_t)l->fr_size);
+		for (int k = 0; k < w->nwin; k++)
+			if (w->win[k].base)
+				snap_add(sn, w->win[k].base, w->win[k].len);
 		w->torn = 0;
 		w->th->incomplete = 0;
 		w->th->nframes = 0;
 		w->depth = 0;
 		w->done = 0;
-		for (int k = 0; k < WALK_WINDOWS; k++)
+		for (int k = 0; k < w->nwin; k++)
 			w->win[k].base = 0;
 		w->next = w->th->tstate + (uint64_t)l->ts_frame;
 		w->hops = l->frame_kind == PY_FRAME_CFRAME ? 2 : 1;
@@ -514,17 +535,26 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 			w->done = 1;
 			/* windows untouched: unread this sample, they are
 			 * neither used nor trusted (pf_ok stays 0) */
-			for (int k = 0; k < WALK_WINDOWS; k++)
+			for (int k = 0; k < w->nwin; k++)
 				w->win[k].pf_ok = 0;
 			continue;
 		}
-		/* windows read ahead by this sample stay; the rest are stale */
-		for (int k = 0; k < WALK_WINDOWS; k++) {
-			if ((size_t)i >= t->nwalks_last || !w->win[k].pf_ok)
-				w->win[k].base = 0;
-			w->win[k].pf_ok = 0;
-			w->win[k].used = 0;
+		/* windows read ahead by this sample stay; the rest are
+		 * stale, and past the resident ones give their memory back */
+		for (int k = 0; k < w->nwin; k++) {
+			struct walk_window *win = &w->win[k];
+
+			if ((size_t)i >= t->nwalks_last || !win->pf_ok)
+				win->base = 0;
+			if (!win->base && k >= WALK_RESIDENT) {
+				free(win->buf);
+				win->buf = NULL;
+			}
+			win->pf_ok = 0;
+			win->used = 0;
 		}
+		while (w->nwin > WALK_RESIDENT && !w->win[w->nwin - 1].base)
+			w->nwin--;
 		w->next = rd_u64(ts[i], l->ts_frame);
 		w->hops = l->frame_kind == PY_FRAME_CFRAME && w->next;
 		if (w->hops)
@@ -533,7 +563,7 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 				th->tstate + (uint64_t)l->ts_base_frame : 0;
 	}
 	for (size_t i = (size_t)n; i < t->nwalks_last; i++)
-		for (int k = 0; k < WALK_WINDOWS; k++)
+		for (int k = 0; k < t->walks[i].nwin; k++)
 			t->walks[i].win[k].base = 0;
 	t->nwalks_last = (size_t)n;
 	walk_rounds(t, n, extra, &extra_read);
@@ -542,4 +572,16 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 	if (t->walk_snap)
 		t->walk_snap->n = 0;
 	return extra_read;
+}
+
+void pystack_release(struct py_target *t)
+{
+	for (size_t i = 0; i < t->nwalks; i++)
+		for (int k = 0; k < WALK_WINDOWS; k++)
+			free(t->walks[i].win[k].buf);
+	free(t->walks);
+	free(t->walk_snap);
+	t->walks = NULL;
+	t->walk_snap = NULL;
+	t->nwalks = t->nwalks_last = 0;
 }

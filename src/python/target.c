@@ -350,8 +350,7 @@ void pyt_free(struct py_target *t)
 	free(t->tidmap);
 	if (t->loadavg_fd >= 0)
 		close(t->loadavg_fd);
-	free(t->walks);
-	free(t->walk_snap);
+	pystack_release(t);
 	free(t->tsbufs);
 	free(t->code_pfbuf);
 	free(t->scratch);
