@@ -86,6 +86,7 @@ struct stack_walk {
 	int done, depth, max;
 	struct walk_window win[WALK_WINDOWS];
 	int nwin;			/* windows in use: win[0 .. nwin) */
+	int hit;			/* the window window_find() found last */
 	int victim;			/* window the next fetch fills, when
 					   all are in use */
 	uint8_t *entry;			/* per frame kept: the outermost of its
@@ -93,13 +94,28 @@ struct stack_walk {
 	uint64_t seen[PY_MAX_DEPTH];
 };
 
+static int window_has(const struct walk_window *win, uint64_t addr, size_t len)
+{
+	return win->base && addr >= win->base && addr + len > addr &&
+	       addr + len <= win->base + win->len;
+}
+
+/* The bytes at [addr, addr + len) in a window of w, or NULL; the window
+ * that answered last is asked first (a caller is most often on the page
+ * of its callee). */
 static const uint8_t *window_find(struct stack_walk *w, uint64_t addr, size_t len)
 {
-	for (int i = 0; i < w->nwin; i++) {
-		struct walk_window *win = &w->win[i];
+	struct walk_window *win;
 
-		if (win->base && addr >= win->base && addr + len <= win->base + win->len &&
-		    addr + len > addr) {
+	if (w->hit < w->nwin && window_has(&w->win[w->hit], addr, len)) {
+		win = &w->win[w->hit];
+		win->used = 1;
+		return win->buf + (addr - win->base);
+	}
+	for (int i = 0; i < w->nwin; i++) {
+		win = &w->win[i];
+		if (window_has(win, addr, len)) {
+			w->hit = i;
 			win->used = 1;
 			return win->buf + (addr - win->base);
 		}
@@ -118,7 +134,7 @@ static const uint8_t *window_find(struct stack_walk *w, uint64_t addr, size_t le
  * as reading from outside gets.  A frame outside of them is read in
  * rounds.  Valid while n > 0: during the walks that start over.
  */
-#define SNAP_PAGES 64
+#define SNAP_PAGES 128
 
 struct walk_snap {
 	int n;
@@ -202,6 +218,36 @@ static const uint8_t *snap_find(const struct walk_snap *sn, uint64_t addr,
 	    (k + 1 == sn->n || sn->page[k + 1] != p + 4096 || !sn->ok[k + 1]))
 		return NULL;
 	return sn->buf + (size_t)k * 4096 + (addr - p);
+}
+
+static int pick_window(struct stack_walk *w);
+
+/* A frame's bytes from w's windows, else from the copy of a walk that
+ * starts over, whose page(s) then go to a window: the next sample's
+ * read-ahead reads them again, so the stack that tore is read there at
+ * one instant with its thread state rather than in rounds that may tear
+ * it again. */
+static const uint8_t *frame_find(struct py_target *t, struct stack_walk *w,
+				 uint64_t addr, size_t len)
+{
+	const uint8_t *p = window_find(w, addr, len);
+	struct walk_window *win;
+	uint64_t lo;
+	int k;
+
+	if (p || !(p = snap_find(t->walk_snap, addr, len)))
+		return p;
+	lo = addr & ~4095ull;
+	k = pick_window(w);
+	win = &w->win[k];
+	if (!win->buf)
+		win->buf = xmalloc(WALK_PAGES * 4096);
+	/* snap_find() saw both pages when the range crosses into the next */
+	win->len = (size_t)(((addr + len + 4095) & ~4095ull) - lo);
+	memcpy(win->buf, p - (addr - lo), win->len);
+	win->base = lo;
+	win->used = 1;
+	return win->buf + (addr - lo);
 }
 
 /* Consume one frame whose bytes are fb; returns 0 to go on, 1 when done. */
@@ -288,8 +334,7 @@ static int walk_advance(struct py_target *t, struct stack_walk *w, size_t *len)
 			w->done = 1;
 			return 0;
 		}
-		if (!(p = window_find(w, w->next, (size_t)l->fr_size)) &&
-		    !(p = snap_find(t->walk_snap, w->next, (size_t)l->fr_size))) {
+		if (!(p = frame_find(t, w, w->next, (size_t)l->fr_size))) {
 			*len = (size_t)l->fr_size;
 			return 1;
 		}
