@@ -63,12 +63,18 @@ static int64_t frame_addr(const struct py_target *t, const uint8_t *fb,
  */
 #define WALK_WINDOWS 48
 #define WALK_RESIDENT 3
+/* Samples a window is read ahead after its walk last needed it: the frame
+ * free list hands a thread's next frames out of the pages other threads'
+ * frames went through, so the pages of a churning stack come and go. */
+#define WINDOW_KEEP 16
 
 struct walk_window {
 	uint64_t base;			/* 0 when empty */
 	size_t len;
 	uint8_t used;			/* the walk needed it this sample */
 	uint8_t pf_ok;			/* read ahead this sample */
+	int first;			/* the walk's depth when it first did */
+	uint64_t used_seq;		/* the last sample that needed it */
 	uint8_t *buf;			/* WALK_PAGES pages, NULL until used */
 };
 
@@ -109,6 +115,8 @@ static const uint8_t *window_find(struct stack_walk *w, uint64_t addr, size_t le
 
 	if (w->hit < w->nwin && window_has(&w->win[w->hit], addr, len)) {
 		win = &w->win[w->hit];
+		if (!win->used)
+			win->first = w->depth;
 		win->used = 1;
 		return win->buf + (addr - win->base);
 	}
@@ -116,6 +124,8 @@ static const uint8_t *window_find(struct stack_walk *w, uint64_t addr, size_t le
 		win = &w->win[i];
 		if (window_has(win, addr, len)) {
 			w->hit = i;
+			if (!win->used)
+				win->first = w->depth;
 			win->used = 1;
 			return win->buf + (addr - win->base);
 		}
@@ -166,43 +176,11 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Read the pages, runs of adjacent ones as one range, in one call. */
-static void snap_read(struct py_target *t, struct walk_snap *sn)
+/* Where page p is in the sorted pages of sn. */
+static int snap_pos(const struct walk_snap *sn, uint64_t p)
 {
-	struct py_scratch *sc = t->scratch;
-	int run_of[SNAP_PAGES];
-	size_t nr = 0;
+	int lo = 0, hi = sn->n - 1;
 
-	qsort(sn->page, (size_t)sn->n, sizeof(sn->page[0]), cmp_u64);
-	for (int k = 0; k < sn->n; k++) {
-		if (nr && sn->page[k] == sn->page[k - 1] + 4096) {
-			sc->local[nr - 1].iov_len += 4096;
-			sc->remote[nr - 1].iov_len += 4096;
-		} else {
-			sc->local[nr].iov_base = sn->buf + (size_t)k * 4096;
-			sc->local[nr].iov_len = 4096;
-			sc->remote[nr].iov_base = (void *)(uintptr_t)sn->page[k];
-			sc->remote[nr].iov_len = 4096;
-			nr++;
-		}
-		run_of[k] = (int)nr - 1;
-	}
-	if (proc_readv(t->proc, sc->local, sc->remote, nr, sc->ok) != GS_OK)
-		memset(sc->ok, 0, nr);
-	for (int k = 0; k < sn->n; k++)
-		sn->ok[k] = sc->ok[run_of[k]];
-}
-
-/* The bytes at [addr, addr + len) in the copy, or NULL. */
-static const uint8_t *snap_find(const struct walk_snap *sn, uint64_t addr,
-				size_t len)
-{
-	uint64_t p = addr & ~4095ull;
-	int lo = 0, hi, k;
-
-	if (!sn || !sn->n || addr + len < addr || len > 4096)
-		return NULL;
-	hi = sn->n - 1;
 	while (lo < hi) {		/* the first page >= p */
 		int mid = (lo + hi) / 2;
 
@@ -211,7 +189,53 @@ static const uint8_t *snap_find(const struct walk_snap *sn, uint64_t addr,
 		else
 			hi = mid;
 	}
-	k = lo;
+	return lo;
+}
+
+/*
+ * Read the pages in one call, in the reverse of the order they were
+ * added: the frames nearest the root first, the top frames and the
+ * thread state's frame pointer last.  A frame the pointer leads to was
+ * then copied no earlier than the pointer's target was live: if the
+ * thread returned meanwhile, the frames it returned to were live all
+ * along, and their copies stand (read the other way round, the top
+ * frames copied after the pointer may have been freed since, and a freed
+ * frame's f_back links the free list back to a frame already walked).
+ */
+static void snap_read(struct py_target *t, struct walk_snap *sn)
+{
+	struct py_scratch *sc = t->scratch;
+	uint64_t added[SNAP_PAGES];
+	int pos[SNAP_PAGES];
+	size_t nr = 0;
+
+	memcpy(added, sn->page, (size_t)sn->n * sizeof(added[0]));
+	qsort(sn->page, (size_t)sn->n, sizeof(sn->page[0]), cmp_u64);
+	for (int j = sn->n - 1; j >= 0; j--) {
+		int k = snap_pos(sn, added[j]);
+
+		sc->local[nr].iov_base = sn->buf + (size_t)k * 4096;
+		sc->local[nr].iov_len = 4096;
+		sc->remote[nr].iov_base = (void *)(uintptr_t)sn->page[k];
+		sc->remote[nr].iov_len = 4096;
+		pos[nr++] = k;
+	}
+	if (proc_readv(t->proc, sc->local, sc->remote, nr, sc->ok) != GS_OK)
+		memset(sc->ok, 0, nr);
+	for (size_t r = 0; r < nr; r++)
+		sn->ok[pos[r]] = sc->ok[r];
+}
+
+/* The bytes at [addr, addr + len) in the copy, or NULL. */
+static const uint8_t *snap_find(const struct walk_snap *sn, uint64_t addr,
+				size_t len)
+{
+	uint64_t p = addr & ~4095ull;
+	int k;
+
+	if (!sn || !sn->n || addr + len < addr || len > 4096)
+		return NULL;
+	k = snap_pos(sn, p);
 	if (sn->page[k] != p || !sn->ok[k])
 		return NULL;
 	if (addr + len > p + 4096 &&
@@ -247,6 +271,7 @@ static const uint8_t *frame_find(struct py_target *t, struct stack_walk *w,
 	memcpy(win->buf, p - (addr - lo), win->len);
 	win->base = lo;
 	win->used = 1;
+	win->first = w->depth;
 	return win->buf + (addr - lo);
 }
 
@@ -364,12 +389,21 @@ static int pick_window(struct stack_walk *w)
 	return k;
 }
 
+/*
+ * The windows a walk used, nearest the root first: the read-ahead copies
+ * them in this order, and the thread states after them (prefetch.c), so
+ * that a thread returning meanwhile leaves copies that stand (see
+ * snap_read()).
+ */
 void pystack_prefetch(struct py_target *t, struct pf_set *pf)
 {
+	/* room left for the code objects and the thread states after */
+	size_t room = PF_MAX - PF_CODES - t->nprefetch;
+
 	for (size_t i = 0; i < t->nwalks_last; i++) {
-		const struct stack_walk *w = &t->walks[i];
+		struct stack_walk *w = &t->walks[i];
 		const struct thread_entry *e = NULL;
-		int skip;
+		int order[WALK_WINDOWS], n = 0;
 
 		/* walk i was thread i of the last sample, whose entry
 		 * pythread_resolve() noted in hint[i] */
@@ -381,18 +415,27 @@ void pystack_prefetch(struct py_target *t, struct pf_set *pf)
 			if (t->threads[j].tid == w->tid &&
 			    t->threads[j].thread_id == w->thread_id)
 				e = &t->threads[j];
-		skip = e && e->stack_reuse;
 		for (int k = 0; k < w->nwin; k++) {
-			struct walk_window *win = &t->walks[i].win[k];
+			struct walk_window *win = &w->win[k];
+			int at = n++;
 
-			if (skip) {	/* its stack is kept, not read */
-				win->pf_ok = 0;
+			win->pf_ok = 0;
+			/* skip those of a stack kept, not read */
+			if ((e && e->stack_reuse) || !win->base ||
+			    t->seq - win->used_seq > WINDOW_KEEP) {
+				n--;
 				continue;
 			}
-			if (win->base && win->used)
-				pf_add(pf, win->buf, win->base, win->len, &win->pf_ok);
-			else
-				win->pf_ok = 0;
+			while (at > 0 && w->win[order[at - 1]].first < win->first) {
+				order[at] = order[at - 1];
+				at--;
+			}
+			order[at] = k;
+		}
+		for (int k = 0; k < n && pf->n < room; k++) {
+			struct walk_window *win = &w->win[order[k]];
+
+			pf_add(pf, win->buf, win->base, win->len, &win->pf_ok);
 		}
 	}
 	pycode_prefetch(t, pf);
@@ -472,6 +515,7 @@ static void walk_rounds(struct py_target *t, int n, struct pf_set *extra,
 			}
 			win->base = (uint64_t)(uintptr_t)remote[k].iov_base;
 			win->used = 1;
+			win->first = w->depth;
 		}
 		if (extra && !*extra_read) {
 			for (size_t k = 0; k < extra->n; k++)
@@ -616,6 +660,10 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 		walk_rounds(t, n, extra, &extra_read);
 	if (t->walk_snap)
 		t->walk_snap->n = 0;
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < t->walks[i].nwin; k++)
+			if (t->walks[i].win[k].used)
+				t->walks[i].win[k].used_seq = t->seq;
 	return extra_read;
 }
 
