@@ -127,12 +127,30 @@ struct proc_task_state {
 	char comm[32];
 };
 
+/* Whether pid lives in a pid namespace below ours (unshare --pid, a
+ * container seen from the host): its threads then know themselves by
+ * other numbers than ours.  0 when not, or when it cannot be told. */
+int proc_pidns_nested(pid_t pid);
+
+/* A task by its id in our pid namespace (host: what /proc, ptrace and
+ * perf events here take) and in the target's innermost one (inner: what
+ * the target itself stores, e.g. CPython's native_thread_id). */
+struct proc_tid {
+	pid_t host, inner;
+};
+/* The tasks of pid with both ids; inner is host unless nested (then one
+ * status read per task, bounded; tasks gone meanwhile are left out).
+ * *out is malloc'ed (NULL when none); returns the count, or -1. */
+int proc_task_ids(pid_t pid, int nested, struct proc_tid **out);
+/* The inner id of pid's task tid (ours), 0 when it has none (gone). */
+pid_t proc_task_inner(pid_t pid, pid_t tid);
+
 /* A task's /proc files, kept open so each sample costs one pread each. */
 struct proc_task {
-	pid_t pid, tid;
-	pid_t host_tid;		/* tid as our /proc names it (a target in a
+	pid_t pid, tid;		/* as our /proc names them (a target in a
 				   pid namespace of its own knows its threads
-				   by other numbers); 0 until first used */
+				   by other numbers: proc_task_ids()); a tid
+				   <= 0 is unknown, and every read fails */
 	int stat_fd, syscall_fd, schedstat_fd;	/* -1 until first use */
 	int clock_fd;		/* its task-clock counter (oncpu.c): -1 until
 				   first use, -2 when it cannot be had */

@@ -57,7 +57,8 @@ int proc_task_watch(struct proc_task *t)
 
 	if (t->ring)
 		return 0;
-	if (t->ring_fd == -2 || page <= 0)
+	/* (a tid of 0 would watch gilspy itself) */
+	if (t->ring_fd == -2 || page <= 0 || t->tid <= 0)
 		return -1;
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
@@ -147,7 +148,7 @@ int proc_task_oncpu(struct proc_task *t)
 {
 	uint64_t a, b;
 
-	if (t->clock_fd == -2)
+	if (t->clock_fd == -2 || t->tid <= 0)
 		return -1;
 	if (t->clock_fd < 0) {
 		t->clock_fd = clock_open(t->tid);

@@ -425,9 +425,9 @@ int proc_tasks(pid_t pid, pid_t **tids)
 	return n;
 }
 
-/* The last number of the NSpid line of a /proc status file (the id in
- * the innermost namespace), the first (ours) in *outer; the count of
- * numbers, 0 when there is no such line. */
+/* The numbers of the NSpid line of a /proc status file: the first (the
+ * id in our pid namespace) in *outer, the last (in the innermost one) in
+ * *inner; returns how many there are, 0 when there is no such line. */
 static int read_nspid(const char *path, long *outer, long *inner)
 {
 	char buf[2048], *p, *end;
@@ -450,38 +450,70 @@ static int read_nspid(const char *path, long *outer, long *inner)
 	return k;
 }
 
-/* A thread id the target gave us (its native_thread_id) in our pid
- * namespace: the same number unless the target lives in a namespace of
- * its own (unshare --pid, a container seen from the host); then the task
- * whose innermost id it is. */
-static pid_t host_tid(pid_t pid, pid_t tid)
+int proc_pidns_nested(pid_t pid)
+{
+	char path[64];
+	long outer = 0, inner = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	return read_nspid(path, &outer, &inner) > 1;
+}
+
+pid_t proc_task_inner(pid_t pid, pid_t tid)
 {
 	char path[96];
 	long outer = 0, inner = 0;
-	pid_t *tids = NULL, found = tid;
-	int n, i;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (read_nspid(path, &outer, &inner) < 2)
-		return tid;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid,
+		 (int)tid);
+	if (read_nspid(path, &outer, &inner) < 1 || outer != tid)
+		return 0;
+	return (pid_t)inner;
+}
+
+/* A thread churning target can hold many; past this many its tasks are
+ * listed without their inner ids (one status read each). */
+#define NSPID_READS_MAX 4096
+
+int proc_task_ids(pid_t pid, int nested, struct proc_tid **out)
+{
+	char path[96];
+	pid_t *tids = NULL;
+	struct proc_tid *v;
+	long outer, inner;
+	int n, k = 0;
+
+	*out = NULL;
 	n = proc_tasks(pid, &tids);
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/status",
-			 (int)pid, (int)tids[i]);
-		if (read_nspid(path, &outer, &inner) >= 2 && inner == tid) {
-			found = (pid_t)outer;
-			break;
+	if (n <= 0) {
+		free(tids);
+		return n;
+	}
+	v = xmalloc((size_t)n * sizeof(*v));
+	for (int i = 0; i < n; i++) {
+		v[k].host = v[k].inner = tids[i];
+		if (nested) {
+			v[k].inner = 0;
+			snprintf(path, sizeof(path), "/proc/%d/task/%d/status",
+				 (int)pid, (int)tids[i]);
+			/* a task gone meanwhile has no line: left out */
+			if (i >= NSPID_READS_MAX ||
+			    read_nspid(path, &outer, &inner) < 2 ||
+			    outer != tids[i] || inner <= 0)
+				continue;
+			v[k].inner = (pid_t)inner;
 		}
+		k++;
 	}
 	free(tids);
-	return found;
+	*out = v;
+	return k;
 }
 
 void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid)
 {
 	t->pid = pid;
 	t->tid = tid;
-	t->host_tid = 0;
 	t->stat_fd = t->syscall_fd = t->schedstat_fd = -1;
 	t->clock_fd = t->ring_fd = -1;
 	t->ring = NULL;
@@ -517,10 +549,10 @@ static ssize_t task_pread(struct proc_task *t, int *fd, const char *name,
 	if (*fd < 0) {
 		char path[96];
 
-		if (!t->host_tid)
-			t->host_tid = host_tid(t->pid, t->tid);
+		if (t->tid <= 0)
+			return -1;
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)t->pid,
-			 (int)t->host_tid, name);
+			 (int)t->tid, name);
 		*fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (*fd < 0)
 			return -1;

@@ -41,6 +41,7 @@ struct gil_addrs {
 };
 
 struct stack_walk;
+struct walk_snap;
 
 struct code_entry {
 	uint64_t addr;
@@ -254,11 +255,18 @@ struct py_target {
 	struct thread_entry *threads;
 	size_t nthreads, athreads;
 	int pthread_tid_off;		/* glibc struct pthread.tid, or -1 */
+	/* A target in a pid namespace of its own knows its threads by other
+	 * ids than our /proc does: its tasks by both (threads.c), listed
+	 * again when a thread the list lacks shows up. */
+	int pidns_nested;
+	struct proc_tid *tidmap;
+	int ntidmap;
 	uint64_t seq;
 	uint32_t hint[PY_MAX_THREADS];	/* t->threads index of sample
 					   thread i at the last sample */
 	uint64_t now_ns;		/* time of the sample being taken */
 	struct stack_walk *walks;	/* kept across samples (stack.c) */
+	struct walk_snap *walk_snap;	/* torn walks' pages (stack.c) */
 	size_t nwalks;
 	uint8_t *tsbufs;		/* PY_MAX_THREADS tstate copies */
 	uint64_t prefetched[PY_MAX_THREADS];	/* tstates of the last sample,
@@ -351,6 +359,8 @@ int pytask_ts_kept(const struct py_target *t, size_t i);
  * was kept in its thread entry (frames), which is then copied, not read. */
 int pystack_walk(struct py_target *t, struct py_sample *s,
 		 struct pf_set *extra, const uint8_t *reuse);
+/* Free the walks' memory kept across samples (at detach). */
+void pystack_release(struct py_target *t);
 /* Add to pf the pages the last walk used (but for the threads whose
  * thread entry says stack_reuse), and the code objects due a recheck. */
 void pystack_prefetch(struct py_target *t, struct pf_set *pf);
@@ -398,8 +408,9 @@ void pymap_locate(struct py_target *t, struct pymap_table *tab,
 const char *pystr_read(struct py_target *t, uint64_t addr);
 
 /* --- threads.c --- */
-/* The native tid of a thread (3.11+: from the tstate; before: glibc's
- * struct pthread), 0 if unknown. */
+/* The native tid of a thread as the target knows it (3.11+: from the
+ * tstate; before: glibc's struct pthread), 0 if unknown.  In a pid
+ * namespace of its own that is not ours: its entry's task has ours. */
 pid_t pythread_tid(struct py_target *t, const uint8_t *ts);
 /* The entry of a thread, made when new; marks it seen at this sample.
  * Making one may move the others: pointers to entries are only good

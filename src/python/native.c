@@ -370,14 +370,16 @@ void pynative_capture(struct py_target *t, struct py_sample *s)
 	}
 	for (int i = 0; i < s->nthreads; i++) {
 		struct py_thread_sample *th = &s->threads[i];
+		struct thread_entry *e;
 
 		sc->facts[i].native_wait = GIL_STACK_UNREAD;
 		n->snaps[i]->len = 0;
 		if (!th->tid)
 			continue;
-		if (proc_unwind_capture(n->unw, th->tid,
-					pythread_entry(t, th->tid,
-						       th->thread_id)->native_copy,
+		/* ptrace takes our id of it (the task's), not the target's */
+		e = pythread_entry(t, th->tid, th->thread_id);
+		if (e->task.tid <= 0 ||
+		    proc_unwind_capture(n->unw, e->task.tid, e->native_copy,
 					n->snaps[i]) != GS_OK) {
 			n->snaps[i]->len = 0;
 			n->failed++;

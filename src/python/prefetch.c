@@ -49,18 +49,6 @@ enum gs_err pf_prefetch(struct py_target *t, uint64_t *head)
 			       (uint64_t)(uintptr_t)remote[i].iov_base,
 			       local[i].iov_len, &pi->ok[i]);
 	}
-	nkept = 0;
-	for (size_t i = 0; i < t->nprefetch; i++) {
-		if (pytask_ts_kept(t, i)) {
-			t->ts_ok[i] = 1;	/* its copy stands */
-			nkept++;
-			continue;
-		}
-		pf_add(pf, t->tsbufs + i * TS_MAX, t->prefetched[i],
-		       (size_t)l->ts_size, &t->ts_ok[i]);
-	}
-	if (!nkept)
-		t->ts_full_seq = t->seq;
 	for (int k = 0; k < t->npf_gil; k++) {
 		struct pf_gil *pg = &t->pf_gil[k];
 		struct iovec local[4], remote[4];
@@ -73,7 +61,21 @@ enum gs_err pf_prefetch(struct py_target *t, uint64_t *head)
 			       (uint64_t)(uintptr_t)remote[i].iov_base,
 			       local[i].iov_len, &pg->ok[i]);
 	}
+	/* the stacks' pages before the thread states that point into
+	 * them: stack.c, pystack_prefetch() */
 	pystack_prefetch(t, pf);
+	nkept = 0;
+	for (size_t i = 0; i < t->nprefetch; i++) {
+		if (pytask_ts_kept(t, i)) {
+			t->ts_ok[i] = 1;	/* its copy stands */
+			nkept++;
+			continue;
+		}
+		pf_add(pf, t->tsbufs + i * TS_MAX, t->prefetched[i],
+		       (size_t)l->ts_size, &t->ts_ok[i]);
+	}
+	if (!nkept)
+		t->ts_full_seq = t->seq;
 	if ((rc = pf_read(t, pf)))
 		return rc;
 	for (size_t i = 0; i < t->nprefetch; i++)

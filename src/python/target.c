@@ -320,6 +320,7 @@ enum gs_err pyt_attach(pid_t pid, const struct pyt_options *opt,
 	rc = proc_open(pid, &t->proc, err);
 	if (rc != GS_OK)
 		goto fail;
+	t->pidns_nested = proc_pidns_nested(pid);
 	rc = detect(t, err);
 	if (rc != GS_OK)
 		goto fail;
@@ -346,9 +347,10 @@ void pyt_free(struct py_target *t)
 		free(t->threads[i].frames);
 	}
 	free(t->threads);
+	free(t->tidmap);
 	if (t->loadavg_fd >= 0)
 		close(t->loadavg_fd);
-	free(t->walks);
+	pystack_release(t);
 	free(t->tsbufs);
 	free(t->code_pfbuf);
 	free(t->scratch);

@@ -16,23 +16,53 @@
  * (nptl/descr.h, checked on glibc 2.36); other libcs are found by scan. */
 #define GLIBC_PTHREAD_TID_OFF 720
 
-/* The target's tids, listed (through src/proc/) when first needed. */
-struct tid_list {
-	pid_t *v;
-	int n, listed;
-};
-
-static int is_task(struct py_target *t, struct tid_list *tl, int32_t tid)
+/*
+ * The target's tasks by both ids (proc_task_ids()): the ids it stores are
+ * its own, which are ours unless it lives in a pid namespace of its own.
+ * Listed when a tid is looked up that the list lacks (a new thread), at
+ * most once per lookup: *listed says it was this time.  A target in our
+ * namespace needs no list to map a tid, only to check one found by scan.
+ */
+static const struct proc_tid *tid_find(struct py_target *t, int *listed,
+				       int32_t tid)
 {
 	if (tid <= 0)
-		return 0;
-	if (!tl->listed) {
-		tl->n = proc_tasks(t->proc->pid, &tl->v);
-		tl->listed = 1;
+		return NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < t->ntidmap; i++)
+			if (t->tidmap[i].inner == tid)
+				return &t->tidmap[i];
+		if (*listed)
+			return NULL;
+		free(t->tidmap);
+		t->ntidmap = proc_task_ids(t->proc->pid, t->pidns_nested,
+					   &t->tidmap);
+		if (t->ntidmap < 0)
+			t->ntidmap = 0;
+		*listed = 1;
 	}
-	for (int i = 0; i < tl->n; i++)
-		if (tl->v[i] == tid)
-			return 1;
+	return NULL;
+}
+
+/* Our id of the target's thread tid, 0 when no task of it has that id.
+ * An id the list holds may be of a thread gone since, its id reused by
+ * a new one: the task's own status says, else the list is made again. */
+static pid_t host_tid(struct py_target *t, pid_t tid)
+{
+	const struct proc_tid *p;
+	int listed = 0;
+
+	if (!t->pidns_nested)
+		return tid;
+	for (int pass = 0; pass < 2; pass++) {
+		if (!(p = tid_find(t, &listed, tid)))
+			return 0;
+		if (proc_task_inner(t->proc->pid, p->host) == tid)
+			return p->host;
+		if (listed)
+			return 0;
+		t->ntidmap = 0;		/* stale: list again */
+	}
 	return 0;
 }
 
@@ -40,15 +70,15 @@ pid_t pythread_tid(struct py_target *t, const uint8_t *ts)
 {
 	const struct py_layout *l = &t->layout;
 	uint64_t pthread = rd_u64(ts, l->ts_thread_id);
-	struct tid_list tl = { NULL, 0, 0 };
 	uint8_t buf[1024];
 	int32_t v;
-	pid_t ret = 0;
+	int listed = 0;
 
 	if (l->ts_native_thread_id != OFF_NONE)
 		return (pid_t)rd_u64(ts, l->ts_native_thread_id);
 	/* <=3.10: the tstate only has pthread_self(); read the tid from the
-	 * C library's thread descriptor it points to. */
+	 * C library's thread descriptor it points to.  It is checked against
+	 * the target's tasks by the ids the target knows them by. */
 	for (size_t i = 0; i < t->nthreads; i++)
 		if (t->threads[i].thread_id == pthread && t->threads[i].tid)
 			return t->threads[i].tid;
@@ -56,28 +86,22 @@ pid_t pythread_tid(struct py_target *t, const uint8_t *ts)
 		return 0;
 	if (t->pthread_tid_off >= 0) {
 		v = (int32_t)rd_u32(buf, t->pthread_tid_off);
-		if (is_task(t, &tl, v)) {
-			ret = v;
-			goto out;
-		}
+		if (tid_find(t, &listed, v))
+			return v;
 	}
 	v = (int32_t)rd_u32(buf, GLIBC_PTHREAD_TID_OFF);
-	if (is_task(t, &tl, v)) {
+	if (tid_find(t, &listed, v)) {
 		t->pthread_tid_off = GLIBC_PTHREAD_TID_OFF;
-		ret = v;
-		goto out;
+		return v;
 	}
 	for (int off = 0; off + 4 <= (int)sizeof(buf); off += 4) {
 		v = (int32_t)rd_u32(buf, off);
-		if (v > 1 && v < (1 << 22) && is_task(t, &tl, v)) {
+		if (v > 1 && v < (1 << 22) && tid_find(t, &listed, v)) {
 			t->pthread_tid_off = off;
-			ret = v;
-			goto out;
+			return v;
 		}
 	}
-out:
-	free(tl.v);
-	return ret;
+	return 0;
 }
 
 struct thread_entry *pythread_entry(struct py_target *t, pid_t tid,
@@ -111,7 +135,7 @@ struct thread_entry *pythread_entry(struct py_target *t, pid_t tid,
 	e->tid = tid;
 	e->thread_id = thread_id;
 	e->last_seen = t->seq;
-	proc_task_init(&e->task, t->proc->pid, tid);
+	proc_task_init(&e->task, t->proc->pid, host_tid(t, tid));
 	return e;
 }
 

@@ -14,6 +14,7 @@
 void freeze_init(struct freezer *f, pid_t pid)
 {
 	f->pid = pid;
+	proc_task_init(&f->main, pid, pid);
 	f->tasks = NULL;
 	f->ntasks = f->alloc = 0;
 }
@@ -21,9 +22,29 @@ void freeze_init(struct freezer *f, pid_t pid)
 void freeze_release(struct freezer *f)
 {
 	freeze_resume(f);
+	proc_task_release(&f->main);
 	free(f->tasks);
 	f->tasks = NULL;
 	f->alloc = 0;
+}
+
+/* Whether a task is in a job-control stop ('T'; a ptrace stop is 't'). */
+static int job_stopped(struct proc_task *task)
+{
+	struct proc_task_state st;
+
+	return proc_task_read(task, 0, &st) == GS_OK && st.state == 'T';
+}
+
+static int tid_job_stopped(pid_t pid, pid_t tid)
+{
+	struct proc_task task;
+	int r;
+
+	proc_task_init(&task, pid, tid);
+	r = job_stopped(&task);
+	proc_task_release(&task);
+	return r;
 }
 
 static int have(const struct freezer *f, pid_t tid)
@@ -36,9 +57,10 @@ static int have(const struct freezer *f, pid_t tid)
 	return 0;
 }
 
-/* Stop the threads not yet stopped; returns how many were added, or -1
- * with err set. */
-static int stop_new(struct freezer *f, struct gs_error *err)
+/* Stop the threads not yet stopped (stopped: the main thread is in a
+ * job-control stop, so look at each one's state first); returns how many
+ * were added, or -1 with err set. */
+static int stop_new(struct freezer *f, int stopped, struct gs_error *err)
 {
 	pid_t *tids = NULL;
 	int n, i, added = 0;
@@ -55,7 +77,12 @@ static int stop_new(struct freezer *f, struct gs_error *err)
 
 		if (have(f, tids[i]))
 			continue;
-		rc = proc_ptrace_stop(tids[i], &sig);
+		if (stopped && tid_job_stopped(f->pid, tids[i])) {
+			rc = GS_OK;
+			sig = -1;
+		} else {
+			rc = proc_ptrace_stop(tids[i], &sig);
+		}
 		if (rc == GS_EGONE)
 			continue;	/* exited meanwhile */
 		if (rc != GS_OK) {
@@ -74,7 +101,8 @@ static int stop_new(struct freezer *f, struct gs_error *err)
 		}
 		t = &f->tasks[f->ntasks++];
 		t->tid = tids[i];
-		t->sig = sig;
+		t->seized = sig >= 0;
+		t->sig = sig < 0 ? 0 : sig;
 		added++;
 	}
 	free(tids);
@@ -83,14 +111,14 @@ static int stop_new(struct freezer *f, struct gs_error *err)
 
 enum gs_err freeze_stop(struct freezer *f, struct gs_error *err)
 {
-	int round, n;
+	int round, n, stopped = job_stopped(&f->main);
 
 	f->ntasks = 0;
 	/* Threads started while we stop the others are caught by a second
 	 * look; a process that spawns threads faster than that is read as
 	 * it is after a few rounds. */
 	for (round = 0; round < 4; round++) {
-		n = stop_new(f, err);
+		n = stop_new(f, stopped, err);
 		if (n < 0) {
 			freeze_resume(f);
 			return err->code;
@@ -109,6 +137,7 @@ void freeze_resume(struct freezer *f)
 	int i;
 
 	for (i = 0; i < f->ntasks; i++)
-		proc_ptrace_detach(f->tasks[i].tid, f->tasks[i].sig);
+		if (f->tasks[i].seized)
+			proc_ptrace_detach(f->tasks[i].tid, f->tasks[i].sig);
 	f->ntasks = 0;
 }

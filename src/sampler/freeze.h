@@ -8,6 +8,13 @@
  * seize-based stop (PTRACE_INTERRUPT) is undone by the kernel when the
  * tracer exits, so a killed gilspy never leaves the target stopped.
  * Signals that arrive while a thread is held are passed on at detach.
+ *
+ * A thread already in a job-control stop (SIGSTOP, SIGTSTP: /proc state
+ * 'T') is left alone: it cannot run, so it needs no stop of ours, and
+ * seizing it would wake it to re-stop as a tracee and again at detach -
+ * CPU time a stopped process should not spend.  Whether the target is
+ * stopped is one read of its main thread's stat a sample; only then is
+ * each thread's state read.
  */
 #ifndef GILSPY_SAMPLER_FREEZE_H
 #define GILSPY_SAMPLER_FREEZE_H
@@ -15,14 +22,17 @@
 #include <sys/types.h>
 
 #include "gilspy/error.h"
+#include "gilspy/proc.h"
 
 struct freeze_task {
 	pid_t tid;
 	int sig;		/* signal to deliver at detach, 0 for none */
+	int seized;		/* 0: it was in a job-control stop, left alone */
 };
 
 struct freezer {
 	pid_t pid;
+	struct proc_task main;	/* the main thread's stat, kept open */
 	struct freeze_task *tasks;
 	int ntasks, alloc;
 };
@@ -30,7 +40,8 @@ struct freezer {
 void freeze_init(struct freezer *f, pid_t pid);
 void freeze_release(struct freezer *f);
 
-/* Stop every thread of f->pid.  GS_EGONE when the process has gone,
+/* Stop every thread of f->pid (but those in a job-control stop, which
+ * stay as they are).  GS_EGONE when the process has gone,
  * GS_EPERM when ptrace is not permitted (err says how to allow it).
  * Threads that exit meanwhile are skipped.  On failure nothing is left
  * attached.  err must not be NULL. */

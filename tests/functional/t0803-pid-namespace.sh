@@ -29,6 +29,8 @@ for l in $(py_interpreters | grep -v chroot | head -3); do
 		kill -9 $ns 2>/dev/null; continue
 	fi
 	"$GILSPY" record -p "$pid" -d 2 -r 200 -o "$REC_DIR/out.json" 2>"$REC_DIR/err"; rc=$?
+	# the ids the target knows its threads by (the last of each NSpid)
+	inner=$(awk '/^NSpid:/ {print $NF}' /proc/"$pid"/task/*/status | sort -n | xargs)
 	kill -9 "$pid" $ns 2>/dev/null; wait $ns 2>/dev/null
 	good=0
 	for t in spin-a spin-b; do
@@ -39,19 +41,11 @@ for l in $(py_interpreters | grep -v chroot | head -3); do
 		diag "$l: $t held $held %, waiting + native $busy %"
 	done
 	[ $rc = 0 ] && [ $good = 2 ]
-	st=$?
-	case $l in
-	3.6.*|3.7.*|3.8.*|3.9.*|3.10.*)
-		# No native_thread_id in the thread state before 3.11: the tid
-		# is read from glibc's struct pthread (src/python/threads.c),
-		# which holds the namespace's id, not mapped to ours yet (seen
-		# failing on 3.6, 3.7 and, once, 3.8).
-		ok_or_todo $st "before 3.11 the tid read from struct pthread is the namespace's (issue 15)" \
-			"$l: attached by host pid $pid: both spinners hold and wait for the GIL (exit $rc)" ;;
-	*)
-		ok $st "$l: attached by host pid $pid: both spinners hold and wait for the GIL (exit $rc)" ||
-			sed 's/^/#   /' "$REC_DIR/err" ;;
-	esac
+	ok $? "$l: attached by host pid $pid: both spinners hold and wait for the GIL (exit $rc)" ||
+		sed 's/^/#   /' "$REC_DIR/err"
+	shown=$(jget '" ".join(str(t["tid"]) for t in sorted(d["threads"], key=lambda t: t["tid"]))')
+	[ -n "$inner" ] && [ "$shown" = "$inner" ]
+	ok $? "$l: the tids shown are the target's own ($shown; its tasks: $inner)"
 	n=$((n + 1))
 done
 [ $n -gt 0 ] || skip "no host interpreter found"
