@@ -333,7 +333,8 @@ static void take_new(struct session *s, const struct session_hooks *h,
 		struct session_target *tg;
 		struct gs_error aerr = { 0 };
 
-		if (known(s, added[k]))
+		/* gilspy run from the shell it follows is in that tree */
+		if (known(s, added[k]) || added[k] == getpid())
 			continue;
 		tg = target_new(s, added[k],
 				proc_tree_parent(s->tree, added[k]));
