@@ -230,6 +230,15 @@ const uint8_t *elf_file_bytes(const struct elf_image *e, size_t *size);
  * A seize-based stop is undone by the kernel if gilspy dies, so the target
  * is never left stopped. */
 enum gs_err proc_ptrace_stop(pid_t tid, int *sig);
+/* As proc_ptrace_stop(), polling for the stop for up to spin_ns (in
+ * nanoseconds; a running thread stops within a few microseconds) before
+ * blocking for it.  *since_ns (may be NULL): now_ns() of when the stop
+ * can have begun: the last poll that found the thread running, or after a
+ * long blocking wait, the instant its stop woke gilspy (from the run delay
+ * in sched_fd, the calling thread's open /proc/thread-self/schedstat;
+ * -1: not known, the wait counts whole). */
+enum gs_err proc_ptrace_stop_timed(pid_t tid, uint64_t spin_ns, int sched_fd,
+				   int *sig, uint64_t *since_ns);
 /* Let a thread stopped by proc_ptrace_stop() run on, delivering sig (0 for
  * none). */
 void proc_ptrace_detach(pid_t tid, int sig);
@@ -272,11 +281,14 @@ struct unwinder *unwinder_new(pid_t pid, struct gs_error *err);
 void unwinder_free(struct unwinder *u);	/* NULL is a no-op */
 
 /* Stop tid, copy its registers and up to want bytes of stack (at most
- * UNWIND_STACK_MAX) into s, resume it.  GS_OK; GS_EGONE (thread gone),
- * GS_EPERM (ptrace refused: errno says why), GS_EFAULT (registers or
- * stack unreadable; the thread runs on). */
+ * UNWIND_STACK_MAX) into s, resume it; spin_ns as for
+ * proc_ptrace_stop_timed() (a thread likely running: poll for its stop).
+ * s->stop_ns runs from the start of the stop (as proc_ptrace_stop_timed()
+ * bounds it) to the end of the detach.  GS_OK; GS_EGONE (thread gone),
+ * GS_EPERM (ptrace refused: errno says why), GS_EFAULT (registers or stack
+ * unreadable; the thread runs on). */
 enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
-				struct unwind_snap *s);
+				uint64_t spin_ns, struct unwind_snap *s);
 
 /* Unwind s: up to max return addresses, innermost first, into ips (the
  * first is the current pc), and the start of the function each is in as

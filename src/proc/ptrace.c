@@ -8,28 +8,37 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "gilspy/proc.h"
+#include "gilspy/util.h"
 
-/* Wait for tid's stop after PTRACE_INTERRUPT.  1 if stopped, 0 if the
- * thread is gone.  A signal that stopped it first is kept for detach (its
- * pending interrupt is cleared by the kernel at detach). */
-static int wait_stop(pid_t tid, int *sig)
+/* A blocking wait for a stop longer than this is looked into (see
+ * proc_ptrace_stop_timed()). */
+#define STOP_SLOW_NS (100 * 1000)
+
+/* What waitpid() said of tid: 1 stopped, 0 not yet, -1 gone.  A signal
+ * that stopped it first is kept for detach (its pending interrupt is
+ * cleared by the kernel at detach). */
+static int stop_status(pid_t tid, int flags, int *sig)
 {
 	int st;
 
 	for (;;) {
-		pid_t r = waitpid(tid, &st, __WALL);
+		pid_t r = waitpid(tid, &st, __WALL | flags);
 
+		if (r == 0)
+			return 0;
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return 0;
+			return -1;
 		}
 		if (WIFEXITED(st) || WIFSIGNALED(st))
-			return 0;
+			return -1;
 		if (!WIFSTOPPED(st))
 			continue;
 		if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP)
@@ -38,17 +47,77 @@ static int wait_stop(pid_t tid, int *sig)
 	}
 }
 
-enum gs_err proc_ptrace_stop(pid_t tid, int *sig)
+/* How long the calling thread has waited for a CPU (ns), from its
+ * schedstat (fd, see proc.h); 0 if unreadable. */
+static uint64_t run_delay(int fd)
 {
+	char buf[96];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	unsigned long long on_cpu, delay;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return sscanf(buf, "%llu %llu", &on_cpu, &delay) == 2 ? delay : 0;
+}
+
+enum gs_err proc_ptrace_stop_timed(pid_t tid, uint64_t spin_ns, int sched_fd,
+				   int *sig, uint64_t *since_ns)
+{
+	uint64_t t, end, rd = 0, woke;
+	int r;
+
 	*sig = 0;
 	if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) < 0)
 		return errno == ESRCH ? GS_EGONE : GS_EPERM;
-	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0 ||
-	    !wait_stop(tid, sig)) {
-		ptrace(PTRACE_DETACH, tid, NULL, NULL);
-		return GS_EGONE;
+	if (sched_fd >= 0)
+		rd = run_delay(sched_fd);
+	/* the thread runs on until the interrupt: the stop starts after */
+	t = now_ns();
+	end = t + spin_ns;
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0)
+		goto gone;
+	/* A running thread stops within microseconds: polling for it keeps
+	 * this CPU awake and gilspy on it, where a blocking wait would pay
+	 * for both waking up again while the thread sits stopped.  Each
+	 * poll that finds it still running moves the stop's known start. */
+	while (spin_ns) {
+		uint64_t before = now_ns();
+
+		r = stop_status(tid, WNOHANG, sig);
+		if (r < 0)
+			goto gone;
+		if (r > 0)
+			goto out;
+		t = before;
+		if (before >= end)
+			break;
 	}
+	if (stop_status(tid, 0, sig) <= 0)
+		goto gone;
+	/* A long wait is the thread queued for a CPU before it could stop
+	 * (it was not stopped meanwhile), then gilspy queued after its stop
+	 * woke it: the stop began at most gilspy's new run delay ago. */
+	woke = now_ns();
+	if (sched_fd >= 0 && rd && woke - t > STOP_SLOW_NS) {
+		uint64_t d = run_delay(sched_fd) - rd;
+
+		if (d < woke - t)
+			t = woke - d;
+	}
+	goto out;
+gone:
+	ptrace(PTRACE_DETACH, tid, NULL, NULL);
+	return GS_EGONE;
+out:
+	if (since_ns)
+		*since_ns = t;
 	return GS_OK;
+}
+
+enum gs_err proc_ptrace_stop(pid_t tid, int *sig)
+{
+	return proc_ptrace_stop_timed(tid, 0, -1, sig, NULL);
 }
 
 void proc_ptrace_detach(pid_t tid, int sig)
