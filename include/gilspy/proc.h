@@ -243,6 +243,26 @@ enum gs_err proc_ptrace_stop_timed(pid_t tid, uint64_t spin_ns, int sched_fd,
  * none). */
 void proc_ptrace_detach(pid_t tid, int sig);
 
+/* While threads of the target are being stopped, gilspy runs before any
+ * ordinary task: woken by a thread's stop, it takes a CPU at once, and is
+ * not preempted before it lets the thread go, where otherwise the thread
+ * could stay stopped for a scheduler tick or more behind other work.  The
+ * caller saves its policy once (proc_sched_save: 0, or -1 when it cannot
+ * be read or is real-time already, then leave it be), then around each
+ * round of stops calls proc_sched_boost() (SCHED_FIFO at the lowest
+ * priority, not inherited by children: 0, or -1 refused without
+ * CAP_SYS_NICE; the stops are then longer now and then, never unsafe) and
+ * proc_sched_restore().  gilspy sleeps while it waits for a stop, so this
+ * takes no CPU from anyone for longer than the copies take. */
+struct proc_sched {
+	uint32_t policy, priority;
+	int32_t nice;
+	uint64_t flags;
+};
+int proc_sched_save(struct proc_sched *s);
+int proc_sched_boost(void);
+void proc_sched_restore(const struct proc_sched *s);
+
 /* --- native stacks (src/proc/unwind.c) ----------------------------------- */
 
 /*

@@ -7,9 +7,12 @@
  * Which threads to stop, and for how long, is the caller's policy.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -123,4 +126,58 @@ enum gs_err proc_ptrace_stop(pid_t tid, int *sig)
 void proc_ptrace_detach(pid_t tid, int sig)
 {
 	ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)sig);
+}
+
+/* sched_setattr(2)'s argument (its first version); glibc before 2.41
+ * declares neither. */
+struct sched_attr_v0 {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+int proc_sched_save(struct proc_sched *s)
+{
+	struct sched_attr_v0 a;
+
+	memset(&a, 0, sizeof(a));
+	if (syscall(SYS_sched_getattr, 0, &a, sizeof(a), 0) < 0)
+		return -1;
+	if (a.policy != SCHED_OTHER && a.policy != SCHED_BATCH &&
+	    a.policy != SCHED_IDLE)
+		return -1;	/* real-time already: keep it */
+	s->policy = a.policy;
+	s->priority = a.priority;
+	s->nice = a.nice;
+	s->flags = a.flags;
+	return 0;
+}
+
+int proc_sched_boost(void)
+{
+	struct sched_attr_v0 a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.policy = SCHED_FIFO;
+	a.priority = 1;
+	a.flags = 1;		/* SCHED_FLAG_RESET_ON_FORK: not for children */
+	return syscall(SYS_sched_setattr, 0, &a, 0) == 0 ? 0 : -1;
+}
+
+void proc_sched_restore(const struct proc_sched *s)
+{
+	struct sched_attr_v0 a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.policy = s->policy;
+	a.priority = s->priority;
+	a.nice = s->nice;
+	a.flags = s->flags;
+	/* runtime 0: the default slice (6.12+ reads back the slice in
+	 * force, and writing it would pin it as a custom one) */
+	syscall(SYS_sched_setattr, 0, &a, 0);
 }

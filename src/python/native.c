@@ -74,6 +74,8 @@ struct py_native {
 	uint32_t merged[PY_MAX_DEPTH];
 	uint32_t *stop_hist;		/* STOP_BUCKETS */
 	uint64_t stops, max_ns, truncated, failed;
+	struct proc_sched sched;	/* gilspy's own scheduling policy */
+	int boost;			/* raise it while stopping threads */
 };
 
 static const char *base_name(const char *path)
@@ -380,6 +382,8 @@ void pynative_capture(struct py_target *t, struct py_sample *s,
 
 	/* All the threads are copied first and unwound after, so that the
 	 * copies are as close as can be to the instant the GIL was read. */
+	if (n->boost && proc_sched_boost() < 0)
+		n->boost = 0;	/* refused: not asked again */
 	if ((size_t)s->nthreads > n->nsnaps) {
 		n->snaps = xrealloc(n->snaps, (size_t)s->nthreads *
 					      sizeof(*n->snaps));
@@ -414,6 +418,8 @@ void pynative_capture(struct py_target *t, struct py_sample *s,
 		sc->st[i].arg0 = n->snaps[i]->arg0;
 		sc->reused[i] = 0;
 	}
+	if (n->boost)
+		proc_sched_restore(&n->sched);
 }
 
 void pynative_merge(struct py_target *t, struct py_sample *s)
@@ -481,6 +487,7 @@ enum gs_err pynative_init(struct py_target *t, struct gs_error *err)
 			"kernel.yama.ptrace_scope=0; or drop --native)",
 			(int)t->proc->pid, strerror(e));
 	}
+	n->boost = proc_sched_save(&n->sched) == 0;
 	n->stop_hist = xcalloc(STOP_BUCKETS, sizeof(*n->stop_hist));
 	u64map_init(&n->by_key);
 	u64map_init(&n->by_ip);
