@@ -1,12 +1,13 @@
 #!/bin/bash
 # t0805-sigkill-gilspy.sh - gilspy killed with SIGKILL at random moments
-# (no handler runs) in record, record --blocking and top --batch.
+# (no handler runs) in record, record --blocking, record --native and top
+# --batch.
 #
 # Expected: the target is never left stopped or traced: after each kill
 # every one of its threads is running or sleeping (State not t/T) with
 # TracerPid 0, and it goes on spinning (its CPU time grows).  --blocking
-# relies on PTRACE_SEIZE stops, which the kernel undoes when the tracer
-# dies.
+# and --native rely on PTRACE_SEIZE stops, which the kernel undoes when the
+# tracer dies (--native also while gilspy runs SCHED_FIFO around them).
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/record.sh"
 
@@ -15,7 +16,7 @@ n=0
 RANDOM=$$
 for l in $(py_interpreters | head -4); do
 	py_start "$l" spin2.py || { ok 1 "$l: spin2.py starts"; continue; }
-	for mode in record "record --blocking" "top --batch"; do
+	for mode in record "record --blocking" "record --native" "top --batch"; do
 		bad=0 kills=0
 		for _ in 1 2 3 4 5 6; do
 			# shellcheck disable=SC2086
