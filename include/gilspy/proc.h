@@ -234,11 +234,16 @@ enum gs_err proc_ptrace_stop(pid_t tid, int *sig);
  * nanoseconds; a running thread stops within a few microseconds) before
  * blocking for it.  *since_ns (may be NULL): now_ns() of when the stop
  * can have begun: the last poll that found the thread running, or after a
- * long blocking wait, the instant its stop woke gilspy (from the run delay
- * in sched_fd, the calling thread's open /proc/thread-self/schedstat;
- * -1: not known, the wait counts whole). */
+ * long blocking wait, gilspy's run delay since rd (proc_run_delay(sched_fd)
+ * read before, sched_fd the calling thread's open
+ * /proc/thread-self/schedstat) plus 100 us for its wake-up before the end
+ * of the wait, the rest of which the thread spent getting a CPU to stop on
+ * (sched_fd -1 or rd 0: the wait counts whole). */
 enum gs_err proc_ptrace_stop_timed(pid_t tid, uint64_t spin_ns, int sched_fd,
-				   int *sig, uint64_t *since_ns);
+				   uint64_t rd, int *sig, uint64_t *since_ns);
+/* How long the thread whose schedstat fd is open has waited for a CPU, in
+ * ns (its run delay); 0 when unreadable. */
+uint64_t proc_run_delay(int fd);
 /* Let a thread stopped by proc_ptrace_stop() run on, delivering sig (0 for
  * none). */
 void proc_ptrace_detach(pid_t tid, int sig);
@@ -309,6 +314,9 @@ void unwinder_free(struct unwinder *u);	/* NULL is a no-op */
  * unreadable; the thread runs on). */
 enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
 				uint64_t spin_ns, struct unwind_snap *s);
+/* Call before each round of captures: the stops are timed against
+ * gilspy's run delay read here (one read a round, not one a stop). */
+void unwinder_round(struct unwinder *u);
 
 /* Unwind s: up to max return addresses, innermost first, into ips (the
  * first is the current pc), and the start of the function each is in as

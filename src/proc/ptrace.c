@@ -19,8 +19,8 @@
 #include "gilspy/proc.h"
 #include "gilspy/util.h"
 
-/* A blocking wait for a stop longer than this is looked into (see
- * proc_ptrace_stop_timed()). */
+/* A blocking wait for a stop longer than this is looked into, and the
+ * most a wake-up is taken to add to a stop (see proc_ptrace_stop_timed()). */
 #define STOP_SLOW_NS (100 * 1000)
 
 /* What waitpid() said of tid: 1 stopped, 0 not yet, -1 gone.  A signal
@@ -50,12 +50,10 @@ static int stop_status(pid_t tid, int flags, int *sig)
 	}
 }
 
-/* How long the calling thread has waited for a CPU (ns), from its
- * schedstat (fd, see proc.h); 0 if unreadable. */
-static uint64_t run_delay(int fd)
+uint64_t proc_run_delay(int fd)
 {
 	char buf[96];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	ssize_t n = fd < 0 ? -1 : pread(fd, buf, sizeof(buf) - 1, 0);
 	unsigned long long on_cpu, delay;
 
 	if (n <= 0)
@@ -65,16 +63,14 @@ static uint64_t run_delay(int fd)
 }
 
 enum gs_err proc_ptrace_stop_timed(pid_t tid, uint64_t spin_ns, int sched_fd,
-				   int *sig, uint64_t *since_ns)
+				   uint64_t rd, int *sig, uint64_t *since_ns)
 {
-	uint64_t t, end, rd = 0, woke;
+	uint64_t t, end, woke;
 	int r;
 
 	*sig = 0;
 	if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) < 0)
 		return errno == ESRCH ? GS_EGONE : GS_EPERM;
-	if (sched_fd >= 0)
-		rd = run_delay(sched_fd);
 	/* the thread runs on until the interrupt: the stop starts after */
 	t = now_ns();
 	end = t + spin_ns;
@@ -100,13 +96,15 @@ enum gs_err proc_ptrace_stop_timed(pid_t tid, uint64_t spin_ns, int sched_fd,
 		goto gone;
 	/* A long wait is the thread queued for a CPU before it could stop
 	 * (it was not stopped meanwhile), then gilspy queued after its stop
-	 * woke it: the stop began at most gilspy's new run delay ago. */
+	 * woke it (its run delay since, d), after the wake-up itself, which
+	 * no counter shows and which is taken to be at most STOP_SLOW_NS:
+	 * the stop began at most d + STOP_SLOW_NS ago. */
 	woke = now_ns();
 	if (sched_fd >= 0 && rd && woke - t > STOP_SLOW_NS) {
-		uint64_t d = run_delay(sched_fd) - rd;
+		uint64_t d = proc_run_delay(sched_fd) - rd;
 
-		if (d < woke - t)
-			t = woke - d;
+		if (d + STOP_SLOW_NS < woke - t)
+			t = woke - d - STOP_SLOW_NS;
 	}
 	goto out;
 gone:
@@ -120,7 +118,7 @@ out:
 
 enum gs_err proc_ptrace_stop(pid_t tid, int *sig)
 {
-	return proc_ptrace_stop_timed(tid, 0, -1, sig, NULL);
+	return proc_ptrace_stop_timed(tid, 0, -1, 0, sig, NULL);
 }
 
 void proc_ptrace_detach(pid_t tid, int sig)

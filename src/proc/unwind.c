@@ -65,6 +65,7 @@ struct unwinder {
 	size_t used;			/* the walk's: stack bytes read */
 	int overran;			/* it wanted more than the copy */
 	int sched_fd;			/* gilspy's /proc/thread-self/schedstat */
+	uint64_t run_delay;		/* read from it by unwinder_round() */
 };
 
 /* The mapping holding addr (maps are sorted by address), or NULL. */
@@ -341,6 +342,11 @@ void unwinder_free(struct unwinder *u)
 	free(u);
 }
 
+void unwinder_round(struct unwinder *u)
+{
+	u->run_delay = proc_run_delay(u->sched_fd);
+}
+
 enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
 				uint64_t spin_ns, struct unwind_snap *s)
 {
@@ -355,7 +361,8 @@ enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
 	s->len = 0;
 	/* Between the stop and the detach: two system calls, the registers
 	 * and one read of the stack (everything else is before or after). */
-	if ((rc = proc_ptrace_stop_timed(tid, spin_ns, u->sched_fd, &sig, &t0)))
+	if ((rc = proc_ptrace_stop_timed(tid, spin_ns, u->sched_fd,
+					 u->run_delay, &sig, &t0)))
 		return rc;
 	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &io) < 0) {
 		e = errno;

@@ -384,6 +384,7 @@ void pynative_capture(struct py_target *t, struct py_sample *s,
 	 * copies are as close as can be to the instant the GIL was read. */
 	if (n->boost && proc_sched_boost() < 0)
 		n->boost = 0;	/* refused: not asked again */
+	unwinder_round(n->unw);
 	if ((size_t)s->nthreads > n->nsnaps) {
 		n->snaps = xrealloc(n->snaps, (size_t)s->nthreads *
 					      sizeof(*n->snaps));
