@@ -2,10 +2,11 @@
 # t0807-native-signals.sh - signals sent to a target while `record
 # --native` stops its threads 500 times a second.
 #
-# Expected: every one is handled.  Each SIGUSR1 is sent only once the
-# target has counted the one before (so none can merge with another while
-# pending) and must be counted within 5 s: a signal that reaches a thread
-# during a stop is handed back to it when gilspy lets it go.  Then gilspy
+# Expected: every one is handled.  Each SIGUSR1 is sent 50 ms after the
+# target counted the one before (so none can merge with another while
+# pending, and the main thread is back in its sleep) and must be counted
+# within 5 s: a signal that reaches a thread during a stop is handed back
+# to it when gilspy lets it go.  Then gilspy
 # ends normally and the target is neither stopped nor traced.
 #
 # Twice: with the main thread waking every 50 ms, and sleeping for an
@@ -35,6 +36,8 @@ send() {
 		ms=$((($(date +%s%N) - t0) / 1000000))
 		[ $ms -gt $worst ] && worst=$ms
 		got=$i
+		# let the main thread get back to its sleep first
+		sleep 0.05
 	done
 }
 
