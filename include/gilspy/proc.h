@@ -252,9 +252,43 @@ const uint8_t *elf_file_bytes(const struct elf_image *e, size_t *size);
  * A seize-based stop is undone by the kernel if gilspy dies, so the target
  * is never left stopped. */
 enum gs_err proc_ptrace_stop(pid_t tid, int *sig);
+/* As proc_ptrace_stop(), polling for the stop for up to spin_ns (in
+ * nanoseconds; a running thread stops within a few microseconds) before
+ * blocking for it.  *since_ns (may be NULL): now_ns() of when the stop
+ * can have begun: the last poll that found the thread running, or after a
+ * long blocking wait, gilspy's run delay since rd (proc_run_delay(sched_fd)
+ * read before, sched_fd the calling thread's open
+ * /proc/thread-self/schedstat) plus 100 us for its wake-up before the end
+ * of the wait, the rest of which the thread spent getting a CPU to stop on
+ * (sched_fd -1 or rd 0: the wait counts whole). */
+enum gs_err proc_ptrace_stop_timed(pid_t tid, uint64_t spin_ns, int sched_fd,
+				   uint64_t rd, int *sig, uint64_t *since_ns);
+/* How long the thread whose schedstat fd is open has waited for a CPU, in
+ * ns (its run delay); 0 when unreadable. */
+uint64_t proc_run_delay(int fd);
 /* Let a thread stopped by proc_ptrace_stop() run on, delivering sig (0 for
  * none). */
 void proc_ptrace_detach(pid_t tid, int sig);
+
+/* While threads of the target are being stopped, gilspy runs before any
+ * ordinary task: woken by a thread's stop, it takes a CPU at once, and is
+ * not preempted before it lets the thread go, where otherwise the thread
+ * could stay stopped for a scheduler tick or more behind other work.  The
+ * caller saves its policy once (proc_sched_save: 0, or -1 when it cannot
+ * be read or is real-time already, then leave it be), then around each
+ * round of stops calls proc_sched_boost() (SCHED_FIFO at the lowest
+ * priority, not inherited by children: 0, or -1 refused without
+ * CAP_SYS_NICE; the stops are then longer now and then, never unsafe) and
+ * proc_sched_restore().  gilspy sleeps while it waits for a stop, so this
+ * takes no CPU from anyone for longer than the copies take. */
+struct proc_sched {
+	uint32_t policy, priority;
+	int32_t nice;
+	uint64_t flags;
+};
+int proc_sched_save(struct proc_sched *s);
+int proc_sched_boost(void);
+void proc_sched_restore(const struct proc_sched *s);
 
 /* --- native stacks (src/proc/unwind.c) ----------------------------------- */
 
@@ -294,11 +328,17 @@ struct unwinder *unwinder_new(pid_t pid, struct gs_error *err);
 void unwinder_free(struct unwinder *u);	/* NULL is a no-op */
 
 /* Stop tid, copy its registers and up to want bytes of stack (at most
- * UNWIND_STACK_MAX) into s, resume it.  GS_OK; GS_EGONE (thread gone),
- * GS_EPERM (ptrace refused: errno says why), GS_EFAULT (registers or
- * stack unreadable; the thread runs on). */
+ * UNWIND_STACK_MAX) into s, resume it; spin_ns as for
+ * proc_ptrace_stop_timed() (a thread likely running: poll for its stop).
+ * s->stop_ns runs from the start of the stop (as proc_ptrace_stop_timed()
+ * bounds it) to the end of the detach.  GS_OK; GS_EGONE (thread gone),
+ * GS_EPERM (ptrace refused: errno says why), GS_EFAULT (registers or stack
+ * unreadable; the thread runs on). */
 enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
-				struct unwind_snap *s);
+				uint64_t spin_ns, struct unwind_snap *s);
+/* Call before each round of captures: the stops are timed against
+ * gilspy's run delay read here (one read a round, not one a stop). */
+void unwinder_round(struct unwinder *u);
 
 /* Unwind s: up to max return addresses, innermost first, into ips (the
  * first is the current pc), and the start of the function each is in as

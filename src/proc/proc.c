@@ -263,10 +263,10 @@ enum gs_err proc_read(struct proc *p, uint64_t addr, void *buf, size_t len)
 	}
 }
 
-size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len)
+/* proc_read_partial() a page at a time, through proc_read() (images, and
+ * the captures that record every read). */
+static size_t read_pages(struct proc *p, uint64_t addr, void *buf, size_t len)
 {
-	/* Read in page-bounded pieces so a string near the end of a mapping
-	 * still yields its readable prefix. */
 	size_t done = 0;
 
 	while (done < len) {
@@ -278,6 +278,49 @@ size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len)
 		if (proc_read(p, a, (char *)buf + done, chunk) != GS_OK)
 			break;
 		done += chunk;
+	}
+	return done;
+}
+
+size_t proc_read_partial(struct proc *p, uint64_t addr, void *buf, size_t len)
+{
+	/* One system call whatever the length (a stack copy is read while
+	 * the thread is stopped), with one remote piece per page so that a
+	 * range running into unmapped memory still yields its readable
+	 * prefix: the kernel copies the pieces in order and stops at the
+	 * first it cannot read. */
+	struct iovec local[64], remote[64];
+	size_t done = 0;
+
+	if (p->image || addr < 4096 || addr + len < addr)
+		return read_pages(p, addr, buf, len);
+	while (done < len) {
+		size_t n = 0, want = 0;
+		ssize_t r;
+
+		while (n < 64 && done + want < len) {
+			uint64_t a = addr + done + want;
+			size_t chunk = 4096 - (a & 4095);
+
+			if (chunk > len - done - want)
+				chunk = len - done - want;
+			local[n].iov_base = (char *)buf + done + want;
+			local[n].iov_len = chunk;
+			remote[n].iov_base = (void *)(uintptr_t)a;
+			remote[n].iov_len = chunk;
+			want += chunk;
+			n++;
+		}
+		r = process_vm_readv(p->pid, local, n, remote, n, 0);
+		p->reads++;
+		if (r <= 0)
+			break;
+		p->read_bytes += (size_t)r;
+		done += (size_t)r;
+		if ((size_t)r < want) {
+			p->faults++;
+			break;
+		}
 	}
 	return done;
 }

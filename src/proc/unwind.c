@@ -16,6 +16,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libunwind.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/user.h>
+#include <unistd.h>
 
 #include "gilspy/proc.h"
 #include "gilspy/util.h"
@@ -62,6 +64,8 @@ struct unwinder {
 	int may_refresh;		/* the maps may be re-read (once a walk) */
 	size_t used;			/* the walk's: stack bytes read */
 	int overran;			/* it wanted more than the copy */
+	int sched_fd;			/* gilspy's /proc/thread-self/schedstat */
+	uint64_t run_delay;		/* read from it by unwinder_round() */
 };
 
 /* The mapping holding addr (maps are sorted by address), or NULL. */
@@ -312,6 +316,7 @@ struct unwinder *unwinder_new(pid_t pid, struct gs_error *err)
 		free(u);
 		return NULL;
 	}
+	u->sched_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	/* per thread, not global: the global cache blocks signals around
 	 * every lookup (two sigprocmask calls), and gilspy unwinds from
 	 * one thread */
@@ -331,23 +336,33 @@ void unwinder_free(struct unwinder *u)
 	free(u->files);
 	free(u->map_file);
 	unw_destroy_addr_space(u->as);
+	if (u->sched_fd >= 0)
+		close(u->sched_fd);
 	proc_free(u->p);
 	free(u);
 }
 
+void unwinder_round(struct unwinder *u)
+{
+	u->run_delay = proc_run_delay(u->sched_fd);
+}
+
 enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
-				struct unwind_snap *s)
+				uint64_t spin_ns, struct unwind_snap *s)
 {
 	struct user_regs_struct r;
 	struct iovec io = { &r, sizeof(r) };
 	const struct proc_map *m;
-	uint64_t t0 = now_ns();
+	uint64_t t0;
 	enum gs_err rc;
 	int sig, e = 0;
 
 	s->tid = tid;
 	s->len = 0;
-	if ((rc = proc_ptrace_stop(tid, &sig)))
+	/* Between the stop and the detach: two system calls, the registers
+	 * and one read of the stack (everything else is before or after). */
+	if ((rc = proc_ptrace_stop_timed(tid, spin_ns, u->sched_fd,
+					 u->run_delay, &sig, &t0)))
 		return rc;
 	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &io) < 0) {
 		e = errno;

@@ -382,7 +382,8 @@ void pycode_prefetch(struct py_target *t, struct pf_set *pf);
 enum gs_err pynative_init(struct py_target *t, struct gs_error *err);
 void pynative_release(struct py_target *t);
 /* Copy the registers and stack of every thread of s (a brief stop each). */
-void pynative_capture(struct py_target *t, struct py_sample *s);
+void pynative_capture(struct py_target *t, struct py_sample *s,
+		      const struct gil_set *gs);
 /* Unwind those copies and merge each with its thread's Python frames in
  * place (th->frames); fills the facts' native_wait. */
 void pynative_merge(struct py_target *t, struct py_sample *s);

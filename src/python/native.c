@@ -36,6 +36,10 @@
 
 #define STOP_BUCKETS 20000		/* 1 us each; above goes in the last */
 
+/* How long to poll for the stop of a thread that was running (it stops
+ * in a few microseconds, unless it waits for a CPU: then block). */
+#define STOP_SPIN_NS (20 * 1000)
+
 enum {
 	NF_EVAL = 1,			/* an eval-loop call */
 	NF_INTERP = 2,			/* in the interpreter's binary */
@@ -71,6 +75,8 @@ struct py_native {
 	uint32_t merged[PY_MAX_DEPTH];
 	uint32_t *stop_hist;		/* STOP_BUCKETS */
 	uint64_t stops, max_ns, truncated, failed;
+	struct proc_sched sched;	/* gilspy's own scheduling policy */
+	int boost;			/* raise it while stopping threads */
 };
 
 static const char *base_name(const char *path)
@@ -354,13 +360,35 @@ static void note_stop(struct py_native *n, uint64_t ns)
 		n->max_ns = ns;
 }
 
-void pynative_capture(struct py_target *t, struct py_sample *s)
+/* Is thread i of the sample likely on a CPU right now?  The GIL's holder
+ * is (or is about to be); without a GIL, any runnable thread.  Runnable
+ * threads that wait for the GIL are mostly queued for a CPU, where a poll
+ * for their stop would only burn the CPU they need. */
+static int likely_on_cpu(const struct py_target *t, const struct gil_set *gs,
+			 int i)
+{
+	const struct py_scratch *sc = t->scratch;
+	const struct gil_facts *f = &sc->facts[i];
+
+	if (sc->st[i].state != 'R')
+		return 0;
+	if (t->free_threaded)
+		return 1;
+	return f->gil >= 0 && f->gil < gs->n && gs->snap[f->gil].locked == 1 &&
+	       gs->snap[f->gil].holder == f->tstate;
+}
+
+void pynative_capture(struct py_target *t, struct py_sample *s,
+		      const struct gil_set *gs)
 {
 	struct py_native *n = t->native;
 	struct py_scratch *sc = t->scratch;
 
 	/* All the threads are copied first and unwound after, so that the
 	 * copies are as close as can be to the instant the GIL was read. */
+	if (n->boost && proc_sched_boost() < 0)
+		n->boost = 0;	/* refused: not asked again */
+	unwinder_round(n->unw);
 	if ((size_t)s->nthreads > n->nsnaps) {
 		n->snaps = xrealloc(n->snaps, (size_t)s->nthreads *
 					      sizeof(*n->snaps));
@@ -380,6 +408,7 @@ void pynative_capture(struct py_target *t, struct py_sample *s)
 		e = pythread_entry(t, th->tid, th->thread_id);
 		if (e->task.tid <= 0 ||
 		    proc_unwind_capture(n->unw, e->task.tid, e->native_copy,
+					likely_on_cpu(t, gs, i) ? STOP_SPIN_NS : 0,
 					n->snaps[i]) != GS_OK) {
 			n->snaps[i]->len = 0;
 			n->failed++;
@@ -396,6 +425,8 @@ void pynative_capture(struct py_target *t, struct py_sample *s)
 		sc->st[i].arg0 = n->snaps[i]->arg0;
 		sc->reused[i] = 0;
 	}
+	if (n->boost)
+		proc_sched_restore(&n->sched);
 }
 
 void pynative_merge(struct py_target *t, struct py_sample *s)
@@ -443,7 +474,7 @@ enum gs_err pynative_init(struct py_target *t, struct gs_error *err)
 	/* ptrace is refused for the whole process or not at all: try it on
 	 * the main thread once, so the error comes at the start */
 	n->snap = xmalloc(sizeof(*n->snap));
-	rc = proc_unwind_capture(n->unw, t->proc->pid, COPY_MIN, n->snap);
+	rc = proc_unwind_capture(n->unw, t->proc->pid, COPY_MIN, 0, n->snap);
 	e = errno;
 	if (rc == GS_EPERM) {
 		pid_t tracer = proc_tracer(t->proc->pid);
@@ -463,6 +494,7 @@ enum gs_err pynative_init(struct py_target *t, struct gs_error *err)
 			"kernel.yama.ptrace_scope=0; or drop --native)",
 			(int)t->proc->pid, strerror(e));
 	}
+	n->boost = proc_sched_save(&n->sched) == 0;
 	n->stop_hist = xcalloc(STOP_BUCKETS, sizeof(*n->stop_hist));
 	u64map_init(&n->by_key);
 	u64map_init(&n->by_ip);

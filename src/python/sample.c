@@ -99,7 +99,7 @@ static enum gs_err native_consistent(struct py_target *t, struct py_sample *s,
 	enum gs_err rc;
 
 	for (int attempt = 0;; attempt++) {
-		pynative_capture(t, s);
+		pynative_capture(t, s, gs);
 		if (attempt == 2 || !gs->n)
 			break;
 		after = *gs;

@@ -7,8 +7,8 @@
 # Expected: the target is never left stopped or traced: after each kill
 # every one of its threads is running or sleeping (State not t/T) with
 # TracerPid 0, and it goes on spinning (its CPU time grows).  --blocking
-# relies on PTRACE_SEIZE stops, which the kernel undoes when the tracer
-# dies.
+# and --native rely on PTRACE_SEIZE stops, which the kernel undoes when the
+# tracer dies (--native also while gilspy runs SCHED_FIFO around them).
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/record.sh"
 
