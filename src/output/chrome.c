@@ -153,13 +153,15 @@ static void see_time(struct chrome *r, uint64_t t)
 	r->tick++;
 }
 
-static void ch_add(void *impl, const struct profile *p,
+static void ch_add(void *impl, const struct record_process *proc,
+		   const struct profile *p,
 		   const struct py_sample *s)
 {
 	struct chrome *r = impl;
 	int i, n = s->nthreads < PY_MAX_THREADS ? s->nthreads : PY_MAX_THREADS;
 	uint32_t holder = NONE, waiting = 0;
 	size_t k;
+	(void)proc;
 
 	see_time(r, s->time_ns);
 	for (i = 0; i < n; i++) {
@@ -210,10 +212,12 @@ static void ch_add(void *impl, const struct profile *p,
 	}
 }
 
-static void ch_add_failed(void *impl, uint64_t time_ns)
+static void ch_add_failed(void *impl, const struct record_process *proc,
+			  uint64_t time_ns)
 {
 	struct chrome *r = impl;
 	size_t k;
+	(void)proc;
 
 	see_time(r, time_ns);
 	for (k = 0; k < r->nopen; k++)

@@ -65,11 +65,13 @@ static void *ss_make(const struct output_options *o)
 	return r;
 }
 
-static void ss_add(void *impl, const struct profile *p,
+static void ss_add(void *impl, const struct record_process *proc,
+		   const struct profile *p,
 		   const struct py_sample *s)
 {
 	struct speedscope *r = impl;
 	int i, n = s->nthreads < PY_MAX_THREADS ? s->nthreads : PY_MAX_THREADS;
+	(void)proc;
 
 	for (i = 0; i < n; i++) {
 		uint32_t t = profile_last_thread(p, i);
@@ -106,10 +108,12 @@ static void ss_add(void *impl, const struct profile *p,
 	}
 }
 
-static void ss_add_failed(void *impl, uint64_t time_ns)
+static void ss_add_failed(void *impl, const struct record_process *proc,
+			  uint64_t time_ns)
 {
 	/* The timeline of unit "none" has no place for a missing tick. */
 	(void)impl;
+	(void)proc;
 	(void)time_ns;
 }
 

@@ -6,6 +6,9 @@
  * block whose checksum or decompression fails is skipped with the reader
  * resynchronising on the next block magic, and a sample naming an
  * undefined thread or stack loses that thread's entry, not the sample.
+ *
+ * Each process of a version-2 file is its own id space with its own
+ * profile (struct space); a version-1 file is one space.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,9 @@
  * covers what a few lost blocks may have defined.  A hostile id far out
  * costs a clear error, not an allocation of gigabytes. */
 #define ID_SLACK (1u << 18)
+/* Processes: indices are handed out in order too. */
+#define MAX_PROCS (1u << 16)
+#define PROC_SLACK 1024u
 
 struct rd_thread {
 	pid_t tid;
@@ -38,14 +44,13 @@ struct rd_stack {
 	int defined;
 };
 
-struct reader {
-	struct raw_replay *rp;
-	struct profile *prof;
-	struct py_sample *s;
-	raw_sample_fn on_sample;
-	raw_failed_fn on_failed;
-	void *ctx;
-
+/* One process: its ids, its profile, who it is. */
+struct space {
+	struct reader *r;
+	struct profile *prof;		/* owned unless given to the caller */
+	int given;
+	int declared;			/* a PROC record named it */
+	struct record_process info;	/* strings pooled; prof set */
 	struct rd_thread *threads;
 	size_t nthreads;
 	struct py_frame_info *frames;	/* dense, in order of definition */
@@ -54,10 +59,7 @@ struct reader {
 	size_t threads_defined, stacks_defined;
 	struct rd_stack *stacks;
 	size_t nstacks;
-	struct strpool strs;
-
-	uint64_t time, sw, interval;
-	int ended;
+	uint64_t time, sw, interval;	/* deltas within a block */
 	/* A thread defined again under a new name (Python named it after it
 	 * was first seen): the next sample's threads are renamed in the
 	 * profile, so what is written from the replay (a raw copy) follows
@@ -65,6 +67,22 @@ struct reader {
 	 * renames on every sample; the final names are set at the end. */
 	int renamed;
 	unsigned rename_refreshes;
+};
+
+struct reader {
+	struct raw_replay *rp;
+	struct py_sample *s;
+	raw_sample_fn on_sample;
+	raw_failed_fn on_failed;
+	void *ctx;
+
+	struct space **spaces;		/* by process index */
+	size_t nspaces, aspaces, declared;
+	struct space *sp;		/* the one records go to now */
+	size_t *order, norder;		/* ORDER */
+	struct record_process *procs;	/* rp->ri.procs */
+	struct strpool strs;
+	int ended;
 };
 
 #define MAX_RENAME_REFRESHES 4096
@@ -125,23 +143,25 @@ static void read_meta(struct reader *r, struct raw_cur *c)
 
 static void read_thread(struct reader *r, struct raw_cur *c)
 {
+	struct space *sp = r->sp;
 	uint64_t idx = raw_get_varint(c);
 	uint64_t tid = raw_get_varint(c), id = raw_get_varint(c);
 	const char *name = get_str(r, c);
 	struct rd_thread *t;
 
 	if (c->bad || idx >= MAX_IDS || tid > 0x7fffffff ||
-	    idx > 2 * r->threads_defined + ID_SLACK) {
+	    idx > 2 * sp->threads_defined + ID_SLACK) {
 		c->bad = 1;
 		return;
 	}
-	r->threads = grow_to(r->threads, &r->nthreads, idx, sizeof(*r->threads));
-	t = &r->threads[idx];
+	sp->threads = grow_to(sp->threads, &sp->nthreads, idx,
+			      sizeof(*sp->threads));
+	t = &sp->threads[idx];
 	if (!t->defined)
-		r->threads_defined++;
+		sp->threads_defined++;
 	if (t->defined && t->tid == (pid_t)tid && t->thread_id == id &&
 	    name && (!t->name || strcmp(t->name, name)))
-		r->renamed = 1;
+		sp->renamed = 1;
 	t->tid = (pid_t)tid;
 	t->thread_id = id;
 	free(t->name);
@@ -151,6 +171,7 @@ static void read_thread(struct reader *r, struct raw_cur *c)
 
 static void read_frame(struct reader *r, struct raw_cur *c)
 {
+	struct space *sp = r->sp;
 	uint64_t id = raw_get_varint(c);
 	const char *name = get_str(r, c), *file = get_str(r, c);
 	uint64_t line = raw_get_varint(c), first = raw_get_varint(c);
@@ -163,16 +184,16 @@ static void read_frame(struct reader *r, struct raw_cur *c)
 	}
 	/* Frame ids are the target's and may be sparse: indexed, not an
 	 * array by id. */
-	if (!u64map_get(&r->frame_index, id + 1, &at)) {
-		if (r->nframes == r->aframes) {
-			r->aframes = r->aframes ? 2 * r->aframes : 256;
-			r->frames = xrealloc(r->frames,
-					     r->aframes * sizeof(*r->frames));
+	if (!u64map_get(&sp->frame_index, id + 1, &at)) {
+		if (sp->nframes == sp->aframes) {
+			sp->aframes = sp->aframes ? 2 * sp->aframes : 256;
+			sp->frames = xrealloc(sp->frames,
+					      sp->aframes * sizeof(*sp->frames));
 		}
-		at = (uint32_t)r->nframes++;
-		u64map_put(&r->frame_index, id + 1, at);
+		at = (uint32_t)sp->nframes++;
+		u64map_put(&sp->frame_index, id + 1, at);
 	}
-	f = &r->frames[at];
+	f = &sp->frames[at];
 	f->name = name ? name : "???";
 	f->filename = file ? file : "???";
 	f->line = (int)line;
@@ -184,61 +205,71 @@ static void read_frame(struct reader *r, struct raw_cur *c)
 
 static void read_stack(struct reader *r, struct raw_cur *c)
 {
+	struct space *sp = r->sp;
 	uint64_t id = raw_get_varint(c), parent = raw_get_varint(c);
 	uint64_t frame = raw_get_varint(c);
 
 	/* A parent always comes before its children: no cycles. */
 	if (c->bad || !id || id >= MAX_IDS || parent >= id || frame >= MAX_IDS ||
-	    id > 2 * r->stacks_defined + ID_SLACK) {
+	    id > 2 * sp->stacks_defined + ID_SLACK) {
 		c->bad = 1;
 		return;
 	}
-	r->stacks = grow_to(r->stacks, &r->nstacks, id, sizeof(*r->stacks));
-	if (!r->stacks[id].defined)
-		r->stacks_defined++;
-	r->stacks[id].parent = (uint32_t)parent;
-	r->stacks[id].frame = (uint32_t)frame;
-	r->stacks[id].defined = 1;
+	sp->stacks = grow_to(sp->stacks, &sp->nstacks, id, sizeof(*sp->stacks));
+	if (!sp->stacks[id].defined)
+		sp->stacks_defined++;
+	sp->stacks[id].parent = (uint32_t)parent;
+	sp->stacks[id].frame = (uint32_t)frame;
+	sp->stacks[id].defined = 1;
 }
 
 /* Frames of stack id, innermost first, into the sample's pool; -1 when a
  * node on the way is undefined. */
 static int unwind(struct reader *r, uint32_t id, struct py_thread_sample *ts)
 {
+	const struct space *sp = r->sp;
 	struct py_sample *s = r->s;
 	int n = 0;
 
 	ts->frames = s->pool + s->pool_used;
 	while (id) {
-		if (id >= r->nstacks || !r->stacks[id].defined)
+		if (id >= sp->nstacks || !sp->stacks[id].defined)
 			return -1;
 		if (n == PY_MAX_DEPTH ||
 		    s->pool_used + n >= (int)ARRAY_SIZE(s->pool)) {
 			ts->incomplete = 1;
 			break;
 		}
-		ts->frames[n++] = r->stacks[id].frame;
-		id = r->stacks[id].parent;
+		ts->frames[n++] = sp->stacks[id].frame;
+		id = sp->stacks[id].parent;
 	}
 	ts->nframes = n;
 	s->pool_used += n;
 	return 0;
 }
 
+/* The record_process of the space records go to, NULL in a file of one
+ * process. */
+static const struct record_process *proc_of(const struct space *sp)
+{
+	return sp->declared ? &sp->info : NULL;
+}
+
 static void read_sample(struct reader *r, struct raw_cur *c)
 {
+	struct space *sp = r->sp;
 	struct py_sample *s = r->s;
 	uint64_t dt = raw_get_varint(c), flags = raw_get_varint(c);
 	uint64_t dsw = raw_get_varint(c), n, i;
 	int kept = 0;
 
 	if (flags & 4)
-		r->interval = raw_get_varint(c);
-	s->time_ns = r->time + dt;
+		sp->interval = raw_get_varint(c);
+	s->time_ns = sp->time + dt;
 	s->gil_locked = (int)(flags & 3) - 1;
 	s->gil_holder = 0;
-	s->switch_number = r->sw + (uint64_t)raw_unzigzag(dsw);
-	s->interval_us = r->interval;
+	s->switch_number = sp->sw + (uint64_t)raw_unzigzag(dsw);
+	s->interval_us = sp->interval;
 	s->errors = (int)(raw_get_varint(c) & 0xffff);
 	n = raw_get_varint(c);
 	s->pool_used = 0;
@@ -255,13 +286,13 @@ static void read_sample(struct reader *r, struct raw_cur *c)
 		if (c->bad)
 			return;
 		memset(ts, 0, sizeof(*ts));
-		if (idx >= r->nthreads || !r->threads[idx].defined ||
+		if (idx >= sp->nthreads || !sp->threads[idx].defined ||
 		    (se & 7) >= GIL_NSTATES || (se >> 3) >= EV_NSTATES) {
 			r->rp->unknown_refs++;
 			continue;
 		}
-		ts->tid = r->threads[idx].tid;
-		ts->thread_id = r->threads[idx].thread_id;
+		ts->tid = sp->threads[idx].tid;
+		ts->thread_id = sp->threads[idx].thread_id;
 		ts->state = (enum gil_state)(se & 7);
 		ts->evidence = (enum gil_evidence)(se >> 3);
 		ts->os_state = (char)os;
@@ -275,30 +306,31 @@ static void read_sample(struct reader *r, struct raw_cur *c)
 		kept++;
 	}
 	s->nthreads = kept;
-	r->time = s->time_ns;
-	r->sw = s->switch_number;
-	profile_add(r->prof, s);
-	if (r->renamed && r->rename_refreshes < MAX_RENAME_REFRESHES) {
-		profile_refresh_names(r->prof, 0);
-		r->rename_refreshes++;
-		r->renamed = 0;
+	sp->time = s->time_ns;
+	sp->sw = s->switch_number;
+	profile_add(sp->prof, s);
+	if (sp->renamed && sp->rename_refreshes < MAX_RENAME_REFRESHES) {
+		profile_refresh_names(sp->prof, 0);
+		sp->rename_refreshes++;
+		sp->renamed = 0;
 	}
 	r->rp->samples++;
 	if (r->on_sample)
-		r->on_sample(r->ctx, r->prof, s);
+		r->on_sample(r->ctx, proc_of(sp), sp->prof, s);
 }
 
 static void read_failed(struct reader *r, struct raw_cur *c)
 {
-	uint64_t t = r->time + raw_get_varint(c);
+	struct space *sp = r->sp;
+	uint64_t t = sp->time + raw_get_varint(c);
 
 	if (c->bad)
 		return;
-	r->time = t;
-	profile_add_failed(r->prof, t);
+	sp->time = t;
+	profile_add_failed(sp->prof, t);
 	r->rp->failed++;
 	if (r->on_failed)
-		r->on_failed(r->ctx, t);
+		r->on_failed(r->ctx, proc_of(sp), t);
 }
 
 static void read_end(struct reader *r, struct raw_cur *c)
@@ -315,14 +347,128 @@ static void read_end(struct reader *r, struct raw_cur *c)
 		r->ended = 1;
 }
 
+static const struct py_frame_info *rd_frame(void *ctx, uint32_t id);
+static const char *rd_thread_name(void *ctx, pid_t tid, uint64_t thread_id);
+
+static struct space *space_new(struct reader *r)
+{
+	struct space *sp = xcalloc(1, sizeof(*sp));
+	struct profile_resolver res = { rd_frame, rd_thread_name, sp };
+
+	sp->r = r;
+	u64map_init(&sp->frame_index);
+	sp->prof = profile_new(&res);
+	sp->info.prof = sp->prof;
+	return sp;
+}
+
+static void space_free(struct space *sp)
+{
+	size_t i;
+
+	if (!sp)
+		return;
+	for (i = 0; i < sp->nthreads; i++)
+		free(sp->threads[i].name);
+	free(sp->threads);
+	free(sp->frames);
+	u64map_release(&sp->frame_index);
+	free(sp->stacks);
+	if (!sp->given)
+		profile_free(sp->prof);
+	free(sp);
+}
+
+/* Process idx's space, made on first use; NULL when idx is out of bounds
+ * (c marked bad). */
+static struct space *space_at(struct reader *r, struct raw_cur *c,
+			      uint64_t idx)
+{
+	struct space *sp;
+
+	if (c->bad || idx >= MAX_PROCS || idx > r->nspaces + PROC_SLACK) {
+		c->bad = 1;
+		return NULL;
+	}
+	r->spaces = grow_to(r->spaces, &r->aspaces, (size_t)idx,
+			    sizeof(*r->spaces));
+	if (idx >= r->nspaces)
+		r->nspaces = (size_t)idx + 1;
+	if (!(sp = r->spaces[idx]))
+		sp = r->spaces[idx] = space_new(r);
+	return sp;
+}
+
+static void read_proc(struct reader *r, struct raw_cur *c)
+{
+	uint64_t idx = raw_get_varint(c), pid = raw_get_varint(c);
+	uint64_t ppid = raw_get_varint(c);
+	const char *cmdline = get_str(r, c), *python = get_str(r, c);
+	const char *binary = get_str(r, c), *skip = get_str(r, c);
+	uint64_t stopped = raw_get_varint(c);
+	struct space *sp;
+
+	if (pid > 0x7fffffff || ppid > 0x7fffffff)
+		c->bad = 1;
+	if (!(sp = space_at(r, c, idx)))
+		return;
+	if (!sp->declared)
+		r->declared++;
+	sp->declared = 1;
+	sp->info.pid = (pid_t)pid;
+	sp->info.ppid = (pid_t)ppid;
+	sp->info.cmdline = cmdline;
+	sp->info.python = python;
+	sp->info.binary = binary;
+	sp->info.skip = skip;
+	sp->info.stopped_ticks = stopped;
+}
+
+static void read_with(struct reader *r, struct raw_cur *c)
+{
+	struct space *sp = space_at(r, c, raw_get_varint(c));
+
+	if (sp)
+		r->sp = sp;
+}
+
+static void read_order(struct reader *r, struct raw_cur *c)
+{
+	uint64_t n = raw_get_varint(c), i;
+
+	if (c->bad || n > MAX_PROCS || n > (uint64_t)(c->end - c->p)) {
+		c->bad = 1;
+		return;
+	}
+	r->order = xrealloc(r->order, (n + 1) * sizeof(*r->order));
+	r->norder = 0;
+	for (i = 0; i < n && !c->bad; i++) {
+		uint64_t k = raw_get_varint(c);
+
+		if (k >= r->nspaces || !r->spaces[k])
+			c->bad = 1;
+		else
+			r->order[r->norder++] = (size_t)k;
+	}
+	if (c->bad)
+		r->norder = 0;
+}
+
 /* Replay one decompressed block; -1 when a record in it was malformed. */
 static int read_records(struct reader *r, const unsigned char *data, size_t len)
 {
 	struct raw_cur c = { data, data + len, 0 };
+	size_t i;
 
-	/* Times and switch counts are deltas within a block only. */
-	r->time = 0;
-	r->sw = 0;
+	/* Times and switch counts are deltas within a block only, and
+	 * records are the first process's until a WITH says otherwise. */
+	for (i = 0; i < r->nspaces; i++) {
+		if (r->spaces[i]) {
+			r->spaces[i]->time = 0;
+			r->spaces[i]->sw = 0;
+		}
+	}
+	r->sp = r->spaces[0];
 
 	while (c.p < c.end && !c.bad) {
 		int type = *c.p++;
@@ -335,6 +481,9 @@ static int read_records(struct reader *r, const unsigned char *data, size_t len)
 		case REC_SAMPLE: read_sample(r, &c); break;
 		case REC_FAILED: read_failed(r, &c); break;
 		case REC_END: read_end(r, &c); break;
+		case REC_PROC: read_proc(r, &c); break;
+		case REC_WITH: read_with(r, &c); break;
+		case REC_ORDER: read_order(r, &c); break;
 		default: c.bad = 1; break;
 		}
 	}
@@ -343,22 +492,22 @@ static int read_records(struct reader *r, const unsigned char *data, size_t len)
 
 static const struct py_frame_info *rd_frame(void *ctx, uint32_t id)
 {
-	struct reader *r = ctx;
+	struct space *sp = ctx;
 	uint32_t at;
 
-	return u64map_get(&r->frame_index, (uint64_t)id + 1, &at) ?
-		&r->frames[at] : NULL;
+	return u64map_get(&sp->frame_index, (uint64_t)id + 1, &at) ?
+		&sp->frames[at] : NULL;
 }
 
 static const char *rd_thread_name(void *ctx, pid_t tid, uint64_t thread_id)
 {
-	struct reader *r = ctx;
+	struct space *sp = ctx;
 	size_t i;
 
-	for (i = 0; i < r->nthreads; i++)
-		if (r->threads[i].defined && r->threads[i].tid == tid &&
-		    r->threads[i].thread_id == thread_id)
-			return r->threads[i].name;
+	for (i = 0; i < sp->nthreads; i++)
+		if (sp->threads[i].defined && sp->threads[i].tid == tid &&
+		    sp->threads[i].thread_id == thread_id)
+			return sp->threads[i].name;
 	return NULL;
 }
 
@@ -474,13 +623,55 @@ static void read_blocks(struct reader *r, const unsigned char *d, size_t len)
 	free(ubuf);
 }
 
+/* The processes in the order the recording gave (ORDER), else in the
+ * order of their indices; the profile given to the caller is the first
+ * one's (the root's), or an empty one when no process was sampled. */
+static struct profile *gather(struct reader *r)
+{
+	struct raw_replay *rp = r->rp;
+	struct profile *main = NULL;
+	size_t i, n = 0;
+
+	if (!r->declared) {
+		r->spaces[0]->given = 1;
+		return r->spaces[0]->prof;
+	}
+	r->procs = xcalloc(r->nspaces + 1, sizeof(*r->procs));
+	if (r->norder) {
+		for (i = 0; i < r->norder; i++)
+			r->procs[n++] = r->spaces[r->order[i]]->info;
+	} else {
+		for (i = 0; i < r->nspaces; i++) {
+			const struct space *sp = r->spaces[i];
+
+			/* space 0 holds what came before any WITH: nothing,
+			 * unless the file is damaged */
+			if (sp && sp->declared)
+				r->procs[n++] = sp->info;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		/* never sampled: no profile, as record gave it */
+		if (r->procs[i].skip)
+			r->procs[i].prof = NULL;
+	}
+	if (n && r->procs[0].prof) {
+		for (i = 0; i < r->nspaces; i++)
+			if (r->spaces[i] && r->spaces[i]->prof == r->procs[0].prof)
+				r->spaces[i]->given = 1;
+		main = (struct profile *)r->procs[0].prof;
+	}
+	rp->ri.procs = r->procs;
+	rp->ri.nprocs = n;
+	return main ? main : profile_new(NULL);
+}
+
 int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 	       raw_sample_fn on_sample, raw_failed_fn on_failed, void *ctx)
 {
-	struct profile_resolver res = { rd_frame, rd_thread_name, NULL };
 	struct reader *r;
 	unsigned char *d = NULL;
-	size_t len = 0;
+	size_t len = 0, i;
 
 	memset(rp, 0, sizeof(*rp));
 	sb_init(&rp->problems);
@@ -495,11 +686,11 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 		return -1;
 	}
 	rp->version = raw_get_u32le(d + 8);
-	if (rp->version != RAW_VERSION) {
+	if (rp->version != RAW_VERSION && rp->version != RAW_VERSION_ONE) {
 		sb_addf(&rp->problems, "'%s' is a raw recording of format "
-			"version %u; this gilspy reads version %u (use the "
-			"gilspy that recorded it)", path, rp->version,
-			RAW_VERSION);
+			"version %u; this gilspy reads versions %u and %u (use "
+			"the gilspy that recorded it)", path, rp->version,
+			RAW_VERSION_ONE, RAW_VERSION);
 		free(d);
 		return -1;
 	}
@@ -511,14 +702,18 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 	r->on_failed = on_failed;
 	r->ctx = ctx;
 	strpool_init(&r->strs);
-	u64map_init(&r->frame_index);
-	res.ctx = r;
-	r->prof = profile_new(&res);
+	{
+		struct raw_cur c0 = { NULL, NULL, 0 };
+
+		space_at(r, &c0, 0);
+	}
 	read_blocks(r, d, len);
 	free(d);
 	/* Names redefined later in the file (a thread Python named after
 	 * it was first seen) replace the first ones. */
-	profile_refresh_names(r->prof, 1);
+	for (i = 0; i < r->nspaces; i++)
+		if (r->spaces[i])
+			profile_refresh_names(r->spaces[i]->prof, 1);
 	if (rp->unknown_refs)
 		problem(rp, "%llu thread entries named threads or stacks defined "
 			"in a lost block: dropped",
@@ -529,7 +724,7 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 			"killed, or the file truncated); %llu samples read",
 			(unsigned long long)rp->samples);
 	}
-	*prof = r->prof;
+	*prof = gather(r);
 	return rp->problems.len ? 1 : 0;
 }
 
@@ -539,12 +734,11 @@ void raw_replay_release(struct raw_replay *rp)
 	size_t i;
 
 	if (r) {
-		for (i = 0; i < r->nthreads; i++)
-			free(r->threads[i].name);
-		free(r->threads);
-		free(r->frames);
-		u64map_release(&r->frame_index);
-		free(r->stacks);
+		for (i = 0; i < r->nspaces; i++)
+			space_free(r->spaces[i]);
+		free(r->spaces);
+		free(r->order);
+		free(r->procs);
 		free(r->s);
 		strpool_release(&r->strs);
 		free(r);
