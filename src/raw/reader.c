@@ -19,76 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "codec.h"
-#include "gilspy/hashmap.h"
-
-#define MAX_IDS (1u << 24)		/* frame/stack/thread ids */
-/* Thread and stack ids are the profile's, handed out in order of first
- * use, so a new id is never far beyond how many are defined; the slack
- * covers what a few lost blocks may have defined.  A hostile id far out
- * costs a clear error, not an allocation of gigabytes. */
-#define ID_SLACK (1u << 18)
-/* Processes: indices are handed out in order too. */
-#define MAX_PROCS (1u << 16)
-#define PROC_SLACK 1024u
-
-struct rd_thread {
-	pid_t tid;
-	uint64_t thread_id;
-	char *name;
-	int defined;
-};
-
-struct rd_stack {
-	uint32_t parent, frame;
-	int defined;
-};
-
-/* One process: its ids, its profile, who it is. */
-struct space {
-	struct reader *r;
-	struct profile *prof;		/* owned unless given to the caller */
-	int given;
-	int declared;			/* a PROC record named it */
-	struct record_process info;	/* strings pooled; prof set */
-	struct rd_thread *threads;
-	size_t nthreads;
-	struct py_frame_info *frames;	/* dense, in order of definition */
-	size_t nframes, aframes;
-	struct u64map frame_index;	/* frame id + 1 -> index in frames */
-	size_t threads_defined, stacks_defined;
-	struct rd_stack *stacks;
-	size_t nstacks;
-	uint64_t time, sw, interval;	/* deltas within a block */
-	/* A thread defined again under a new name (Python named it after it
-	 * was first seen): the next sample's threads are renamed in the
-	 * profile, so what is written from the replay (a raw copy) follows
-	 * the renames as the recording did.  Bounded against a file that
-	 * renames on every sample; the final names are set at the end. */
-	int renamed;
-	unsigned rename_refreshes;
-};
-
-struct reader {
-	struct raw_replay *rp;
-	struct py_sample *s;
-	raw_sample_fn on_sample;
-	raw_failed_fn on_failed;
-	void *ctx;
-
-	struct space **spaces;		/* by process index */
-	size_t nspaces, aspaces, declared;
-	struct space *sp;		/* the one records go to now */
-	size_t *order, norder;		/* ORDER */
-	struct record_process *procs;	/* rp->ri.procs */
-	struct strpool strs;
-	int ended;
-};
-
-#define MAX_RENAME_REFRESHES 4096
+#include "reader.h"
 
 /* A pooled copy of the next string; NULL when absent (or bad). */
-static const char *get_str(struct reader *r, struct raw_cur *c)
+const char *rd_get_str(struct reader *r, struct raw_cur *c)
 {
 	uint64_t n = raw_get_varint(c);
 	const char *s;
@@ -105,7 +39,7 @@ static const char *get_str(struct reader *r, struct raw_cur *c)
 	return s;
 }
 
-static void *grow_to(void *arr, size_t *n, size_t want, size_t size)
+void *rd_grow_to(void *arr, size_t *n, size_t want, size_t size)
 {
 	size_t cap = *n ? *n : 64;
 
@@ -131,10 +65,10 @@ static void read_meta(struct reader *r, struct raw_cur *c)
 
 	ri->pid = (pid_t)raw_get_varint(c);
 	/* The pooled strings live as long as the replay. */
-	s = get_str(r, c); ri->python = s;
-	s = get_str(r, c); ri->binary = s;
-	s = get_str(r, c); ri->command = s;
-	s = get_str(r, c); ri->cmdline = s;
+	s = rd_get_str(r, c); ri->python = s;
+	s = rd_get_str(r, c); ri->binary = s;
+	s = rd_get_str(r, c); ri->command = s;
+	s = rd_get_str(r, c); ri->cmdline = s;
 	ri->requested_hz = raw_double_bits(raw_get_varint(c));
 	ri->blocking = raw_get_varint(c) != 0;
 	if (!(ri->requested_hz > 0 && ri->requested_hz < 1e7))
@@ -146,7 +80,7 @@ static void read_thread(struct reader *r, struct raw_cur *c)
 	struct space *sp = r->sp;
 	uint64_t idx = raw_get_varint(c);
 	uint64_t tid = raw_get_varint(c), id = raw_get_varint(c);
-	const char *name = get_str(r, c);
+	const char *name = rd_get_str(r, c);
 	struct rd_thread *t;
 
 	if (c->bad || idx >= MAX_IDS || tid > 0x7fffffff ||
@@ -154,8 +88,8 @@ static void read_thread(struct reader *r, struct raw_cur *c)
 		c->bad = 1;
 		return;
 	}
-	sp->threads = grow_to(sp->threads, &sp->nthreads, idx,
-			      sizeof(*sp->threads));
+	sp->threads = rd_grow_to(sp->threads, &sp->nthreads, idx,
+				 sizeof(*sp->threads));
 	t = &sp->threads[idx];
 	if (!t->defined)
 		sp->threads_defined++;
@@ -173,7 +107,7 @@ static void read_frame(struct reader *r, struct raw_cur *c)
 {
 	struct space *sp = r->sp;
 	uint64_t id = raw_get_varint(c);
-	const char *name = get_str(r, c), *file = get_str(r, c);
+	const char *name = rd_get_str(r, c), *file = rd_get_str(r, c);
 	uint64_t line = raw_get_varint(c), first = raw_get_varint(c);
 	struct py_frame_info *f;
 	uint32_t at;
@@ -215,7 +149,7 @@ static void read_stack(struct reader *r, struct raw_cur *c)
 		c->bad = 1;
 		return;
 	}
-	sp->stacks = grow_to(sp->stacks, &sp->nstacks, id, sizeof(*sp->stacks));
+	sp->stacks = rd_grow_to(sp->stacks, &sp->nstacks, id, sizeof(*sp->stacks));
 	if (!sp->stacks[id].defined)
 		sp->stacks_defined++;
 	sp->stacks[id].parent = (uint32_t)parent;
@@ -338,120 +272,13 @@ static void read_end(struct reader *r, struct raw_cur *c)
 	struct record_info *ri = &r->rp->ri;
 
 	ri->wall_ns = raw_get_varint(c);
-	ri->stopped_by = get_str(r, c);
+	ri->stopped_by = rd_get_str(r, c);
 	ri->profiler_cpu_ns = raw_get_varint(c);
 	ri->missed_ticks = raw_get_varint(c);
 	ri->peak_rss_kb = (long)(raw_get_varint(c) & 0x7fffffffffffull);
 	ri->exit_code = (int)raw_unzigzag(raw_get_varint(c));
 	if (!c->bad)
 		r->ended = 1;
-}
-
-static const struct py_frame_info *rd_frame(void *ctx, uint32_t id);
-static const char *rd_thread_name(void *ctx, pid_t tid, uint64_t thread_id);
-
-static struct space *space_new(struct reader *r)
-{
-	struct space *sp = xcalloc(1, sizeof(*sp));
-	struct profile_resolver res = { rd_frame, rd_thread_name, sp };
-
-	sp->r = r;
-	u64map_init(&sp->frame_index);
-	sp->prof = profile_new(&res);
-	sp->info.prof = sp->prof;
-	return sp;
-}
-
-static void space_free(struct space *sp)
-{
-	size_t i;
-
-	if (!sp)
-		return;
-	for (i = 0; i < sp->nthreads; i++)
-		free(sp->threads[i].name);
-	free(sp->threads);
-	free(sp->frames);
-	u64map_release(&sp->frame_index);
-	free(sp->stacks);
-	if (!sp->given)
-		profile_free(sp->prof);
-	free(sp);
-}
-
-/* Process idx's space, made on first use; NULL when idx is out of bounds
- * (c marked bad). */
-static struct space *space_at(struct reader *r, struct raw_cur *c,
-			      uint64_t idx)
-{
-	struct space *sp;
-
-	if (c->bad || idx >= MAX_PROCS || idx > r->nspaces + PROC_SLACK) {
-		c->bad = 1;
-		return NULL;
-	}
-	r->spaces = grow_to(r->spaces, &r->aspaces, (size_t)idx,
-			    sizeof(*r->spaces));
-	if (idx >= r->nspaces)
-		r->nspaces = (size_t)idx + 1;
-	if (!(sp = r->spaces[idx]))
-		sp = r->spaces[idx] = space_new(r);
-	return sp;
-}
-
-static void read_proc(struct reader *r, struct raw_cur *c)
-{
-	uint64_t idx = raw_get_varint(c), pid = raw_get_varint(c);
-	uint64_t ppid = raw_get_varint(c);
-	const char *cmdline = get_str(r, c), *python = get_str(r, c);
-	const char *binary = get_str(r, c), *skip = get_str(r, c);
-	uint64_t stopped = raw_get_varint(c);
-	struct space *sp;
-
-	if (pid > 0x7fffffff || ppid > 0x7fffffff)
-		c->bad = 1;
-	if (!(sp = space_at(r, c, idx)))
-		return;
-	if (!sp->declared)
-		r->declared++;
-	sp->declared = 1;
-	sp->info.pid = (pid_t)pid;
-	sp->info.ppid = (pid_t)ppid;
-	sp->info.cmdline = cmdline;
-	sp->info.python = python;
-	sp->info.binary = binary;
-	sp->info.skip = skip;
-	sp->info.stopped_ticks = stopped;
-}
-
-static void read_with(struct reader *r, struct raw_cur *c)
-{
-	struct space *sp = space_at(r, c, raw_get_varint(c));
-
-	if (sp)
-		r->sp = sp;
-}
-
-static void read_order(struct reader *r, struct raw_cur *c)
-{
-	uint64_t n = raw_get_varint(c), i;
-
-	if (c->bad || n > MAX_PROCS || n > (uint64_t)(c->end - c->p)) {
-		c->bad = 1;
-		return;
-	}
-	r->order = xrealloc(r->order, (n + 1) * sizeof(*r->order));
-	r->norder = 0;
-	for (i = 0; i < n && !c->bad; i++) {
-		uint64_t k = raw_get_varint(c);
-
-		if (k >= r->nspaces || !r->spaces[k])
-			c->bad = 1;
-		else
-			r->order[r->norder++] = (size_t)k;
-	}
-	if (c->bad)
-		r->norder = 0;
 }
 
 /* Replay one decompressed block; -1 when a record in it was malformed. */
@@ -481,34 +308,13 @@ static int read_records(struct reader *r, const unsigned char *data, size_t len)
 		case REC_SAMPLE: read_sample(r, &c); break;
 		case REC_FAILED: read_failed(r, &c); break;
 		case REC_END: read_end(r, &c); break;
-		case REC_PROC: read_proc(r, &c); break;
-		case REC_WITH: read_with(r, &c); break;
-		case REC_ORDER: read_order(r, &c); break;
+		case REC_PROC: rd_read_proc(r, &c); break;
+		case REC_WITH: rd_read_with(r, &c); break;
+		case REC_ORDER: rd_read_order(r, &c); break;
 		default: c.bad = 1; break;
 		}
 	}
 	return c.bad ? -1 : 0;
-}
-
-static const struct py_frame_info *rd_frame(void *ctx, uint32_t id)
-{
-	struct space *sp = ctx;
-	uint32_t at;
-
-	return u64map_get(&sp->frame_index, (uint64_t)id + 1, &at) ?
-		&sp->frames[at] : NULL;
-}
-
-static const char *rd_thread_name(void *ctx, pid_t tid, uint64_t thread_id)
-{
-	struct space *sp = ctx;
-	size_t i;
-
-	for (i = 0; i < sp->nthreads; i++)
-		if (sp->threads[i].defined && sp->threads[i].tid == tid &&
-		    sp->threads[i].thread_id == thread_id)
-			return sp->threads[i].name;
-	return NULL;
 }
 
 /* Read a whole file (or stdin) into memory. */
@@ -623,49 +429,6 @@ static void read_blocks(struct reader *r, const unsigned char *d, size_t len)
 	free(ubuf);
 }
 
-/* The processes in the order the recording gave (ORDER), else in the
- * order of their indices; the profile given to the caller is the first
- * one's (the root's), or an empty one when no process was sampled. */
-static struct profile *gather(struct reader *r)
-{
-	struct raw_replay *rp = r->rp;
-	struct profile *main = NULL;
-	size_t i, n = 0;
-
-	if (!r->declared) {
-		r->spaces[0]->given = 1;
-		return r->spaces[0]->prof;
-	}
-	r->procs = xcalloc(r->nspaces + 1, sizeof(*r->procs));
-	if (r->norder) {
-		for (i = 0; i < r->norder; i++)
-			r->procs[n++] = r->spaces[r->order[i]]->info;
-	} else {
-		for (i = 0; i < r->nspaces; i++) {
-			const struct space *sp = r->spaces[i];
-
-			/* space 0 holds what came before any WITH: nothing,
-			 * unless the file is damaged */
-			if (sp && sp->declared)
-				r->procs[n++] = sp->info;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		/* never sampled: no profile, as record gave it */
-		if (r->procs[i].skip)
-			r->procs[i].prof = NULL;
-	}
-	if (n && r->procs[0].prof) {
-		for (i = 0; i < r->nspaces; i++)
-			if (r->spaces[i] && r->spaces[i]->prof == r->procs[0].prof)
-				r->spaces[i]->given = 1;
-		main = (struct profile *)r->procs[0].prof;
-	}
-	rp->ri.procs = r->procs;
-	rp->ri.nprocs = n;
-	return main ? main : profile_new(NULL);
-}
-
 int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 	       raw_sample_fn on_sample, raw_failed_fn on_failed, void *ctx)
 {
@@ -705,7 +468,7 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 	{
 		struct raw_cur c0 = { NULL, NULL, 0 };
 
-		space_at(r, &c0, 0);
+		rd_space_at(r, &c0, 0);
 	}
 	read_blocks(r, d, len);
 	free(d);
@@ -724,7 +487,7 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 			"killed, or the file truncated); %llu samples read",
 			(unsigned long long)rp->samples);
 	}
-	*prof = gather(r);
+	*prof = rd_gather(r);
 	return rp->problems.len ? 1 : 0;
 }
 
@@ -735,7 +498,7 @@ void raw_replay_release(struct raw_replay *rp)
 
 	if (r) {
 		for (i = 0; i < r->nspaces; i++)
-			space_free(r->spaces[i]);
+			rd_space_free(r->spaces[i]);
 		free(r->spaces);
 		free(r->order);
 		free(r->procs);
