@@ -149,7 +149,8 @@ static void read_stack(struct reader *r, struct raw_cur *c)
 		c->bad = 1;
 		return;
 	}
-	sp->stacks = rd_grow_to(sp->stacks, &sp->nstacks, id, sizeof(*sp->stacks));
+	sp->stacks = rd_grow_to(sp->stacks, &sp->nstacks, id,
+				sizeof(*sp->stacks));
 	if (!sp->stacks[id].defined)
 		sp->stacks_defined++;
 	sp->stacks[id].parent = (uint32_t)parent;
