@@ -246,25 +246,10 @@ int outset_check(struct out_set *o, int default_here)
 
 int outset_check_tree(const struct out_set *o)
 {
-	int i;
-
-	for (i = 0; i < (o->nouts ? o->nouts : 1); i++) {
-		enum output_format f = OUT_COLLAPSED;
-
-		/* as outset_resolve() will decide */
-		if (o->have_format)
-			f = o->format;
-		else if (o->nouts && strcmp(o->outs[i].path, "-") &&
-			 output_format_from_path(o->outs[i].path, &f))
-			f = OUT_COLLAPSED;
-		if (f == OUT_SPEEDSCOPE || f == OUT_CHROME) {
-			cmd_errorf("-s: the %s format cannot hold several "
-				   "processes yet; use collapsed, svg, json, "
-				   "markdown, raw or pprof",
-				   output_format_name(f));
-			return 2;
-		}
-	}
+	/* Every format holds several processes (speedscope and chrome since
+	 * they learnt the process of each sample, raw since format 2): kept
+	 * so a format that cannot is refused before anything starts. */
+	(void)o;
 	return 0;
 }
 
