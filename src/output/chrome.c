@@ -222,7 +222,8 @@ static void ch_add(void *impl, const struct record_process *proc,
 		if (!(r->o.states & (1u << st)))
 			continue;
 		if (t >= cp->nopen) {
-			size_t m = t + 1 > 2 * cp->nopen ? t + 1 : 2 * cp->nopen;
+			size_t m = t + 1 > 2 * cp->nopen ? t + 1 :
+				   2 * cp->nopen;
 
 			cp->open = xrealloc(cp->open, m * sizeof(*cp->open));
 			cp->seen = xrealloc(cp->seen, m * sizeof(*cp->seen));

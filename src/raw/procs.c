@@ -168,7 +168,8 @@ struct profile *rd_gather(struct reader *r)
 	}
 	if (n && r->procs[0].prof) {
 		for (i = 0; i < r->nspaces; i++)
-			if (r->spaces[i] && r->spaces[i]->prof == r->procs[0].prof)
+			if (r->spaces[i] &&
+			    r->spaces[i]->prof == r->procs[0].prof)
 				r->spaces[i]->given = 1;
 		main = (struct profile *)r->procs[0].prof;
 	}

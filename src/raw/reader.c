@@ -121,8 +121,8 @@ static void read_frame(struct reader *r, struct raw_cur *c)
 	if (!u64map_get(&sp->frame_index, id + 1, &at)) {
 		if (sp->nframes == sp->aframes) {
 			sp->aframes = sp->aframes ? 2 * sp->aframes : 256;
-			sp->frames = xrealloc(sp->frames,
-					      sp->aframes * sizeof(*sp->frames));
+			sp->frames = xrealloc(sp->frames, sp->aframes *
+					      sizeof(*sp->frames));
 		}
 		at = (uint32_t)sp->nframes++;
 		u64map_put(&sp->frame_index, id + 1, at);

@@ -64,7 +64,8 @@ struct raw_writer {
 	struct wproc **procs;		/* nprocs, by process index */
 	size_t nprocs;
 	struct wproc *wp;		/* the process being written */
-	size_t cur;			/* index its WITH said, SIZE_MAX: none */
+	size_t cur;			/* index the last WITH said (SIZE_MAX:
+					   none yet in this block) */
 	uint32_t chain[PY_MAX_DEPTH + 1];
 	size_t block_target;		/* flush at this many bytes */
 	unsigned char *zbuf;
