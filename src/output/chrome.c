@@ -261,7 +261,8 @@ static void ch_add_failed(void *impl, const struct record_process *proc,
 			  uint64_t time_ns)
 {
 	struct chrome *r = impl;
-	struct ch_proc *cp = &r->procs[slot_of(r, proc ? proc->prof : NULL)];
+	size_t slot = slot_of(r, proc ? proc->prof : NULL);	/* moves procs */
+	struct ch_proc *cp = &r->procs[slot];
 
 	see_time(r, cp, time_ns);
 	close_all(r, cp, time_ns);
