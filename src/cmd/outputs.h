@@ -64,7 +64,8 @@ enum {
 	"                         shows the changes against it\n" \
 	"      --fail-if EXPR     exit 1 (after writing everything) when EXPR\n" \
 	"                         holds, e.g. 'waiting>20%', 'held[worker-*]<50%',\n" \
-	"                         against --baseline 'waiting>base+5%'\n" \
+	"                         against --baseline 'waiting>base+5%',\n" \
+	"                         each process of -s: 'held{*}<80%'\n" \
 	"                         (repeatable; see man gilspy-record)\n" \
 	"      --cores N          the what-if prediction for N cores (default:\n" \
 	"                         this machine's)\n" \
