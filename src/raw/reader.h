@@ -15,8 +15,11 @@
  * covers what a few lost blocks may have defined.  A hostile id far out
  * costs a clear error, not an allocation of gigabytes. */
 #define ID_SLACK (1u << 18)
-/* Processes: indices are handed out in order too. */
-#define MAX_PROCS (1u << 16)
+/* Processes: indices are handed out in order too.  Each one is a
+ * profile (some 50 kB, mostly its timeline): a hostile file may cost a few
+ * hundred megabytes of mostly untouched memory, not more; a recording of
+ * more processes loses the blocks of those beyond. */
+#define MAX_PROCS (1u << 13)
 #define PROC_SLACK 1024u
 
 struct rd_thread {
