@@ -4,7 +4,7 @@
 # --fail-if process selector:
 #  - the raw recording (format 2) renders again with `gilspy report` into
 #    exactly what record -s wrote: json (processes), collapsed (process
-#    roots), markdown, speedscope and chrome; so does a raw copy written by
+#    roots), markdown, svg, speedscope and chrome; so does a raw copy written by
 #    report; cut in half, it still renders what is intact and exits 1;
 #  - speedscope has a profile per thread of every process, named "PID NAME
 #    (tid)"; chrome has each process as its own pid, with its name;
@@ -35,7 +35,7 @@ for l in $picked; do
 	# shellcheck disable=SC2046
 	timeout 120 "$GILSPY" record -s -r 100 -o "$W/out.json" -o "$W/out.folded" \
 		-o "$W/out.gilspy" -o "$W/out.md" -o "$W/out.speedscope.json" \
-		-o "$W/out.trace.json" --fail-if 'held{*}[MainThread]>100%' \
+		-o "$W/out.trace.json" -o "$W/out.svg" --fail-if 'held{*}[MainThread]>100%' \
 		--fail-if 'samples{*}<1000000' \
 		-- $(py_cmd "$l") "$PY_DIR/procs.py" - pool-fork 2 4 \
 		>/dev/null 2>"$W/err"; rc=$?
@@ -56,12 +56,12 @@ for l in $picked; do
 	# the same thresholds: the markdown lists those crossed
 	"$GILSPY" report -q "$W/out.gilspy" -o "$W/r.json" -o "$W/r.folded" \
 		-o "$W/r.md" -o "$W/r.speedscope.json" -o "$W/r.trace.json" \
-		--fail-if 'held{*}[MainThread]>100%' \
+		-o "$W/r.svg" --fail-if 'held{*}[MainThread]>100%' \
 		--fail-if 'samples{*}<1000000' 2>"$W/rerr"; rc=$?
 	[ $rc = 1 ] && cmp -s <(grep threshold "$W/err") <(grep threshold "$W/rerr")
 	ok $? "$l: report renders the raw recording of $np processes, crossing the same thresholds (exit $rc)" ||
 		sed 's/^/#   /' "$W/rerr"
-	for ext in json folded md speedscope.json trace.json; do
+	for ext in json folded md svg speedscope.json trace.json; do
 		cmp -s "$W/out.$ext" "$W/r.$ext"
 		ok $? "$l: report's $ext is byte for byte what record -s wrote" ||
 			diff "$W/out.$ext" "$W/r.$ext" | head -5 | sed 's/^/#   /'
