@@ -36,6 +36,8 @@
 struct wproc {
 	const struct profile *p;	/* identity (NULL: the only one) */
 	struct strbuf rec;		/* its PROC record */
+	char *binary;			/* as first given (the end's
+					   record_info may not know it) */
 	uint64_t stopped_ticks;		/* as rec says */
 	size_t idx;			/* its index in the writer */
 	uint32_t block;			/* rec written in this block */
@@ -342,6 +344,8 @@ static void proc_record(struct wproc *wp, size_t i,
 {
 	struct strbuf *b = &wp->rec;
 
+	if (!wp->binary && rp->binary)
+		wp->binary = xstrdup(rp->binary);
 	sb_reset(b);
 	sb_addc(b, REC_PROC);
 	raw_put_varint(b, i);
@@ -349,7 +353,7 @@ static void proc_record(struct wproc *wp, size_t i,
 	raw_put_varint(b, (uint64_t)(rp->ppid > 0 ? rp->ppid : 0));
 	raw_put_str(b, rp->cmdline);
 	raw_put_str(b, rp->python);
-	raw_put_str(b, rp->binary);
+	raw_put_str(b, rp->binary ? rp->binary : wp->binary);
 	raw_put_str(b, rp->skip);
 	raw_put_varint(b, rp->stopped_ticks);
 	wp->stopped_ticks = rp->stopped_ticks;
@@ -549,6 +553,7 @@ int raw_writer_close(struct raw_writer *w, const struct profile *p,
 	sb_release(&w->meta);
 	for (i = 0; i < w->nprocs; i++) {
 		sb_release(&w->procs[i]->rec);
+		free(w->procs[i]->binary);
 		free(w->procs[i]->thread_blk);
 		free(w->procs[i]->stack_blk);
 		free(w->procs[i]->frame_blk);
