@@ -56,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gilspy/hashmap.h"
 #include "report.h"
 #include "seq.h"
 
@@ -100,6 +101,7 @@ struct chrome {
 	size_t niv, aiv;
 	struct ch_proc *procs;
 	size_t nprocs, last;
+	struct u64map by_prof;	/* profile address -> slot */
 	int have_first;
 	uint64_t first_ns;	/* earliest tick of any process */
 };
@@ -109,25 +111,28 @@ static void *ch_make(const struct output_options *o)
 	struct chrome *r = xcalloc(1, sizeof(*r));
 
 	r->o = *o;
+	u64map_init(&r->by_prof);
 	return r;
 }
 
 /* The slot of process p (NULL: the only one), made on first use. */
 static size_t slot_of(struct chrome *r, const struct profile *p)
 {
+	uint64_t key = (uint64_t)(uintptr_t)p + 1;	/* NULL: key 1 */
+	uint32_t at;
 	size_t i;
 
 	if (r->last < r->nprocs && r->procs[r->last].p == p)
 		return r->last;
-	for (i = 0; i < r->nprocs && r->procs[i].p != p; i++)
-		;
-	if (i == r->nprocs) {
-		r->procs = xrealloc(r->procs, (r->nprocs + 1) *
-				    sizeof(*r->procs));
+	if (u64map_get(&r->by_prof, key, &at)) {
+		i = at;
+	} else {
+		i = r->nprocs++;
+		r->procs = xrealloc(r->procs, r->nprocs * sizeof(*r->procs));
 		memset(&r->procs[i], 0, sizeof(r->procs[i]));
 		r->procs[i].p = p;
 		r->procs[i].gil.proc = (uint32_t)i;
-		r->nprocs++;
+		u64map_put(&r->by_prof, key, (uint32_t)i);
 	}
 	r->last = i;
 	return i;
@@ -440,15 +445,16 @@ static void ch_finish(void *impl, struct strbuf *sb, const struct profile *p,
 	if (ri && ri->nprocs) {
 		for (i = 0; i < ri->nprocs; i++) {
 			const struct record_process *rp = &ri->procs[i];
+			uint32_t at;
 
-			for (k = 0; rp->prof && k < r->nprocs; k++) {
-				if (r->procs[k].p != rp->prof)
-					continue;
-				fin[k].p = rp->prof;
-				fin[k].pid = (int)rp->pid;
-				cmd[k] = rp->cmdline ? rp->cmdline : "";
-				seq[n++] = (uint32_t)k;
-			}
+			if (!rp->prof || !u64map_get(&r->by_prof,
+					(uint64_t)(uintptr_t)rp->prof + 1, &at) ||
+			    fin[at].p)
+				continue;
+			fin[at].p = rp->prof;
+			fin[at].pid = (int)rp->pid;
+			cmd[at] = rp->cmdline ? rp->cmdline : "";
+			seq[n++] = at;
 		}
 	} else if (r->nprocs) {
 		fin[0].p = p;
@@ -555,6 +561,7 @@ static void ch_release(void *impl)
 		free(r->procs[k].cp);
 	}
 	free(r->procs);
+	u64map_release(&r->by_prof);
 	free(r->iv);
 	free(r);
 }

@@ -65,6 +65,7 @@ struct speedscope {
 	struct output_options o;
 	struct ss_proc *procs;
 	size_t nprocs, last;
+	struct u64map by_prof;		/* profile address -> slot */
 };
 
 static void *ss_make(const struct output_options *o)
@@ -72,24 +73,27 @@ static void *ss_make(const struct output_options *o)
 	struct speedscope *r = xcalloc(1, sizeof(*r));
 
 	r->o = *o;
+	u64map_init(&r->by_prof);
 	return r;
 }
 
 /* The slot of process p (NULL: the only one), made on first use. */
 static struct ss_proc *slot_of(struct speedscope *r, const struct profile *p)
 {
+	uint64_t key = (uint64_t)(uintptr_t)p + 1;	/* NULL: key 1 */
+	uint32_t at;
 	size_t i;
 
 	if (r->last < r->nprocs && r->procs[r->last].p == p)
 		return &r->procs[r->last];
-	for (i = 0; i < r->nprocs && r->procs[i].p != p; i++)
-		;
-	if (i == r->nprocs) {
-		r->procs = xrealloc(r->procs, (r->nprocs + 1) *
-				    sizeof(*r->procs));
+	if (u64map_get(&r->by_prof, key, &at)) {
+		i = at;
+	} else {
+		i = r->nprocs++;
+		r->procs = xrealloc(r->procs, r->nprocs * sizeof(*r->procs));
 		memset(&r->procs[i], 0, sizeof(r->procs[i]));
 		r->procs[i].p = p;
-		r->nprocs++;
+		u64map_put(&r->by_prof, key, (uint32_t)i);
 	}
 	r->last = i;
 	return &r->procs[i];
@@ -98,12 +102,10 @@ static struct ss_proc *slot_of(struct speedscope *r, const struct profile *p)
 static const struct ss_proc *find_slot(const struct speedscope *r,
 				       const struct profile *p)
 {
-	size_t i;
+	uint32_t at;
 
-	for (i = 0; i < r->nprocs; i++)
-		if (r->procs[i].p == p)
-			return &r->procs[i];
-	return NULL;
+	return u64map_get(&r->by_prof, (uint64_t)(uintptr_t)p + 1, &at) ?
+		&r->procs[at] : NULL;
 }
 
 static void ss_add(void *impl, const struct record_process *proc,
@@ -473,6 +475,7 @@ static void ss_release(void *impl)
 		free(r->procs[k].th);
 	}
 	free(r->procs);
+	u64map_release(&r->by_prof);
 	free(r);
 }
 

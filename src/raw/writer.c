@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "gilspy/hashmap.h"
 
 #define BLOCK_TARGET (256u * 1024)	/* flush when this much is pending */
 
@@ -65,6 +66,7 @@ struct raw_writer {
 	uint32_t block;
 	struct wproc **procs;		/* nprocs, by process index */
 	size_t nprocs;
+	struct u64map by_prof;		/* profile address -> index */
 	struct wproc *wp;		/* the process being written */
 	size_t cur;			/* index the last WITH said (SIZE_MAX:
 					   none yet in this block) */
@@ -184,6 +186,9 @@ static struct wproc *wproc_add(struct raw_writer *w, const struct profile *p)
 
 	wp->p = p;
 	wp->idx = w->nprocs;
+	if (p)
+		u64map_put(&w->by_prof, (uint64_t)(uintptr_t)p,
+			   (uint32_t)w->nprocs);
 	wp->interval_us = UINT64_MAX;
 	sb_init(&wp->rec);
 	w->procs = xrealloc(w->procs, (w->nprocs + 1) * sizeof(*w->procs));
@@ -200,6 +205,7 @@ static struct raw_writer *writer_new(int fd, int own)
 	w->block = 1;
 	w->block_target = BLOCK_TARGET;
 	w->cur = SIZE_MAX;
+	u64map_init(&w->by_prof);
 	sb_init(&w->buf);
 	sb_init(&w->meta);
 	w->last_flush_ns = now_ns();
@@ -364,7 +370,9 @@ static void proc_record(struct wproc *wp, size_t i,
 static void use_proc(struct raw_writer *w, const struct record_process *rp,
 		     const struct profile *p)
 {
+	const struct profile *key = rp && rp->prof ? rp->prof : p;
 	struct wproc *wp = NULL;
+	uint32_t at;
 	size_t i;
 
 	if (!rp) {
@@ -372,18 +380,17 @@ static void use_proc(struct raw_writer *w, const struct record_process *rp,
 		return;
 	}
 	w->tree = 1;
-	if (w->wp && w->wp->p == rp->prof) {
+	if (w->wp && w->wp->p == key) {
 		wp = w->wp;
 		i = wp->idx;
-	} else {
-		for (i = 0; i < w->nprocs; i++)
-			if (w->procs[i]->p == rp->prof)
-				break;
-		if (i == w->nprocs) {
-			wp = wproc_add(w, rp->prof ? rp->prof : p);
-			proc_record(wp, i, rp);
-		}
+	} else if (key && u64map_get(&w->by_prof, (uint64_t)(uintptr_t)key,
+				     &at)) {
+		i = at;
 		wp = w->procs[i];
+	} else {
+		i = w->nprocs;
+		wp = wproc_add(w, key);
+		proc_record(wp, i, rp);
 	}
 	if (wp->stopped_ticks != rp->stopped_ticks || !wp->rec.len) {
 		proc_record(wp, i, rp);
@@ -498,11 +505,11 @@ static void close_tree(struct raw_writer *w, const struct record_info *ri)
 	for (i = 0; i < ri->nprocs; i++) {
 		const struct record_process *rp = &ri->procs[i];
 		struct wproc *wp = NULL;
-		size_t k;
+		uint32_t at;
 
-		for (k = 0; rp->prof && k < w->nprocs; k++)
-			if (w->procs[k]->p == rp->prof)
-				wp = w->procs[k];
+		if (rp->prof && u64map_get(&w->by_prof,
+					   (uint64_t)(uintptr_t)rp->prof, &at))
+			wp = w->procs[at];
 		if (!wp)
 			wp = wproc_add(w, rp->prof);
 		idx[i] = wp->idx;
@@ -560,6 +567,7 @@ int raw_writer_close(struct raw_writer *w, const struct profile *p,
 		free(w->procs[i]);
 	}
 	free(w->procs);
+	u64map_release(&w->by_prof);
 	free(w->zbuf);
 	free(w);
 	if (err) {
