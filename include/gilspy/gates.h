@@ -4,13 +4,14 @@
  *
  * Grammar (documented in man/gilspy-record.1, FAIL-IF EXPRESSIONS):
  *
- *   expr    := metric [ "[" thread "]" ] op limit
+ *   expr    := metric [ "{" process "}" ] [ "[" thread "]" ] op limit
+ *   process := "*" | "pid=" number | "cmd=" glob
  *   op      := ">" | ">=" | "<" | "<=" | "==" | "!="
  *   limit   := number [ "%" ]
  *            | "base" [ ( "+" | "-" ) number [ "%" ] | "*" number ]
  *
  * A --fail-if argument may hold several expressions separated by commas
- * (not inside [...]); the option may be repeated.  Metrics (case-blind):
+ * (not inside [...] or {...}); the option may be repeated.  Metrics (case-blind):
  * held, waiting, native (shares of the busy - not idle - samples of all
  * threads, or of those whose name matches the fnmatch glob `thread` or
  * whose tid it is), idle (share of all their samples), utilisation,
@@ -23,6 +24,16 @@
  * fails when waiting rose by more than five points.  A selector matching
  * no thread, no thread sampled at all, and a "base" the baseline cannot
  * give (none given, a figure or thread it lacks) count as crossed.
+ *
+ * A process selector checks the expression against each process of a
+ * recording (record_info.procs, -s) it matches - every one, those whose
+ * pid it is, or those whose command line matches the glob - with that
+ * process's own figures: every matched process must pass, each one that
+ * does not is a line.  A recording of one process is matched as one (the
+ * target: ri->pid, ri->cmdline).  A selector that matches no recorded
+ * process counts as crossed; one cannot be compared with "base".
+ * Without a selector, expressions look at the profile given (the root
+ * process), as before.
  */
 #ifndef GILSPY_GATES_H
 #define GILSPY_GATES_H

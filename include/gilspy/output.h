@@ -184,6 +184,12 @@ struct seq_renderer *seq_new(enum output_format f,
 void seq_add(struct seq_renderer *r, const struct profile *p,
 	     const struct py_sample *s);
 void seq_add_failed(struct seq_renderer *r, uint64_t time_ns);
+/* The same in a recording of several processes (-s): proc says which one
+ * the sample is of (proc->prof is p; NULL: a recording of one). */
+void seq_add_proc(struct seq_renderer *r, const struct record_process *proc,
+		  const struct profile *p, const struct py_sample *s);
+void seq_add_failed_proc(struct seq_renderer *r,
+			 const struct record_process *proc, uint64_t time_ns);
 void seq_finish(struct seq_renderer *r, struct strbuf *sb,
 		const struct profile *p, const struct record_info *ri);
 void seq_free(struct seq_renderer *r);	/* NULL is a no-op */

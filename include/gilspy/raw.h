@@ -25,6 +25,15 @@
  * place of its FRAME.  A native frame without one ([truncated]) is a FRAME
  * with no lines, as before.
  *
+ * Version 2 (a recording of a process tree, -s) adds PROC (index, pid,
+ * ppid, command line, Python version, binary, why it was not sampled,
+ * ticks while stopped), WITH (index: the records after it are that
+ * process's; each process has its own thread, frame and stack ids and its
+ * own time deltas) and ORDER (the processes in record_info order).  A
+ * block repeats the PROC of every process it holds records of; the last
+ * block has every process again, with its final figures and the
+ * processes never sampled, then ORDER.
+ *
  * Blocks are written as the recording goes (at most RAW_FLUSH_NS of wall
  * or recorded time apart), so a gilspy killed mid-run leaves a file that
  * renders up to its last block, and a copy written by `report` is cut as
@@ -42,7 +51,10 @@
 #include "gilspy/python.h"
 #include "gilspy/util.h"
 
-#define RAW_VERSION 1
+/* Version 2 adds processes (-s); a recording of one process is still
+ * written as version 1, and both are read. */
+#define RAW_VERSION 2
+#define RAW_VERSION_ONE 1
 #define RAW_FLUSH_NS 1000000000ull
 
 struct raw_writer;
@@ -62,13 +74,22 @@ void raw_write_meta(struct raw_writer *w, const struct record_info *ri);
 void raw_write_sample(struct raw_writer *w, const struct profile *p,
 		      const struct py_sample *s);
 void raw_write_failed(struct raw_writer *w, uint64_t time_ns);
+/* The same for one process of a recording of several (-s): rp says who
+ * it is (rp->prof, the profile its samples go to, identifies it; the
+ * strings are copied).  Once one is written the file is version 2. */
+void raw_write_proc_sample(struct raw_writer *w,
+			   const struct record_process *rp,
+			   const struct profile *p, const struct py_sample *s);
+void raw_write_proc_failed(struct raw_writer *w,
+			   const struct record_process *rp, uint64_t time_ns);
 /* The errno of the first write that failed (disk full), 0 while all went
  * well.  After one, the writer writes nothing more: the file is cut back
  * to its last whole block, which `report` reads like a recording cut
  * short. */
 int raw_writer_error(const struct raw_writer *w);
 /* Write what p has gained since the last sample (renamed threads; p may
- * be NULL), the END record and the last block, and close.  0, or -1 with
+ * be NULL) - with ri->procs, every process's, the processes and their
+ * order -, the END record and the last block, and close.  0, or -1 with
  * errno set from the first failed write (the writer keeps going after a
  * failure so the caller learns of it once, here). */
 int raw_writer_close(struct raw_writer *w, const struct profile *p,
@@ -89,13 +110,21 @@ struct raw_replay {
 	void *priv;
 };
 
-/* Called for every replayed sample, after it was added to the profile. */
-typedef void (*raw_sample_fn)(void *ctx, const struct profile *p,
+/* Called for every replayed sample, after it was added to the profile
+ * (its process's, in a recording of several: proc says which, NULL in a
+ * recording of one). */
+typedef void (*raw_sample_fn)(void *ctx, const struct record_process *proc,
+			      const struct profile *p,
 			      const struct py_sample *s);
-typedef void (*raw_failed_fn)(void *ctx, uint64_t time_ns);
+typedef void (*raw_failed_fn)(void *ctx, const struct record_process *proc,
+			      uint64_t time_ns);
 
-/* Read path (or "-" for stdin) into a new profile (*prof), calling
- * on_sample/on_failed (may be NULL) for each record in order.  Returns 0
+/* Read path (or "-" for stdin) into a new profile (*prof, the caller's to
+ * free), calling on_sample/on_failed (may be NULL) for each record in
+ * order.  A recording of several processes (version 2) gives each its own
+ * profile and fills rp->ri.procs (profiles and strings owned by the
+ * replay, but for *prof, the first process's, or an empty profile when
+ * none was sampled).  Returns 0
  * when the file was whole; 1 when it was damaged or truncated but some of
  * it was read (rp->problems says what); -1 when nothing usable could be
  * read (not a gilspy raw file, unreadable, unknown version), with a one-line

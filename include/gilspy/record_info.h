@@ -21,6 +21,7 @@ struct record_process {
 	const struct profile *prof;	/* its samples; NULL: never sampled */
 	const char *skip;		/* why it was never sampled, or NULL */
 	uint64_t stopped_ticks;		/* while it was stopped (SIGSTOP) */
+	const char *binary;		/* exe or libpython, or NULL */
 };
 
 struct record_info {

@@ -246,25 +246,10 @@ int outset_check(struct out_set *o, int default_here)
 
 int outset_check_tree(const struct out_set *o)
 {
-	int i;
-
-	for (i = 0; i < (o->nouts ? o->nouts : 1); i++) {
-		enum output_format f = OUT_COLLAPSED;
-
-		/* as outset_resolve() will decide */
-		if (o->have_format)
-			f = o->format;
-		else if (o->nouts && strcmp(o->outs[i].path, "-") &&
-			 output_format_from_path(o->outs[i].path, &f))
-			f = OUT_COLLAPSED;
-		if (f == OUT_RAW || f == OUT_SPEEDSCOPE || f == OUT_CHROME) {
-			cmd_errorf("-s: the %s format cannot hold several "
-				   "processes yet; use collapsed, svg, json, "
-				   "markdown or pprof",
-				   output_format_name(f));
-			return 2;
-		}
-	}
+	/* Every format holds several processes (speedscope and chrome since
+	 * they learnt the process of each sample, raw since format 2): kept
+	 * so a format that cannot is refused before anything starts. */
+	(void)o;
 	return 0;
 }
 
@@ -334,28 +319,29 @@ void outset_meta(struct out_set *o, const struct record_info *ri)
 			raw_write_meta(o->outs[i].raw, ri);
 }
 
-void outset_sample(struct out_set *o, const struct profile *p,
-		   const struct py_sample *s)
+void outset_sample(struct out_set *o, const struct record_process *proc,
+		   const struct profile *p, const struct py_sample *s)
 {
 	int i;
 
 	for (i = 0; i < o->nouts; i++) {
 		if (o->outs[i].seq)
-			seq_add(o->outs[i].seq, p, s);
+			seq_add_proc(o->outs[i].seq, proc, p, s);
 		else if (o->outs[i].raw)
-			raw_write_sample(o->outs[i].raw, p, s);
+			raw_write_proc_sample(o->outs[i].raw, proc, p, s);
 	}
 }
 
-void outset_failed(struct out_set *o, uint64_t time_ns)
+void outset_failed(struct out_set *o, const struct record_process *proc,
+		   uint64_t time_ns)
 {
 	int i;
 
 	for (i = 0; i < o->nouts; i++) {
 		if (o->outs[i].seq)
-			seq_add_failed(o->outs[i].seq, time_ns);
+			seq_add_failed_proc(o->outs[i].seq, proc, time_ns);
 		else if (o->outs[i].raw)
-			raw_write_failed(o->outs[i].raw, time_ns);
+			raw_write_proc_failed(o->outs[i].raw, proc, time_ns);
 	}
 }
 

@@ -64,7 +64,8 @@ enum {
 	"                         shows the changes against it\n" \
 	"      --fail-if EXPR     exit 1 (after writing everything) when EXPR\n" \
 	"                         holds, e.g. 'waiting>20%', 'held[worker-*]<50%',\n" \
-	"                         against --baseline 'waiting>base+5%'\n" \
+	"                         against --baseline 'waiting>base+5%',\n" \
+	"                         each process of -s: 'held{*}<80%'\n" \
 	"                         (repeatable; see man gilspy-record)\n" \
 	"      --cores N          the what-if prediction for N cores (default:\n" \
 	"                         this machine's)\n" \
@@ -127,9 +128,12 @@ int outset_load(struct out_set *o);
 int outset_begin(struct out_set *o);
 /* Who is recorded (for the raw outputs' header): before the first sample. */
 void outset_meta(struct out_set *o, const struct record_info *ri);
-void outset_sample(struct out_set *o, const struct profile *p,
-		   const struct py_sample *s);
-void outset_failed(struct out_set *o, uint64_t time_ns);
+/* proc: which process the sample is of, in a recording of several (-s;
+ * proc->prof is p); NULL in a recording of one. */
+void outset_sample(struct out_set *o, const struct record_process *proc,
+		   const struct profile *p, const struct py_sample *s);
+void outset_failed(struct out_set *o, const struct record_process *proc,
+		   uint64_t time_ns);
 /* Check the thresholds, then write every output and the --summary file
  * (markdown ones say which thresholds were crossed); "path (format)" of
  * each one written is appended to done.  0, or 1 when one failed (said

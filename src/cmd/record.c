@@ -231,11 +231,33 @@ static void on_left(void *ctx, struct session_target *tg)
 	}
 }
 
+/* -s: which process a sample is of, for the outputs that follow every
+ * sample (raw, speedscope, chrome); NULL without -s. */
+static const struct record_process *out_proc(const struct record *r,
+					     const struct session_target *tg,
+					     struct record_process *v)
+{
+	const struct rec_proc *rp = tg->user;
+
+	if (!r->ses.args.subprocesses)
+		return NULL;
+	memset(v, 0, sizeof(*v));
+	v->pid = rp->pid;
+	v->ppid = rp->ppid;
+	v->cmdline = rp->cmdline;
+	v->python = rp->python;
+	v->binary = tg->py ? pyt_binary(tg->py) : NULL;
+	v->prof = rp->prof;
+	v->stopped_ticks = rp->stopped_ticks;
+	return v;
+}
+
 static void on_sample(void *ctx, struct session_target *tg,
 		      const struct py_sample *smp)
 {
 	struct record *r = ctx;
 	struct rec_proc *rp = tg->user;
+	struct record_process v;
 
 	/* A stopped target (SIGSTOP, a debugger) shows the instant it was
 	 * stopped at, again and again: counted, kept out of the profile. */
@@ -245,16 +267,17 @@ static void on_sample(void *ctx, struct session_target *tg,
 		return;
 	}
 	profile_add(rp->prof, smp);
-	outset_sample(&r->os, rp->prof, smp);
+	outset_sample(&r->os, out_proc(r, tg, &v), rp->prof, smp);
 }
 
 static void on_failed(void *ctx, struct session_target *tg, uint64_t t)
 {
 	struct record *r = ctx;
 	struct rec_proc *rp = tg->user;
+	struct record_process v;
 
 	profile_add_failed(rp->prof, t);
-	outset_failed(&r->os, t);
+	outset_failed(&r->os, out_proc(r, tg, &v), t);
 }
 
 static void on_behind(void *ctx, double achieved)

@@ -69,21 +69,22 @@ static void send_meta(struct replay_ctx *rc)
 	}
 }
 
-static void on_sample(void *ctx, const struct profile *p,
-		      const struct py_sample *s)
+static void on_sample(void *ctx, const struct record_process *proc,
+		      const struct profile *p, const struct py_sample *s)
 {
 	struct replay_ctx *rc = ctx;
 
 	send_meta(rc);
-	outset_sample(rc->os, p, s);
+	outset_sample(rc->os, proc, p, s);
 }
 
-static void on_failed(void *ctx, uint64_t time_ns)
+static void on_failed(void *ctx, const struct record_process *proc,
+		      uint64_t time_ns)
 {
 	struct replay_ctx *rc = ctx;
 
 	send_meta(rc);
-	outset_failed(rc->os, time_ns);
+	outset_failed(rc->os, proc, time_ns);
 }
 
 int cmd_report(int argc, char **argv)

@@ -59,6 +59,15 @@ static int compare(double v, enum op op, double limit)
 static void add_expr(struct strbuf *sb, const struct gate *gt)
 {
 	sb_adds(sb, gt->def->name);
+	if (gt->ps == PS_ALL)
+		sb_adds(sb, "{*}");
+	else if (gt->ps == PS_PID)
+		sb_addf(sb, "{pid=%d}", (int)gt->pid);
+	else if (gt->ps == PS_CMD) {
+		sb_adds(sb, "{cmd=");
+		gates_add_clean(sb, gt->pglob, gt->pglob + strlen(gt->pglob));
+		sb_addc(sb, '}');
+	}
 	if (gt->sel) {
 		sb_addc(sb, '[');
 		gates_add_clean(sb, gt->sel, gt->sel + strlen(gt->sel));
@@ -296,88 +305,174 @@ int gates_needs_baseline(const struct gates *g)
 	return 0;
 }
 
+/* Check gate gt against profile p (figures with ri); proc, when not NULL,
+ * names the process for the message.  1 when crossed (a line in out). */
+static int check_one(const struct gate *gt, const struct profile *p,
+		     const struct record_info *ri, const struct baseline *base,
+		     const char *proc, struct strbuf *out)
+{
+	const struct profile_stats *stats = profile_stats(p);
+	struct output_figures fig;
+	struct strbuf ctx = STRBUF_INIT;
+	double v = 0, bv = 0, limit = gt->limit;
+	int dec = decimals_of(gt), crossed = 0;
+
+	output_figures(p, ri, &fig);
+	if (proc)
+		sb_adds(&ctx, proc);
+	switch (gt->def->m) {
+	case M_HELD: case M_WAITING: case M_NATIVE: case M_IDLE: {
+		struct strbuf t = STRBUF_INIT;
+		size_t mark = out->len;
+
+		if (thread_metric(gt, p, &v, &t, out) < 0) {
+			/* "... no thread matches 'x' (...) in process N" */
+			if (proc && out->len > mark &&
+			    out->buf[out->len - 1] == '\n') {
+				out->len--;
+				sb_addf(out, " in %s\n", proc);
+			}
+			sb_release(&t);
+			sb_release(&ctx);
+			return 1;
+		}
+		if (ctx.len && t.len)
+			sb_adds(&ctx, ", ");
+		sb_add(&ctx, t.buf ? t.buf : "", t.len);
+		sb_release(&t);
+		break;
+	}
+	case M_UTILISATION: v = fig.utilisation_pct; break;
+	case M_CONTENTION: v = fig.contention_pct; break;
+	case M_WAITERS: v = fig.mean_waiters; break;
+	case M_SWITCHES: v = fig.switches_per_s; break;
+	case M_ERRORS: v = fig.errors_pct; break;
+	case M_SAMPLES: v = (double)stats->samples; break;
+	case M_SPEEDUP: {
+		struct what_if w;
+
+		analysis_what_if(profile_analysis(p), output_cores(ri), &w);
+		v = w.speedup;
+		break;
+	}
+	}
+	v = shown_as(gt, v);
+	if (gt->rel != REL_NONE) {
+		if (base_value(gt, base, &bv, out) < 0) {
+			sb_release(&ctx);
+			return 1;
+		}
+		bv = shown_as(gt, bv);
+		limit = shown_as(gt, gt->rel == REL_TIMES ?
+				 bv * gt->limit : bv + gt->limit);
+	}
+	if (compare(v, gt->op, limit)) {
+		crossed = 1;
+		sb_adds(out, "threshold crossed: ");
+		add_expr(out, gt);
+		sb_addf(out, " %.*f%s %s ", dec, v, unit_of(gt),
+			gates_op_text[gt->op]);
+		if (gt->rel == REL_NONE) {
+			add_limit(out, gt);
+		} else {
+			/* waiting 41.2% > base 25.1% + 5% = 30.1% */
+			sb_addf(out, "base %.*f%s", dec, bv, unit_of(gt));
+			if (*gt->limit_text) {
+				if (gt->rel == REL_TIMES)
+					sb_addf(out, " * %s", gt->limit_text);
+				else
+					sb_addf(out, " %c %s%s",
+						gt->neg ? '-' : '+',
+						gt->limit_text, unit_of(gt));
+				sb_addf(out, " = %.*f%s", dec, limit,
+					unit_of(gt));
+			}
+		}
+		if (ctx.len)
+			sb_addf(out, " (%s)", ctx.buf);
+		sb_addc(out, '\n');
+	}
+	sb_release(&ctx);
+	return crossed;
+}
+
+static int proc_matches(const struct gate *gt, const struct record_process *rp)
+{
+	switch (gt->ps) {
+	case PS_PID: return rp->pid == gt->pid;
+	case PS_CMD: return !fnmatch(gt->pglob, rp->cmdline ? rp->cmdline : "",
+				     0);
+	default: return 1;
+	}
+}
+
+/* A gate with a process selector: checked against each process it
+ * matches, with that process's own figures; every one must pass.  A
+ * recording of one process is matched as one (the target itself). */
+static int check_procs(const struct gate *gt, const struct profile *p,
+		       const struct record_info *ri, struct strbuf *out)
+{
+	struct record_process self = { 0 };
+	const struct record_process *v = ri ? ri->procs : NULL;
+	size_t i, n = ri ? ri->nprocs : 0, matched = 0;
+	int crossed = 0;
+
+	if (!n) {
+		self.pid = ri ? ri->pid : 0;
+		self.cmdline = ri ? ri->cmdline : NULL;
+		self.prof = p;
+		v = &self;
+		n = 1;
+	}
+	for (i = 0; i < n; i++) {
+		struct record_info pri = ri ? *ri : (struct record_info){ 0 };
+		struct strbuf name = STRBUF_INIT;
+
+		if (!v[i].prof || !proc_matches(gt, &v[i]))
+			continue;
+		matched++;
+		/* its own span, as the processes table gives it */
+		pri.pid = v[i].pid;
+		pri.cmdline = v[i].cmdline;
+		if (v != &self) {
+			pri.python = v[i].python;
+			pri.wall_ns = 0;
+		}
+		pri.procs = NULL;
+		pri.nprocs = 0;
+		sb_addf(&name, "process %d", (int)v[i].pid);
+		crossed += check_one(gt, v[i].prof, &pri, NULL, name.buf, out);
+		sb_release(&name);
+	}
+	if (!matched) {
+		add_unanswered(out, gt);
+		sb_adds(out, "no process matches (");
+		for (i = 0; i < n && i < 8; i++)
+			sb_addf(out, "%s%d", i ? ", " : "", (int)v[i].pid);
+		if (n > 8)
+			sb_addf(out, " and %zu more", n - 8);
+		sb_adds(out, n ? " recorded)\n" : "none recorded)\n");
+		return 1;
+	}
+	return crossed;
+}
+
 int gates_check(const struct gates *g, const struct profile *p,
 		const struct record_info *ri, const struct baseline *base,
 		struct strbuf *out)
 {
-	const struct profile_stats *stats = profile_stats(p);
-	struct output_figures fig;
 	size_t i;
 	int crossed = 0;
 
 	if (!g)
 		return 0;
-	output_figures(p, ri, &fig);
 	for (i = 0; i < g->n; i++) {
 		const struct gate *gt = &g->v[i];
-		struct strbuf ctx = STRBUF_INIT;
-		double v = 0, bv = 0, limit = gt->limit;
-		int dec = decimals_of(gt);
 
-		switch (gt->def->m) {
-		case M_HELD: case M_WAITING: case M_NATIVE: case M_IDLE:
-			if (thread_metric(gt, p, &v, &ctx, out) < 0) {
-				crossed++;
-				sb_release(&ctx);
-				continue;
-			}
-			break;
-		case M_UTILISATION: v = fig.utilisation_pct; break;
-		case M_CONTENTION: v = fig.contention_pct; break;
-		case M_WAITERS: v = fig.mean_waiters; break;
-		case M_SWITCHES: v = fig.switches_per_s; break;
-		case M_ERRORS: v = fig.errors_pct; break;
-		case M_SAMPLES: v = (double)stats->samples; break;
-		case M_SPEEDUP: {
-			struct what_if w;
-
-			analysis_what_if(profile_analysis(p), output_cores(ri),
-					 &w);
-			v = w.speedup;
-			break;
-		}
-		}
-		v = shown_as(gt, v);
-		if (gt->rel != REL_NONE) {
-			if (base_value(gt, base, &bv, out) < 0) {
-				crossed++;
-				sb_release(&ctx);
-				continue;
-			}
-			bv = shown_as(gt, bv);
-			limit = shown_as(gt, gt->rel == REL_TIMES ?
-					 bv * gt->limit : bv + gt->limit);
-		}
-		if (compare(v, gt->op, limit)) {
-			crossed++;
-			sb_adds(out, "threshold crossed: ");
-			add_expr(out, gt);
-			sb_addf(out, " %.*f%s %s ", dec, v, unit_of(gt),
-				gates_op_text[gt->op]);
-			if (gt->rel == REL_NONE) {
-				add_limit(out, gt);
-			} else {
-				/* waiting 41.2% > base 25.1% + 5% = 30.1% */
-				sb_addf(out, "base %.*f%s", dec, bv,
-					unit_of(gt));
-				if (*gt->limit_text) {
-					if (gt->rel == REL_TIMES)
-						sb_addf(out, " * %s",
-							gt->limit_text);
-					else
-						sb_addf(out, " %c %s%s",
-							gt->neg ? '-' : '+',
-							gt->limit_text,
-							unit_of(gt));
-					sb_addf(out, " = %.*f%s", dec, limit,
-						unit_of(gt));
-				}
-			}
-			if (ctx.len)
-				sb_addf(out, " (%s)", ctx.buf);
-			sb_addc(out, '\n');
-		}
-		sb_release(&ctx);
+		if (gt->ps != PS_NONE)
+			crossed += check_procs(gt, p, ri, out);
+		else
+			crossed += check_one(gt, p, ri, base, NULL, out);
 	}
 	return crossed;
 }

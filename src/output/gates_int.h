@@ -25,8 +25,15 @@ enum op { OP_GT, OP_GE, OP_LT, OP_LE, OP_EQ, OP_NE };
  * of the same figure (--baseline) plus an amount or times a factor. */
 enum rel { REL_NONE, REL_PLUS, REL_TIMES };
 
+/* Which processes of a recording (-s) a gate looks at: {*}, {pid=N},
+ * {cmd=GLOB}; PS_NONE: the recording's own figures (the root process). */
+enum psel { PS_NONE, PS_ALL, PS_PID, PS_CMD };
+
 struct gate {
 	const struct metric_def *def;
+	enum psel ps;
+	pid_t pid;		/* PS_PID */
+	char *pglob;		/* PS_CMD: fnmatch glob on the command line */
 	char *sel;		/* thread selector, or NULL: all threads */
 	enum op op;
 	enum rel rel;

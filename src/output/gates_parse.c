@@ -43,6 +43,7 @@ void gates_free(struct gates *g)
 		return;
 	for (i = 0; i < g->n; i++) {
 		free(g->v[i].sel);
+		free(g->v[i].pglob);
 		free(g->v[i].limit_text);
 	}
 	free(g->v);
@@ -151,6 +152,61 @@ static int lex_metric(struct lex *x, struct gate *gt)
 			"switches, errors, samples)", (int)len, w);
 }
 
+/* An optional {process}: {*} every process, {pid=N} one, {cmd=GLOB} those
+ * whose command line matches (braces nest so a glob may hold them). */
+static int lex_procsel(struct lex *x, struct gate *gt)
+{
+	const char *sel, *s, *v;
+	int depth = 1;
+
+	x->s = skip_ws(x->s, x->end);
+	if (x->s == x->end || *x->s != '{')
+		return 0;
+	sel = s = x->s + 1;
+	for (; s < x->end; s++) {
+		if (*s == '{')
+			depth++;
+		else if (*s == '}' && !--depth)
+			break;
+	}
+	if (s == x->end)
+		return LEX_FAIL(x, "missing '}' after the process selector");
+	x->s = skip_ws(s + 1, x->end);
+	if (s - sel == 1 && *sel == '*') {
+		gt->ps = PS_ALL;
+		return 0;
+	}
+	if (s - sel > 4 && !strncmp(sel, "pid=", 4)) {
+		char buf[16];
+		char *end;
+		long pid;
+
+		v = sel + 4;
+		if (s - v >= (long)sizeof(buf))
+			return LEX_FAIL(x, "'{pid=...}' takes a process id");
+		memcpy(buf, v, (size_t)(s - v));
+		buf[s - v] = '\0';
+		pid = strtol(buf, &end, 10);
+		if (*end || !isdigit((unsigned char)buf[0]) || pid < 1 ||
+		    pid > 0x7fffffff)
+			return LEX_FAIL(x, "'{pid=...}' takes a process id, "
+					"e.g. {pid=1234}");
+		gt->ps = PS_PID;
+		gt->pid = (pid_t)pid;
+		return 0;
+	}
+	if (s - sel > 4 && !strncmp(sel, "cmd=", 4)) {
+		v = sel + 4;
+		gt->ps = PS_CMD;
+		gt->pglob = xmalloc((size_t)(s - v) + 1);
+		memcpy(gt->pglob, v, (size_t)(s - v));
+		gt->pglob[s - v] = '\0';
+		return 0;
+	}
+	return LEX_FAIL(x, "expected {*}, {pid=N} or {cmd=GLOB} as the "
+			"process selector");
+}
+
 /* An optional [thread]: brackets nest so a glob class works, as in
  * waiting[w-[0-9]]. */
 static int lex_selector(struct lex *x, struct gate *gt)
@@ -202,8 +258,8 @@ static int lex_op(struct lex *x, struct gate *gt)
 	}
 	return LEX_FAIL(x, "expected one of > >= < <= == != after "
 			"'%.*s%s%s%s'", x->metric_len, x->metric,
-			gt->sel ? "[" : "", gt->sel ? "..." : "",
-			gt->sel ? "]" : "");
+			gt->ps ? "{...}" : "",
+			gt->sel ? "[...]" : "", "");
 }
 
 /* The limit: "base" with +N, -N or *N (or alone), or a number, then an
@@ -292,10 +348,19 @@ static int parse_one(struct gates *g, const char *e, const char *end,
 	if (x.s == end)
 		return LEX_FAIL(&x, "empty expression; write e.g. "
 				"\"waiting>20%%\"");
-	if (lex_metric(&x, &gt) < 0 || lex_selector(&x, &gt) < 0 ||
+	if (lex_metric(&x, &gt) < 0 || lex_procsel(&x, &gt) < 0 ||
+	    lex_selector(&x, &gt) < 0 ||
 	    lex_op(&x, &gt) < 0 || lex_limit(&x, &gt, buf, sizeof(buf)) < 0) {
 		free(gt.sel);
+		free(gt.pglob);
 		return -1;
+	}
+	if (gt.ps != PS_NONE && gt.rel != REL_NONE) {
+		free(gt.sel);
+		free(gt.pglob);
+		return LEX_FAIL(&x, "a process selector cannot be compared "
+				"with 'base' (a base report has one "
+				"process's figures)");
 	}
 	gt.limit_text = xstrdup(buf);
 	if (g->n == g->alloc) {
@@ -313,9 +378,9 @@ int gates_parse(struct gates *g, const char *arg, struct strbuf *why)
 	int depth = 0;
 
 	for (;; s++) {
-		if (*s == '[')
+		if (*s == '[' || *s == '{')
 			depth++;
-		else if (*s == ']' && depth)
+		else if ((*s == ']' || *s == '}') && depth)
 			depth--;
 		else if ((*s == ',' && !depth) || !*s) {
 			if (parse_one(g, start, s, why) < 0) {
@@ -323,6 +388,7 @@ int gates_parse(struct gates *g, const char *arg, struct strbuf *why)
 				while (g->n > first) {
 					g->n--;
 					free(g->v[g->n].sel);
+					free(g->v[g->n].pglob);
 					free(g->v[g->n].limit_text);
 				}
 				return -1;

@@ -34,12 +34,24 @@ struct seq_renderer *seq_new(enum output_format f,
 void seq_add(struct seq_renderer *r, const struct profile *p,
 	     const struct py_sample *s)
 {
-	r->ops->add(r->impl, p, s);
+	r->ops->add(r->impl, NULL, p, s);
 }
 
 void seq_add_failed(struct seq_renderer *r, uint64_t time_ns)
 {
-	r->ops->add_failed(r->impl, time_ns);
+	r->ops->add_failed(r->impl, NULL, time_ns);
+}
+
+void seq_add_proc(struct seq_renderer *r, const struct record_process *proc,
+		  const struct profile *p, const struct py_sample *s)
+{
+	r->ops->add(r->impl, proc, p, s);
+}
+
+void seq_add_failed_proc(struct seq_renderer *r,
+			 const struct record_process *proc, uint64_t time_ns)
+{
+	r->ops->add_failed(r->impl, proc, time_ns);
 }
 
 void seq_finish(struct seq_renderer *r, struct strbuf *sb,

@@ -11,9 +11,12 @@
 
 struct seq_ops {
 	void *(*make)(const struct output_options *o);
-	void (*add)(void *r, const struct profile *p,
-		    const struct py_sample *s);
-	void (*add_failed)(void *r, uint64_t time_ns);
+	/* proc: the sample's process in a recording of several (-s),
+	 * else NULL */
+	void (*add)(void *r, const struct record_process *proc,
+		    const struct profile *p, const struct py_sample *s);
+	void (*add_failed)(void *r, const struct record_process *proc,
+			   uint64_t time_ns);
 	void (*finish)(void *r, struct strbuf *sb, const struct profile *p,
 		       const struct record_info *ri);
 	void (*release)(void *r);

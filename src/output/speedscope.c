@@ -27,6 +27,9 @@
  *    them, so the same samples always give the same file.
  *  - a sample whose state is filtered out, or whose stack was torn, is
  *    dropped, as in the collapsed output.
+ *  - a recording of several processes (-s) gets a profile per thread of
+ *    each process, named "PID NAME (tid)", processes in the order of
+ *    record_info.procs; frames are shared by text and file across them.
  *
  * Memory: one (stack, state, weight) run per change of a thread's stack,
  * which is what the file will hold.
@@ -51,10 +54,18 @@ struct thread_runs {
 	size_t n, alloc;
 };
 
-struct speedscope {
-	struct output_options o;
+/* One process's runs (one slot, p NULL, without processes). */
+struct ss_proc {
+	const struct profile *p;
 	struct thread_runs *th;		/* by profile thread index */
 	size_t nth;
+};
+
+struct speedscope {
+	struct output_options o;
+	struct ss_proc *procs;
+	size_t nprocs, last;
+	struct u64map by_prof;		/* profile address -> slot */
 };
 
 static void *ss_make(const struct output_options *o)
@@ -62,13 +73,46 @@ static void *ss_make(const struct output_options *o)
 	struct speedscope *r = xcalloc(1, sizeof(*r));
 
 	r->o = *o;
+	u64map_init(&r->by_prof);
 	return r;
 }
 
-static void ss_add(void *impl, const struct profile *p,
-		   const struct py_sample *s)
+/* The slot of process p (NULL: the only one), made on first use. */
+static struct ss_proc *slot_of(struct speedscope *r, const struct profile *p)
+{
+	uint64_t key = (uint64_t)(uintptr_t)p + 1;	/* NULL: key 1 */
+	uint32_t at;
+	size_t i;
+
+	if (r->last < r->nprocs && r->procs[r->last].p == p)
+		return &r->procs[r->last];
+	if (u64map_get(&r->by_prof, key, &at)) {
+		i = at;
+	} else {
+		i = r->nprocs++;
+		r->procs = xrealloc(r->procs, r->nprocs * sizeof(*r->procs));
+		memset(&r->procs[i], 0, sizeof(r->procs[i]));
+		r->procs[i].p = p;
+		u64map_put(&r->by_prof, key, (uint32_t)i);
+	}
+	r->last = i;
+	return &r->procs[i];
+}
+
+static const struct ss_proc *find_slot(const struct speedscope *r,
+				       const struct profile *p)
+{
+	uint32_t at;
+
+	return u64map_get(&r->by_prof, (uint64_t)(uintptr_t)p + 1, &at) ?
+		&r->procs[at] : NULL;
+}
+
+static void ss_add(void *impl, const struct record_process *proc,
+		   const struct profile *p, const struct py_sample *s)
 {
 	struct speedscope *r = impl;
+	struct ss_proc *sp = slot_of(r, proc ? proc->prof : NULL);
 	int i, n = s->nthreads < PY_MAX_THREADS ? s->nthreads : PY_MAX_THREADS;
 
 	for (i = 0; i < n; i++) {
@@ -81,15 +125,15 @@ static void ss_add(void *impl, const struct profile *p,
 		    !(r->o.states & (1u << st)) ||
 		    (stack == 0 && !r->o.state_frames))
 			continue;
-		if (t >= r->nth) {
-			size_t m = t + 1 > 2 * r->nth ? t + 1 : 2 * r->nth;
+		if (t >= sp->nth) {
+			size_t m = t + 1 > 2 * sp->nth ? t + 1 : 2 * sp->nth;
 
-			r->th = xrealloc(r->th, m * sizeof(*r->th));
-			memset(r->th + r->nth, 0,
-			       (m - r->nth) * sizeof(*r->th));
-			r->nth = m;
+			sp->th = xrealloc(sp->th, m * sizeof(*sp->th));
+			memset(sp->th + sp->nth, 0,
+			       (m - sp->nth) * sizeof(*sp->th));
+			sp->nth = m;
 		}
-		tr = &r->th[t];
+		tr = &sp->th[t];
 		if (tr->n && tr->v[tr->n - 1].stack == stack &&
 		    tr->v[tr->n - 1].state == (uint32_t)st) {
 			tr->v[tr->n - 1].weight++;
@@ -106,10 +150,12 @@ static void ss_add(void *impl, const struct profile *p,
 	}
 }
 
-static void ss_add_failed(void *impl, uint64_t time_ns)
+static void ss_add_failed(void *impl, const struct record_process *proc,
+			  uint64_t time_ns)
 {
 	/* The timeline of unit "none" has no place for a missing tick. */
 	(void)impl;
+	(void)proc;
 	(void)time_ns;
 }
 
@@ -117,7 +163,7 @@ static void ss_add_failed(void *impl, uint64_t time_ns)
 
 struct sframe {
 	const char *name;	/* pooled */
-	const char *file;	/* full path (profile-owned), or NULL */
+	const char *file;	/* full path (pooled), or NULL */
 	int line;		/* 0: none */
 };
 
@@ -144,6 +190,10 @@ static uint32_t frame_id(struct render *rd, const char *text,
 			 const char *file, int line)
 {
 	const char *name = strpool_intern(&rd->pool, text, strlen(text));
+
+	/* pooled: equal across the profiles of several processes */
+	if (file)
+		file = strpool_intern(&rd->pool, file, strlen(file));
 	uint64_t key = hash_mix((uint64_t)(uintptr_t)name,
 				(uint64_t)(uintptr_t)file);
 	uint32_t v;
@@ -255,7 +305,7 @@ struct merged {
 };
 
 static void add_profile(struct strbuf *sb, struct render *rd,
-			const struct thread_runs *tr,
+			const struct thread_runs *tr, pid_t pid,
 			const struct profile_thread *t, struct merged **m,
 			size_t *am, uint32_t **buf, size_t *abuf)
 {
@@ -281,6 +331,8 @@ static void add_profile(struct strbuf *sb, struct render *rd,
 		}
 		total += tr->v[j].weight;
 	}
+	if (pid)
+		sb_addf(&label, "%d ", (int)pid);
 	seq_thread_label(&label, t);
 	sb_adds(sb, "{\"type\": \"sampled\", \"name\": ");
 	sb_add_json_str(sb, label.buf);
@@ -299,40 +351,77 @@ static void add_profile(struct strbuf *sb, struct render *rd,
 	sb_release(&label);
 }
 
+/* Whose stacks node_of() reads: p's (its stack ids, its frames). */
+static void render_profile(struct render *rd, const struct profile *p)
+{
+	rd->p = p;
+	rd->nstacks = profile_nstacks(p);
+	rd->of_stack = xrealloc(rd->of_stack,
+				(rd->nstacks + 1) * sizeof(*rd->of_stack));
+	memset(rd->of_stack, 0xff, (rd->nstacks + 1) * sizeof(*rd->of_stack));
+}
+
+/* What add_profile() needs besides the renderer, for every profile. */
+struct scratch {
+	struct merged *m;
+	uint32_t *buf;
+	size_t am, abuf;
+	size_t nprof;
+};
+
+/* Every thread of process slot sp (profile p, pid 0: without processes)
+ * with samples, by tid, into body. */
+static void add_process(struct strbuf *body, struct render *rd,
+			const struct ss_proc *sp, const struct profile *p,
+			pid_t pid, struct scratch *x)
+{
+	size_t *order = report_thread_order(p), i;
+
+	render_profile(rd, p);
+	for (i = 0; i < profile_nthreads(p); i++) {
+		size_t t = order[i];
+
+		if (t >= sp->nth || !sp->th[t].n)
+			continue;
+		sb_adds(body, x->nprof++ ? ",\n    " : "\n    ");
+		add_profile(body, rd, &sp->th[t], pid, profile_thread(p, t),
+			    &x->m, &x->am, &x->buf, &x->abuf);
+	}
+	free(order);
+}
+
 static void ss_finish(void *impl, struct strbuf *sb, const struct profile *p,
 		      const struct record_info *ri)
 {
 	struct speedscope *r = impl;
 	struct render rd;
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
-	size_t *order = report_thread_order(p), i, k, nprof = 0;
-	struct merged *m = NULL;
-	uint32_t *buf = NULL;
-	size_t am = 0, abuf = 0;
+	struct scratch x = { 0 };
+	const struct ss_proc *sp;
+	size_t i, k, nprof;
 
 	memset(&rd, 0, sizeof(rd));
-	rd.p = p;
 	rd.o = &r->o;
 	strpool_init(&rd.pool);
 	u64map_init(&rd.frame_index);
 	u64map_init(&rd.node_index);
-	rd.nstacks = profile_nstacks(p);
-	rd.of_stack = xmalloc((rd.nstacks + 1) * sizeof(*rd.of_stack));
-	memset(rd.of_stack, 0xff, (rd.nstacks + 1) * sizeof(*rd.of_stack));
 	for (k = 0; k < GIL_NSTATES; k++)
 		rd.state_frame[k] = NONE;
 	child_node(&rd, 0, NONE);	/* node 0: the empty stack */
 
 	/* Profiles first, into body: rendering them numbers the frames. */
-	for (i = 0; i < profile_nthreads(p); i++) {
-		size_t t = order[i];
+	if (ri && ri->nprocs) {
+		for (i = 0; i < ri->nprocs; i++) {
+			const struct record_process *rp = &ri->procs[i];
 
-		if (t >= r->nth || !r->th[t].n)
-			continue;
-		sb_adds(&body, nprof++ ? ",\n    " : "\n    ");
-		add_profile(&body, &rd, &r->th[t], profile_thread(p, t),
-			    &m, &am, &buf, &abuf);
+			if (rp->prof && (sp = find_slot(r, rp->prof)))
+				add_process(&body, &rd, sp, rp->prof,
+					    rp->pid, &x);
+		}
+	} else if ((sp = find_slot(r, NULL))) {
+		add_process(&body, &rd, sp, p, 0, &x);
 	}
+	nprof = x.nprof;
 
 	sb_adds(sb, "{\n  \"$schema\": "
 		"\"https://www.speedscope.app/file-format-schema.json\",\n");
@@ -361,9 +450,8 @@ static void ss_finish(void *impl, struct strbuf *sb, const struct profile *p,
 		sb_add(sb, body.buf, body.len);
 	sb_adds(sb, nprof ? "\n  ]\n}\n" : "]\n}\n");
 
-	free(m);
-	free(buf);
-	free(order);
+	free(x.m);
+	free(x.buf);
 	free(rd.frames);
 	free(rd.nparent);
 	free(rd.nframe);
@@ -379,11 +467,15 @@ static void ss_finish(void *impl, struct strbuf *sb, const struct profile *p,
 static void ss_release(void *impl)
 {
 	struct speedscope *r = impl;
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < r->nth; i++)
-		free(r->th[i].v);
-	free(r->th);
+	for (k = 0; k < r->nprocs; k++) {
+		for (i = 0; i < r->procs[k].nth; i++)
+			free(r->procs[k].th[i].v);
+		free(r->procs[k].th);
+	}
+	free(r->procs);
+	u64map_release(&r->by_prof);
 	free(r);
 }
 

@@ -41,11 +41,18 @@ static uint32_t func_for(struct profile *p, const char *file, const char *name,
 {
 	uint64_t key = ptab_hash((uint64_t)(uintptr_t)file * 31 +
 				 (uint64_t)(uintptr_t)name) | KEY_TAG;
-	uint32_t *v = ptab_get(&p->func_index, key);
+	uint32_t *v;
 	struct profile_func *f;
 
-	if (v && p->funcs[*v].file == file && p->funcs[*v].name == name)
-		return *v;
+	/* The key hashes addresses, so which functions collide changes from
+	 * run to run: a collision probes on (a function left out of the index
+	 * would be made again for each of its frames, and a replay of the
+	 * same samples would list it differently). */
+	while ((v = ptab_get(&p->func_index, key))) {
+		if (p->funcs[*v].file == file && p->funcs[*v].name == name)
+			return *v;
+		key = ptab_hash(key + 1) | KEY_TAG;
+	}
 	if (p->nfuncs == p->afuncs) {
 		p->afuncs = p->afuncs ? p->afuncs * 2 : 256;
 		p->funcs = xrealloc(p->funcs, p->afuncs * sizeof(*p->funcs));
@@ -54,8 +61,7 @@ static uint32_t func_for(struct profile *p, const char *file, const char *name,
 	f->file = file;
 	f->name = name;
 	f->firstlineno = firstlineno;
-	if (!v)
-		ptab_put(&p->func_index, key, (uint32_t)p->nfuncs);
+	ptab_put(&p->func_index, key, (uint32_t)p->nfuncs);
 	return (uint32_t)p->nfuncs++;
 }
 

@@ -32,6 +32,11 @@ enum rec_type {
 	REC_SAMPLE = 'S',
 	REC_FAILED = 'X',
 	REC_END = 'E',
+	/* version 2: processes */
+	REC_PROC = 'P',		/* index, pid, ppid, cmdline, python, binary,
+				   skip reason, stopped ticks */
+	REC_WITH = 'W',		/* index: the process of what follows */
+	REC_ORDER = 'R',	/* count, indices: record_info.procs */
 };
 
 void raw_put_u32le(unsigned char *p, uint32_t v);

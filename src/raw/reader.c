@@ -6,6 +6,9 @@
  * block whose checksum or decompression fails is skipped with the reader
  * resynchronising on the next block magic, and a sample naming an
  * undefined thread or stack loses that thread's entry, not the sample.
+ *
+ * Each process of a version-2 file is its own id space with its own
+ * profile (struct space); a version-1 file is one space.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,65 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "codec.h"
-#include "gilspy/hashmap.h"
-
-#define MAX_IDS (1u << 24)		/* frame/stack/thread ids */
-#define MAX_OBJECTS (1u << 16)		/* file mappings (OBJECT ids) */
-/* Thread and stack ids are the profile's, handed out in order of first
- * use, so a new id is never far beyond how many are defined; the slack
- * covers what a few lost blocks may have defined.  A hostile id far out
- * costs a clear error, not an allocation of gigabytes. */
-#define ID_SLACK (1u << 18)
-
-struct rd_thread {
-	pid_t tid;
-	uint64_t thread_id;
-	char *name;
-	int defined;
-};
-
-struct rd_stack {
-	uint32_t parent, frame;
-	int defined;
-};
-
-struct reader {
-	struct raw_replay *rp;
-	struct profile *prof;
-	struct py_sample *s;
-	raw_sample_fn on_sample;
-	raw_failed_fn on_failed;
-	void *ctx;
-
-	struct rd_thread *threads;
-	size_t nthreads;
-	struct py_frame_info *frames;	/* dense, in order of definition */
-	size_t nframes, aframes;
-	struct u64map frame_index;	/* frame id + 1 -> index in frames */
-	struct py_native_object **objects;	/* by id; each its own
-						   allocation, never moved */
-	size_t nobjects;
-	size_t threads_defined, stacks_defined;
-	struct rd_stack *stacks;
-	size_t nstacks;
-	struct strpool strs;
-
-	uint64_t time, sw, interval;
-	int ended;
-	/* A thread defined again under a new name (Python named it after it
-	 * was first seen): the next sample's threads are renamed in the
-	 * profile, so what is written from the replay (a raw copy) follows
-	 * the renames as the recording did.  Bounded against a file that
-	 * renames on every sample; the final names are set at the end. */
-	int renamed;
-	unsigned rename_refreshes;
-};
-
-#define MAX_RENAME_REFRESHES 4096
+#include "reader.h"
 
 /* A pooled copy of the next string; NULL when absent (or bad). */
-static const char *get_str(struct reader *r, struct raw_cur *c)
+const char *rd_get_str(struct reader *r, struct raw_cur *c)
 {
 	uint64_t n = raw_get_varint(c);
 	const char *s;
@@ -91,7 +39,7 @@ static const char *get_str(struct reader *r, struct raw_cur *c)
 	return s;
 }
 
-static void *grow_to(void *arr, size_t *n, size_t want, size_t size)
+void *rd_grow_to(void *arr, size_t *n, size_t want, size_t size)
 {
 	size_t cap = *n ? *n : 64;
 
@@ -117,10 +65,10 @@ static void read_meta(struct reader *r, struct raw_cur *c)
 
 	ri->pid = (pid_t)raw_get_varint(c);
 	/* The pooled strings live as long as the replay. */
-	s = get_str(r, c); ri->python = s;
-	s = get_str(r, c); ri->binary = s;
-	s = get_str(r, c); ri->command = s;
-	s = get_str(r, c); ri->cmdline = s;
+	s = rd_get_str(r, c); ri->python = s;
+	s = rd_get_str(r, c); ri->binary = s;
+	s = rd_get_str(r, c); ri->command = s;
+	s = rd_get_str(r, c); ri->cmdline = s;
 	ri->requested_hz = raw_double_bits(raw_get_varint(c));
 	ri->blocking = raw_get_varint(c) != 0;
 	if (!(ri->requested_hz > 0 && ri->requested_hz < 1e7))
@@ -129,23 +77,25 @@ static void read_meta(struct reader *r, struct raw_cur *c)
 
 static void read_thread(struct reader *r, struct raw_cur *c)
 {
+	struct space *sp = r->sp;
 	uint64_t idx = raw_get_varint(c);
 	uint64_t tid = raw_get_varint(c), id = raw_get_varint(c);
-	const char *name = get_str(r, c);
+	const char *name = rd_get_str(r, c);
 	struct rd_thread *t;
 
 	if (c->bad || idx >= MAX_IDS || tid > 0x7fffffff ||
-	    idx > 2 * r->threads_defined + ID_SLACK) {
+	    idx > 2 * sp->threads_defined + ID_SLACK) {
 		c->bad = 1;
 		return;
 	}
-	r->threads = grow_to(r->threads, &r->nthreads, idx, sizeof(*r->threads));
-	t = &r->threads[idx];
+	sp->threads = rd_grow_to(sp->threads, &sp->nthreads, idx,
+				 sizeof(*sp->threads));
+	t = &sp->threads[idx];
 	if (!t->defined)
-		r->threads_defined++;
+		sp->threads_defined++;
 	if (t->defined && t->tid == (pid_t)tid && t->thread_id == id &&
 	    name && (!t->name || strcmp(t->name, name)))
-		r->renamed = 1;
+		sp->renamed = 1;
 	t->tid = (pid_t)tid;
 	t->thread_id = id;
 	free(t->name);
@@ -153,29 +103,30 @@ static void read_thread(struct reader *r, struct raw_cur *c)
 	t->defined = 1;
 }
 
-/* The slot of frame id (id < MAX_IDS), made when new.  Frame ids are the
- * target's and may be sparse: indexed, not an array by id. */
-static struct py_frame_info *frame_slot(struct reader *r, uint64_t id)
+/* The slot of frame id (id < MAX_IDS) in the current process, made when
+ * new.  Frame ids are the target's and may be sparse: indexed, not an
+ * array by id. */
+static struct py_frame_info *frame_slot(struct space *sp, uint64_t id)
 {
 	uint32_t at;
 
-	if (!u64map_get(&r->frame_index, id + 1, &at)) {
-		if (r->nframes == r->aframes) {
-			r->aframes = r->aframes ? 2 * r->aframes : 256;
-			r->frames = xrealloc(r->frames,
-					     r->aframes * sizeof(*r->frames));
+	if (!u64map_get(&sp->frame_index, id + 1, &at)) {
+		if (sp->nframes == sp->aframes) {
+			sp->aframes = sp->aframes ? 2 * sp->aframes : 256;
+			sp->frames = xrealloc(sp->frames, sp->aframes *
+					      sizeof(*sp->frames));
 		}
-		at = (uint32_t)r->nframes++;
-		u64map_put(&r->frame_index, id + 1, at);
+		at = (uint32_t)sp->nframes++;
+		u64map_put(&sp->frame_index, id + 1, at);
 	}
-	memset(&r->frames[at], 0, sizeof(r->frames[at]));
-	return &r->frames[at];
+	memset(&sp->frames[at], 0, sizeof(sp->frames[at]));
+	return &sp->frames[at];
 }
 
 static void read_frame(struct reader *r, struct raw_cur *c)
 {
 	uint64_t id = raw_get_varint(c);
-	const char *name = get_str(r, c), *file = get_str(r, c);
+	const char *name = rd_get_str(r, c), *file = rd_get_str(r, c);
 	uint64_t line = raw_get_varint(c), first = raw_get_varint(c);
 	struct py_frame_info *f;
 
@@ -183,7 +134,7 @@ static void read_frame(struct reader *r, struct raw_cur *c)
 		c->bad = 1;
 		return;
 	}
-	f = frame_slot(r, id);
+	f = frame_slot(r->sp, id);
 	f->name = name ? name : "???";
 	f->filename = file ? file : "???";
 	f->line = (int)line;
@@ -195,8 +146,9 @@ static void read_frame(struct reader *r, struct raw_cur *c)
 
 static void read_object(struct reader *r, struct raw_cur *c)
 {
+	struct space *sp = r->sp;
 	uint64_t id = raw_get_varint(c);
-	const char *path = get_str(r, c), *build_id = get_str(r, c);
+	const char *path = rd_get_str(r, c), *build_id = rd_get_str(r, c);
 	uint64_t start = raw_get_varint(c), limit = raw_get_varint(c);
 	uint64_t offset = raw_get_varint(c);
 	struct py_native_object *o;
@@ -205,10 +157,11 @@ static void read_object(struct reader *r, struct raw_cur *c)
 		c->bad = 1;
 		return;
 	}
-	r->objects = grow_to(r->objects, &r->nobjects, id, sizeof(*r->objects));
-	if (!r->objects[id])
-		r->objects[id] = xcalloc(1, sizeof(*r->objects[id]));
-	o = r->objects[id];
+	sp->objects = rd_grow_to(sp->objects, &sp->nobjects, id,
+				 sizeof(*sp->objects));
+	if (!sp->objects[id])
+		sp->objects[id] = xcalloc(1, sizeof(*sp->objects[id]));
+	o = sp->objects[id];
 	o->path = path;
 	o->build_id = build_id;
 	o->start = start;
@@ -218,8 +171,9 @@ static void read_object(struct reader *r, struct raw_cur *c)
 
 static void read_native(struct reader *r, struct raw_cur *c)
 {
+	struct space *sp = r->sp;
 	uint64_t id = raw_get_varint(c);
-	const char *name = get_str(r, c), *file = get_str(r, c);
+	const char *name = rd_get_str(r, c), *file = rd_get_str(r, c);
 	uint64_t addr = raw_get_varint(c), object = raw_get_varint(c);
 	struct py_frame_info *f;
 
@@ -227,74 +181,85 @@ static void read_native(struct reader *r, struct raw_cur *c)
 		c->bad = 1;
 		return;
 	}
-	f = frame_slot(r, id);
+	f = frame_slot(sp, id);
 	f->name = name ? name : "???";
 	f->filename = file ? file : "???";
 	f->native = 1;
 	f->addr = addr;
 	/* an object lost with a damaged block leaves the frame without its
 	 * mapping, not the sample without the frame */
-	if (object && object - 1 < r->nobjects)
-		f->object = r->objects[object - 1];
+	if (object && object - 1 < sp->nobjects)
+		f->object = sp->objects[object - 1];
 }
 
 static void read_stack(struct reader *r, struct raw_cur *c)
 {
+	struct space *sp = r->sp;
 	uint64_t id = raw_get_varint(c), parent = raw_get_varint(c);
 	uint64_t frame = raw_get_varint(c);
 
 	/* A parent always comes before its children: no cycles. */
 	if (c->bad || !id || id >= MAX_IDS || parent >= id || frame >= MAX_IDS ||
-	    id > 2 * r->stacks_defined + ID_SLACK) {
+	    id > 2 * sp->stacks_defined + ID_SLACK) {
 		c->bad = 1;
 		return;
 	}
-	r->stacks = grow_to(r->stacks, &r->nstacks, id, sizeof(*r->stacks));
-	if (!r->stacks[id].defined)
-		r->stacks_defined++;
-	r->stacks[id].parent = (uint32_t)parent;
-	r->stacks[id].frame = (uint32_t)frame;
-	r->stacks[id].defined = 1;
+	sp->stacks = rd_grow_to(sp->stacks, &sp->nstacks, id,
+				sizeof(*sp->stacks));
+	if (!sp->stacks[id].defined)
+		sp->stacks_defined++;
+	sp->stacks[id].parent = (uint32_t)parent;
+	sp->stacks[id].frame = (uint32_t)frame;
+	sp->stacks[id].defined = 1;
 }
 
 /* Frames of stack id, innermost first, into the sample's pool; -1 when a
  * node on the way is undefined. */
 static int unwind(struct reader *r, uint32_t id, struct py_thread_sample *ts)
 {
+	const struct space *sp = r->sp;
 	struct py_sample *s = r->s;
 	int n = 0;
 
 	ts->frames = s->pool + s->pool_used;
 	while (id) {
-		if (id >= r->nstacks || !r->stacks[id].defined)
+		if (id >= sp->nstacks || !sp->stacks[id].defined)
 			return -1;
 		if (n == PY_MAX_DEPTH ||
 		    s->pool_used + n >= (int)ARRAY_SIZE(s->pool)) {
 			ts->incomplete = 1;
 			break;
 		}
-		ts->frames[n++] = r->stacks[id].frame;
-		id = r->stacks[id].parent;
+		ts->frames[n++] = sp->stacks[id].frame;
+		id = sp->stacks[id].parent;
 	}
 	ts->nframes = n;
 	s->pool_used += n;
 	return 0;
 }
 
+/* The record_process of the space records go to, NULL in a file of one
+ * process. */
+static const struct record_process *proc_of(const struct space *sp)
+{
+	return sp->declared ? &sp->info : NULL;
+}
+
 static void read_sample(struct reader *r, struct raw_cur *c)
 {
+	struct space *sp = r->sp;
 	struct py_sample *s = r->s;
 	uint64_t dt = raw_get_varint(c), flags = raw_get_varint(c);
 	uint64_t dsw = raw_get_varint(c), n, i;
 	int kept = 0;
 
 	if (flags & 4)
-		r->interval = raw_get_varint(c);
-	s->time_ns = r->time + dt;
+		sp->interval = raw_get_varint(c);
+	s->time_ns = sp->time + dt;
 	s->gil_locked = (int)(flags & 3) - 1;
 	s->gil_holder = 0;
-	s->switch_number = r->sw + (uint64_t)raw_unzigzag(dsw);
-	s->interval_us = r->interval;
+	s->switch_number = sp->sw + (uint64_t)raw_unzigzag(dsw);
+	s->interval_us = sp->interval;
 	s->errors = (int)(raw_get_varint(c) & 0xffff);
 	n = raw_get_varint(c);
 	s->pool_used = 0;
@@ -311,13 +276,13 @@ static void read_sample(struct reader *r, struct raw_cur *c)
 		if (c->bad)
 			return;
 		memset(ts, 0, sizeof(*ts));
-		if (idx >= r->nthreads || !r->threads[idx].defined ||
+		if (idx >= sp->nthreads || !sp->threads[idx].defined ||
 		    (se & 7) >= GIL_NSTATES || (se >> 3) >= EV_NSTATES) {
 			r->rp->unknown_refs++;
 			continue;
 		}
-		ts->tid = r->threads[idx].tid;
-		ts->thread_id = r->threads[idx].thread_id;
+		ts->tid = sp->threads[idx].tid;
+		ts->thread_id = sp->threads[idx].thread_id;
 		ts->state = (enum gil_state)(se & 7);
 		ts->evidence = (enum gil_evidence)(se >> 3);
 		ts->os_state = (char)os;
@@ -331,30 +296,31 @@ static void read_sample(struct reader *r, struct raw_cur *c)
 		kept++;
 	}
 	s->nthreads = kept;
-	r->time = s->time_ns;
-	r->sw = s->switch_number;
-	profile_add(r->prof, s);
-	if (r->renamed && r->rename_refreshes < MAX_RENAME_REFRESHES) {
-		profile_refresh_names(r->prof, 0);
-		r->rename_refreshes++;
-		r->renamed = 0;
+	sp->time = s->time_ns;
+	sp->sw = s->switch_number;
+	profile_add(sp->prof, s);
+	if (sp->renamed && sp->rename_refreshes < MAX_RENAME_REFRESHES) {
+		profile_refresh_names(sp->prof, 0);
+		sp->rename_refreshes++;
+		sp->renamed = 0;
 	}
 	r->rp->samples++;
 	if (r->on_sample)
-		r->on_sample(r->ctx, r->prof, s);
+		r->on_sample(r->ctx, proc_of(sp), sp->prof, s);
 }
 
 static void read_failed(struct reader *r, struct raw_cur *c)
 {
-	uint64_t t = r->time + raw_get_varint(c);
+	struct space *sp = r->sp;
+	uint64_t t = sp->time + raw_get_varint(c);
 
 	if (c->bad)
 		return;
-	r->time = t;
-	profile_add_failed(r->prof, t);
+	sp->time = t;
+	profile_add_failed(sp->prof, t);
 	r->rp->failed++;
 	if (r->on_failed)
-		r->on_failed(r->ctx, t);
+		r->on_failed(r->ctx, proc_of(sp), t);
 }
 
 static void read_end(struct reader *r, struct raw_cur *c)
@@ -362,7 +328,7 @@ static void read_end(struct reader *r, struct raw_cur *c)
 	struct record_info *ri = &r->rp->ri;
 
 	ri->wall_ns = raw_get_varint(c);
-	ri->stopped_by = get_str(r, c);
+	ri->stopped_by = rd_get_str(r, c);
 	ri->profiler_cpu_ns = raw_get_varint(c);
 	ri->missed_ticks = raw_get_varint(c);
 	ri->peak_rss_kb = (long)(raw_get_varint(c) & 0x7fffffffffffull);
@@ -375,10 +341,17 @@ static void read_end(struct reader *r, struct raw_cur *c)
 static int read_records(struct reader *r, const unsigned char *data, size_t len)
 {
 	struct raw_cur c = { data, data + len, 0 };
+	size_t i;
 
-	/* Times and switch counts are deltas within a block only. */
-	r->time = 0;
-	r->sw = 0;
+	/* Times and switch counts are deltas within a block only, and
+	 * records are the first process's until a WITH says otherwise. */
+	for (i = 0; i < r->nspaces; i++) {
+		if (r->spaces[i]) {
+			r->spaces[i]->time = 0;
+			r->spaces[i]->sw = 0;
+		}
+	}
+	r->sp = r->spaces[0];
 
 	while (c.p < c.end && !c.bad) {
 		int type = *c.p++;
@@ -393,31 +366,13 @@ static int read_records(struct reader *r, const unsigned char *data, size_t len)
 		case REC_SAMPLE: read_sample(r, &c); break;
 		case REC_FAILED: read_failed(r, &c); break;
 		case REC_END: read_end(r, &c); break;
+		case REC_PROC: rd_read_proc(r, &c); break;
+		case REC_WITH: rd_read_with(r, &c); break;
+		case REC_ORDER: rd_read_order(r, &c); break;
 		default: c.bad = 1; break;
 		}
 	}
 	return c.bad ? -1 : 0;
-}
-
-static const struct py_frame_info *rd_frame(void *ctx, uint32_t id)
-{
-	struct reader *r = ctx;
-	uint32_t at;
-
-	return u64map_get(&r->frame_index, (uint64_t)id + 1, &at) ?
-		&r->frames[at] : NULL;
-}
-
-static const char *rd_thread_name(void *ctx, pid_t tid, uint64_t thread_id)
-{
-	struct reader *r = ctx;
-	size_t i;
-
-	for (i = 0; i < r->nthreads; i++)
-		if (r->threads[i].defined && r->threads[i].tid == tid &&
-		    r->threads[i].thread_id == thread_id)
-			return r->threads[i].name;
-	return NULL;
 }
 
 /* Read a whole file (or stdin) into memory. */
@@ -535,10 +490,9 @@ static void read_blocks(struct reader *r, const unsigned char *d, size_t len)
 int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 	       raw_sample_fn on_sample, raw_failed_fn on_failed, void *ctx)
 {
-	struct profile_resolver res = { rd_frame, rd_thread_name, NULL };
 	struct reader *r;
 	unsigned char *d = NULL;
-	size_t len = 0;
+	size_t len = 0, i;
 
 	memset(rp, 0, sizeof(*rp));
 	sb_init(&rp->problems);
@@ -553,11 +507,11 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 		return -1;
 	}
 	rp->version = raw_get_u32le(d + 8);
-	if (rp->version != RAW_VERSION) {
+	if (rp->version != RAW_VERSION && rp->version != RAW_VERSION_ONE) {
 		sb_addf(&rp->problems, "'%s' is a raw recording of format "
-			"version %u; this gilspy reads version %u (use the "
-			"gilspy that recorded it)", path, rp->version,
-			RAW_VERSION);
+			"version %u; this gilspy reads versions %u and %u (use "
+			"the gilspy that recorded it)", path, rp->version,
+			RAW_VERSION_ONE, RAW_VERSION);
 		free(d);
 		return -1;
 	}
@@ -569,14 +523,18 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 	r->on_failed = on_failed;
 	r->ctx = ctx;
 	strpool_init(&r->strs);
-	u64map_init(&r->frame_index);
-	res.ctx = r;
-	r->prof = profile_new(&res);
+	{
+		struct raw_cur c0 = { NULL, NULL, 0 };
+
+		rd_space_at(r, &c0, 0);
+	}
 	read_blocks(r, d, len);
 	free(d);
 	/* Names redefined later in the file (a thread Python named after
 	 * it was first seen) replace the first ones. */
-	profile_refresh_names(r->prof, 1);
+	for (i = 0; i < r->nspaces; i++)
+		if (r->spaces[i])
+			profile_refresh_names(r->spaces[i]->prof, 1);
 	if (rp->unknown_refs)
 		problem(rp, "%llu thread entries named threads or stacks defined "
 			"in a lost block: dropped",
@@ -587,7 +545,7 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 			"killed, or the file truncated); %llu samples read",
 			(unsigned long long)rp->samples);
 	}
-	*prof = r->prof;
+	*prof = rd_gather(r);
 	return rp->problems.len ? 1 : 0;
 }
 
@@ -597,15 +555,11 @@ void raw_replay_release(struct raw_replay *rp)
 	size_t i;
 
 	if (r) {
-		for (i = 0; i < r->nthreads; i++)
-			free(r->threads[i].name);
-		free(r->threads);
-		free(r->frames);
-		u64map_release(&r->frame_index);
-		for (i = 0; i < r->nobjects; i++)
-			free(r->objects[i]);
-		free(r->objects);
-		free(r->stacks);
+		for (i = 0; i < r->nspaces; i++)
+			rd_space_free(r->spaces[i]);
+		free(r->spaces);
+		free(r->order);
+		free(r->procs);
 		free(r->s);
 		strpool_release(&r->strs);
 		free(r);

@@ -9,6 +9,16 @@
  * starts its times and switch counts from zero, so a block can be read
  * without any other: damage costs the samples of one block, not the rest
  * of the file.
+ *
+ * A recording of a process tree (-s) is format version 2: every process
+ * has its own profile, so its own thread, stack and frame ids.  A PROC
+ * record says who a process is (and is repeated in each block that uses
+ * it), a WITH record says which process the records after it belong to,
+ * and each process keeps its own time and switch-count deltas.  At the
+ * end, every process again (final figures, those never sampled with why)
+ * and ORDER, the order of record_info.procs.  A recording of one process
+ * writes none of them and stays version 1, byte for byte.  The header is
+ * written with the first block, when the version is known.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,11 +28,30 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "gilspy/hashmap.h"
 
 #define BLOCK_TARGET (256u * 1024)	/* flush when this much is pending */
 
+/* What the writer keeps per process (one, without processes): what its
+ * samples' ids refer to is defined per block and per process. */
+struct wproc {
+	const struct profile *p;	/* identity (NULL: the only one) */
+	struct strbuf rec;		/* its PROC record */
+	char *binary;			/* as first given (the end's
+					   record_info may not know it) */
+	uint64_t stopped_ticks;		/* as rec says */
+	size_t idx;			/* its index in the writer */
+	uint32_t block;			/* rec written in this block */
+	uint32_t names_gen;		/* the profile's, when threads were */
+	uint32_t *thread_blk, *stack_blk, *frame_blk, *object_blk;
+	size_t nthread_blk, nstack_blk, nframe_blk, nobject_blk;
+	uint64_t last_time, last_switch, interval_us;
+};
+
 struct raw_writer {
 	int fd, own_fd;
+	int tree;			/* processes: version 2 */
+	int header_done;
 	int err;			/* first errno of a failed write */
 	off_t good;			/* bytes written up to the last whole
 					   block (the header, at first) */
@@ -31,16 +60,16 @@ struct raw_writer {
 	uint64_t last_flush_ns;
 	uint64_t block_t0;		/* first sample time in the block */
 	int block_has_t0;
-	uint64_t last_time;
-	uint64_t last_switch;
-	uint64_t interval_us;
 	/* Every block defines what its samples use, so any block can be
 	 * read without the others: an id is defined in the current block
 	 * when its entry equals block (0: never). */
 	uint32_t block;
-	uint32_t names_gen;		/* the profile's, when threads were */
-	uint32_t *thread_blk, *stack_blk, *frame_blk, *object_blk;
-	size_t nthread_blk, nstack_blk, nframe_blk, nobject_blk;
+	struct wproc **procs;		/* nprocs, by process index */
+	size_t nprocs;
+	struct u64map by_prof;		/* profile address -> index */
+	struct wproc *wp;		/* the process being written */
+	size_t cur;			/* index the last WITH said (SIZE_MAX:
+					   none yet in this block) */
 	uint32_t chain[PY_MAX_DEPTH + 1];
 	size_t block_target;		/* flush at this many bytes */
 	unsigned char *zbuf;
@@ -79,12 +108,32 @@ static void cut_back(struct raw_writer *w)
 		lseek(w->fd, w->good, SEEK_SET);
 }
 
+/* The file header, before the first block: by then the writer knows
+ * whether the recording has processes (version 2) or not. */
+static void write_header(struct raw_writer *w)
+{
+	unsigned char hdr[HEADER_LEN];
+
+	w->header_done = 1;
+	memcpy(hdr, FILE_MAGIC, 8);
+	raw_put_u32le(hdr + 8, w->tree ? RAW_VERSION : RAW_VERSION_ONE);
+	raw_put_u32le(hdr + 12, 0);
+	write_all(w, hdr, sizeof(hdr));
+	if (!w->err)
+		w->good = sizeof(hdr);
+	else
+		cut_back(w);
+}
+
 static void flush_block(struct raw_writer *w)
 {
 	unsigned char hdr[BLOCK_HEADER_LEN];
-	size_t clen;
-	int had_err = w->err;
+	size_t clen, i;
+	int had_err;
 
+	if (!w->header_done)
+		write_header(w);
+	had_err = w->err;
 	if (!w->buf.len)
 		return;
 	if (raw_block_seal(&w->buf, hdr, &w->zbuf, &w->zcap, &clen) < 0) {
@@ -107,9 +156,12 @@ static void flush_block(struct raw_writer *w)
 	if (w->meta.len)
 		sb_add(&w->buf, w->meta.buf, w->meta.len);
 	/* ... and its first sample's time and switch count are absolute. */
-	w->last_time = 0;
-	w->last_switch = 0;
-	w->interval_us = UINT64_MAX;
+	for (i = 0; i < w->nprocs; i++) {
+		w->procs[i]->last_time = 0;
+		w->procs[i]->last_switch = 0;
+		w->procs[i]->interval_us = UINT64_MAX;
+	}
+	w->cur = SIZE_MAX;
 }
 
 /* A block ends after RAW_FLUSH_NS of wall time (so a killed gilspy loses
@@ -128,27 +180,35 @@ static void maybe_flush(struct raw_writer *w, uint64_t time_ns)
 		flush_block(w);
 }
 
+static struct wproc *wproc_add(struct raw_writer *w, const struct profile *p)
+{
+	struct wproc *wp = xcalloc(1, sizeof(*wp));
+
+	wp->p = p;
+	wp->idx = w->nprocs;
+	if (p)
+		u64map_put(&w->by_prof, (uint64_t)(uintptr_t)p,
+			   (uint32_t)w->nprocs);
+	wp->interval_us = UINT64_MAX;
+	sb_init(&wp->rec);
+	w->procs = xrealloc(w->procs, (w->nprocs + 1) * sizeof(*w->procs));
+	w->procs[w->nprocs++] = wp;
+	return wp;
+}
+
 static struct raw_writer *writer_new(int fd, int own)
 {
 	struct raw_writer *w = xcalloc(1, sizeof(*w));
-	unsigned char hdr[HEADER_LEN];
 
 	w->fd = fd;
 	w->own_fd = own;
 	w->block = 1;
 	w->block_target = BLOCK_TARGET;
-	w->interval_us = UINT64_MAX;
+	w->cur = SIZE_MAX;
+	u64map_init(&w->by_prof);
 	sb_init(&w->buf);
 	sb_init(&w->meta);
 	w->last_flush_ns = now_ns();
-	memcpy(hdr, FILE_MAGIC, 8);
-	raw_put_u32le(hdr + 8, RAW_VERSION);
-	raw_put_u32le(hdr + 12, 0);
-	write_all(w, hdr, sizeof(hdr));
-	if (!w->err)
-		w->good = sizeof(hdr);
-	else
-		cut_back(w);
 	return w;
 }
 
@@ -195,8 +255,8 @@ void raw_write_meta(struct raw_writer *w, const struct record_info *ri)
 
 /* The block-number slot of id in *arr, growing it; 1 when id was already
  * defined in the current block, else marks it and returns 0. */
-static int defined_here(struct raw_writer *w, uint32_t **arr, size_t *n,
-			uint32_t id)
+static int defined_here(const struct raw_writer *w, uint32_t **arr,
+			size_t *n, uint32_t id)
 {
 	if (id >= *n) {
 		size_t cap = *n ? *n : 256;
@@ -219,7 +279,8 @@ static void define_object(struct raw_writer *w, const struct profile *p,
 	const struct profile_object *o = profile_object(p, idx);
 	struct strbuf *b = &w->buf;
 
-	if (!o || defined_here(w, &w->object_blk, &w->nobject_blk, idx))
+	if (!o || defined_here(w, &w->wp->object_blk, &w->wp->nobject_blk,
+			       idx))
 		return;
 	sb_addc(b, REC_OBJECT);
 	raw_put_varint(b, idx);
@@ -236,7 +297,7 @@ static void define_frame(struct raw_writer *w, const struct profile *p,
 	const struct profile_frame *f;
 	struct strbuf *b = &w->buf;
 
-	if (defined_here(w, &w->frame_blk, &w->nframe_blk, id))
+	if (defined_here(w, &w->wp->frame_blk, &w->wp->nframe_blk, id))
 		return;
 	f = profile_frame(p, id);
 	if (f && f->native && (f->addr || f->object)) {
@@ -265,7 +326,7 @@ static void define_thread(struct raw_writer *w, const struct profile *p,
 	struct strbuf *b = &w->buf;
 
 	if (idx >= profile_nthreads(p) ||
-	    defined_here(w, &w->thread_blk, &w->nthread_blk, idx))
+	    defined_here(w, &w->wp->thread_blk, &w->wp->nthread_blk, idx))
 		return;
 	t = profile_thread(p, idx);
 	sb_addc(b, REC_THREAD);
@@ -284,7 +345,7 @@ static void define_stack(struct raw_writer *w, const struct profile *p,
 	int n = 0;
 
 	while (id && n <= PY_MAX_DEPTH &&
-	       !defined_here(w, &w->stack_blk, &w->nstack_blk, id)) {
+	       !defined_here(w, &w->wp->stack_blk, &w->wp->nstack_blk, id)) {
 		w->chain[n++] = id;
 		id = profile_stack_parent(p, id);
 	}
@@ -302,21 +363,97 @@ static void define_stack(struct raw_writer *w, const struct profile *p,
 /* A thread renamed since it was defined is defined again. */
 static void check_renames(struct raw_writer *w, const struct profile *p)
 {
-	if (w->names_gen != profile_names_generation(p)) {
-		w->names_gen = profile_names_generation(p);
-		if (w->nthread_blk)
-			memset(w->thread_blk, 0,
-			       w->nthread_blk * sizeof(*w->thread_blk));
+	struct wproc *wp = w->wp;
+
+	if (wp->names_gen != profile_names_generation(p)) {
+		wp->names_gen = profile_names_generation(p);
+		if (wp->nthread_blk)
+			memset(wp->thread_blk, 0,
+			       wp->nthread_blk * sizeof(*wp->thread_blk));
 	}
+}
+
+/* The PROC record of process index i. */
+static void proc_record(struct wproc *wp, size_t i,
+			const struct record_process *rp)
+{
+	struct strbuf *b = &wp->rec;
+
+	if (!wp->binary && rp->binary)
+		wp->binary = xstrdup(rp->binary);
+	sb_reset(b);
+	sb_addc(b, REC_PROC);
+	raw_put_varint(b, i);
+	raw_put_varint(b, (uint64_t)(rp->pid > 0 ? rp->pid : 0));
+	raw_put_varint(b, (uint64_t)(rp->ppid > 0 ? rp->ppid : 0));
+	raw_put_str(b, rp->cmdline);
+	raw_put_str(b, rp->python);
+	raw_put_str(b, rp->binary ? rp->binary : wp->binary);
+	raw_put_str(b, rp->skip);
+	raw_put_varint(b, rp->stopped_ticks);
+	wp->stopped_ticks = rp->stopped_ticks;
+}
+
+/* The records that follow are rp's (NULL: the only process): say who it
+ * is in this block, and switch to it. */
+static void use_proc(struct raw_writer *w, const struct record_process *rp,
+		     const struct profile *p)
+{
+	const struct profile *key = rp && rp->prof ? rp->prof : p;
+	struct wproc *wp = NULL;
+	uint32_t at;
+	size_t i;
+
+	if (!rp) {
+		w->wp = w->nprocs ? w->procs[0] : wproc_add(w, NULL);
+		return;
+	}
+	w->tree = 1;
+	if (w->wp && w->wp->p == key) {
+		wp = w->wp;
+		i = wp->idx;
+	} else if (key && u64map_get(&w->by_prof, (uint64_t)(uintptr_t)key,
+				     &at)) {
+		i = at;
+		wp = w->procs[i];
+	} else {
+		i = w->nprocs;
+		wp = wproc_add(w, key);
+		proc_record(wp, i, rp);
+	}
+	if (wp->stopped_ticks != rp->stopped_ticks || !wp->rec.len) {
+		proc_record(wp, i, rp);
+		wp->block = 0;
+	}
+	if (wp->block != w->block) {
+		sb_add(&w->buf, wp->rec.buf, wp->rec.len);
+		wp->block = w->block;
+	}
+	if (w->cur != i) {
+		sb_addc(&w->buf, REC_WITH);
+		raw_put_varint(&w->buf, i);
+		w->cur = i;
+	}
+	w->wp = wp;
 }
 
 void raw_write_sample(struct raw_writer *w, const struct profile *p,
 		      const struct py_sample *s)
 {
+	raw_write_proc_sample(w, NULL, p, s);
+}
+
+void raw_write_proc_sample(struct raw_writer *w,
+			   const struct record_process *rp,
+			   const struct profile *p, const struct py_sample *s)
+{
 	struct strbuf *b = &w->buf;
+	struct wproc *wp;
 	int i, n = s->nthreads;
 	unsigned flags;
 
+	use_proc(w, rp, p);
+	wp = w->wp;
 	if (n < 0)
 		n = 0;
 	if (n > PY_MAX_THREADS)
@@ -330,12 +467,12 @@ void raw_write_sample(struct raw_writer *w, const struct profile *p,
 			define_stack(w, p, stack);
 	}
 	flags = (unsigned)(s->gil_locked + 1) & 3;
-	if (s->interval_us != w->interval_us)
+	if (s->interval_us != wp->interval_us)
 		flags |= 4;
 	sb_addc(b, REC_SAMPLE);
-	raw_put_varint(b, s->time_ns - w->last_time);
+	raw_put_varint(b, s->time_ns - wp->last_time);
 	raw_put_varint(b, flags);
-	raw_put_varint(b, raw_zigzag((int64_t)(s->switch_number - w->last_switch)));
+	raw_put_varint(b, raw_zigzag((int64_t)(s->switch_number - wp->last_switch)));
 	if (flags & 4)
 		raw_put_varint(b, s->interval_us);
 	raw_put_varint(b, (uint64_t)(s->errors > 0 ? s->errors : 0));
@@ -350,17 +487,24 @@ void raw_write_sample(struct raw_writer *w, const struct profile *p,
 		sb_addc(b, ts->os_state ? ts->os_state : '?');
 		raw_put_varint(b, stack == PROFILE_NO_STACK ? 0 : (uint64_t)stack + 1);
 	}
-	w->last_time = s->time_ns;
-	w->last_switch = s->switch_number;
-	w->interval_us = s->interval_us;
+	wp->last_time = s->time_ns;
+	wp->last_switch = s->switch_number;
+	wp->interval_us = s->interval_us;
 	maybe_flush(w, s->time_ns);
 }
 
 void raw_write_failed(struct raw_writer *w, uint64_t time_ns)
 {
+	raw_write_proc_failed(w, NULL, time_ns);
+}
+
+void raw_write_proc_failed(struct raw_writer *w,
+			   const struct record_process *rp, uint64_t time_ns)
+{
+	use_proc(w, rp, NULL);
 	sb_addc(&w->buf, REC_FAILED);
-	raw_put_varint(&w->buf, time_ns - w->last_time);
-	w->last_time = time_ns;
+	raw_put_varint(&w->buf, time_ns - w->wp->last_time);
+	w->wp->last_time = time_ns;
 	maybe_flush(w, time_ns);
 }
 
@@ -369,18 +513,66 @@ int raw_writer_error(const struct raw_writer *w)
 	return w->err;
 }
 
+/* Define again the threads of p renamed since they were defined. */
+static void final_names(struct raw_writer *w, const struct profile *p)
+{
+	size_t i, n = profile_nthreads(p);
+
+	check_renames(w, p);
+	for (i = 0; i < n; i++)
+		define_thread(w, p, (uint32_t)i);
+}
+
+/* A recording of processes ends with every process as the recording saw
+ * it last (those never sampled too, with why), and their order. */
+static void close_tree(struct raw_writer *w, const struct record_info *ri)
+{
+	struct strbuf *b = &w->buf;
+	size_t i, *idx = xcalloc(ri->nprocs + 1, sizeof(*idx));
+
+	raw_write_meta(w, ri);	/* -s: the root may have become Python */
+	for (i = 0; i < ri->nprocs; i++) {
+		const struct record_process *rp = &ri->procs[i];
+		struct wproc *wp = NULL;
+		uint32_t at;
+
+		if (rp->prof && u64map_get(&w->by_prof,
+					   (uint64_t)(uintptr_t)rp->prof, &at))
+			wp = w->procs[at];
+		if (!wp)
+			wp = wproc_add(w, rp->prof);
+		idx[i] = wp->idx;
+		proc_record(wp, idx[i], rp);
+		sb_add(b, wp->rec.buf, wp->rec.len);
+		wp->block = w->block;
+		if (rp->prof) {
+			sb_addc(b, REC_WITH);
+			raw_put_varint(b, idx[i]);
+			w->cur = idx[i];
+			w->wp = wp;
+			final_names(w, rp->prof);
+		}
+	}
+	sb_addc(b, REC_ORDER);
+	raw_put_varint(b, ri->nprocs);
+	for (i = 0; i < ri->nprocs; i++)
+		raw_put_varint(b, idx[i]);
+	free(idx);
+}
+
 int raw_writer_close(struct raw_writer *w, const struct profile *p,
 		     const struct record_info *ri)
 {
 	struct strbuf *b = &w->buf;
+	size_t i;
 	int err;
 
-	if (p) {
-		size_t i, n = profile_nthreads(p);
-
-		check_renames(w, p);
-		for (i = 0; i < n; i++)
-			define_thread(w, p, (uint32_t)i);
+	if (ri->nprocs) {
+		w->tree = 1;
+		close_tree(w, ri);
+	} else if (p) {
+		use_proc(w, NULL, p);
+		final_names(w, p);
 	}
 	sb_addc(b, REC_END);
 	raw_put_varint(b, ri->wall_ns);
@@ -395,10 +587,17 @@ int raw_writer_close(struct raw_writer *w, const struct profile *p,
 	err = w->err;
 	sb_release(&w->buf);
 	sb_release(&w->meta);
-	free(w->thread_blk);
-	free(w->stack_blk);
-	free(w->frame_blk);
-	free(w->object_blk);
+	for (i = 0; i < w->nprocs; i++) {
+		sb_release(&w->procs[i]->rec);
+		free(w->procs[i]->binary);
+		free(w->procs[i]->thread_blk);
+		free(w->procs[i]->stack_blk);
+		free(w->procs[i]->frame_blk);
+		free(w->procs[i]->object_blk);
+		free(w->procs[i]);
+	}
+	free(w->procs);
+	u64map_release(&w->by_prof);
 	free(w->zbuf);
 	free(w);
 	if (err) {

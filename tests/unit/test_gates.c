@@ -484,3 +484,155 @@ TEST(gates, base_expressions_compare_with_the_baseline)
 	gates_free(g);
 	profile_free(p);
 }
+
+/* A second process: five ticks, worker-1 holding, worker-2 waiting. */
+static struct profile *gt_profile_worker(void)
+{
+	struct profile_resolver r = { gt_frame, gt_thread, NULL };
+	struct profile *p = profile_new(&r);
+	struct py_sample *s = calloc(1, sizeof(*s));
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		s->nthreads = 0;
+		s->pool_used = 0;
+		s->time_ns = 2000000000ull + (uint64_t)i * 10000000ull;
+		s->gil_locked = 1;
+		s->switch_number = 50;
+		s->interval_us = 5000;
+		gt_set(s, 0, 101, GIL_HELD);
+		gt_set(s, 1, 102, GIL_WAITING);
+		profile_add(p, s);
+	}
+	free(s);
+	return p;
+}
+
+static void expect_procs(const struct profile *p, const struct record_info *ri,
+			 const char *expr, int crossed, const char *line)
+{
+	struct gates *g = gates_new();
+	struct strbuf why = STRBUF_INIT, out = STRBUF_INIT;
+	int n = -1;
+
+	if (gates_parse(g, expr, &why))
+		printf("#   '%s' did not parse: %s\n", expr, why.buf);
+	else
+		n = gates_check(g, p, ri, NULL, &out);
+	if (n != crossed)
+		printf("#   '%s': %d crossed, expected %d (%s)\n", expr, n,
+		       crossed, out.buf ? out.buf : "");
+	CHECK_EQ_INT(n, crossed);
+	if (line)
+		CHECK_EQ_STR(out.buf, line);
+	sb_release(&why);
+	sb_release(&out);
+	gates_free(g);
+}
+
+TEST(gates, process_selectors_parse)
+{
+	static const struct {
+		const char *arg, *why;
+	} bad[] = {
+		{ "held{pid=x}>5", "'{pid=...}' takes a process id" },
+		{ "held{pid=0}>5", "'{pid=...}' takes a process id" },
+		{ "held{pid=}>5", "expected {*}, {pid=N} or {cmd=GLOB}" },
+		{ "held{foo}>5", "expected {*}, {pid=N} or {cmd=GLOB} as the "
+		  "process selector" },
+		{ "held{}>5", "expected {*}, {pid=N} or {cmd=GLOB}" },
+		{ "held{*>5", "missing '}' after the process selector" },
+		{ "held{*}>base+5", "a process selector cannot be compared "
+		  "with 'base'" },
+		{ "held{*}", "expected one of > >= < <= == != after "
+		  "'held{...}'" },
+		{ "utilisation{*}[main]>5", "takes no [thread]" },
+	};
+	struct gates *g = gates_new();
+	struct strbuf why = STRBUF_INIT;
+	size_t i;
+
+	CHECK_EQ_INT(gates_parse(g, "held{*}>50", &why), 0);
+	CHECK_EQ_INT(gates_parse(g, "held{pid=1234}[worker-*]>=60%", &why), 0);
+	CHECK_EQ_INT(gates_parse(g, "waiting{cmd=*worker*}>20%", &why), 0);
+	CHECK_EQ_INT(gates_parse(g, " utilisation {*} < 80 ", &why), 0);
+	CHECK_EQ_INT(gates_count(g), 4);
+	/* a comma inside braces belongs to the glob */
+	CHECK_EQ_INT(gates_parse(g, "held{cmd=a,b}>5,waiting{*}>5", &why), 0);
+	CHECK_EQ_INT(gates_count(g), 6);
+	CHECK(!gates_needs_baseline(g));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		sb_reset(&why);
+		CHECK_EQ_INT(gates_parse(g, bad[i].arg, &why), -1);
+		if (!why.buf || !strstr(why.buf, bad[i].why))
+			printf("#   '%s': got '%s'\n", bad[i].arg,
+			       why.buf ? why.buf : "");
+		CHECK(why.buf && strstr(why.buf, bad[i].why));
+	}
+	CHECK_EQ_INT(gates_count(g), 6);
+	sb_release(&why);
+	gates_free(g);
+}
+
+TEST(gates, process_selectors_check_each_process)
+{
+	struct profile *p = gt_profile(), *w = gt_profile_worker();
+	struct record_process procs[] = {
+		{ .pid = 10, .cmdline = "python app.py", .prof = p },
+		{ .pid = 11, .ppid = 10, .cmdline = "python worker.py",
+		  .prof = w },
+		{ .pid = 12, .ppid = 10, .cmdline = "sh -c worker",
+		  .skip = "not Python" },
+	};
+	struct record_info ri = { .pid = 10, .wall_ns = 1000000000ull,
+				  .exit_code = -1, .cores = 2,
+				  .procs = procs, .nprocs = 3 };
+
+	/* every process must pass: worker-1 holds 60 % in one, 100 % in
+	 * the other */
+	expect_procs(p, &ri, "held{*}[worker-1]>=60", 2,
+		     "threshold crossed: held{*}[worker-1] 60.0% >= 60% "
+		     "(process 10, thread 'worker-1', tid 101)\n"
+		     "threshold crossed: held{*}[worker-1] 100.0% >= 60% "
+		     "(process 11, thread 'worker-1', tid 101)\n");
+	expect_procs(p, &ri, "held{*}[worker-1]>60", 1, NULL);
+	expect_procs(p, &ri, "held{cmd=*worker*}==50", 1,
+		     "threshold crossed: held{cmd=*worker*} 50.0% == 50% "
+		     "(process 11, all threads)\n");
+	expect_procs(p, &ri, "utilisation{pid=10}==80", 1,
+		     "threshold crossed: utilisation{pid=10} 80.0% == 80% "
+		     "(process 10)\n");
+	expect_procs(p, &ri, "utilisation{pid=11}==100", 1, NULL);
+	expect_procs(p, &ri, "samples{*}<10", 1, NULL);	/* the worker: 5 */
+	/* without a selector: the root's figures, as before */
+	expect_procs(p, &ri, "held[worker-1]==60", 1, NULL);
+	/* the skipped process is never matched; nothing matched crosses */
+	expect_procs(p, &ri, "held{cmd=sh *}>0", 1,
+		     "threshold crossed: held{cmd=sh *} > 0%: no process "
+		     "matches (10, 11, 12 recorded)\n");
+	expect_procs(p, &ri, "utilisation{pid=99}>0", 1, NULL);
+	expect_procs(p, &ri, "held{pid=11}[MainThread]>0", 1,
+		     "threshold crossed: held{pid=11}[MainThread] > 0%: no "
+		     "thread matches 'MainThread' (threads: 'worker-1', "
+		     "'worker-2') in process 11\n");
+	profile_free(p);
+	profile_free(w);
+}
+
+TEST(gates, process_selectors_without_processes_match_the_target)
+{
+	struct profile *p = gt_profile();
+	struct record_info ri = { .pid = 7, .cmdline = "python app.py",
+				  .wall_ns = 1000000000ull, .exit_code = -1,
+				  .cores = 2 };
+
+	expect_procs(p, &ri, "utilisation{*}==80", 1,
+		     "threshold crossed: utilisation{*} 80.0% == 80% "
+		     "(process 7)\n");
+	expect_procs(p, &ri, "switches{pid=7}>=27", 1, NULL);
+	expect_procs(p, &ri, "held{cmd=*app.py}[worker-1]==60", 1, NULL);
+	expect_procs(p, &ri, "held{pid=8}>0", 1,
+		     "threshold crossed: held{pid=8} > 0%: no process "
+		     "matches (7 recorded)\n");
+	profile_free(p);
+}

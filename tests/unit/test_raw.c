@@ -310,3 +310,200 @@ TEST(raw, far_out_ids_are_refused_not_allocated)
 	}
 	unlink(path);
 }
+
+/* --- several processes (format 2) --------------------------------------- */
+
+static uint64_t tree_samples[2];
+
+static void count_proc(void *ctx, const struct record_process *proc,
+		       const struct profile *p, const struct py_sample *s)
+{
+	(void)ctx;
+	(void)s;
+	CHECK(proc != NULL && proc->prof == p);
+	if (proc)
+		tree_samples[proc->pid == 11]++;
+}
+
+/* Two processes sampled in turn (10: four threads, 11: two, its own
+ * thread and frame ids), a third never sampled; *a and *b get their
+ * profiles. */
+static void record_tree(const char *path, int n, struct profile **a,
+			struct profile **b)
+{
+	struct profile_resolver r = { frame_of, name_of, NULL };
+	struct py_sample *s = calloc(1, sizeof(*s));
+	struct raw_writer *w = NULL;
+	struct record_process procs[3] = {
+		{ .pid = 10, .cmdline = "python pool.py", .python = "3.12.1",
+		  .binary = "/usr/bin/python3.12" },
+		{ .pid = 11, .ppid = 10, .cmdline = "python pool.py",
+		  .python = "3.12.1" },
+		{ .pid = 12, .ppid = 10, .cmdline = "sh -c true",
+		  .skip = "not Python" },
+	};
+	struct record_info ri = { .pid = 10, .python = "3.12.1",
+		.requested_hz = 100, .exit_code = -1 };
+	int i, t;
+
+	*a = profile_new(&r);
+	*b = profile_new(&r);
+	procs[0].prof = *a;
+	procs[1].prof = *b;
+	CHECK(raw_writer_open(path, &w) == 0);
+	raw_writer_block_size(w, 1024);
+	raw_write_meta(w, &ri);
+	for (i = 0; i < n; i++) {
+		struct record_process *rp = &procs[i % 2];
+		struct profile *p = i % 2 ? *b : *a;
+		int nt = i % 2 ? 2 : 4;
+
+		if (i % 89 == 7) {
+			profile_add_failed(p, 1000000ull * (uint64_t)i);
+			raw_write_proc_failed(w, rp, 1000000ull * (uint64_t)i);
+			continue;
+		}
+		memset(s, 0, offsetof(struct py_sample, pool));
+		s->time_ns = 1000000ull * (uint64_t)i;
+		s->gil_locked = 1;
+		/* each GIL its own switch count */
+		s->switch_number = (uint64_t)i * (i % 2 ? 7 : 1);
+		s->interval_us = 5000;
+		s->nthreads = nt;
+		for (t = 0; t < nt; t++) {
+			struct py_thread_sample *ts = &s->threads[t];
+
+			ts->tid = (i % 2 ? 2000 : 1000) + t;
+			ts->thread_id = 0x7f00 + (uint64_t)t;
+			ts->state = t == (i / 2) % nt ? GIL_HELD : GIL_WAITING;
+			ts->evidence = EV_HOLDER;
+			ts->os_state = 'R';
+			ts->frames = s->pool + s->pool_used;
+			ts->frames[0] = (uint32_t)(i % 2 ? 500 + t : 3 + t);
+			ts->frames[1] = (uint32_t)(i % 2 ? 600 : 1);
+			ts->nframes = 2;
+			s->pool_used += 2;
+		}
+		profile_add(p, s);
+		raw_write_proc_sample(w, rp, p, s);
+	}
+	procs[1].stopped_ticks = 3;
+	ri.procs = procs;
+	ri.nprocs = 3;
+	ri.stopped_by = "target exit";
+	CHECK(raw_writer_close(w, *a, &ri) == 0);
+	free(s);
+}
+
+TEST(raw, a_tree_replays_each_process_apart)
+{
+	char *path = tmp_path("t");
+	struct profile *a, *b, *q = NULL;
+	struct raw_replay rp;
+	size_t len = 0;
+	unsigned char *d;
+
+	record_tree(path, 1200, &a, &b);
+	d = slurp(path, &len);
+	CHECK(d && len > 16 && d[8] == 2);	/* format version 2 */
+	free(d);
+	tree_samples[0] = tree_samples[1] = 0;
+	CHECK_EQ_INT(raw_replay(path, &rp, &q, count_proc, NULL, NULL), 0);
+	CHECK_EQ_INT(rp.version, 2);
+	CHECK_EQ_INT(rp.ri.nprocs, 3);
+	if (rp.ri.nprocs == 3) {
+		const struct record_process *v = rp.ri.procs;
+		char *x, *y;
+
+		CHECK(q == v[0].prof);
+		CHECK_EQ_INT(v[0].pid, 10);
+		CHECK_EQ_INT(v[1].pid, 11);
+		CHECK_EQ_INT(v[1].ppid, 10);
+		CHECK_EQ_INT(v[1].stopped_ticks, 3);
+		CHECK(v[0].binary && !strcmp(v[0].binary, "/usr/bin/python3.12"));
+		CHECK(v[2].prof == NULL && v[2].skip &&
+		      !strcmp(v[2].skip, "not Python"));
+		CHECK(v[2].cmdline && !strcmp(v[2].cmdline, "sh -c true"));
+		x = render(a);
+		y = render(v[0].prof);
+		CHECK(!strcmp(x, y));
+		free(x);
+		free(y);
+		x = render(b);
+		y = render(v[1].prof);
+		CHECK(!strcmp(x, y));
+		free(x);
+		free(y);
+		CHECK_EQ_INT(profile_stats(v[1].prof)->switches,
+			     profile_stats(b)->switches);
+		CHECK_EQ_INT(profile_stats(v[1].prof)->failed,
+			     profile_stats(b)->failed);
+		CHECK_EQ_INT(profile_nthreads(v[1].prof), 2);
+	}
+	CHECK_EQ_INT(tree_samples[0], profile_stats(a)->samples);
+	CHECK_EQ_INT(tree_samples[1], profile_stats(b)->samples);
+	profile_free(q);
+	raw_replay_release(&rp);
+	profile_free(a);
+	profile_free(b);
+	unlink(path);
+}
+
+TEST(raw, a_tree_cut_or_damaged_replays_what_is_intact)
+{
+	char *path = tmp_path("u"), bad[80];
+	struct profile *a, *b;
+	size_t len = 0, at;
+	unsigned char *d;
+	uint64_t max;
+	int whole, kept_most = 0, tries = 0;
+
+	record_tree(path, 1200, &a, &b);
+	max = profile_stats(a)->samples + profile_stats(b)->samples;
+	d = slurp(path, &len);
+	snprintf(bad, sizeof(bad), "%s.bad", path);
+	if (d) {
+		struct raw_replay rp;
+		struct profile *q = NULL;
+
+		/* cut in half: both processes, in the order first sampled,
+		 * the one never sampled unknown */
+		spill(bad, d, len / 2);
+		CHECK_EQ_INT(raw_replay(bad, &rp, &q, NULL, NULL, NULL), 1);
+		CHECK_EQ_INT(rp.ri.nprocs, 2);
+		if (rp.ri.nprocs == 2)
+			CHECK(rp.ri.procs[0].pid == 10 && q == rp.ri.procs[0].prof);
+		CHECK(rp.samples > max / 3 && rp.samples < max);
+		profile_free(q);
+		raw_replay_release(&rp);
+	}
+	for (at = 3; d && at < len; at += len / 150 + 1) {
+		unsigned char save = d[at];
+
+		d[at] ^= 0x41;
+		spill(bad, d, len);
+		if (replay_damaged(bad, max, &whole) >= max / 2)
+			kept_most++;
+		tries++;
+		d[at] = save;
+	}
+	CHECK(kept_most >= tries * 9 / 10);
+	free(d);
+	profile_free(a);
+	profile_free(b);
+	unlink(path);
+	unlink(bad);
+}
+
+TEST(raw, one_process_is_still_format_1)
+{
+	char *path = tmp_path("v");
+	struct profile *p = record(path, 50, 0);
+	size_t len = 0;
+	unsigned char *d = slurp(path, &len);
+
+	CHECK(d && len > 16 && d[8] == 1);
+	free(d);
+	profile_free(p);
+	unlink(path);
+}
