@@ -500,6 +500,14 @@ int raw_replay(const char *path, struct raw_replay *rp, struct profile **prof,
 	*prof = NULL;
 	if (slurp(path, &d, &len, &rp->problems))
 		return -1;
+	if (!len) {
+		/* the header goes out with the first block: a gilspy killed
+		 * before that (its first second or so) leaves nothing */
+		sb_addf(&rp->problems, "'%s' is empty: the recording was cut "
+			"off before its first block was written", path);
+		free(d);
+		return -1;
+	}
 	if (len < HEADER_LEN || memcmp(d, FILE_MAGIC, 8)) {
 		sb_addf(&rp->problems, "'%s' is not a gilspy raw recording "
 			"(record one with 'gilspy record -o FILE.gilspy')", path);

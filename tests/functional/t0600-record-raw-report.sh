@@ -178,8 +178,13 @@ printf 'main;work 3\n' >"$W/folded.txt"
 for f in "$W/folded.txt" "$W/empty.gilspy"; do
 	"$GILSPY" report "$f" -o "$W/x.txt" 2>"$W/err"
 	rc=$?
-	[ $rc = 1 ] && grep -q 'is not a gilspy raw recording' "$W/err" && [ ! -e "$W/x.txt" ]
-	ok $? "report $(basename "$f"): exit 1 (got $rc), not a raw recording, nothing written"
+	# an empty file is what a gilspy killed before its first block
+	# leaves (the header goes out with that block)
+	why='is not a gilspy raw recording'
+	[ "${f##*.}" = gilspy ] && why='is empty: the recording was cut off before its first block'
+	[ $rc = 1 ] && grep -q "$why" "$W/err" && [ ! -e "$W/x.txt" ]
+	ok $? "report $(basename "$f"): exit 1 (got $rc), says '$why', nothing written" ||
+		sed 's/^/#   /' "$W/err"
 done
 "$GILSPY" report "$W/missing.gilspy" 2>"$W/err"
 rc=$?
