@@ -142,10 +142,10 @@ size_t profile_memory(const struct profile *p)
 	for (size_t i = 0; i < p->nthreads; i++)
 		tl += (size_t)p->threads[i].tl_cap * GIL_NSTATES *
 		      sizeof(uint32_t);
-	if (p->cache)		/* the scratch of profile_add() */
-		tl += PY_MAX_THREADS * (sizeof(*p->cache) +
-					sizeof(*p->last_stack) +
-					sizeof(*p->an_threads));
+	/* profile_add()'s scratch (48 kB while samples may come, freed by
+	 * profile_detach()) is left out: what a profile keeps is the same
+	 * whether its process was still there at the end or not, so a
+	 * replay of the raw recording says what record said */
 	return tl + sizeof(*p) + p->frame_bytes +
 	       p->astrs * sizeof(*p->strs) + ptab_memory(&p->str_index) +
 	       p->nframes * (sizeof(*p->frames) + 1) +
