@@ -139,10 +139,9 @@ enum gs_err target_attach(struct session *s, struct session_target *tg,
 {
 	struct pyt_options opt = s->attach_opts;
 	struct py_target *py = NULL;
+	uint64_t t0 = now_ns();
 	char state;
 	enum gs_err rc;
-
-	uint64_t t0 = now_ns();
 
 	opt.native = s->args.native;
 	tg->tries++;
@@ -195,8 +194,8 @@ enum gs_err target_attach(struct session *s, struct session_target *tg,
 			break;
 		}
 		/* a read that failed as if it had gone, while it has
-		 * not: try again soon */
-		tg->next_try_ns = now_ns() + RETRY_FIRST_NS;
+		 * not: try again soon, then less and less often */
+		tg->next_try_ns = now_ns() + retry_delay(tg->tries);
 		break;
 	case GS_EPERM:
 	case GS_EVERSION:
