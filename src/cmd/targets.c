@@ -139,15 +139,28 @@ enum gs_err target_attach(struct session *s, struct session_target *tg,
 {
 	struct pyt_options opt = s->attach_opts;
 	struct py_target *py = NULL;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), before = 0, after = 0;
 	char state;
 	enum gs_err rc;
+	int have_before;
 
 	opt.native = s->args.native;
 	tg->tries++;
+	/* where its stack starts, before and after: a child forked to exec
+	 * another program may exec while it is read, and what was read
+	 * then is neither program (its samples would all fail, and no
+	 * later exec would be seen) */
+	have_before = !read_stat(tg, &state, &before);
 	rc = pyt_attach(tg->pid, &opt, &py, err);
 	s->attaches++;
 	s->attach_ns += now_ns() - t0;
+	if (rc == GS_OK && have_before &&
+	    (read_stat(tg, &state, &after) || after != before)) {
+		pyt_free(py);
+		py = NULL;
+		rc = gs_error_set(err, GS_EBADDATA, "it exec'd while it was "
+				  "read");
+	}
 	if (rc == GS_OK && s->pacer) {
 		struct sampler_options so = {
 			.rate_hz = s->args.rate, .blocking = s->args.blocking,
@@ -165,7 +178,10 @@ enum gs_err target_attach(struct session *s, struct session_target *tg,
 		free(tg->skip);
 		tg->skip = NULL;
 		/* the program read is the one sampled from now on */
-		read_stat(tg, &state, &tg->start_stack);
+		if (have_before)
+			tg->start_stack = before;
+		else
+			read_stat(tg, &state, &tg->start_stack);
 		free(tg->cmdline);
 		tg->cmdline = xstrdup(pyt_proc(py)->cmdline);
 		testhook_attached();
