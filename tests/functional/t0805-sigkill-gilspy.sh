@@ -58,7 +58,7 @@ stopped_or_traced() {
 }
 for l in $(py_interpreters | head -2); do
 	py_start "$l" procs.py pool-fork 60 3 || { ok 1 "$l: procs.py pool-fork starts"; continue; }
-	tree="$PY_PID $(pgrep -P "$PY_PID" | tr '\n' ' ')"
+	tree="$PY_PID $(py_children "$PY_PID" | tr '\n' ' ')"
 	for mode in "record -s" "record -s --blocking" "record -s --native"; do
 		bad=0 kills=0
 		for _ in 1 2 3 4 5; do
@@ -78,8 +78,7 @@ for l in $(py_interpreters | head -2); do
 		[ $bad = 0 ] && [ "$c1" -gt "$c0" ]
 		ok $? "$l: $mode on a Pool(3) killed $kills times: no process left stopped or traced, still running"
 	done
-	kill -9 $tree 2>/dev/null
-	py_stop
+	py_stop_tree
 	diag "covered (-s): $l"
 done
 [ $n -gt 0 ] || skip "no interpreter found"

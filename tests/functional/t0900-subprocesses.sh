@@ -142,7 +142,7 @@ for l in $full; do
 
 	# attach to a pool already running; kill one worker mid-record
 	if py_start "$l" procs.py pool-fork 8 4; then
-		pids=$(pgrep -P "$PY_PID" | tr '\n' ' ')
+		pids=$(py_children "$PY_PID" | tr '\n' ' ')
 		rm -f "$REC_DIR"/out.*
 		"$GILSPY" record -s -p "$PY_PID" -d 3 -r $RATE -o "$REC_DIR/out.json" \
 			-o "$REC_DIR/out.folded" >/dev/null 2>"$REC_DIR/err" & g=$!
@@ -156,9 +156,8 @@ for l in $full; do
 			sed 's/^/#   /' "$REC_DIR/err" | head
 		check "$l: attach: the four workers there at attach are recorded, the killed one ($victim) kept" \
 			workers=4 func=pool_task held=80 has_pid="$victim"
-		# py_stop kills the parent; its workers see their pipes close
-		kill -9 $pids 2>/dev/null
-		py_stop
+		# the pool replaced the worker killed: its whole tree goes
+		py_stop_tree
 	else
 		ok 1 "$l: procs.py pool-fork starts for the attach test"
 	fi

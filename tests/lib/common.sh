@@ -10,6 +10,8 @@
 #   py_start LABEL SCRIPT [ARGS]   start tests/targets/SCRIPT; sets PY_PID and
 #                          waits until the target has written its ready file
 #   py_stop                kill the target started last
+#   py_stop_tree           the same, with all its descendants
+#   py_children PID        the pids whose parent is PID
 
 : "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${GILSPY:=$TOP/gilspy}"
@@ -138,5 +140,34 @@ py_stop() {
 	PY_PID=
 	[ -n "$PY_HOSTDIR" ] && rm -rf "$PY_HOSTDIR"
 	PY_HOSTDIR=
+}
+# py_children PID: the pids whose parent is PID, from /proc (procps need
+# not be installed)
+py_children() {
+	local f line fields
+	for f in /proc/[0-9]*/stat; do
+		line=$(cat "$f" 2>/dev/null) || continue
+		# after the command name (which may hold anything): state, ppid
+		read -r -a fields <<<"${line##*) }"
+		[ "${fields[1]}" = "$1" ] && { f=${f#/proc/}; echo "${f%/stat}"; }
+	done
+}
+
+# py_stop_tree: py_stop, and every descendant of the target killed too (a
+# pool's workers, whose parent's death they may never notice)
+py_stop_tree() {
+	local todo=$PY_PID all= p
+	while [ -n "$todo" ]; do
+		set -- $todo
+		todo=
+		for p; do
+			all="$all $p"
+			todo="$todo $(py_children "$p" | tr '\n' ' ')"
+		done
+		todo=$(echo $todo)
+	done
+	# shellcheck disable=SC2086
+	kill -9 $all 2>/dev/null
+	py_stop
 }
 trap py_stop EXIT
