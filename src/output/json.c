@@ -147,16 +147,8 @@ void output_json(struct strbuf *sb, const struct profile *p,
 	json_add_num(sb, fig.errors_pct);
 	sb_addf(sb, ", \"torn_stacks\": %llu,\n",
 		(unsigned long long)st->torn_stacks);
-	sb_addf(sb, "    \"" RK_GIL "\": %s, \"" RK_UTILISATION_PCT "\": ",
-		json_bool(!st->no_gil));
-	json_add_num(sb, fig.utilisation_pct);
-	sb_adds(sb, ", \"" RK_CONTENTION_PCT "\": ");
-	json_add_num(sb, fig.contention_pct);
-	sb_adds(sb, ", \"" RK_MEAN_WAITERS "\": ");
-	json_add_num(sb, fig.mean_waiters);
-	sb_addf(sb, ",\n    \"switches\": %llu, \"" RK_SWITCHES_PER_S "\": ",
-		(unsigned long long)st->switches);
-	json_add_num(sb, fig.switches_per_s);
+	sb_adds(sb, "    ");
+	report_json_gil(sb, st, &fig, ",\n    ");
 	sb_addf(sb, ", \"switch_interval_us\": %llu,\n",
 		(unsigned long long)st->interval_us);
 	{

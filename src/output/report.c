@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gilspy/json.h"
 #include "gilspy/output.h"
+#include "gilspy/report_keys.h"
 #include "report.h"
 
 static int cmp_thread(const void *a, const void *b, void *arg)
@@ -145,3 +147,18 @@ void md_code(struct strbuf *sb, const char *s, size_t max, int in_table)
 /* v as printf shows it with that many decimals, so that a delta is the
  * difference of the two values shown beside it (round() may differ from
  * printf on a value such as 46.25). */
+
+void report_json_gil(struct strbuf *sb, const struct profile_stats *st,
+		     const struct output_figures *fig, const char *sep)
+{
+	sb_addf(sb, "\"" RK_GIL "\": %s, \"" RK_UTILISATION_PCT "\": ",
+		json_bool(!st->no_gil));
+	json_add_num(sb, fig->utilisation_pct);
+	sb_adds(sb, ", \"" RK_CONTENTION_PCT "\": ");
+	json_add_num(sb, fig->contention_pct);
+	sb_adds(sb, ", \"" RK_MEAN_WAITERS "\": ");
+	json_add_num(sb, fig->mean_waiters);
+	sb_addf(sb, "%s\"switches\": %llu, \"" RK_SWITCHES_PER_S "\": ", sep,
+		(unsigned long long)st->switches);
+	json_add_num(sb, fig->switches_per_s);
+}

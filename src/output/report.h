@@ -22,4 +22,10 @@ void report_func_label(struct strbuf *sb, const struct profile *p,
 void md_code(struct strbuf *sb, const char *s, size_t max, int in_table);
 #define MD_LABEL_CHARS 140	/* of a `function (file:line)` label */
 
+/* JSON: "gil", "utilisation_pct", "contention_pct", "mean_waiters", then
+ * sep and "switches", "switches_per_s" (the report's summary and each
+ * process of a -s recording write the same figures). */
+void report_json_gil(struct strbuf *sb, const struct profile_stats *st,
+		     const struct output_figures *fig, const char *sep);
+
 #endif

@@ -168,16 +168,7 @@ static void json_process(struct strbuf *sb, const struct record_process *rp,
 		(unsigned long long)st->samples,
 		(unsigned long long)st->failed,
 		(unsigned long long)rp->stopped_ticks);
-	sb_addf(sb, "\"" RK_GIL "\": %s, \"" RK_UTILISATION_PCT "\": ",
-		json_bool(!st->no_gil));
-	json_add_num(sb, fig.utilisation_pct);
-	sb_adds(sb, ", \"" RK_CONTENTION_PCT "\": ");
-	json_add_num(sb, fig.contention_pct);
-	sb_adds(sb, ", \"" RK_MEAN_WAITERS "\": ");
-	json_add_num(sb, fig.mean_waiters);
-	sb_addf(sb, ", \"switches\": %llu, \"" RK_SWITCHES_PER_S "\": ",
-		(unsigned long long)st->switches);
-	json_add_num(sb, fig.switches_per_s);
+	report_json_gil(sb, st, &fig, ", ");
 	profile_shares_total(p, &sh);
 	sb_adds(sb, ",\n       \"" RK_PCT "\": ");
 	json_shares(sb, &sh);

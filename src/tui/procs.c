@@ -256,17 +256,6 @@ static int cmp_thread(const void *a, const void *b, void *arg)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static uint64_t sort_value(const struct tui_func_row *r, enum tui_sort s)
-{
-	switch (s) {
-	case TUI_SORT_OWN: return r->own;
-	case TUI_SORT_TOTAL: return r->total;
-	case TUI_SORT_HELD: return r->held;
-	case TUI_SORT_WAITING: return r->waiting;
-	default: return 0;
-	}
-}
-
 /* The sort column, ties by total then name; grouped: by process first,
  * its root row at its head. */
 static int cmp_func(const void *a, const void *b, void *arg)
@@ -284,8 +273,8 @@ static int cmp_func(const void *a, const void *b, void *arg)
 	if (u->group && x->root != y->root)
 		return x->root ? -1 : 1;
 	if (u->o.sort != TUI_SORT_NAME) {
-		vx = sort_value(x, u->o.sort);
-		vy = sort_value(y, u->o.sort);
+		vx = tui_sort_value(x, u->o.sort);
+		vy = tui_sort_value(y, u->o.sort);
 		if (vx != vy)
 			return vx > vy ? -1 : 1;
 		if (x->total != y->total)

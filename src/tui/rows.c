@@ -214,7 +214,7 @@ const char *tui_row_name(const struct tui_func_row *r)
 	return r->root ? "" : key_name(r->src, r->key);
 }
 
-static uint64_t sort_value(const struct tui_func_row *r, enum tui_sort s)
+uint64_t tui_sort_value(const struct tui_func_row *r, enum tui_sort s)
 {
 	switch (s) {
 	case TUI_SORT_OWN: return r->own;
@@ -233,8 +233,8 @@ static int cmp_func(const void *a, const void *b, void *arg)
 	int c;
 
 	if (u->o.sort != TUI_SORT_NAME) {
-		vx = sort_value(x, u->o.sort);
-		vy = sort_value(y, u->o.sort);
+		vx = tui_sort_value(x, u->o.sort);
+		vy = tui_sort_value(y, u->o.sort);
 		if (vx != vy)
 			return vx > vy ? -1 : 1;
 		/* ties: the bigger total first, then by name */

@@ -169,6 +169,8 @@ void tui_rows_release(struct tui *u);
 void tui_row_label(struct strbuf *sb, const struct tui *u,
 		   const struct tui_func_row *r);
 /* The name a row sorts by ("" for a process's root row). */
+/* A function row's value in sort column s (0 for the name sort). */
+uint64_t tui_sort_value(const struct tui_func_row *r, enum tui_sort s);
 const char *tui_row_name(const struct tui_func_row *r);
 /* Label of a function id (`name (file:firstline)`); "?" for
  * ANALYSIS_NONE or an unknown id. */
