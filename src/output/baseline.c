@@ -187,7 +187,9 @@ static int load_thread(struct load *l)
 			r = json_get_str(j, &t.name);
 		} else if (!strcmp(l->key.buf, RK_TID)) {
 			r = json_get_num(j, &d);
-			if (r > 0 && d >= 0 && d < 4194304.0 * 1024)
+			/* the kernel's PID_MAX_LIMIT is 2^22; anything above
+			 * is not a tid and would not fit a pid_t */
+			if (r > 0 && d >= 0 && d <= 4194304.0)
 				t.tid = (pid_t)d;
 		} else if (!strcmp(l->key.buf, RK_SAMPLES)) {
 			r = json_get_count(j, &samples);
