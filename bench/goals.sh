@@ -39,7 +39,7 @@ objs=$(ls build/src/python/*.o build/src/gil/*.o build/src/proc/*.o \
 floor=
 if [ -n "$objs" ] && cc -std=gnu11 -O2 -D_GNU_SOURCE -Iinclude \
 	-o "$tmp/sample_cost" bench/sample_cost.c $objs \
-	$(pkg-config --libs libelf zlib libunwind 2>/dev/null) -lm 2>/dev/null; then
+	$(pkg-config --libs libelf zlib libunwind libunwind-generic 2>/dev/null) -lm 2>/dev/null; then
 	floor=$("$tmp/sample_cost" 0 1000 2 | awk '{print $2}')
 fi
 

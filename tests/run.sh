@@ -15,4 +15,7 @@ export TOP
 if [ $# -gt 0 ]; then
 	exec prove --timer --failures --comments -e /bin/bash "$@"
 fi
-exec prove --timer --failures --comments -e /bin/bash tests/*/t[0-9]*.sh
+# The whole suite: tests/rules.yml runs the tests that time nothing two at
+# a time first, then the rest one at a time.
+HARNESS_RULESFILE=tests/rules.yml exec prove -j2 --timer --failures \
+	--comments -e /bin/bash tests/*/t[0-9]*.sh
