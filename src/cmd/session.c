@@ -428,12 +428,12 @@ enum session_end session_run(struct session *s, const struct session_hooks *h,
 
 		switch (sampler_next(tg->sampler, &wake, &smp, &t, err)) {
 		case SAMPLER_SAMPLE:
-			if (target_check(tg))
+			if (target_check(tg, smp))
 				return SESSION_EXEC;
 			h->sample(ctx, tg, smp);
 			break;
 		case SAMPLER_FAILED:
-			if (target_check(tg))
+			if (target_check(tg, NULL))
 				return SESSION_EXEC;
 			h->failed(ctx, tg, t);
 			break;

@@ -110,13 +110,16 @@ struct session_target {
 	struct py_target *py;		/* owned; NULL: not Python (yet), or
 					   left */
 	struct sampler *sampler;	/* owned; NULL while py is */
-	/* From /proc/PID/stat after each sample: the process is stopped
-	 * (SIGSTOP, a debugger: state T), so what the sample says is frozen,
-	 * not what the program does; and where its stack starts, which an
-	 * exec changes. */
+	/* From /proc/PID/stat after each sample (targets.h says when a
+	 * recent read stands instead): the process is stopped (SIGSTOP, a
+	 * debugger: state T), so what the sample says is frozen, not what
+	 * the program does; and where its stack starts, which an exec
+	 * changes. */
 	int stat_fd;			/* -1 when it cannot be read */
 	int stopped;
 	uint64_t start_stack;
+	uint64_t checked_ns;		/* when stat was last read */
+	uint64_t checked_sig;		/* the sample's threads then */
 	char *exec_path;		/* what it exec'd, once it has; owned */
 	/* -s */
 	char *cmdline;			/* when found; owned */

@@ -235,12 +235,28 @@ enum gs_err target_attach(struct session *s, struct session_target *tg,
 /* An exec gives the process a new stack (and most often a new
  * executable), so a moved stack start means the program attached to is
  * gone. */
-int target_check(struct session_target *tg)
+/* The thread states of a sample, folded in order: a thread born or gone,
+ * or an interpreter that is not the one read before, changes it. */
+static uint64_t threads_sig(const struct py_sample *smp)
 {
-	uint64_t start_stack;
+	uint64_t h = (uint64_t)smp->nthreads + 1;
+
+	for (int i = 0; i < smp->nthreads; i++)
+		h = (h ^ smp->threads[i].tstate) * 0x100000001b3ull;
+	return h;
+}
+
+int target_check(struct session_target *tg, const struct py_sample *smp)
+{
+	uint64_t start_stack, now = now_ns(), sig = smp ? threads_sig(smp) : 0;
 	char state, link[64], exe[4096];
 	ssize_t n;
 
+	if (smp && sig == tg->checked_sig && tg->checked_ns &&
+	    now - tg->checked_ns < TARGET_CHECK_NS)
+		return 0;
+	tg->checked_ns = now;
+	tg->checked_sig = sig;
 	if (read_stat(tg, &state, &start_stack))
 		return 0;
 	tg->stopped = state == 'T';
@@ -460,7 +476,7 @@ static void sample_target(struct session *s, struct session_target *tg,
 
 	switch (sampler_take(tg->sampler, &smp, &t, err)) {
 	case SAMPLER_SAMPLE:
-		if (target_check(tg)) {
+		if (target_check(tg, smp)) {
 			reborn(s, tg, h, ctx);
 			break;
 		}
@@ -469,7 +485,7 @@ static void sample_target(struct session *s, struct session_target *tg,
 		h->sample(ctx, tg, smp);
 		break;
 	case SAMPLER_FAILED:
-		if (target_check(tg)) {
+		if (target_check(tg, NULL)) {
 			reborn(s, tg, h, ctx);
 			break;
 		}

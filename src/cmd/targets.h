@@ -28,9 +28,17 @@ void target_free(struct session_target *tg);
 enum gs_err target_attach(struct session *s, struct session_target *tg,
 			  struct gs_error *err);
 
-/* After a sample: is the target stopped, and has it exec'd (1: it has,
- * tg->exec_path says what)? */
-int target_check(struct session_target *tg);
+/* After a sample (smp; NULL when it failed): is the target stopped, and
+ * has it exec'd (1: it has, tg->exec_path says what)?  Reading
+ * /proc/PID/stat costs a few microseconds, a third of a whole sample at
+ * 1 kHz, so after a good sample showing the same thread states as the
+ * last one the answer of a check less than TARGET_CHECK_NS old stands.
+ * An exec is seen at once all the same: the program it starts is read as
+ * a failure (nothing where the interpreter was) or, for a Python at the
+ * same address (a non-PIE interpreter exec'ing itself), as thread states
+ * never seen before. */
+#define TARGET_CHECK_NS 10000000ull	/* 10 ms */
+int target_check(struct session_target *tg, const struct py_sample *smp);
 
 /* The target exited or exec'd: hooks->left is told, its interpreter and
  * sampler are freed. */
