@@ -288,6 +288,10 @@ struct py_target {
 	uint64_t queueing_seq;		/* sample queueing was asked at */
 	int queueing;			/* its answer (tasks.c) */
 	struct pyname_cache names;	/* names.c */
+	size_t name_cursor;		/* threads index after the last name
+					   asked for (threads.c) */
+	double name_tokens;		/* Python name lookups allowed now */
+	uint64_t name_tokens_ns;	/* when they were last topped up */
 	struct py_native *native;	/* native.c; NULL without --native */
 	struct py_scratch *scratch;	/* one sample's scratch */
 };

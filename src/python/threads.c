@@ -182,22 +182,61 @@ void pythread_resolve(struct py_target *t, const struct py_sample *s)
 
 /* A Python name is looked up again after a second (threads are renamed);
  * an OS name stands in until threading has registered the thread, which
- * is tried again sooner. */
+ * is tried again sooner.  A lookup reads a few objects of the target, so
+ * hundreds of threads would cost a burst of them every second: looking a
+ * known name up again takes one of NAME_LOOKUPS_PER_S tokens, and without
+ * one the name kept stands a little longer (a new thread's first lookup
+ * is never held back). */
 #define NAME_REFRESH_NS 1000000000ull
 #define NAME_RETRY_NS 50000000ull
+#define NAME_LOOKUPS_PER_S 200.0
+
+static int name_token(struct py_target *t, uint64_t now)
+{
+	double add = (double)(now - t->name_tokens_ns) * 1e-9 *
+		     NAME_LOOKUPS_PER_S;
+
+	if (!t->name_tokens_ns || add >= NAME_LOOKUPS_PER_S)
+		add = NAME_LOOKUPS_PER_S;
+	t->name_tokens_ns = now;
+	t->name_tokens += add;
+	if (t->name_tokens > NAME_LOOKUPS_PER_S)
+		t->name_tokens = NAME_LOOKUPS_PER_S;
+	if (t->name_tokens < 1.0)
+		return 0;
+	t->name_tokens -= 1.0;
+	return 1;
+}
+
+/* The entry of (tid, thread_id): callers ask for the threads in the same
+ * order sample after sample, so the search starts where the last one
+ * ended and most often ends at once. */
+static struct thread_entry *entry_for(struct py_target *t, pid_t tid,
+				      uint64_t thread_id)
+{
+	for (size_t k = 0; k < t->nthreads; k++) {
+		size_t i = (t->name_cursor + k) % t->nthreads;
+
+		if (t->threads[i].tid == tid &&
+		    t->threads[i].thread_id == thread_id) {
+			t->name_cursor = i + 1;
+			return &t->threads[i];
+		}
+	}
+	return NULL;
+}
 
 const char *pyt_thread_name(struct py_target *t, pid_t tid, uint64_t thread_id)
 {
-	struct thread_entry *e = NULL;
+	struct thread_entry *e;
 	struct proc_task_state st;
 	const char *name;
 	uint64_t now = now_ns();
 
-	for (size_t i = 0; i < t->nthreads; i++)
-		if (t->threads[i].tid == tid && t->threads[i].thread_id == thread_id)
-			e = &t->threads[i];
-	if (e && e->name && now - e->name_ns <
-	    (e->name_is_python ? NAME_REFRESH_NS : NAME_RETRY_NS))
+	e = entry_for(t, tid, thread_id);
+	if (e && e->name && (now - e->name_ns <
+	    (e->name_is_python ? NAME_REFRESH_NS : NAME_RETRY_NS) ||
+	    !name_token(t, now)))
 		return e->name;
 	if (!e) {
 		if (!tid)
