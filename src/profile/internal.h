@@ -21,6 +21,17 @@ struct count {
 	uint64_t n;
 };
 
+/* What a sample's thread slot counted last: a thread showing the same
+ * state and frames again (an idle one, sample after sample) is counted
+ * without walking the stack tree.  frames is owned. */
+struct slot_memo {
+	uint32_t *frames;
+	int n, cap;
+	uint32_t thread, stack, count;
+	int state;
+	int valid;
+};
+
 struct profile {
 	struct profile_resolver r;
 
@@ -57,6 +68,7 @@ struct profile {
 	 * recorded) */
 	uint32_t *cache;
 	uint32_t *last_stack;			/* of the last sample */
+	struct slot_memo *memo;			/* profile.c */
 	uint32_t names_gen;			/* thread renames */
 	int last_n;				/* threads in the last sample */
 

@@ -178,15 +178,16 @@ static uint64_t count_key(uint32_t thread, enum gil_state state, uint32_t stack)
 	return KEY_TAG | (uint64_t)thread << 35 | (uint64_t)state << 32 | stack;
 }
 
-static void add_count(struct profile *p, uint32_t thread, enum gil_state state,
-		      uint32_t stack)
+/* Count one sample of (thread, state, stack); its index in counts. */
+static uint32_t add_count(struct profile *p, uint32_t thread,
+			  enum gil_state state, uint32_t stack)
 {
 	uint64_t key = count_key(thread, state, stack);
 	uint32_t *v = ptab_get(&p->count_index, key);
 
 	if (v) {
 		p->counts[*v].n++;
-		return;
+		return *v;
 	}
 	if (p->ncounts == p->acounts) {
 		p->acounts = p->acounts ? p->acounts * 2 : 256;
@@ -194,7 +195,39 @@ static void add_count(struct profile *p, uint32_t thread, enum gil_state state,
 	}
 	p->counts[p->ncounts].key = key;
 	p->counts[p->ncounts].n = 1;
-	ptab_put(&p->count_index, key, (uint32_t)p->ncounts++);
+	ptab_put(&p->count_index, key, (uint32_t)p->ncounts);
+	return (uint32_t)p->ncounts++;
+}
+
+/* Count the stack of slot i's thread t in state st, through the slot's
+ * memo when it shows what it showed last. */
+static void count_stack(struct profile *p, int i, uint32_t t,
+			enum gil_state st, const struct py_thread_sample *ts)
+{
+	struct slot_memo *m = &p->memo[i];
+	int n = ts->nframes > 0 ? ts->nframes : 0;
+	uint32_t stack;
+
+	if (m->valid && m->thread == t && m->state == (int)st && m->n == n &&
+	    (!n || !memcmp(m->frames, ts->frames, (size_t)n * sizeof(*m->frames)))) {
+		p->counts[m->count].n++;
+		p->last_stack[i] = m->stack;
+		return;
+	}
+	stack = n ? intern_stack(p, ts->frames, n) : 0;
+	p->last_stack[i] = stack;
+	m->count = add_count(p, t, st, stack);
+	if (n > m->cap) {
+		m->cap = n;
+		m->frames = xrealloc(m->frames, (size_t)n * sizeof(*m->frames));
+	}
+	if (n)
+		memcpy(m->frames, ts->frames, (size_t)n * sizeof(*m->frames));
+	m->n = n;
+	m->thread = t;
+	m->state = (int)st;
+	m->stack = stack;
+	m->valid = 1;
 }
 
 /* --- threads ------------------------------------------------------------- */
@@ -357,12 +390,18 @@ struct profile *profile_new(const struct profile_resolver *r)
 	p->cache = xmalloc(PY_MAX_THREADS * sizeof(*p->cache));
 	memset(p->cache, 0xff, PY_MAX_THREADS * sizeof(*p->cache));
 	p->last_stack = xcalloc(PY_MAX_THREADS, sizeof(*p->last_stack));
+	p->memo = xcalloc(PY_MAX_THREADS, sizeof(*p->memo));
 	p->an_threads = xcalloc(PY_MAX_THREADS, sizeof(*p->an_threads));
 	return p;
 }
 
 static void free_scratch(struct profile *p)
 {
+	if (p->memo)
+		for (size_t i = 0; i < PY_MAX_THREADS; i++)
+			free(p->memo[i].frames);
+	free(p->memo);
+	p->memo = NULL;
 	free(p->cache);
 	free(p->last_stack);
 	free(p->an_threads);
@@ -474,7 +513,7 @@ void profile_add(struct profile *p, const struct py_sample *s)
 	for (i = 0; i < n; i++) {
 		const struct py_thread_sample *ts = &s->threads[i];
 		enum gil_state st = ts->state;
-		uint32_t t = thread_for(p, i, ts), stack;
+		uint32_t t = thread_for(p, i, ts);
 		struct profile_thread *th = &p->threads[t];
 
 		if ((unsigned)st >= GIL_NSTATES)
@@ -499,10 +538,7 @@ void profile_add(struct profile *p, const struct py_sample *s)
 			p->last_stack[i] = PROFILE_NO_STACK;
 			continue;
 		}
-		stack = ts->nframes > 0 ?
-			intern_stack(p, ts->frames, ts->nframes) : 0;
-		p->last_stack[i] = stack;
-		add_count(p, t, st, stack);
+		count_stack(p, i, t, st, ts);
 	}
 	if (s->gil_locked == 1)
 		held = 1;
