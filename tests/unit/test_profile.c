@@ -104,6 +104,77 @@ TEST(profile, stacks_are_interned_in_a_trie)
 	profile_free(p);
 }
 
+/* The count of (thread, state, stack) whatever the order they came in. */
+static uint64_t count_of(struct profile *p, uint32_t thread, int state,
+			 uint32_t frame, int depth)
+{
+	struct profile_count *c;
+	size_t n;
+	uint64_t v = 0;
+
+	c = profile_counts(p, &n);
+	for (size_t i = 0; i < n; i++)
+		if (c[i].thread == thread && (int)c[i].state == state &&
+		    (int)profile_stack_depth(p, c[i].stack) == depth &&
+		    (!depth || profile_stack_frame(p, c[i].stack) == frame))
+			v += c[i].count;
+	free(c);
+	return v;
+}
+
+/* A slot showing what it showed last is counted through its memo: the
+ * counts must be those of a walk every time, whatever changes between
+ * two samples - the frames, their number, the state, the thread in the
+ * slot, none at all, or a torn stack in between. */
+TEST(profile, repeated_slots_count_as_walked)
+{
+	struct profile *p = new_profile();
+	struct py_sample *s = new_sample();
+	const uint32_t a[] = { 3, 2, 1 }, b[] = { 4, 2, 1 }, c2[] = { 2, 1 };
+	int k;
+
+	for (k = 0; k < 3; k++) {	/* a, a, a */
+		reset(s, 1000 + (uint64_t)k);
+		set_thread(s, 0, 100, GIL_IDLE, 3, a);
+		profile_add(p, s);
+	}
+	reset(s, 2000);			/* other innermost frame */
+	set_thread(s, 0, 100, GIL_IDLE, 3, b);
+	profile_add(p, s);
+	reset(s, 2001);			/* shallower */
+	set_thread(s, 0, 100, GIL_IDLE, 2, c2);
+	profile_add(p, s);
+	reset(s, 2002);			/* same frames, other state */
+	set_thread(s, 0, 100, GIL_WAITING, 2, c2);
+	profile_add(p, s);
+	reset(s, 2003);			/* no frames, twice */
+	set_thread(s, 0, 100, GIL_WAITING, 0, NULL);
+	profile_add(p, s);
+	profile_add(p, s);
+	reset(s, 2004);			/* another thread in slot 0 */
+	set_thread(s, 0, 101, GIL_WAITING, 2, c2);
+	profile_add(p, s);
+	reset(s, 2005);			/* torn, then the same as before it */
+	set_thread(s, 0, 101, GIL_WAITING, 2, c2);
+	s->threads[0].incomplete = 1;
+	profile_add(p, s);
+	s->threads[0].incomplete = 0;
+	profile_add(p, s);
+	reset(s, 2006);			/* back to the first thread and a */
+	set_thread(s, 0, 100, GIL_IDLE, 3, a);
+	profile_add(p, s);
+
+	CHECK_EQ_INT(count_of(p, 0, GIL_IDLE, 3, 3), 4);
+	CHECK_EQ_INT(count_of(p, 0, GIL_IDLE, 4, 3), 1);
+	CHECK_EQ_INT(count_of(p, 0, GIL_IDLE, 2, 2), 1);
+	CHECK_EQ_INT(count_of(p, 0, GIL_WAITING, 2, 2), 1);
+	CHECK_EQ_INT(count_of(p, 0, GIL_WAITING, 0, 0), 2);
+	CHECK_EQ_INT(count_of(p, 1, GIL_WAITING, 2, 2), 2);
+	CHECK_EQ_INT(profile_stats(p)->samples, 12);
+	free(s);
+	profile_free(p);
+}
+
 TEST(profile, totals_per_tick)
 {
 	struct profile *p = new_profile();
