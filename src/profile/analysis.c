@@ -24,12 +24,26 @@ struct blame_ent {
 	uint64_t samples;
 };
 
+/* A holder's histogram starts sparse: most holders (a short-lived thread,
+ * a function seen holding once) have a few holds, and a dense one is 2 KB
+ * each, which thread churn multiplied into tens of MB an hour.  Up to
+ * HIST_SPARSE buckets are kept as (bucket, holds) pairs sorted by bucket;
+ * the next one turns them into HIST_N counters. */
+#define HIST_SPARSE 16
+
+struct hist_pair {
+	uint16_t b;
+	uint32_t n;
+};
+
 struct holder_ent {
 	uint64_t key;		/* thread << 32 | func */
 	uint64_t count;
 	uint64_t max_us;
 	uint64_t over;
-	uint32_t *hist;		/* HIST_N */
+	uint32_t *hist;		/* HIST_N, or NULL while sparse */
+	struct hist_pair *pairs;	/* npairs, sorted by b */
+	int npairs, apairs;
 };
 
 /* A small open-addressing index: slot -> entry index + 1 (0 empty). */
@@ -185,16 +199,74 @@ static double hist_value(int b)
 	return (double)lo + (double)(width - 1) / 2.0;
 }
 
+/* Count one hold of bucket b in h. */
+static void hist_add(struct holder_ent *h, int b)
+{
+	int i;
+
+	if (h->hist) {
+		if (h->hist[b] < UINT32_MAX)
+			h->hist[b]++;
+		return;
+	}
+	for (i = 0; i < h->npairs && h->pairs[i].b < b; i++)
+		;
+	if (i < h->npairs && h->pairs[i].b == b) {
+		if (h->pairs[i].n < UINT32_MAX)
+			h->pairs[i].n++;
+		return;
+	}
+	if (h->npairs == HIST_SPARSE) {
+		h->hist = xcalloc(HIST_N, sizeof(uint32_t));
+		for (int k = 0; k < h->npairs; k++)
+			h->hist[h->pairs[k].b] = h->pairs[k].n;
+		free(h->pairs);
+		h->pairs = NULL;
+		h->npairs = h->apairs = 0;
+		h->hist[b]++;
+		return;
+	}
+	if (h->npairs == h->apairs) {
+		h->apairs = h->apairs ? 2 * h->apairs : 2;
+		h->pairs = xrealloc(h->pairs,
+				    (size_t)h->apairs * sizeof(*h->pairs));
+	}
+	memmove(&h->pairs[i + 1], &h->pairs[i],
+		(size_t)(h->npairs - i) * sizeof(*h->pairs));
+	h->pairs[i].b = (uint16_t)b;
+	h->pairs[i].n = 1;
+	h->npairs++;
+}
+
 /* The value below which a fraction q of the holds lie (nearest rank);
  * extra: the bucket of one more hold not yet in h (-1: none). */
 static double hist_quantile(const struct holder_ent *h, uint64_t count,
 			    int extra, double q)
 {
 	uint64_t rank = (uint64_t)(q * (double)count + 0.999999), seen = 0;
-	int b;
+	int b, i = 0;
 
 	if (rank < 1)
 		rank = 1;
+	if (h && !h->hist) {
+		/* sparse: the pairs in order, the extra hold among them */
+		for (;;) {
+			int pb = i < h->npairs ? h->pairs[i].b : HIST_N;
+
+			if (extra >= 0 && extra <= pb) {
+				if (++seen >= rank)
+					return hist_value(extra);
+				extra = -1;
+				continue;
+			}
+			if (i >= h->npairs)
+				break;
+			seen += h->pairs[i++].n;
+			if (seen >= rank)
+				return hist_value(pb);
+		}
+		return hist_value(HIST_N - 1);
+	}
 	for (b = 0; b < HIST_N; b++) {
 		seen += (h ? h->hist[b] : 0) + (b == extra);
 		if (seen >= rank)
@@ -221,7 +293,6 @@ static struct holder_ent *holder_get(struct analysis *a, uint64_t key)
 	e = (int64_t)a->nholders++;
 	memset(&a->holders[e], 0, sizeof(a->holders[e]));
 	a->holders[e].key = key;
-	a->holders[e].hist = xcalloc(HIST_N, sizeof(uint32_t));
 	a->holder_idx.slots[slot] = (uint32_t)e + 1;
 	return &a->holders[e];
 }
@@ -268,8 +339,7 @@ static void hold_end(struct analysis *a, uint64_t end_ns)
 	h = holder_get(a, a->hold_key);
 	span_us = hold_span_us(a, end_ns);
 	h->count++;
-	if (h->hist[hist_bucket(span_us)] < UINT32_MAX)
-		h->hist[hist_bucket(span_us)]++;
+	hist_add(h, hist_bucket(span_us));
 	if (span_us > h->max_us)
 		h->max_us = span_us;
 	if (hold_over_interval(a))
@@ -336,8 +406,10 @@ void analysis_free(struct analysis *a)
 
 	if (!a)
 		return;
-	for (i = 0; i < a->nholders; i++)
+	for (i = 0; i < a->nholders; i++) {
 		free(a->holders[i].hist);
+		free(a->holders[i].pairs);
+	}
 	free(a->holders);
 	free(a->holder_idx.slots);
 	free(a->blame);
@@ -620,10 +692,14 @@ int analysis_cores(void)
 
 size_t analysis_memory(const struct analysis *a)
 {
+	size_t hist = 0;
+
+	for (size_t i = 0; i < a->nholders; i++)
+		hist += a->holders[i].hist ? HIST_N * sizeof(uint32_t) :
+			(size_t)a->holders[i].apairs * sizeof(struct hist_pair);
 	return sizeof(*a) + a->ablame * sizeof(*a->blame) +
 	       a->blame_idx.cap * sizeof(uint32_t) +
-	       a->aholders * sizeof(*a->holders) +
-	       a->nholders * HIST_N * sizeof(uint32_t) +
+	       a->aholders * sizeof(*a->holders) + hist +
 	       a->holder_idx.cap * sizeof(uint32_t) +
 	       a->nwork * sizeof(*a->work);
 }
