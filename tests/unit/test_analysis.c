@@ -194,6 +194,46 @@ TEST(analysis, holds_follow_holder_and_switch_number)
 	fx_release(&f);
 }
 
+/* A holder's histogram is sparse for its first 16 buckets and dense
+ * after: the percentiles are the same either way.  a holds 1, 2, ... 40
+ * ms in turn with b's 2 ms holds between. */
+TEST(analysis, hold_percentiles_sparse_then_dense)
+{
+	struct fixture f;
+	enum gil_state ab[2] = { GIL_HELD, GIL_WAITING };
+	enum gil_state ba[2] = { GIL_WAITING, GIL_HELD };
+	uint32_t fr[2] = { 1, 2 };
+	struct hold_row *rows;
+	size_t n;
+	int i, k, t = 0;
+
+	fx_init(&f);
+	for (k = 1; k <= 40; k++) {
+		for (i = 0; i < k; i++)
+			fx_add(&f, t++, 2, ab, fr);
+		f.sw++;
+		for (i = 0; i < 2; i++)
+			fx_add(&f, t++, 2, ba, fr);
+		f.sw++;
+		if (k != 10 && k != 40)
+			continue;
+		rows = analysis_holds(f.a, &n);
+		CHECK_EQ_INT(n, 2);
+		CHECK_EQ_INT(rows[0].thread, 0);
+		CHECK_EQ_INT(rows[0].count, k);
+		/* nearest rank: the k/2-th and the ceil(0.95 k)-th hold,
+		 * within a bucket (6 %) */
+		CHECK(near(rows[0].p50_ms, k / 2, 0.06 * k / 2));
+		CHECK(near(rows[0].p95_ms, k == 10 ? 10 : 38,
+			   0.06 * (k == 10 ? 10 : 38)));
+		CHECK(near(rows[0].max_ms, k, 1e-9));
+		CHECK_EQ_INT(rows[1].thread, 1);
+		CHECK(near(rows[1].p50_ms, 2.0, 0.12));
+		free(rows);
+	}
+	fx_release(&f);
+}
+
 TEST(analysis, a_switch_back_to_the_same_holder_is_a_new_hold)
 {
 	struct fixture f;
