@@ -237,9 +237,6 @@ enum gs_err target_attach(struct session *s, struct session_target *tg,
 	return rc;
 }
 
-/* An exec gives the process a new stack (and most often a new
- * executable), so a moved stack start means the program attached to is
- * gone. */
 /* The thread states of a sample, folded in order: a thread born or gone,
  * or an interpreter that is not the one read before, changes it. */
 static uint64_t threads_sig(const struct py_sample *smp)
@@ -251,6 +248,9 @@ static uint64_t threads_sig(const struct py_sample *smp)
 	return h;
 }
 
+/* An exec gives the process a new stack (and most often a new
+ * executable), so a moved stack start means the program attached to is
+ * gone. */
 int target_check(struct session_target *tg, const struct py_sample *smp)
 {
 	uint64_t start_stack, now = now_ns(), sig = smp ? threads_sig(smp) : 0;
