@@ -206,10 +206,11 @@ static void count_stack(struct profile *p, int i, uint32_t t,
 {
 	struct slot_memo *m = &p->memo[i];
 	int n = ts->nframes > 0 ? ts->nframes : 0;
+	size_t bytes = (size_t)n * sizeof(*m->frames);
 	uint32_t stack;
 
 	if (m->valid && m->thread == t && m->state == (int)st && m->n == n &&
-	    (!n || !memcmp(m->frames, ts->frames, (size_t)n * sizeof(*m->frames)))) {
+	    (!n || !memcmp(m->frames, ts->frames, bytes))) {
 		p->counts[m->count].n++;
 		p->last_stack[i] = m->stack;
 		return;
@@ -219,10 +220,10 @@ static void count_stack(struct profile *p, int i, uint32_t t,
 	m->count = add_count(p, t, st, stack);
 	if (n > m->cap) {
 		m->cap = n;
-		m->frames = xrealloc(m->frames, (size_t)n * sizeof(*m->frames));
+		m->frames = xrealloc(m->frames, bytes);
 	}
 	if (n)
-		memcpy(m->frames, ts->frames, (size_t)n * sizeof(*m->frames));
+		memcpy(m->frames, ts->frames, bytes);
 	m->n = n;
 	m->thread = t;
 	m->state = (int)st;
