@@ -87,10 +87,17 @@ struct profile_thread {
 	 * two, not the whole timeline.  Read it with profile_thread_bucket(). */
 	uint32_t *timeline;		/* tl_n * GIL_NSTATES, or NULL */
 	uint32_t tl_first, tl_n, tl_cap;	/* in buckets */
+	/* Ticks in bucket tl_pend_b and state tl_pend_st not yet added to
+	 * the timeline (profile.c): a thread in the same state tick after
+	 * tick, as hundreds of idle ones are, touches only this struct,
+	 * not its timeline elsewhere in memory. */
+	uint32_t tl_pend_b, tl_pend_n;
+	int tl_pend_st;
 };
 
 /* The thread's ticks per GIL state (GIL_NSTATES of them) in timeline
- * bucket b; all zeros when it was not seen then. */
+ * bucket b; all zeros when it was not seen then.  Valid until the next
+ * call. */
 const uint32_t *profile_thread_bucket(const struct profile_thread *t,
 				      size_t b);
 

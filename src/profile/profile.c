@@ -274,6 +274,8 @@ found:
 
 /* --- timeline ------------------------------------------------------------ */
 
+static void tl_flush(struct profile_thread *t);
+
 static void merge_buckets(struct profile *p)
 {
 	size_t i, j, k;
@@ -292,6 +294,8 @@ static void merge_buckets(struct profile *p)
 	}
 	memset(&p->buckets[PROFILE_TIMELINE_BUCKETS / 2], 0,
 	       sizeof(p->buckets) / 2);
+	for (j = 0; j < p->nthreads; j++)
+		tl_flush(&p->threads[j]);
 	for (j = 0; j < p->nthreads; j++) {
 		struct profile_thread *t = &p->threads[j];
 		uint32_t *tl = t->timeline, first = t->tl_first / 2;
@@ -344,14 +348,42 @@ static uint32_t *thread_bucket(struct profile_thread *t, size_t b)
 	return t->timeline + (b - t->tl_first) * GIL_NSTATES;
 }
 
+/* Add the ticks pending in t to its timeline. */
+static void tl_flush(struct profile_thread *t)
+{
+	if (!t->tl_pend_n)
+		return;
+	thread_bucket(t, t->tl_pend_b)[t->tl_pend_st] += t->tl_pend_n;
+	t->tl_pend_n = 0;
+}
+
+/* One tick of t in bucket b and state st: pending while it repeats. */
+static void tl_count(struct profile_thread *t, size_t b, enum gil_state st)
+{
+	if (t->tl_pend_n && t->tl_pend_b == b && t->tl_pend_st == (int)st) {
+		t->tl_pend_n++;
+		return;
+	}
+	tl_flush(t);
+	t->tl_pend_b = (uint32_t)b;
+	t->tl_pend_st = (int)st;
+	t->tl_pend_n = 1;
+}
+
 const uint32_t *profile_thread_bucket(const struct profile_thread *t,
 				      size_t b)
 {
 	static const uint32_t none[GIL_NSTATES];
+	static uint32_t with_pending[GIL_NSTATES];
+	const uint32_t *v = none;
 
-	if (!t->timeline || b < t->tl_first || b - t->tl_first >= t->tl_n)
-		return none;
-	return t->timeline + (b - t->tl_first) * GIL_NSTATES;
+	if (t->timeline && b >= t->tl_first && b - t->tl_first < t->tl_n)
+		v = t->timeline + (b - t->tl_first) * GIL_NSTATES;
+	if (!t->tl_pend_n || t->tl_pend_b != b)
+		return v;
+	memcpy(with_pending, v, sizeof(with_pending));
+	with_pending[t->tl_pend_st] += t->tl_pend_n;
+	return with_pending;
 }
 
 /* The bucket for the sample about to be added (p->st.samples not yet
@@ -521,7 +553,7 @@ void profile_add(struct profile *p, const struct py_sample *s)
 			st = GIL_IDLE;
 		th->samples++;
 		th->state[st]++;
-		thread_bucket(th, b)[st]++;
+		tl_count(th, b, st);
 		if ((unsigned)ts->evidence < EV_NSTATES)
 			p->st.evidence[st][ts->evidence]++;
 		if (st == GIL_HELD) {
