@@ -148,7 +148,7 @@ TEST(profile, repeated_slots_count_as_walked)
 	set_thread(s, 0, 100, GIL_WAITING, 2, c2);
 	profile_add(p, s);
 	reset(s, 2003);			/* no frames, twice */
-	set_thread(s, 0, 100, GIL_WAITING, 0, NULL);
+	set_thread(s, 0, 100, GIL_WAITING, 0, a);
 	profile_add(p, s);
 	profile_add(p, s);
 	reset(s, 2004);			/* another thread in slot 0 */
