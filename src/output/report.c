@@ -144,10 +144,6 @@ void md_code(struct strbuf *sb, const char *s, size_t max, int in_table)
 	sb_release(&c);
 }
 
-/* v as printf shows it with that many decimals, so that a delta is the
- * difference of the two values shown beside it (round() may differ from
- * printf on a value such as 46.25). */
-
 void report_json_gil(struct strbuf *sb, const struct profile_stats *st,
 		     const struct output_figures *fig, const char *sep)
 {
