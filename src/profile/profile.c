@@ -294,12 +294,14 @@ static void merge_buckets(struct profile *p)
 	}
 	memset(&p->buckets[PROFILE_TIMELINE_BUCKETS / 2], 0,
 	       sizeof(p->buckets) / 2);
-	for (j = 0; j < p->nthreads; j++)
-		tl_flush(&p->threads[j]);
 	for (j = 0; j < p->nthreads; j++) {
 		struct profile_thread *t = &p->threads[j];
-		uint32_t *tl = t->timeline, first = t->tl_first / 2;
+		uint32_t *tl, first;
 		size_t last = SIZE_MAX, to;
+
+		tl_flush(t);	/* its pending ticks are in bucket terms too */
+		tl = t->timeline;
+		first = t->tl_first / 2;
 
 		/* bucket a goes to a / 2: in place, since a / 2 - first
 		 * never exceeds a - tl_first, and ascending */
