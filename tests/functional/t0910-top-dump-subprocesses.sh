@@ -24,23 +24,8 @@ pick=$(printf '%s\n' $first $mid $last | awk 'NF && !seen[$0]++')
 tmp=$(mktemp -d)
 sock=gilspy-t0910-$$
 T() { tmux -L "$sock" -f /dev/null "$@"; }
-# the pool's workers are ended with it (by pid: they are its children)
-children_of() {  # the pids whose parent is $1, from /proc/PID/stat
-	local want=$1 f line fields
-	for f in /proc/[0-9]*/stat; do
-		line=$(cat "$f" 2>/dev/null) || continue
-		# after the command name (which may hold anything): state, ppid
-		read -r -a fields <<<"${line##*) }"
-		[ "${fields[1]}" = "$want" ] && { f=${f#/proc/}; echo "${f%/stat}"; }
-	done
-}
-stop_tree() {
-	local kids
-	[ -n "$PY_PID" ] && kids=$(children_of "$PY_PID")
-	py_stop
-	for k in $kids; do kill -9 "$k" 2>/dev/null; done
-}
-cleanup() { command -v tmux >/dev/null && T kill-server 2>/dev/null; stop_tree; rm -rf "$tmp"; }
+# the pool's workers are ended with it: py_stop_tree (tests/lib/common.sh)
+cleanup() { command -v tmux >/dev/null && T kill-server 2>/dev/null; py_stop_tree; rm -rf "$tmp"; }
 trap cleanup EXIT
 
 # check_json ROOT FILES...: every worker in every dump, each running
@@ -78,7 +63,7 @@ EOF
 
 tmux_done=
 for l in $pick; do
-	py_start "$l" procs.py pool-fork 30 3 || { ok 1 "$l: the pool starts"; stop_tree; continue; }
+	py_start "$l" procs.py pool-fork 30 3 || { ok 1 "$l: the pool starts"; py_stop_tree; continue; }
 	root=$PY_PID
 	sleep 0.5
 	files=()
@@ -169,7 +154,7 @@ for l in $pick; do
 		[ "$(cat "$tmp/exit" 2>/dev/null)" = 0 ]
 		ok $? "$l: q ends top -s with status 0"
 	fi
-	stop_tree
+	py_stop_tree
 	diag "covered: $l"
 done
 
@@ -221,7 +206,7 @@ assert len(d["processes"]) == 2, [p["pid"] for p in d["processes"]]
 else
 	ok 1 "$l: procs.py shell starts"
 fi
-stop_tree
+py_stop_tree
 
 "$GILSPY" top -s waiting -p 1 >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc = 2 ] && grep -q -- "-s means --subprocesses .*-o waiting" "$tmp/err"
