@@ -169,6 +169,18 @@ void proc_task_release(struct proc_task *t);
 enum gs_err proc_task_read(struct proc_task *t, int with_syscall,
 			   struct proc_task_state *st);
 
+/* Where a thread blocked in a system call is: the call, its first
+ * argument, and the user stack and instruction pointers it will return
+ * to.  The kernel answers only for a task off every CPU during the read. */
+struct proc_task_blocked {
+	int syscall;
+	uint64_t arg0, sp, pc;
+};
+/* 1 when the task was blocked in a system call during the read (*b filled),
+ * 0 when it was not (running, runnable, or stopped outside a call), -1
+ * when the file cannot be read.  One pread of /proc/.../syscall. */
+int proc_task_blocked(struct proc_task *t, struct proc_task_blocked *b);
+
 /* From /proc/.../schedstat, one pread: CPU time the task has run, in ns
  * (updated by the kernel at context switches and scheduler ticks, so it can
  * lag by a tick for a running task), and how many times it was scheduled
@@ -299,9 +311,19 @@ void proc_sched_restore(const struct proc_sched *s);
  * and lets it run on; proc_unwind_walk() then unwinds from that copy with
  * libunwind's remote API, reading code and unwind tables from the files the
  * target maps (cached per file).  Nothing of the target is written.
+ *
+ * A thread blocked in a system call need not be stopped at all: the kernel
+ * tells its stack and instruction pointers (proc_task_blocked()), and
+ * while it stays blocked its stack stays.  proc_unwind_copy_blocked()
+ * copies such a thread; the caller checks that it was not switched in
+ * meanwhile.  Only those two registers are known then: a walk that needs
+ * another one before the stack has given it (a caller whose frame is
+ * addressed from RBP, where no frame below saved RBP) stops there and says
+ * so (needs_regs), and the thread is to be stopped instead.
  */
 #define UNWIND_STACK_MAX (128 * 1024)
 #define UNWIND_MAX_FRAMES 256
+#define UNWIND_RIP 16		/* its index in unwind_snap.regs */
 
 struct unwind_snap {
 	pid_t tid;
@@ -312,6 +334,9 @@ struct unwind_snap {
 	uint64_t stop_ns;	/* how long the thread was stopped */
 	size_t used;		/* proc_unwind_walk(): bytes of stack[] it read */
 	int overran;		/* it wanted stack beyond the copy */
+	int partial;		/* only RSP and RIP are known (not stopped) */
+	int needs_regs;		/* proc_unwind_walk() of a partial copy wanted
+				   another register: it stopped there */
 	int in_syscall;		/* it was blocked in syscall number syscall,
 				   first argument arg0 (else running) */
 	int syscall;
@@ -336,6 +361,14 @@ void unwinder_free(struct unwinder *u);	/* NULL is a no-op */
  * unreadable; the thread runs on). */
 enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
 				uint64_t spin_ns, struct unwind_snap *s);
+/* Copy thread tid, found blocked in a system call as b says, into s as
+ * proc_unwind_capture() does, without stopping it: 1 copied (partial,
+ * stop_ns 0), -1 the stack unreadable.  The copy stands only if the thread
+ * was not switched onto a CPU from before b was read until after this call
+ * (the caller's check: proc_task_switches() or schedstat's count). */
+int proc_unwind_copy_blocked(struct unwinder *u,
+			     const struct proc_task_blocked *b, pid_t tid,
+			     size_t want, struct unwind_snap *s);
 /* Call before each round of captures: the stops are timed against
  * gilspy's run delay read here (one read a round, not one a stop). */
 void unwinder_round(struct unwinder *u);

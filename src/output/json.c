@@ -118,14 +118,16 @@ void output_json(struct strbuf *sb, const struct profile *p,
 		json_bool(o->threads), json_bool(o->lineno),
 		json_bool(o->function), json_bool(o->state_frames));
 
-	if (ri->native_stops)	/* --native: how long threads were stopped */
+	if (ri->native_stops || ri->native_unstopped)	/* --native */
 		sb_addf(sb, "  \"native_stops\": {\"threads\": %llu, "
 			"\"median_us\": %.1f, \"p99_us\": %.1f, "
-			"\"max_us\": %.1f, \"truncated\": %llu},\n",
+			"\"max_us\": %.1f, \"unstopped\": %llu, "
+			"\"truncated\": %llu},\n",
 			(unsigned long long)ri->native_stops,
 			(double)ri->native_median_ns / 1e3,
 			(double)ri->native_p99_ns / 1e3,
 			(double)ri->native_max_ns / 1e3,
+			(unsigned long long)ri->native_unstopped,
 			(unsigned long long)ri->native_truncated);
 	sb_adds(sb, "  \"" RK_SUMMARY "\": {\n    \"stopped_by\": ");
 	json_add_str_or_null(sb, ri->stopped_by);

@@ -138,6 +138,30 @@ static void parse_syscall(const char *buf, struct proc_task_state *st)
 	}
 }
 
+int proc_task_blocked(struct proc_task *t, struct proc_task_blocked *b)
+{
+	char buf[256];
+	const char *p = buf;
+	unsigned long long v[9];
+
+	if (task_pread(t, &t->syscall_fd, "syscall", buf, sizeof(buf)) <= 0)
+		return -1;
+	/* "running", "-1 SP PC" (blocked outside a call: a fault, a stop),
+	 * or the call's number, its six arguments, SP and PC */
+	if (buf[0] < '0' || buf[0] > '9')
+		return 0;
+	for (int i = 0; i < 9; i++)
+		if (!parse_ull(p, &p, &v[i]))
+			return 0;
+	if (v[0] >= 4096 || !v[7] || !v[8])
+		return 0;
+	b->syscall = (int)v[0];
+	b->arg0 = v[1];
+	b->sp = v[7];
+	b->pc = v[8];
+	return 1;
+}
+
 enum gs_err proc_task_read(struct proc_task *t, int with_syscall,
 			   struct proc_task_state *st)
 {

@@ -64,6 +64,7 @@ struct unwinder {
 	int may_refresh;		/* the maps may be re-read (once a walk) */
 	size_t used;			/* the walk's: stack bytes read */
 	int overran;			/* it wanted more than the copy */
+	int needs_regs;			/* a register the copy lacks */
 	int sched_fd;			/* gilspy's /proc/thread-self/schedstat */
 	uint64_t run_delay;		/* read from it by unwinder_round() */
 };
@@ -216,6 +217,12 @@ static int acc_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val,
 	(void)as;
 	if (write || reg < 0 || reg > UNW_X86_64_RIP)
 		return -UNW_EBADREG;
+	/* (libunwind asks for a register only when a rule needs its value) */
+	if (u->cur->partial && reg != UNW_X86_64_RSP &&
+	    reg != UNW_X86_64_RIP) {
+		u->needs_regs = 1;
+		return -UNW_EBADREG;
+	}
 	*val = u->cur->regs[reg];
 	return 0;
 }
@@ -347,12 +354,27 @@ void unwinder_round(struct unwinder *u)
 	u->run_delay = proc_run_delay(u->sched_fd);
 }
 
+/* Up to want bytes of stack from s->sp into s; the slice ends with the
+ * stack's mapping (a partial read stops at the first page that is not
+ * mapped, should the maps be stale). */
+static void copy_stack(struct unwinder *u, size_t want, struct unwind_snap *s)
+{
+	const struct proc_map *m = map_at(u->p, s->sp);
+
+	if (!want || want > UNWIND_STACK_MAX)
+		want = UNWIND_STACK_MAX;
+	if (m && m->end - s->sp < want)
+		want = (size_t)(m->end - s->sp);
+	s->len = proc_read_partial(u->p, s->sp, s->stack, want);
+	s->stack_lo = m ? m->start : s->sp;
+	s->stack_hi = m ? m->end : s->sp + s->len;
+}
+
 enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
 				uint64_t spin_ns, struct unwind_snap *s)
 {
 	struct user_regs_struct r;
 	struct iovec io = { &r, sizeof(r) };
-	const struct proc_map *m;
 	uint64_t t0;
 	enum gs_err rc;
 	int sig, e = 0;
@@ -378,25 +400,35 @@ enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
 	s->regs[11] = r.r11; s->regs[12] = r.r12; s->regs[13] = r.r13;
 	s->regs[14] = r.r14; s->regs[15] = r.r15; s->regs[16] = r.rip;
 	s->sp = r.rsp;
+	s->partial = 0;
 	/* Stopped in a syscall, the kernel has set it up to restart (rax
 	 * -ERESTART*): the thread was blocked there, not running. */
 	s->in_syscall = (long)r.orig_rax >= 0 && (long)r.rax >= -516 &&
 			(long)r.rax <= -512;
 	s->syscall = (int)r.orig_rax;
 	s->arg0 = r.rdi;
-	/* the slice ends with the stack's mapping (a partial read stops at
-	 * the first page that is not mapped, should the maps be stale) */
-	m = map_at(u->p, r.rsp);
-	if (!want || want > UNWIND_STACK_MAX)
-		want = UNWIND_STACK_MAX;
-	if (m && m->end - r.rsp < want)
-		want = (size_t)(m->end - r.rsp);
-	s->len = proc_read_partial(u->p, r.rsp, s->stack, want);
+	copy_stack(u, want, s);
 	proc_ptrace_detach(tid, sig);
 	s->stop_ns = now_ns() - t0;
-	s->stack_lo = m ? m->start : r.rsp;
-	s->stack_hi = m ? m->end : r.rsp + s->len;
 	return s->len ? GS_OK : GS_EFAULT;
+}
+
+int proc_unwind_copy_blocked(struct unwinder *u,
+			     const struct proc_task_blocked *b, pid_t tid,
+			     size_t want, struct unwind_snap *s)
+{
+	s->tid = tid;
+	memset(s->regs, 0, sizeof(s->regs));
+	s->regs[UNW_X86_64_RSP] = b->sp;
+	s->regs[UNW_X86_64_RIP] = b->pc;
+	s->sp = b->sp;
+	s->partial = 1;
+	s->stop_ns = 0;
+	s->in_syscall = 1;
+	s->syscall = b->syscall;
+	s->arg0 = b->arg0;
+	copy_stack(u, want, s);
+	return s->len ? 1 : -1;
 }
 
 /* Is ip in code? A frame-pointer guess by libunwind past the end of the
@@ -421,6 +453,8 @@ int proc_unwind_walk(struct unwinder *u, struct unwind_snap *s,
 	u->may_refresh = 1;
 	u->used = 0;
 	u->overran = 0;
+	u->needs_regs = 0;
+	s->needs_regs = 0;
 	if (max <= 0)
 		return 0;
 	if (unw_init_remote(&c, u->as, u) < 0) {
@@ -463,6 +497,7 @@ int proc_unwind_walk(struct unwinder *u, struct unwind_snap *s,
 	u->cur = NULL;
 	s->used = u->used;
 	s->overran = u->overran;
+	s->needs_regs = u->needs_regs;
 	return n;
 }
 

@@ -102,6 +102,13 @@ struct thread_entry {
 	int nframes, stack_ok, stack_reuse;
 	uint32_t native_copy;		/* --native: stack bytes to copy, 0
 					   the most (native.c) */
+	/* --native: where it was last found blocked in a system call, and
+	 * its switch count then (while that stands, it has not run since:
+	 * woken or not, its registers are those) */
+	struct proc_task_blocked blocked;
+	uint64_t blocked_mark;
+	int blocked_ok;
+	uint64_t needs_regs_pc;		/* blocked there, it must be stopped */
 };
 
 /*

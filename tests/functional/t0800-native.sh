@@ -92,6 +92,11 @@ for l in $(py_interpreters); do
 	esac
 	grep -q 'stopped [0-9]* threads.*median' "$REC_DIR/err"
 	ok $? "$l: -v reports the thread stop time ($(grep -o 'median [^,]*, p99 [^ ,]*' "$REC_DIR/err"))"
+	# a thread blocked in a system call (the main thread's join, a
+	# waiter's futex) is copied from what the kernel says of it, unstopped
+	n=$(sed -n 's/.*copied \([0-9]*\) blocked ones with no stop.*/\1/p' "$REC_DIR/err")
+	[ "${n:-0}" -ge 1 ]
+	ok $? "$l: blocked threads are copied with no stop (${n:-0} of them)"
 	if [ -n "$ext" ]; then
 		# the state each spinner is seen in most, on its own C frame
 		n=$(count "$c" 'held_loop \(.*;gilspy_spin_held \(gilspy_cext[^;]*\);gilspy_spin_for [^;]*;\[GIL held\] ')
