@@ -157,6 +157,7 @@ struct proc_task {
 	int ring_fd;		/* its context-switch ring (oncpu.c), same */
 	void *ring;		/* the ring's mmap, ring_len bytes */
 	size_t ring_len;
+	int ring_rec;		/* bytes per record: 16 timed, 8 bare */
 };
 
 void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid);
@@ -212,6 +213,10 @@ int proc_task_watch(struct proc_task *t);
  * the caller closes it); 1 when it cannot be read (assume the worst). */
 int proc_runqueue_busy(int *fd);
 int proc_task_switches(const struct proc_task *t, uint64_t *mark, int *on_cpu);
+/* When the task was last switched off a CPU (CLOCK_MONOTONIC, as
+ * now_ns()), if that is the ring's last record and records are timed: 0;
+ * else -1.  For a task that is stopped, the start of its stop. */
+int proc_task_switched_out(const struct proc_task *t, uint64_t *ns);
 
 /* --- ELF ---------------------------------------------------------------- */
 
@@ -352,14 +357,16 @@ struct unwinder;
 struct unwinder *unwinder_new(pid_t pid, struct gs_error *err);
 void unwinder_free(struct unwinder *u);	/* NULL is a no-op */
 
-/* Stop tid, copy its registers and up to want bytes of stack (at most
- * UNWIND_STACK_MAX) into s, resume it; spin_ns as for
- * proc_ptrace_stop_timed() (a thread likely running: poll for its stop).
- * s->stop_ns runs from the start of the stop (as proc_ptrace_stop_timed()
- * bounds it) to the end of the detach.  GS_OK; GS_EGONE (thread gone),
+/* Stop task (tid, when task is NULL), copy its registers and up to want
+ * bytes of stack (at most UNWIND_STACK_MAX) into s, resume it; spin_ns as
+ * for proc_ptrace_stop_timed() (a thread likely running: poll for its
+ * stop).  s->stop_ns runs from the start of the stop to the end of the
+ * detach: the start is when the task's switch ring saw it leave its CPU
+ * for the stop, else as proc_ptrace_stop_timed() bounds it.  GS_OK; GS_EGONE (thread gone),
  * GS_EPERM (ptrace refused: errno says why), GS_EFAULT (registers or stack
  * unreadable; the thread runs on). */
-enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
+enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid,
+				const struct proc_task *task, size_t want,
 				uint64_t spin_ns, struct unwind_snap *s);
 /* Copy thread tid, found blocked in a system call as b says, into s as
  * proc_unwind_capture() does, without stopping it: 1 copied (partial,

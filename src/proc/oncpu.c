@@ -19,8 +19,10 @@
  * out) to a ring at every switch of the task.  Its head moves only when
  * the task is switched, so a thread that has not run since an earlier
  * look costs one memory read to recognise, and the last record says
- * whether it is on a CPU.  Without sample_id_all every record is a bare
- * 8-byte header, so the last one is at head - 8.
+ * whether it is on a CPU.  Each record carries the time of its switch
+ * (sample_id_all with PERF_SAMPLE_TIME, on CLOCK_MONOTONIC like now_ns()):
+ * a 16-byte record, the last one at head - 16.  Where the kernel refuses
+ * the clock, the records are bare 8-byte headers and carry no time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +32,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gilspy/proc.h"
@@ -67,8 +70,22 @@ int proc_task_watch(struct proc_task *t)
 	a.context_switch = 1;
 	a.exclude_kernel = 1;
 	a.exclude_hv = 1;
+	a.sample_id_all = 1;
+	a.sample_type = PERF_SAMPLE_TIME;
+	a.use_clockid = 1;
+	a.clockid = CLOCK_MONOTONIC;
+	t->ring_rec = 16;
 	t->ring_fd = (int)syscall(SYS_perf_event_open, &a, t->tid, -1, -1,
 				  PERF_FLAG_FD_CLOEXEC);
+	if (t->ring_fd < 0 && errno == EINVAL) {
+		a.sample_id_all = 0;
+		a.sample_type = 0;
+		a.use_clockid = 0;
+		a.clockid = 0;
+		t->ring_rec = 8;
+		t->ring_fd = (int)syscall(SYS_perf_event_open, &a, t->tid, -1,
+					  -1, PERF_FLAG_FD_CLOEXEC);
+	}
 	if (t->ring_fd < 0)
 		goto fail;
 	/* the header page and one page of records; PROT_READ only: the
@@ -86,27 +103,56 @@ fail:
 	return -1;
 }
 
-int proc_task_switches(const struct proc_task *t, uint64_t *mark, int *on_cpu)
+/* The ring's head, and its last record when it is a switch: 1, with *out
+ * set (switched out) and *ns its time (0 when records carry none); 0 when
+ * there is none; -1 when the task is not watched. */
+static int last_switch(const struct proc_task *t, uint64_t *head, int *out,
+		       uint64_t *ns)
 {
 	const struct perf_event_mmap_page *h = t->ring;
 	const uint8_t *data;
-	uint64_t head, off, size;
+	uint64_t off, size, at, words[2];
 	struct perf_event_header rec;
+	size_t len = (size_t)t->ring_rec;
 
 	if (!h)
 		return -1;
-	head = __atomic_load_n(&h->data_head, __ATOMIC_ACQUIRE);
-	*mark = head;
-	*on_cpu = -1;
+	*head = __atomic_load_n(&h->data_head, __ATOMIC_ACQUIRE);
 	off = h->data_offset ? h->data_offset : t->ring_len / 2;
 	size = h->data_size ? h->data_size : t->ring_len / 2;
-	if (head < sizeof(rec) || off + size > t->ring_len ||
-	    (size & (size - 1)))
+	if ((len != 8 && len != 16) || *head < len ||
+	    off + size > t->ring_len || size < 16 || (size & (size - 1)))
 		return 0;
 	data = (const uint8_t *)t->ring + off;
-	memcpy(&rec, data + ((head - sizeof(rec)) & (size - 1)), sizeof(rec));
-	if (rec.type == PERF_RECORD_SWITCH && rec.size == sizeof(rec))
-		*on_cpu = !(rec.misc & PERF_RECORD_MISC_SWITCH_OUT);
+	/* 8-byte words, each wrapped on its own: a record may straddle the
+	 * ring's end */
+	at = *head - len;
+	for (size_t i = 0; i < len / 8; i++)
+		memcpy(&words[i], data + ((at + 8 * i) & (size - 1)), 8);
+	memcpy(&rec, &words[0], sizeof(rec));
+	if (rec.type != PERF_RECORD_SWITCH || rec.size != len)
+		return 0;
+	*out = !!(rec.misc & PERF_RECORD_MISC_SWITCH_OUT);
+	*ns = len == 16 ? words[1] : 0;
+	return 1;
+}
+
+int proc_task_switches(const struct proc_task *t, uint64_t *mark, int *on_cpu)
+{
+	uint64_t ns;
+	int out, r = last_switch(t, mark, &out, &ns);
+
+	*on_cpu = r == 1 ? !out : -1;
+	return r < 0 ? -1 : 0;
+}
+
+int proc_task_switched_out(const struct proc_task *t, uint64_t *ns)
+{
+	uint64_t head;
+	int out;
+
+	if (last_switch(t, &head, &out, ns) != 1 || !out || !*ns)
+		return -1;
 	return 0;
 }
 

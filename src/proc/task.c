@@ -21,6 +21,7 @@ void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid)
 	t->clock_fd = t->ring_fd = -1;
 	t->ring = NULL;
 	t->ring_len = 0;
+	t->ring_rec = 0;
 }
 
 void proc_task_release(struct proc_task *t)
@@ -41,6 +42,7 @@ void proc_task_release(struct proc_task *t)
 	t->clock_fd = t->ring_fd = -1;
 	t->ring = NULL;
 	t->ring_len = 0;
+	t->ring_rec = 0;
 }
 
 /* pread a /proc file kept open in *fd (opened on first use). */

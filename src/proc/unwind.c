@@ -370,12 +370,13 @@ static void copy_stack(struct unwinder *u, size_t want, struct unwind_snap *s)
 	s->stack_hi = m ? m->end : s->sp + s->len;
 }
 
-enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
+enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid,
+				const struct proc_task *task, size_t want,
 				uint64_t spin_ns, struct unwind_snap *s)
 {
 	struct user_regs_struct r;
 	struct iovec io = { &r, sizeof(r) };
-	uint64_t t0;
+	uint64_t t0, asked = now_ns(), out;
 	enum gs_err rc;
 	int sig, e = 0;
 
@@ -392,6 +393,13 @@ enum gs_err proc_unwind_capture(struct unwinder *u, pid_t tid, size_t want,
 		s->stop_ns = now_ns() - t0;
 		return e == ESRCH ? GS_EGONE : GS_EFAULT;
 	}
+	/* The registers are read once it is off its CPU, so its switch out
+	 * into the stop is in its ring by now: the stop's exact start (the
+	 * wait before, queued for a CPU to stop on, was no stop).  A record
+	 * older than the interrupt is not this stop's. */
+	if (task && proc_task_switched_out(task, &out) == 0 && out >= asked &&
+	    out <= now_ns())
+		t0 = out;
 	/* libunwind's numbering (UNW_X86_64_*) */
 	s->regs[0] = r.rax; s->regs[1] = r.rdx; s->regs[2] = r.rcx;
 	s->regs[3] = r.rbx; s->regs[4] = r.rsi; s->regs[5] = r.rdi;

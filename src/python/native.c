@@ -487,7 +487,7 @@ void pynative_capture(struct py_target *t, struct py_sample *s,
 		    copy_unstopped(n, e, n->snaps[i], &n->marks[i])) {
 			n->unstopped++;
 		} else if (e->task.tid <= 0 ||
-			   proc_unwind_capture(n->unw, e->task.tid,
+			   proc_unwind_capture(n->unw, e->task.tid, &e->task,
 					       e->native_copy,
 					       on_cpu ? STOP_SPIN_NS : 0,
 					       n->snaps[i]) != GS_OK) {
@@ -528,7 +528,8 @@ static int walk(struct py_native *n, struct thread_entry *e, int i,
 		return nn;
 	e->needs_regs_pc = snap->regs[UNWIND_RIP];
 	if (!still_blocked(e, n->marks[i]) ||
-	    proc_unwind_capture(n->unw, e->task.tid, e->native_copy, 0,
+	    proc_unwind_capture(n->unw, e->task.tid, &e->task,
+				e->native_copy, 0,
 				snap) != GS_OK)
 		return nn;	/* the walk so far, [truncated] */
 	n->restopped++;
@@ -582,7 +583,8 @@ enum gs_err pynative_init(struct py_target *t, struct gs_error *err)
 	/* ptrace is refused for the whole process or not at all: try it on
 	 * the main thread once, so the error comes at the start */
 	n->snap = xmalloc(sizeof(*n->snap));
-	rc = proc_unwind_capture(n->unw, t->proc->pid, COPY_MIN, 0, n->snap);
+	rc = proc_unwind_capture(n->unw, t->proc->pid, NULL, COPY_MIN, 0,
+				 n->snap);
 	e = errno;
 	if (rc == GS_EPERM) {
 		pid_t tracer = proc_tracer(t->proc->pid);
