@@ -26,8 +26,14 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+#include "gilspy/hashmap.h"
 #include "gilspy/proc.h"
 #include "gilspy/util.h"
+
+/* Code addresses whose function start is remembered, at most (a return
+ * address recurs sample after sample; asking libunwind again costs a
+ * search, a parse of the FDE and two sigprocmask calls each time). */
+#define STARTS_MAX (1u << 20)
 
 /* libunwind's table search, exported but not declared by its headers
  * (perf's unwinder declares it the same way). */
@@ -65,6 +71,8 @@ struct unwinder {
 	size_t used;			/* the walk's: stack bytes read */
 	int overran;			/* it wanted more than the copy */
 	int needs_regs;			/* a register the copy lacks */
+	struct u64map starts;		/* pc -> 1 + (pc - its function's
+					   start), 0 when not known */
 	int sched_fd;			/* gilspy's /proc/thread-self/schedstat */
 	uint64_t run_delay;		/* read from it by unwinder_round() */
 };
@@ -102,6 +110,7 @@ static const struct proc_map *map_find(struct unwinder *u, uint64_t addr)
 	if (proc_refresh_maps(u->p) != GS_OK)
 		return NULL;
 	unw_flush_cache(u->as, 0, 0);
+	u64map_clear(&u->starts);
 	free(u->map_file);
 	u->map_file = NULL;
 	u->nmap_file = 0;
@@ -311,6 +320,7 @@ struct unwinder *unwinder_new(pid_t pid, struct gs_error *err)
 {
 	struct unwinder *u = xcalloc(1, sizeof(*u));
 
+	u64map_init(&u->starts);
 	if (proc_open(pid, &u->p, err) != GS_OK) {
 		free(u);
 		return NULL;
@@ -326,7 +336,9 @@ struct unwinder *unwinder_new(pid_t pid, struct gs_error *err)
 	u->sched_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	/* per thread, not global: the global cache blocks signals around
 	 * every lookup (two sigprocmask calls), and gilspy unwinds from
-	 * one thread */
+	 * one thread.  (Debian's libunwind 1.6 still makes some: strace
+	 * counts about 24 a thread a sample once start_of() caches what
+	 * unw_get_proc_info() answered, 88 before.) */
 	unw_set_caching_policy(u->as, UNW_CACHE_PER_THREAD);
 	return u;
 }
@@ -342,6 +354,7 @@ void unwinder_free(struct unwinder *u)
 	}
 	free(u->files);
 	free(u->map_file);
+	u64map_release(&u->starts);
 	unw_destroy_addr_space(u->as);
 	if (u->sched_fd >= 0)
 		close(u->sched_fd);
@@ -449,11 +462,30 @@ static int is_code(struct unwinder *u, uint64_t ip)
 	return m && (m->prot & PROT_EXEC);
 }
 
+/* The start of the function ip is in, as its unwind info says; 0 when it
+ * has none: then libunwind makes some up, [ip, ip + 1), and steps by
+ * guesswork (the caller keeps the frame, not the guess). */
+static uint64_t start_of(struct unwinder *u, unw_cursor_t *c, uint64_t ip)
+{
+	unw_proc_info_t pi;
+	uint64_t start = 0;
+	uint32_t v;
+
+	if (u64map_get(&u->starts, ip, &v))
+		return v ? ip - (v - 1) : 0;
+	if (unw_get_proc_info(c, &pi) == 0 && pi.end_ip != pi.start_ip + 1 &&
+	    pi.start_ip <= ip && ip - pi.start_ip < UINT32_MAX - 1)
+		start = pi.start_ip;
+	if (u->starts.len < STARTS_MAX)
+		u64map_put(&u->starts, ip,
+			   start ? (uint32_t)(ip - start) + 1 : 0);
+	return start;
+}
+
 int proc_unwind_walk(struct unwinder *u, struct unwind_snap *s,
 		     uint64_t *ips, uint64_t *starts, int max, int *truncated)
 {
 	unw_cursor_t c;
-	unw_proc_info_t pi;
 	int n = 0;
 
 	*truncated = 0;
@@ -485,10 +517,7 @@ int proc_unwind_walk(struct unwinder *u, struct unwind_snap *s,
 			*truncated = 1;
 			break;
 		}
-		/* with no unwind info libunwind makes one up, [ip, ip + 1),
-		 * and steps by guesswork: keep the frame, not the guess */
-		starts[n] = unw_get_proc_info(&c, &pi) == 0 &&
-			    pi.end_ip != pi.start_ip + 1 ? pi.start_ip : 0;
+		starts[n] = start_of(u, &c, ip);
 		ips[n++] = ip;
 		if (!starts[n - 1]) {
 			*truncated = 1;
