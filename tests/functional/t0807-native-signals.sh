@@ -10,15 +10,21 @@
 # ends normally and the target is neither stopped nor traced.
 #
 # Twice: with the main thread waking every 50 ms, and sleeping for an
-# hour.  The second is a known shortfall (a TODO): the kernel gives a
-# signal for the process to a thread that is not stopped, so one sent
-# while the main thread is stopped goes to a spinning thread, and Python
-# runs its handler only when the main thread next wakes.
+# hour.  The second is a known shortfall (a TODO).  The main thread, asleep
+# in a system call, is no longer stopped (its stack is copied live), and
+# the kernel picks it for the signal and wakes it (ftrace: sched_wakeup of
+# the main thread, then signal_generate); but a spinner that gilspy has
+# just let go of is still inside the kernel's signal delivery, where its
+# stop was, and takes the pending signal off the process's queue first
+# (signal_deliver on the spinner).  Python's C handler then only trips a
+# flag, the main thread finds nothing pending and sleeps on, and the
+# Python handler runs when it next wakes.  Stopping running threads at all
+# opens that window; only copying them without a stop would close it.
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/record.sh"
 
 SIGNALS=40
-LONG_WHY="issue 11: a signal sent while the main thread is stopped is run only when it wakes"
+LONG_WHY="issue 11: a thread let go from its stop takes a signal meant for the sleeping main thread"
 
 # send: SIGUSR1 one at a time, each once the one before was counted;
 # sets got (how many were) and worst (the slowest, ms)
