@@ -8,13 +8,13 @@
 # was stopped (median and p99 of all stops, from the JSON report) and the
 # share of thread copies made with no stop at all (threads blocked in a
 # system call: their stop time is 0, and the stop figures leave them out).
-#   ROUNDS=5 WORK=4000000 RATE=100 PY=/path/to/python bash bench/native.sh
+#   ROUNDS=5 WORK=16000000 RATE=100 PY=/path/to/python bash bench/native.sh
 # Goals (issue 11): slowdown <= 3 % at 100 Hz, median stop <= 30 us.
 set -u
 cd "$(dirname "$0")/.."
 G=${1:-./gilspy}
 ROUNDS=${ROUNDS:-5}
-WORK=${WORK:-4000000}
+WORK=${WORK:-16000000}
 RATE=${RATE:-100}
 if [ -z "${PY:-}" ]; then
 	PY=$(ls "$HOME"/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -1)
