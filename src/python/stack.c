@@ -67,10 +67,20 @@ static int64_t frame_addr(const struct py_target *t, const uint8_t *fb,
  * free list hands a thread's next frames out of the pages other threads'
  * frames went through, so the pages of a churning stack come and go. */
 #define WINDOW_KEEP 16
+/* The read-ahead copies only the part of a window its walks have used
+ * since the window was filled, widened by this much on each side (to
+ * 64-byte lines): the pages are those of running threads, hot in other
+ * CPUs' caches, and the bytes copied were most of a 1 kHz sample's cost
+ * in process_vm_readv.  A frame beyond it is fetched whole by a round. */
+#define WINDOW_MARGIN 256
 
 struct walk_window {
 	uint64_t base;			/* 0 when empty */
 	size_t len;
+	uint32_t lo, hi;		/* buf[lo, hi) is a copy of the target
+					   at base + lo (all of it: 0, len) */
+	uint32_t ulo, uhi;		/* the part walks used since it was
+					   filled (ulo >= uhi: none yet) */
 	uint8_t used;			/* the walk needed it this sample */
 	uint8_t pf_ok;			/* read ahead this sample */
 	int first;			/* the walk's depth when it first did */
@@ -102,8 +112,33 @@ struct stack_walk {
 
 static int window_has(const struct walk_window *win, uint64_t addr, size_t len)
 {
-	return win->base && addr >= win->base && addr + len > addr &&
-	       addr + len <= win->base + win->len;
+	return win->base && addr >= win->base + win->lo && addr + len > addr &&
+	       addr + len <= win->base + win->hi;
+}
+
+/* A window now holds all of its len bytes from base, newly. */
+static void window_filled(struct walk_window *win)
+{
+	win->lo = 0;
+	win->hi = (uint32_t)win->len;
+	win->ulo = UINT32_MAX;
+	win->uhi = 0;
+}
+
+/* The walk read [addr, addr + len) of win (window_has() said so). */
+static const uint8_t *window_use(struct stack_walk *w, struct walk_window *win,
+				 uint64_t addr, size_t len)
+{
+	uint32_t off = (uint32_t)(addr - win->base);
+
+	if (!win->used)
+		win->first = w->depth;
+	win->used = 1;
+	if (off < win->ulo)
+		win->ulo = off;
+	if (off + len > win->uhi)
+		win->uhi = off + (uint32_t)len;
+	return win->buf + off;
 }
 
 /* The bytes at [addr, addr + len) in a window of w, or NULL; the window
@@ -113,21 +148,13 @@ static const uint8_t *window_find(struct stack_walk *w, uint64_t addr, size_t le
 {
 	struct walk_window *win;
 
-	if (w->hit < w->nwin && window_has(&w->win[w->hit], addr, len)) {
-		win = &w->win[w->hit];
-		if (!win->used)
-			win->first = w->depth;
-		win->used = 1;
-		return win->buf + (addr - win->base);
-	}
+	if (w->hit < w->nwin && window_has(&w->win[w->hit], addr, len))
+		return window_use(w, &w->win[w->hit], addr, len);
 	for (int i = 0; i < w->nwin; i++) {
 		win = &w->win[i];
 		if (window_has(win, addr, len)) {
 			w->hit = i;
-			if (!win->used)
-				win->first = w->depth;
-			win->used = 1;
-			return win->buf + (addr - win->base);
+			return window_use(w, win, addr, len);
 		}
 	}
 	return NULL;
@@ -270,9 +297,9 @@ static const uint8_t *frame_find(struct py_target *t, struct stack_walk *w,
 	win->len = (size_t)(((addr + len + 4095) & ~4095ull) - lo);
 	memcpy(win->buf, p - (addr - lo), win->len);
 	win->base = lo;
-	win->used = 1;
-	win->first = w->depth;
-	return win->buf + (addr - lo);
+	window_filled(win);
+	win->used = 0;
+	return window_use(w, win, addr, len);
 }
 
 /* Consume one frame whose bytes are fb; returns 0 to go on, 1 when done. */
@@ -434,8 +461,19 @@ void pystack_prefetch(struct py_target *t, struct pf_set *pf)
 		}
 		for (int k = 0; k < n && pf->n < room; k++) {
 			struct walk_window *win = &w->win[order[k]];
+			uint32_t lo = 0, hi = (uint32_t)win->len;
 
-			pf_add(pf, win->buf, win->base, win->len, &win->pf_ok);
+			if (win->ulo < win->uhi && win->uhi <= win->len) {
+				lo = win->ulo > WINDOW_MARGIN ?
+				     (win->ulo - WINDOW_MARGIN) & ~63u : 0;
+				hi = (win->uhi + WINDOW_MARGIN + 63) & ~63u;
+				if (hi > win->len)
+					hi = (uint32_t)win->len;
+			}
+			win->lo = lo;
+			win->hi = hi;
+			pf_add(pf, win->buf + lo, win->base + lo, hi - lo,
+			       &win->pf_ok);
 		}
 	}
 	pycode_prefetch(t, pf);
@@ -514,6 +552,7 @@ static void walk_rounds(struct py_target *t, int n, struct pf_set *extra,
 				continue;
 			}
 			win->base = (uint64_t)(uintptr_t)remote[k].iov_base;
+			window_filled(win);
 			win->used = 1;
 			win->first = w->depth;
 		}
