@@ -32,56 +32,7 @@
 #include <string.h>
 
 #include "gilspy/util.h"
-#include "internal.h"
-
-#define STOP_BUCKETS 20000		/* 1 us each; above goes in the last */
-
-/* How long to poll for the stop of a thread that was running (it stops
- * in a few microseconds, unless it waits for a CPU: then block). */
-#define STOP_SPIN_NS (20 * 1000)
-
-enum {
-	NF_EVAL = 1,			/* an eval-loop call */
-	NF_INTERP = 2,			/* in the interpreter's binary */
-	NF_GIL = 4,			/* takes or drops the GIL */
-	NF_TAKE = 8,			/* take_gil itself */
-	NF_ENTRY = 16,			/* an exported GIL-taking entry */
-	NF_LIBC = 32,			/* libc, libpthread, the loader */
-	NF_NONAME = 64,
-	NF_LOCKWAIT = 128,		/* libc's condvar, mutex or futex wait */
-	NF_GLUE = 256,			/* the interpreter's calling machinery */
-};
-
-struct nframe {
-	uint32_t id;
-	uint16_t flags;
-};
-
-struct py_native {
-	struct unwinder *unw;
-	struct unwind_snap *snap;	/* the probe's */
-	struct unwind_snap **snaps;	/* one per thread of a sample */
-	size_t nsnaps;
-	struct u64map by_key;		/* (file, function) -> frame id */
-	struct u64map by_ip;		/* return address -> frame id */
-	unsigned generation;		/* the unwinder's, when by_ip was good */
-	uint16_t *fflags;		/* NF_* by frame id (native ones) */
-	uint32_t nfflags;
-	uint32_t truncated_id;		/* "[truncated]" */
-	struct pymap_table maps;	/* where native frames are (nativemap.c) */
-	const char *interp_base[2];	/* libpython and the executable */
-	uint64_t ips[UNWIND_MAX_FRAMES], starts[UNWIND_MAX_FRAMES];
-	struct nframe nf[UNWIND_MAX_FRAMES];
-	uint32_t merged[PY_MAX_DEPTH];
-	uint32_t *stop_hist;		/* STOP_BUCKETS */
-	uint64_t stops, max_ns, truncated, failed;
-	uint64_t unstopped;		/* copied while blocked, no stop */
-	uint64_t restopped;		/* of those, stopped after all */
-	uint64_t *marks;		/* per snap: its switch count when
-					   copied unstopped */
-	struct proc_sched sched;	/* gilspy's own scheduling policy */
-	int boost;			/* raise it while stopping threads */
-};
+#include "native.h"
 
 static const char *base_name(const char *path)
 {
@@ -339,205 +290,6 @@ static int merge(struct py_target *t, const struct py_thread_sample *th,
 	return m;
 }
 
-/* How much of a thread's stack to copy next time: what this walk read
- * with room to grow (copying is most of a stop's cost, and most C stacks
- * under Python are a few KB), all of it again after an overrun. */
-#define COPY_MIN (16 * 1024)
-
-static void copy_size(struct thread_entry *e, const struct unwind_snap *s)
-{
-	size_t want = s->used * 2 > s->used + COPY_MIN ? s->used * 2 :
-		      s->used + COPY_MIN;
-
-	if (s->overran || want > UNWIND_STACK_MAX)
-		want = UNWIND_STACK_MAX;
-	e->native_copy = (uint32_t)((want + 4095) & ~(size_t)4095);
-}
-
-static void note_stop(struct py_native *n, uint64_t ns)
-{
-	uint64_t b = ns / 1000;
-
-	n->stop_hist[b < STOP_BUCKETS ? b : STOP_BUCKETS - 1]++;
-	n->stops++;
-	if (ns > n->max_ns)
-		n->max_ns = ns;
-}
-
-/* Is thread i of the sample likely on a CPU right now?  The GIL's holder
- * is (or is about to be: its OS state is not read), and so is a thread
- * its switch ring shows on one; without a GIL, any runnable thread.
- * Other runnable threads are mostly waiters queued for a CPU, where a
- * poll for their stop would only burn the CPU they need. */
-static int likely_on_cpu(const struct py_target *t, const struct gil_set *gs,
-			 int i)
-{
-	const struct py_scratch *sc = t->scratch;
-	const struct gil_facts *f = &sc->facts[i];
-
-	struct thread_entry *e = sc->tentry[i];
-	uint64_t mark;
-	int on;
-
-	if (f->on_cpu == GIL_CPU_ON)
-		return 1;
-	if (t->free_threaded)
-		return sc->st[i].state == 'R';
-	if (f->gil < 0 || f->gil >= gs->n || gs->snap[f->gil].locked != 1 ||
-	    gs->snap[f->gil].holder != f->tstate)
-		return 0;
-	/* a holder its ring shows preempted is not polled for */
-	return !e || !e->watched ||
-	       proc_task_switches(&e->task, &mark, &on) < 0 || on != 0;
-}
-
-/* A count that moves whenever the thread is switched onto a CPU: its
- * switch ring's mark (no system call), else schedstat's. */
-static int switch_count(struct thread_entry *e, int ring, uint64_t *c)
-{
-	uint64_t ns;
-	int on;
-
-	if (ring)
-		return proc_task_switches(&e->task, c, &on) == 0 ? 0 : -1;
-	return proc_task_cputime(&e->task, &ns, c) == GS_OK ? 0 : -1;
-}
-
-/* Copy thread e into snap without stopping it: 1 done.  That is when it
- * is blocked in a system call, or was at an earlier look and has not been
- * switched in since (woken and queued for a CPU: runnable, but with the
- * same registers and stack), and it stays so until the copy is made.  A
- * thread blocked where an earlier such copy of it could not be unwound is
- * left to the stop. */
-static int copy_unstopped(struct py_native *n, struct thread_entry *e,
-			  struct unwind_snap *snap, uint64_t *mark)
-{
-	struct proc_task_blocked b;
-	uint64_t before, after;
-	int ring = e->watched, r;
-
-	if (switch_count(e, ring, &before) < 0)
-		return 0;
-	before = ((uint64_t)ring << 63) | (before & ~(1ULL << 63));
-	r = proc_task_blocked(&e->task, &b);
-	if (r == 1) {
-		e->blocked = b;
-		e->blocked_mark = before;
-		e->blocked_ok = 1;
-	} else if (r == 0 && e->blocked_ok && e->blocked_mark == before) {
-		b = e->blocked;		/* woken, not yet run */
-	} else {
-		e->blocked_ok = 0;
-		return 0;
-	}
-	if ((e->needs_regs_pc && e->needs_regs_pc == b.pc) ||
-	    proc_unwind_copy_blocked(n->unw, &b, e->task.tid, e->native_copy,
-				     snap) != 1 ||
-	    switch_count(e, ring, &after) < 0 ||
-	    (((uint64_t)ring << 63) | (after & ~(1ULL << 63))) != before)
-		return 0;
-	snap->in_syscall = r == 1;
-	*mark = before;
-	return 1;
-}
-
-/* Is thread e still as copied unstopped (mark)? */
-static int still_blocked(struct thread_entry *e, uint64_t mark)
-{
-	uint64_t now;
-	int ring = (int)(mark >> 63);
-
-	return switch_count(e, ring, &now) == 0 &&
-	       (now & ~(1ULL << 63)) == (mark & ~(1ULL << 63));
-}
-
-void pynative_capture(struct py_target *t, struct py_sample *s,
-		      const struct gil_set *gs)
-{
-	struct py_native *n = t->native;
-	struct py_scratch *sc = t->scratch;
-
-	/* All the threads are copied first and unwound after, so that the
-	 * copies are as close as can be to the instant the GIL was read. */
-	if (n->boost && proc_sched_boost() < 0)
-		n->boost = 0;	/* refused: not asked again */
-	unwinder_round(n->unw);
-	if ((size_t)s->nthreads > n->nsnaps) {
-		n->snaps = xrealloc(n->snaps, (size_t)s->nthreads *
-					      sizeof(*n->snaps));
-		n->marks = xrealloc(n->marks, (size_t)s->nthreads *
-					      sizeof(*n->marks));
-		for (size_t i = n->nsnaps; i < (size_t)s->nthreads; i++)
-			n->snaps[i] = xmalloc(sizeof(*n->snaps[i]));
-		n->nsnaps = (size_t)s->nthreads;
-	}
-	for (int i = 0; i < s->nthreads; i++) {
-		struct py_thread_sample *th = &s->threads[i];
-		struct thread_entry *e;
-		int on_cpu;
-
-		sc->facts[i].native_wait = GIL_STACK_UNREAD;
-		n->snaps[i]->len = 0;
-		if (!th->tid)
-			continue;
-		/* ptrace takes our id of it (the task's), not the target's */
-		e = pythread_entry(t, th->tid, th->thread_id);
-		on_cpu = likely_on_cpu(t, gs, i);
-		if (e->task.tid > 0 && !on_cpu &&
-		    copy_unstopped(n, e, n->snaps[i], &n->marks[i])) {
-			n->unstopped++;
-		} else if (e->task.tid <= 0 ||
-			   proc_unwind_capture(n->unw, e->task.tid, &e->task,
-					       e->native_copy,
-					       on_cpu ? STOP_SPIN_NS : 0,
-					       n->snaps[i]) != GS_OK) {
-			n->snaps[i]->len = 0;
-			n->failed++;
-			continue;
-		} else {
-			note_stop(n, n->snaps[i]->stop_ns);
-		}
-		/* The registers say whether it was blocked in a syscall at
-		 * the stop: that is its OS state, exact and of the same
-		 * instant as its stack.  (Read from /proc after the stop it
-		 * would often be R: restarting the call the stop cut.) */
-		sc->st[i].state = n->snaps[i]->in_syscall ? 'S' : 'R';
-		sc->st[i].syscall = n->snaps[i]->in_syscall ?
-				    n->snaps[i]->syscall : -1;
-		sc->st[i].arg0 = n->snaps[i]->arg0;
-		sc->reused[i] = 0;
-	}
-	if (n->boost)
-		proc_sched_restore(&n->sched);
-}
-
-/* Unwind snap i of thread e into n->ips.  A copy made without a stop that
- * needed a register it lacks is made again with a stop, if the thread is
- * still blocked where it was copied (then the two copies are of the same
- * instant); the place is remembered, and the thread is stopped there from
- * then on.  (Per thread: other threads blocked at the same pc, in the same
- * libc wait, may well have come another way that needs no register.) */
-static int walk(struct py_native *n, struct thread_entry *e, int i,
-		int *trunc)
-{
-	struct unwind_snap *snap = n->snaps[i];
-	int nn = proc_unwind_walk(n->unw, snap, n->ips, n->starts,
-				  UNWIND_MAX_FRAMES, trunc);
-
-	if (!snap->partial || !snap->needs_regs)
-		return nn;
-	e->needs_regs_pc = snap->regs[UNWIND_RIP];
-	if (!still_blocked(e, n->marks[i]) ||
-	    proc_unwind_capture(n->unw, e->task.tid, &e->task,
-				e->native_copy, 0,
-				snap) != GS_OK)
-		return nn;	/* the walk so far, [truncated] */
-	n->restopped++;
-	note_stop(n, snap->stop_ns);
-	return proc_unwind_walk(n->unw, snap, n->ips, n->starts,
-				UNWIND_MAX_FRAMES, trunc);
-}
-
 void pynative_merge(struct py_target *t, struct py_sample *s)
 {
 	struct py_native *n = t->native;
@@ -549,13 +301,13 @@ void pynative_merge(struct py_target *t, struct py_sample *s)
 
 		if (!n->snaps[i]->len)
 			continue;
-		nn = walk(n, pythread_entry(t, th->tid, th->thread_id), i,
-			  &trunc);
+		nn = pynative_walk(n, pythread_entry(t, th->tid, th->thread_id), i,
+				  &trunc);
 		for (int k = 0; k < nn; k++)
 			n->nf[k] = native_frame(t, n->ips[k], k > 0, n->starts[k]);
 		n->truncated += trunc;
-		copy_size(pythread_entry(t, th->tid, th->thread_id),
-			  n->snaps[i]);
+		pynative_copy_size(pythread_entry(t, th->tid, th->thread_id),
+				   n->snaps[i]);
 		sc->facts[i].native_wait = waits_for_gil(n->nf, nn) ?
 					    GIL_STACK_TAKING :
 					    GIL_STACK_ELSEWHERE;
