@@ -104,7 +104,9 @@ struct pyt_native_stats {
 	uint64_t median_ns, p99_ns, max_ns;	/* stop time per thread */
 	uint64_t truncated;		/* stacks that ended in [truncated] */
 	uint64_t failed;		/* threads whose stop or copy failed */
-	uint64_t unstopped;		/* copied with no stop (blocked) */
+	uint64_t unstopped;		/* taken with no stop (blocked) */
+	uint64_t kept;			/* of those, the walk of an earlier
+					   copy (the thread had not run) */
 };
 
 /* Attach to pid (no ptrace stop is done).  Fills err on failure:

@@ -39,7 +39,8 @@ struct record_info {
 	/* --native's thread stops (stops 0: none, or not known) */
 	uint64_t native_stops, native_median_ns, native_p99_ns, native_max_ns;
 	uint64_t native_truncated;	/* stacks that ended in [truncated] */
-	uint64_t native_unstopped;	/* copied blocked, with no stop */
+	uint64_t native_unstopped;	/* taken blocked, with no stop */
+	uint64_t native_kept;		/* of those, unchanged since a copy */
 	const char *stopped_by;		/* "duration", "interrupted", ... */
 	uint64_t profiler_cpu_ns;	/* gilspy's CPU time while sampling */
 	uint64_t missed_ticks;		/* deadlines skipped when behind */

@@ -420,6 +420,7 @@ static void fill_info(struct record *r, struct record_info *ri,
 			ri->native_max_ns = ns.max_ns;
 			ri->native_truncated = ns.truncated;
 			ri->native_unstopped = ns.unstopped;
+			ri->native_kept = ns.kept;
 		}
 	}
 }
@@ -544,13 +545,15 @@ static int finish(struct record *r, int ret)
 	}
 	if (r->verbose && ri.native)
 		sb_addf(&sum, "  --native: stopped %llu threads, median %.1f us, "
-			"p99 %.1f us, max %.1f us per stop; copied %llu "
-			"blocked ones with no stop; %llu stacks truncated\n",
+			"p99 %.1f us, max %.1f us per stop; took %llu "
+			"stacks of blocked threads with no stop (%llu "
+			"unchanged since a copy); %llu stacks truncated\n",
 			(unsigned long long)ri.native_stops,
 			(double)ri.native_median_ns / 1e3,
 			(double)ri.native_p99_ns / 1e3,
 			(double)ri.native_max_ns / 1e3,
 			(unsigned long long)ri.native_unstopped,
+			(unsigned long long)ri.native_kept,
 			(unsigned long long)ri.native_truncated);
 	if (r->ses.args.subprocesses && !r->nprocs) {
 		clear_progress(r);

@@ -109,6 +109,13 @@ struct thread_entry {
 	uint64_t blocked_mark;
 	int blocked_ok;
 	uint64_t needs_regs_pc;		/* blocked there, it must be stopped */
+	/* --native: the walk of its last copy made with no stop, which
+	 * stands while its switch ring's mark (nat_mark; 0: none) does: a
+	 * thread that has not run has the same stack (nativecopy.c) */
+	uint64_t *nat_walk;		/* malloc'ed: nat_n pcs, nat_n starts */
+	int nat_n, nat_trunc, nat_cap;
+	uint64_t nat_mark;
+	struct proc_task_state nat_st;	/* its OS state at that copy */
 };
 
 /*

@@ -299,15 +299,17 @@ void pynative_merge(struct py_target *t, struct py_sample *s)
 		struct py_thread_sample *th = &s->threads[i];
 		int nn, trunc, m;
 
-		if (!n->snaps[i]->len)
+		if (!n->snaps[i]->len && !n->kept[i])
 			continue;
 		nn = pynative_walk(n, pythread_entry(t, th->tid, th->thread_id), i,
 				  &trunc);
 		for (int k = 0; k < nn; k++)
 			n->nf[k] = native_frame(t, n->ips[k], k > 0, n->starts[k]);
 		n->truncated += trunc;
-		pynative_copy_size(pythread_entry(t, th->tid, th->thread_id),
-				   n->snaps[i]);
+		if (!n->kept[i])
+			pynative_copy_size(pythread_entry(t, th->tid,
+							  th->thread_id),
+					   n->snaps[i]);
 		sc->facts[i].native_wait = waits_for_gil(n->nf, nn) ?
 					    GIL_STACK_TAKING :
 					    GIL_STACK_ELSEWHERE;
@@ -384,6 +386,7 @@ void pynative_release(struct py_target *t)
 		free(n->snaps[i]);
 	free(n->snaps);
 	free(n->marks);
+	free(n->kept);
 	free(n->stop_hist);
 	free(n);
 	t->native = NULL;
@@ -416,5 +419,6 @@ int pyt_native_stats(const struct py_target *t, struct pyt_native_stats *out)
 	out->truncated = n->truncated;
 	out->failed = n->failed;
 	out->unstopped = n->unstopped - n->restopped;
+	out->kept = n->kept_walks;
 	return 1;
 }

@@ -57,6 +57,9 @@ struct py_native {
 	uint64_t restopped;		/* of those, stopped after all */
 	uint64_t *marks;		/* per snap: its switch count when
 					   copied unstopped */
+	uint8_t *kept;			/* per snap: the thread's last walk
+					   stands (thread_entry.nat_walk) */
+	uint64_t kept_walks;		/* walks so kept, in unstopped too */
 	struct proc_sched sched;	/* gilspy's own scheduling policy */
 	int boost;			/* raise it while stopping threads */
 };

@@ -12,6 +12,7 @@
  * with one.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "gilspy/util.h"
 #include "native.h"
@@ -116,6 +117,19 @@ static int copy_unstopped(struct py_native *n, struct thread_entry *e,
 	return 1;
 }
 
+/* Does the walk of thread e's last copy made with no stop still stand:
+ * has its switch ring not moved since (it has not run)?  (Asked only of
+ * a ring: schedstat would cost a system call, as the copy does.) */
+static int walk_stands(struct thread_entry *e)
+{
+	uint64_t mark;
+	int on;
+
+	return e->nat_mark && e->watched && e->task.tid > 0 &&
+	       proc_task_switches(&e->task, &mark, &on) == 0 &&
+	       ((1ULL << 63) | (mark & ~(1ULL << 63))) == e->nat_mark;
+}
+
 /* Is thread e still as copied unstopped (mark)? */
 static int still_blocked(struct thread_entry *e, uint64_t mark)
 {
@@ -142,6 +156,7 @@ void pynative_capture(struct py_target *t, struct py_sample *s,
 					      sizeof(*n->snaps));
 		n->marks = xrealloc(n->marks, (size_t)s->nthreads *
 					      sizeof(*n->marks));
+		n->kept = xrealloc(n->kept, (size_t)s->nthreads);
 		for (size_t i = n->nsnaps; i < (size_t)s->nthreads; i++)
 			n->snaps[i] = xmalloc(sizeof(*n->snaps[i]));
 		n->nsnaps = (size_t)s->nthreads;
@@ -153,11 +168,25 @@ void pynative_capture(struct py_target *t, struct py_sample *s,
 
 		sc->facts[i].native_wait = GIL_STACK_UNREAD;
 		n->snaps[i]->len = 0;
+		n->kept[i] = 0;
 		if (!th->tid)
 			continue;
 		/* ptrace takes our id of it (the task's), not the target's */
 		e = pythread_entry(t, th->tid, th->thread_id);
 		on_cpu = likely_on_cpu(t, gs, i);
+		if (!on_cpu && walk_stands(e)) {
+			/* no copy: the OS state is the one read for this
+			 * sample (tasks.c), else the one at that copy */
+			n->kept[i] = 1;
+			n->unstopped++;
+			n->kept_walks++;
+			if (sc->st[i].state == '?') {
+				sc->st[i] = e->nat_st;
+				sc->reused[i] = 0;
+			}
+			continue;
+		}
+		e->nat_mark = 0;
 		if (e->task.tid > 0 && !on_cpu &&
 		    copy_unstopped(n, e, n->snaps[i], &n->marks[i])) {
 			n->unstopped++;
@@ -192,15 +221,52 @@ void pynative_capture(struct py_target *t, struct py_sample *s,
  * instant); the place is remembered, and the thread is stopped there from
  * then on.  (Per thread: other threads blocked at the same pc, in the same
  * libc wait, may well have come another way that needs no register.) */
+/* Keep the walk of thread e's copy i made with no stop, for as long as
+ * its ring's mark at the copy stands. */
+static void keep_walk(struct py_native *n, struct thread_entry *e, int i,
+		      int nn, int trunc)
+{
+	const struct unwind_snap *snap = n->snaps[i];
+
+	if (!(n->marks[i] >> 63) || nn <= 0)
+		return;		/* no ring: nothing cheap to check it by */
+	if (nn > e->nat_cap) {
+		e->nat_walk = xrealloc(e->nat_walk, 2 * (size_t)nn *
+						    sizeof(*e->nat_walk));
+		e->nat_cap = nn;
+	}
+	memcpy(e->nat_walk, n->ips, (size_t)nn * sizeof(*n->ips));
+	memcpy(e->nat_walk + nn, n->starts, (size_t)nn * sizeof(*n->starts));
+	e->nat_n = nn;
+	e->nat_trunc = trunc;
+	e->nat_mark = n->marks[i];
+	e->nat_st.state = snap->in_syscall ? 'S' : 'R';
+	e->nat_st.syscall = snap->in_syscall ? snap->syscall : -1;
+	e->nat_st.arg0 = snap->arg0;
+}
+
 int pynative_walk(struct py_native *n, struct thread_entry *e, int i,
 		  int *trunc)
 {
 	struct unwind_snap *snap = n->snaps[i];
-	int nn = proc_unwind_walk(n->unw, snap, n->ips, n->starts,
-				  UNWIND_MAX_FRAMES, trunc);
+	int nn;
 
-	if (!snap->partial || !snap->needs_regs)
+	if (n->kept[i]) {
+		nn = e->nat_n;
+		memcpy(n->ips, e->nat_walk, (size_t)nn * sizeof(*n->ips));
+		memcpy(n->starts, e->nat_walk + nn,
+		       (size_t)nn * sizeof(*n->starts));
+		*trunc = e->nat_trunc;
 		return nn;
+	}
+	nn = proc_unwind_walk(n->unw, snap, n->ips, n->starts,
+			      UNWIND_MAX_FRAMES, trunc);
+	if (!snap->partial)
+		return nn;
+	if (!snap->needs_regs) {
+		keep_walk(n, e, i, nn, *trunc);
+		return nn;
+	}
 	e->needs_regs_pc = snap->regs[UNWIND_RIP];
 	if (!still_blocked(e, n->marks[i]) ||
 	    proc_unwind_capture(n->unw, e->task.tid, &e->task,

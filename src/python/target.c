@@ -345,6 +345,7 @@ void pyt_free(struct py_target *t)
 	for (size_t i = 0; i < t->nthreads; i++) {
 		proc_task_release(&t->threads[i].task);
 		free(t->threads[i].frames);
+		free(t->threads[i].nat_walk);
 	}
 	free(t->threads);
 	free(t->tidmap);

@@ -121,6 +121,7 @@ struct thread_entry *pythread_entry(struct py_target *t, pid_t tid,
 		if (t->seq - t->threads[i].last_seen > 64) {
 			proc_task_release(&t->threads[i].task);
 			free(t->threads[i].frames);
+			free(t->threads[i].nat_walk);
 			t->threads[i] = t->threads[--t->nthreads];
 		} else {
 			i++;
