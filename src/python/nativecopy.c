@@ -50,7 +50,6 @@ static int likely_on_cpu(const struct py_target *t, const struct gil_set *gs,
 {
 	const struct py_scratch *sc = t->scratch;
 	const struct gil_facts *f = &sc->facts[i];
-
 	struct thread_entry *e = sc->tentry[i];
 	uint64_t mark;
 	int on;
@@ -215,12 +214,6 @@ void pynative_capture(struct py_target *t, struct py_sample *s,
 		proc_sched_restore(&n->sched);
 }
 
-/* Unwind snap i of thread e into n->ips.  A copy made without a stop that
- * needed a register it lacks is made again with a stop, if the thread is
- * still blocked where it was copied (then the two copies are of the same
- * instant); the place is remembered, and the thread is stopped there from
- * then on.  (Per thread: other threads blocked at the same pc, in the same
- * libc wait, may well have come another way that needs no register.) */
 /* Keep the walk of thread e's copy i made with no stop, for as long as
  * its ring's mark at the copy stands. */
 static void keep_walk(struct py_native *n, struct thread_entry *e, int i,
@@ -228,8 +221,10 @@ static void keep_walk(struct py_native *n, struct thread_entry *e, int i,
 {
 	const struct unwind_snap *snap = n->snaps[i];
 
-	if (!(n->marks[i] >> 63) || nn <= 0)
-		return;		/* no ring: nothing cheap to check it by */
+	/* no ring: nothing cheap to check it by; a copy too short for its
+	 * walk: the next one is longer (pynative_copy_size()) */
+	if (!(n->marks[i] >> 63) || nn <= 0 || snap->overran)
+		return;
 	if (nn > e->nat_cap) {
 		e->nat_walk = xrealloc(e->nat_walk, 2 * (size_t)nn *
 						    sizeof(*e->nat_walk));
@@ -245,6 +240,13 @@ static void keep_walk(struct py_native *n, struct thread_entry *e, int i,
 	e->nat_st.arg0 = snap->arg0;
 }
 
+/* Unwind snap i of thread e into n->ips (a kept walk is copied there).
+ * A copy made without a stop that needed a register it lacks is made again
+ * with a stop, if the thread is still blocked where it was copied (then
+ * the two copies are of the same instant); the place is remembered, and
+ * the thread is stopped there from then on.  (Per thread: other threads
+ * blocked at the same pc, in the same libc wait, may well have come
+ * another way that needs no register.) */
 int pynative_walk(struct py_native *n, struct thread_entry *e, int i,
 		  int *trunc)
 {
