@@ -297,19 +297,18 @@ void pynative_merge(struct py_target *t, struct py_sample *s)
 
 	for (int i = 0; i < s->nthreads; i++) {
 		struct py_thread_sample *th = &s->threads[i];
+		struct thread_entry *e;
 		int nn, trunc, m;
 
 		if (!n->snaps[i]->len && !n->kept[i])
 			continue;
-		nn = pynative_walk(n, pythread_entry(t, th->tid, th->thread_id), i,
-				  &trunc);
+		e = pythread_entry(t, th->tid, th->thread_id);
+		nn = pynative_walk(n, e, i, &trunc);
 		for (int k = 0; k < nn; k++)
 			n->nf[k] = native_frame(t, n->ips[k], k > 0, n->starts[k]);
 		n->truncated += trunc;
 		if (!n->kept[i])
-			pynative_copy_size(pythread_entry(t, th->tid,
-							  th->thread_id),
-					   n->snaps[i]);
+			pynative_copy_size(e, n->snaps[i]);
 		sc->facts[i].native_wait = waits_for_gil(n->nf, nn) ?
 					    GIL_STACK_TAKING :
 					    GIL_STACK_ELSEWHERE;

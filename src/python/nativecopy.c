@@ -67,15 +67,21 @@ static int likely_on_cpu(const struct py_target *t, const struct gil_set *gs,
 }
 
 /* A count that moves whenever the thread is switched onto a CPU: its
- * switch ring's mark (no system call), else schedstat's. */
+ * switch ring's mark (no system call), else schedstat's; the top bit says
+ * which (1: the ring), so that counts of the two kinds never compare
+ * equal. */
+#define MARK_RING (1ULL << 63)
+
 static int switch_count(struct thread_entry *e, int ring, uint64_t *c)
 {
-	uint64_t ns;
+	uint64_t ns, v;
 	int on;
 
-	if (ring)
-		return proc_task_switches(&e->task, c, &on) == 0 ? 0 : -1;
-	return proc_task_cputime(&e->task, &ns, c) == GS_OK ? 0 : -1;
+	if (ring ? proc_task_switches(&e->task, &v, &on) != 0 :
+		   proc_task_cputime(&e->task, &ns, &v) != GS_OK)
+		return -1;
+	*c = (ring ? MARK_RING : 0) | (v & ~MARK_RING);
+	return 0;
 }
 
 /* Copy thread e into snap without stopping it: 1 done.  That is when it
@@ -93,7 +99,6 @@ static int copy_unstopped(struct py_native *n, struct thread_entry *e,
 
 	if (switch_count(e, ring, &before) < 0)
 		return 0;
-	before = ((uint64_t)ring << 63) | (before & ~(1ULL << 63));
 	r = proc_task_blocked(&e->task, &b);
 	if (r == 1) {
 		e->blocked = b;
@@ -108,8 +113,7 @@ static int copy_unstopped(struct py_native *n, struct thread_entry *e,
 	if ((e->needs_regs_pc && e->needs_regs_pc == b.pc) ||
 	    proc_unwind_copy_blocked(n->unw, &b, e->task.tid, e->native_copy,
 				     snap) != 1 ||
-	    switch_count(e, ring, &after) < 0 ||
-	    (((uint64_t)ring << 63) | (after & ~(1ULL << 63))) != before)
+	    switch_count(e, ring, &after) < 0 || after != before)
 		return 0;
 	snap->in_syscall = r == 1;
 	*mark = before;
@@ -122,21 +126,17 @@ static int copy_unstopped(struct py_native *n, struct thread_entry *e,
 static int walk_stands(struct thread_entry *e)
 {
 	uint64_t mark;
-	int on;
 
 	return e->nat_mark && e->watched && e->task.tid > 0 &&
-	       proc_task_switches(&e->task, &mark, &on) == 0 &&
-	       ((1ULL << 63) | (mark & ~(1ULL << 63))) == e->nat_mark;
+	       switch_count(e, 1, &mark) == 0 && mark == e->nat_mark;
 }
 
 /* Is thread e still as copied unstopped (mark)? */
 static int still_blocked(struct thread_entry *e, uint64_t mark)
 {
 	uint64_t now;
-	int ring = (int)(mark >> 63);
 
-	return switch_count(e, ring, &now) == 0 &&
-	       (now & ~(1ULL << 63)) == (mark & ~(1ULL << 63));
+	return switch_count(e, !!(mark & MARK_RING), &now) == 0 && now == mark;
 }
 
 void pynative_capture(struct py_target *t, struct py_sample *s,
@@ -223,7 +223,7 @@ static void keep_walk(struct py_native *n, struct thread_entry *e, int i,
 
 	/* no ring: nothing cheap to check it by; a copy too short for its
 	 * walk: the next one is longer (pynative_copy_size()) */
-	if (!(n->marks[i] >> 63) || nn <= 0 || snap->overran)
+	if (!(n->marks[i] & MARK_RING) || nn <= 0 || snap->overran)
 		return;
 	if (nn > e->nat_cap) {
 		e->nat_walk = xrealloc(e->nat_walk, 2 * (size_t)nn *

@@ -104,6 +104,14 @@ sys.exit("-fno-omit-frame-pointer" not in (sysconfig.get_config_var("CFLAGS") or
 	else
 		[ "${n:-0}" -ge 1 ]
 		ok $? "$l: blocked threads are copied with no stop (${n:-0} of them)"
+		# the sleeper sleeps 20 ms a time, four samples: most of its
+		# stacks are the kept walk of an earlier copy, and every one
+		# must still read sleeper_loop over the libc sleep
+		k=$(sed -n 's/.*with no stop (\([0-9]*\) unchanged since a copy).*/\1/p' "$REC_DIR/err")
+		all=$(count "$c" 'sleeper_loop \(.*;\[idle\] ')
+		full=$(count "$c" 'sleeper_loop \(.*;(__)?(clock_nanosleep|nanosleep|select|poll)[^;]* \(libc[^;]*\).*;\[idle\] ')
+		[ "${k:-0}" -ge 1 ] && [ "$all" -ge 3 ] && [ "$full" -eq "$all" ]
+		ok $? "$l: a sleeper's kept walks read whole (${k:-0} kept; $full of $all idle samples under the libc sleep)"
 	fi
 	if [ -n "$ext" ]; then
 		# the state each spinner is seen in most, on its own C frame
