@@ -52,12 +52,14 @@ for l in "${picked[@]}"; do
 		pred=$(jget "round((d['what_if']['recorded_s'] - d['what_if']['idle_s']) / max(1e-9, d['what_if']['predicted_s'] - d['what_if']['idle_s']), 3)")
 		# This VM's CPUs are shared: a run can only be slowed down by
 		# that, never sped up, so each side's time is its best of a few
-		# runs (the processes need both CPUs at once, and suffer most)
-		if run_work "$l" threads "$kind" norecord; then
-			t_threads=$(python3 -c "print(min($t_threads, $WORK_S))")
-		fi
+		# runs (the processes need both CPUs at once, and suffer most),
+		# and the two sides take turns, so that a slow spell of the
+		# machine falls on both rather than on all the runs of one
 		t_procs=
 		for i in 1 2 3; do
+			if run_work "$l" threads "$kind" norecord; then
+				t_threads=$(python3 -c "print(min($t_threads, $WORK_S))")
+			fi
 			run_work "$l" processes "$kind" || continue
 			t_procs=$(python3 -c "print(min(${t_procs:-1e9}, $WORK_S))")
 		done
