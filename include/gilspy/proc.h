@@ -158,6 +158,11 @@ struct proc_task {
 	void *ring;		/* the ring's mmap, ring_len bytes */
 	size_t ring_len;
 	int ring_rec;		/* bytes per record: 16 timed, 8 bare */
+	/* CPU time from the ring's timed records (proc_task_ring_cputime):
+	 * the ring position read up to, the time run up to there, switches
+	 * in, and since when it is on a CPU (on: 1) */
+	uint64_t rc_tail, rc_acc, rc_ins, rc_in;
+	int rc_on, rc_ok;
 };
 
 void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid);
@@ -217,6 +222,16 @@ int proc_task_switches(const struct proc_task *t, uint64_t *mark, int *on_cpu);
  * now_ns()), if that is the ring's last record and records are timed: 0;
  * else -1.  For a task that is stopped, the start of its stop. */
 int proc_task_switched_out(const struct proc_task *t, uint64_t *ns);
+/* The task's CPU time up to now (now_ns()) and its switches in, as
+ * proc_task_cputime() gives them, from the ring's timed records with no
+ * system call: each record is a switch in or out with its time, so the
+ * time run is the sum of the spans between.  The sum starts from one
+ * schedstat read (at the first call, and again whenever records were
+ * overwritten before they were summed: the ring holds 256), so the two
+ * can be compared.  0, or -1 when the ring has no timed records yet (the
+ * caller reads schedstat).  Exact where schedstat lags by up to a tick. */
+int proc_task_ring_cputime(struct proc_task *t, uint64_t now,
+			   uint64_t *ns, uint64_t *switches_in);
 
 /* --- ELF ---------------------------------------------------------------- */
 

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "gilspy/proc.h"
+#include "gilspy/util.h"
 
 static int clock_open(pid_t tid)
 {
@@ -206,4 +207,100 @@ int proc_task_oncpu(struct proc_task *t)
 	if (clock_read(t->clock_fd, &a) || clock_read(t->clock_fd, &b))
 		return -1;
 	return b != a;
+}
+
+/*
+ * CPU time from the ring.  Records are summed from rc_tail up to the head
+ * as the ring is read; a record the kernel may have overwritten while it
+ * was copied (the head moved past it by a whole ring) is not trusted, and
+ * the sum starts again from schedstat.  A schedstat read counts the time
+ * run up to about the read (a tick behind at most, for a running task),
+ * so spans are counted only from the moment just after it.
+ */
+static int ring_resync(struct proc_task *t, uint64_t head, const uint8_t *data,
+		       uint64_t size)
+{
+	uint64_t ns, ins, words[2], at;
+	struct perf_event_header rec;
+
+	if (proc_task_cputime(t, &ns, &ins) != GS_OK)
+		return -1;
+	at = head - 16;
+	words[0] = 0;
+	memcpy(&words[0], data + (at & (size - 1)), 8);
+	memcpy(&words[1], data + ((at + 8) & (size - 1)), 8);
+	memcpy(&rec, &words[0], sizeof(rec));
+	if (rec.type != PERF_RECORD_SWITCH || rec.size != 16)
+		return -1;
+	t->rc_acc = ns;
+	t->rc_ins = ins;
+	t->rc_in = now_ns();
+	t->rc_on = !(rec.misc & PERF_RECORD_MISC_SWITCH_OUT);
+	t->rc_tail = head;
+	t->rc_ok = 1;
+	return 0;
+}
+
+int proc_task_ring_cputime(struct proc_task *t, uint64_t now, uint64_t *ns,
+			   uint64_t *switches_in)
+{
+	const struct perf_event_mmap_page *h = t->ring;
+	const uint8_t *data;
+	uint64_t head, again, off, size, at, acc, ins, in, words[2];
+	int on;
+
+	if (!h || t->ring_rec != 16)
+		return -1;
+	head = __atomic_load_n(&h->data_head, __ATOMIC_ACQUIRE);
+	off = h->data_offset ? h->data_offset : t->ring_len / 2;
+	size = h->data_size ? h->data_size : t->ring_len / 2;
+	if (head < 16 || off + size > t->ring_len || size < 64 ||
+	    (size & (size - 1)) || (head & 15))
+		return -1;
+	data = (const uint8_t *)t->ring + off;
+	if (!t->rc_ok || head < t->rc_tail || head - t->rc_tail > size - 32) {
+		if (ring_resync(t, head, data, size))
+			return -1;
+		head = t->rc_tail;
+	}
+	acc = t->rc_acc;
+	ins = t->rc_ins;
+	in = t->rc_in;
+	on = t->rc_on;
+	for (at = t->rc_tail; at < head; at += 16) {
+		struct perf_event_header rec;
+
+		memcpy(&words[0], data + (at & (size - 1)), 8);
+		memcpy(&words[1], data + ((at + 8) & (size - 1)), 8);
+		memcpy(&rec, &words[0], sizeof(rec));
+		if (rec.type != PERF_RECORD_SWITCH || rec.size != 16) {
+			t->rc_ok = 0;	/* not ours to read: start over */
+			return -1;
+		}
+		if (!(rec.misc & PERF_RECORD_MISC_SWITCH_OUT)) {
+			if (!on) {
+				ins++;
+				in = words[1] > in ? words[1] : in;
+			}
+			on = 1;
+		} else {
+			if (on && words[1] > in)
+				acc += words[1] - in;
+			on = 0;
+		}
+	}
+	/* the records copied must not have been written over meanwhile */
+	again = __atomic_load_n(&h->data_head, __ATOMIC_ACQUIRE);
+	if (again - t->rc_tail > size - 32) {
+		t->rc_ok = 0;
+		return -1;
+	}
+	t->rc_acc = acc;
+	t->rc_ins = ins;
+	t->rc_in = in;
+	t->rc_on = on;
+	t->rc_tail = head;
+	*ns = acc + (on && now > in ? now - in : 0);
+	*switches_in = ins;
+	return 0;
 }

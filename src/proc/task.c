@@ -22,6 +22,7 @@ void proc_task_init(struct proc_task *t, pid_t pid, pid_t tid)
 	t->ring = NULL;
 	t->ring_len = 0;
 	t->ring_rec = 0;
+	t->rc_ok = 0;
 }
 
 void proc_task_release(struct proc_task *t)
@@ -43,6 +44,7 @@ void proc_task_release(struct proc_task *t)
 	t->ring = NULL;
 	t->ring_len = 0;
 	t->ring_rec = 0;
+	t->rc_ok = 0;
 }
 
 /* pread a /proc file kept open in *fd (opened on first use). */
