@@ -126,6 +126,24 @@ int pygil_index(const struct py_target *t, struct gil_set *gs, uint64_t base)
 	return gs->n++;
 }
 
+int pygil_prefetched(const struct py_target *t, uint64_t base,
+		     struct gil_snap *s)
+{
+	for (int k = 0; k < t->npf_gil; k++) {
+		const struct pf_gil *pg = &t->pf_gil[k];
+		size_t need = gil_required(&t->layout, &pg->addrs);
+
+		if (pg->addrs.base != base || !base)
+			continue;
+		for (size_t i = 0; i < need; i++)
+			if (!pg->ok[i])
+				return -1;
+		gil_parse(&t->layout, &pg->addrs, pg->raw, s);
+		return 0;
+	}
+	return -1;
+}
+
 /* The first snapshot of every GIL: from the read-ahead where the previous
  * sample knew the GIL, else read now. */
 enum gs_err pygil_first(struct py_target *t, struct gil_set *gs)

@@ -92,6 +92,12 @@ struct thread_entry {
 	uint64_t pre_mark;		/* read at the start of pre_seq */
 	int pre_on_cpu;
 	uint64_t held_seq;		/* last sample it held the GIL */
+	/* The last sample that found it blocked on a GIL's futex (obs), and
+	 * that GIL then: until the GIL's switch number moves, no thread but
+	 * its holder took it, so this one is still in take_gil (tasks.c) */
+	uint64_t wait_seq, wait_gil, wait_switch, wait_holder;
+	int wait_guess;		/* stack_reuse on that, before the GIL read */
+	int wait_redo;		/* a wrong guess: its pages are read late */
 	uint64_t tstate;		/* at the last sample (resolve) */
 	/* schedstat read at the start of sample pre_seq (tasks.c) */
 	uint64_t pre_seq, pre_cpu_ns, pre_switches;
@@ -289,6 +295,7 @@ struct py_target {
 	uint8_t ts_ok[PY_MAX_THREADS];	/* which of those were read (or
 					   kept: pytask_ts_kept()) */
 	uint64_t ts_full_seq;		/* last sample that read them all */
+	int guesses;			/* thread_entry.wait_guess set */
 	struct pf_interp pf_interp[PF_INTERPS];	/* last sample's interps */
 	int npf_interp;
 	struct pf_gil pf_gil[PF_GILS];		/* and GILs */
@@ -362,6 +369,15 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 /* The CPU time and switch count of thread e into f (schedstat, or the
  * last read when its switch ring says it has not run since). */
 enum gs_err pytask_cputime(struct thread_entry *e, struct gil_facts *f);
+/* After the read-ahead: whether the threads whose stacks were kept on the
+ * guess that they are still taking the GIL are, by the GIL just read; for
+ * those that are not, no stack is kept, and their thread states (and
+ * those of the threads before them) are read now. */
+enum gs_err pytask_guess_check(struct py_target *t);
+/* The snapshot of the GIL at base in the read-ahead: 0, or -1 when it
+ * was not read there. */
+int pygil_prefetched(const struct py_target *t, uint64_t base,
+		     struct gil_snap *s);
 
 /* Whether thread state i of the last sample may be kept as it was read
  * then rather than read again (prefetch.c). */
@@ -381,7 +397,7 @@ int pystack_walk(struct py_target *t, struct py_sample *s,
 void pystack_release(struct py_target *t);
 /* Add to pf the pages the last walk used (but for the threads whose
  * thread entry says stack_reuse), and the code objects due a recheck. */
-void pystack_prefetch(struct py_target *t, struct pf_set *pf);
+void pystack_prefetch(struct py_target *t, struct pf_set *pf, int redo);
 
 /* --- code.c --- */
 /* The index of the cached code object at addr in t->codes; -1 on a torn

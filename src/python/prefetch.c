@@ -63,7 +63,7 @@ enum gs_err pf_prefetch(struct py_target *t, uint64_t *head)
 	}
 	/* the stacks' pages before the thread states that point into
 	 * them: stack.c, pystack_prefetch() */
-	pystack_prefetch(t, pf);
+	pystack_prefetch(t, pf, 0);
 	nkept = 0;
 	for (size_t i = 0; i < t->nprefetch; i++) {
 		if (pytask_ts_kept(t, i)) {
@@ -76,7 +76,7 @@ enum gs_err pf_prefetch(struct py_target *t, uint64_t *head)
 	}
 	if (!nkept)
 		t->ts_full_seq = t->seq;
-	if ((rc = pf_read(t, pf)))
+	if ((rc = pf_read(t, pf)) || (rc = pytask_guess_check(t)))
 		return rc;
 	for (size_t i = 0; i < t->nprefetch; i++)
 		if (!t->ts_ok[i])	/* that thread state is gone */

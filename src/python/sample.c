@@ -25,7 +25,19 @@
 #include "internal.h"
 
 /* Keep the stack of each thread whose state was its obs (off CPU since
- * before this sample's reads): while it stays there, the stack stays. */
+ * before this sample's reads), or was read afresh off CPU and whose switch
+ * ring has not moved since, the walk included: while it stays there, the
+ * stack stays. */
+static int still_off(struct thread_entry *e)
+{
+	uint64_t mark;
+	int on;
+
+	return e->watched && e->obs_ok &&
+	       !proc_task_switches(&e->task, &mark, &on) &&
+	       mark == e->obs_mark;
+}
+
 static void keep_stacks(struct py_target *t, const struct py_sample *s)
 {
 	for (int i = 0; i < s->nthreads; i++) {
@@ -34,7 +46,8 @@ static void keep_stacks(struct py_target *t, const struct py_sample *s)
 
 		if (!(e = t->scratch->tentry[i]))
 			continue;
-		e->stack_ok = t->scratch->reused[i] && !th->incomplete;
+		e->stack_ok = (t->scratch->reused[i] || still_off(e)) &&
+			      !th->incomplete;
 		if (!e->stack_ok || e->stack_reuse)
 			continue;
 		e->frames = xrealloc(e->frames, ((size_t)th->nframes + 1) *
@@ -150,6 +163,16 @@ static void classify(struct py_target *t, struct py_sample *s,
 			if (!f->have_cpu && gil_needs_cpu(v, holder_cpu))
 				f->have_cpu = pytask_cputime(e, f) == GS_OK;
 			gil_woken(&e->gil, t->seq, s->time_ns, f, v);
+			if (v->state == GIL_WAITING &&
+			    v->evidence == EV_FUTEX_COND && e->obs_ok &&
+			    !e->obs_idle) {
+				const struct gil_snap *g = &gs->snap[f->gil];
+
+				e->wait_seq = t->seq;
+				e->wait_gil = gs->addrs[f->gil].base;
+				e->wait_switch = g->switch_number;
+				e->wait_holder = g->holder;
+			}
 		}
 		th->state = v->state;
 		th->evidence = v->evidence;

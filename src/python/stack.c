@@ -422,7 +422,7 @@ static int pick_window(struct stack_walk *w)
  * that a thread returning meanwhile leaves copies that stand (see
  * snap_read()).
  */
-void pystack_prefetch(struct py_target *t, struct pf_set *pf)
+void pystack_prefetch(struct py_target *t, struct pf_set *pf, int redo)
 {
 	/* room left for the code objects and the thread states after */
 	size_t room = PF_MAX - PF_CODES - t->nprefetch;
@@ -442,6 +442,8 @@ void pystack_prefetch(struct py_target *t, struct pf_set *pf)
 			if (t->threads[j].tid == w->tid &&
 			    t->threads[j].thread_id == w->thread_id)
 				e = &t->threads[j];
+		if (redo && !(e && e->wait_redo))
+			continue;
 		for (int k = 0; k < w->nwin; k++) {
 			struct walk_window *win = &w->win[k];
 			int at = n++;
@@ -476,7 +478,8 @@ void pystack_prefetch(struct py_target *t, struct pf_set *pf)
 			       &win->pf_ok);
 		}
 	}
-	pycode_prefetch(t, pf);
+	if (!redo)
+		pycode_prefetch(t, pf);
 }
 
 /*

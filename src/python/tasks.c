@@ -23,23 +23,37 @@
  */
 void pytask_preread(struct py_target *t)
 {
+	t->guesses = 0;
 	if (!t->opt.with_syscall || t->free_threaded)
 		return;
 	for (size_t i = 0; i < t->nthreads; i++) {
 		struct thread_entry *e = &t->threads[i];
 
 		e->stack_reuse = 0;
-		if (e->last_seen + 1 != t->seq || e->held_seq + 1 == t->seq)
+		e->wait_guess = 0;
+		if (e->last_seen + 1 != t->seq)
 			continue;
 		if (e->watched) {
 			e->pre_ok = 0;
 			e->pre_seq = t->seq;
 			proc_task_switches(&e->task, &e->pre_mark,
 					   &e->pre_on_cpu);
+			/* (the mark of last sample's holder too: see
+			 * held_through()) */
+			if (e->held_seq + 1 == t->seq)
+				continue;
 			e->stack_reuse = e->obs_ok && e->stack_ok &&
 					 e->pre_mark == e->obs_mark;
+			/* it ran, but it may still be in take_gil: its
+			 * stack stands if so (pytask_guess_check()) */
+			if (!e->stack_reuse && e->obs_ok && e->stack_ok &&
+			    !e->obs_idle && e->wait_seq + 1 == t->seq)
+				e->stack_reuse = e->wait_guess = 1;
+			t->guesses += e->wait_guess;
 			continue;
 		}
+		if (e->held_seq + 1 == t->seq)
+			continue;
 		e->pre_ok = proc_task_cputime(&e->task, &e->pre_cpu_ns,
 					      &e->pre_switches) == GS_OK;
 		e->pre_seq = t->seq;
@@ -87,8 +101,10 @@ int pytask_ts_kept(const struct py_target *t, size_t i)
 }
 
 /*
- * A thread's CPU time from schedstat, or, when its switch ring has not
- * moved since the last read, that read's: a thread that has not been
+ * A thread's CPU time: from its switch ring's timed records where it has
+ * them (proc_task_ring_cputime(): no system call at all); else from
+ * schedstat, or, when its switch ring has not moved since the last read,
+ * that read's: a thread that has not been
  * switched in has not run (a waiter in the GIL's futex, sample after
  * sample, costs no system call).  The mark is taken before the read, so a
  * switch during it leaves a mark that will not match.
@@ -99,6 +115,10 @@ enum gs_err pytask_cputime(struct thread_entry *e, struct gil_facts *f)
 	int on, marked = 0;
 	enum gs_err rc;
 
+	/* timed records: the ring itself says how long it ran */
+	if (e->watched && !proc_task_ring_cputime(&e->task, now_ns(),
+						  &f->cpu_ns, &f->switches))
+		return GS_OK;
 	if (e->watched) {
 		proc_task_switches(&e->task, &mark, &on);
 		marked = 1;
@@ -146,6 +166,89 @@ static int recent(const struct py_target *t, const struct thread_entry *e)
 }
 
 /*
+ * A thread found blocked on the GIL's futex at the previous sample is still
+ * inside take_gil when the GIL's switch number and last holder are what
+ * they were then, or when the switch number moved by one and the last
+ * holder is another thread: take_gil leaves only with the GIL, and a GIL
+ * taken by a thread other than its last holder moves the switch number by
+ * one (so by two at least, for this thread to have had it in between).  It may have run meanwhile - the timed
+ * waits of take_gil wake it every switch interval to ask for the GIL - but
+ * it is waiting all the same, and it held no GIL, so its Python stack has
+ * not changed.  Its state is its obs, the futex wait, with no read.
+ */
+static int taking_by(const struct thread_entry *e, const struct gil_snap *g)
+{
+	if (g->switch_number == e->wait_switch)
+		return g->holder == e->wait_holder;
+	/* one hand-off since, to a thread other than this one */
+	return g->switch_number == e->wait_switch + 1 &&
+	       g->holder != e->tstate && g->holder != e->wait_holder;
+}
+
+static int still_taking(const struct py_target *t,
+			const struct thread_entry *e, const struct gil_set *gs,
+			const struct gil_facts *f)
+{
+	if (!e->wait_seq || e->wait_seq + 1 != t->seq || !e->obs_ok ||
+	    e->obs_idle || f->gil < 0 || f->gil >= gs->n ||
+	    gs->addrs[f->gil].base != e->wait_gil)
+		return 0;
+	return taking_by(e, &gs->snap[f->gil]);
+}
+
+enum gs_err pytask_guess_check(struct py_target *t)
+{
+	struct pf_set *pf = &t->scratch->pf;
+	uint8_t kept[PY_MAX_THREADS];
+	struct gil_snap g;
+	int wrong = 0;
+
+	if (!t->guesses)
+		return GS_OK;
+	for (size_t i = 0; i < t->nprefetch && i < PY_MAX_THREADS; i++)
+		kept[i] = (uint8_t)pytask_ts_kept(t, i);
+	for (size_t i = 0; i < t->nthreads; i++) {
+		struct thread_entry *e = &t->threads[i];
+
+		e->wait_redo = 0;
+		if (!e->wait_guess)
+			continue;
+		if (!pygil_prefetched(t, e->wait_gil, &g) && taking_by(e, &g))
+			continue;
+		e->wait_guess = e->stack_reuse = 0;
+		e->wait_redo = wrong = 1;
+	}
+	if (!wrong)
+		return GS_OK;
+	/* what a wrong guess kept from the read-ahead, read now in one go:
+	 * those threads' stack pages, and the thread states kept with them */
+	pf->n = 0;
+	pystack_prefetch(t, pf, 1);
+	for (size_t i = 0; i < t->nprefetch && i < PY_MAX_THREADS; i++)
+		if (kept[i] && !pytask_ts_kept(t, i))
+			pf_add(pf, t->tsbufs + i * TS_MAX, t->prefetched[i],
+			       (size_t)t->layout.ts_size, &t->ts_ok[i]);
+	return pf->n ? pf_read(t, pf) : GS_OK;
+}
+
+/*
+ * Whether a state just read held already at the first GIL snapshot: the
+ * thread was off CPU when this sample began (its mark read then, before
+ * the read-ahead took the GILs), and its mark had not moved when its state
+ * was read off CPU, so it did not run in between.  Such a read needs no
+ * second snapshot of the GILs to agree with the first.
+ */
+static int held_through(const struct py_target *t,
+			const struct thread_entry *e,
+			const struct proc_task_state *st, uint64_t mark,
+			int first)
+{
+	return first && e->watched && e->pre_seq == t->seq &&
+	       e->pre_on_cpu == 0 && mark == e->pre_mark &&
+	       st->syscall != -2 && st->state != 'R' && st->state != '?';
+}
+
+/*
  * The OS side of each thread but the GIL holder.  With /proc/.../syscall
  * (the default): its switch ring's mark (or schedstat) first; when the
  * thread was off CPU at an earlier syscall read and the mark is the one
@@ -155,11 +258,13 @@ static int recent(const struct py_target *t, const struct thread_entry *e)
  * woken and not yet run; see queueing()) and the syscall file is not read
  * again.  The kernel answers "running" rather than a syscall unless the
  * thread stayed off CPU while it looked, so a state read there was a real
- * sleep.  Returns how many threads were read afresh.  A reused state held
- * from that earlier read until the mark (or schedstat) read, just before
- * the first GIL snapshot; a GIL that changed hands since the last sample
- * leaves its former holder among the threads read afresh (it ran), so the
- * second snapshot is then taken.
+ * sleep.  Returns how many threads were read afresh after the first GIL
+ * snapshot (held_through() tells those whose state held at it already).
+ * A reused state held from that earlier read until the mark (or
+ * schedstat) read, just before the first GIL snapshot; a GIL that changed
+ * hands since the last sample leaves its former holder among the threads
+ * read afresh (it ran), so the second snapshot is then taken, unless that
+ * thread was already off CPU when the sample began.
  */
 int pytask_read(struct py_target *t, struct py_sample *s,
 		const struct gil_set *gs, int first)
@@ -187,9 +292,7 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		if (holder && !t->free_threaded) {
 			/* the holder needs no /proc evidence */
 			e->held_seq = t->seq;
-			if (holder_cpu &&
-			    proc_task_cputime(&e->task, &f->cpu_ns,
-					      &f->switches) == GS_OK)
+			if (holder_cpu && pytask_cputime(e, f) == GS_OK)
 				f->have_cpu = 1;
 			continue;
 		}
@@ -216,6 +319,13 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 				sc->reused[i] = 1;
 				continue;
 			}
+			if (still_taking(t, e, gs, f)) {
+				/* in obs's wait at this mark: as if read now */
+				*st = e->obs;
+				e->obs_mark = mark;
+				sc->reused[i] = 1;
+				continue;
+			}
 		} else if (t->opt.with_syscall) {
 			if (first && e->pre_seq == t->seq) {
 				/* read by prepytask_read() a moment ago */
@@ -235,7 +345,8 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 			}
 		}
 		proc_task_read(&e->task, t->opt.with_syscall, st);
-		fresh++;
+		if (!held_through(t, e, st, mark, first))
+			fresh++;
 		/* runnable: on a CPU, or queued for one (oncpu.c); the
 		 * ring knows it from its last switch (looked at again: the
 		 * state read took a while), else ask the clock */
@@ -253,6 +364,9 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		e->obs_ok = (f->have_cpu || e->watched) &&
 			    st->syscall != -2 && st->state != 'R' &&
 			    st->state != '?';
+		/* a new obs after the walk: the stack kept is older */
+		if (!first)
+			e->stack_ok = 0;
 		if (e->obs_ok) {
 			e->obs_idle = !(f->gil >= 0 &&
 					pygil_futex_on(&gs->addrs[f->gil], st));
