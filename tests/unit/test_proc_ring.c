@@ -1,0 +1,168 @@
+/* test_proc_ring.c - CPU time from a task's context-switch ring
+ * (src/proc/oncpu.c: proc_task_ring_cputime): on a ring laid out by hand,
+ * and on a real one the kernel fills for a thread of this process, checked
+ * against the thread's schedstat. */
+#include <linux/perf_event.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gilspy/proc.h"
+#include "gilspy/util.h"
+#include "harness.h"
+
+#define PAGE 4096
+
+struct fake_ring {
+	struct perf_event_mmap_page *h;
+	uint8_t *data;
+};
+
+static void put(struct fake_ring *r, int out, uint64_t ns)
+{
+	struct perf_event_header rec = {
+		.type = PERF_RECORD_SWITCH,
+		.misc = out ? PERF_RECORD_MISC_SWITCH_OUT : 0,
+		.size = 16,
+	};
+	uint64_t at = r->h->data_head;
+
+	memcpy(r->data + (at & (PAGE - 1)), &rec, 8);
+	memcpy(r->data + ((at + 8) & (PAGE - 1)), &ns, 8);
+	r->h->data_head = at + 16;
+}
+
+TEST(proc, ring_cputime_sums_spans)
+{
+	struct proc_task t;
+	struct fake_ring r;
+	void *mem = NULL;
+	uint64_t ns0, ins0, ns, ins, base, bad;
+
+	CHECK(posix_memalign(&mem, PAGE, 2 * PAGE) == 0);
+	memset(mem, 0, 2 * PAGE);
+	r.h = mem;
+	r.data = (uint8_t *)mem + PAGE;
+	r.h->data_offset = PAGE;
+	r.h->data_size = PAGE;
+	/* schedstat of this very thread starts the sum */
+	proc_task_init(&t, getpid(), (pid_t)syscall(SYS_gettid));
+	t.ring = mem;
+	t.ring_len = 2 * PAGE;
+	t.ring_rec = 16;
+	/* no record yet: nothing to go by */
+	CHECK(proc_task_ring_cputime(&t, now_ns(), &ns, &ins) == -1);
+	put(&r, 0, 100);
+	put(&r, 1, 300);
+	put(&r, 0, 1000);	/* on a CPU since */
+	CHECK(proc_task_ring_cputime(&t, now_ns(), &ns0, &ins0) == 0);
+	CHECK(ns0 > 0);
+	/* the spans from the start of the sum: out 5 us after, in again
+	 * 3 us later, out 1 us after that, and 11 us off since */
+	base = t.rc_in;
+	put(&r, 1, base + 5000);
+	put(&r, 0, base + 8000);
+	put(&r, 1, base + 9000);
+	CHECK(proc_task_ring_cputime(&t, base + 20000, &ns, &ins) == 0);
+	CHECK(ns == ns0 + 6000);
+	CHECK(ins == ins0 + 1);
+	/* on a CPU at the look: the time up to now counts */
+	put(&r, 0, base + 30000);
+	CHECK(proc_task_ring_cputime(&t, base + 30500, &ns, &ins) == 0);
+	CHECK(ns == ns0 + 6500);
+	CHECK(ins == ins0 + 2);
+	/* a record that is not a switch: not summed, and the sum starts over
+	 * at the next look */
+	bad = r.h->data_head;
+	put(&r, 1, base + 31000);
+	memset(r.data + (bad & (PAGE - 1)), 0xff, 8);
+	CHECK(proc_task_ring_cputime(&t, base + 32000, &ns, &ins) == -1);
+	CHECK(!t.rc_ok);
+	/* more records than the ring holds since the last look: the sum
+	 * starts over from schedstat, not from records written over */
+	put(&r, 1, base + 33000);
+	CHECK(proc_task_ring_cputime(&t, now_ns(), &ns, &ins) == 0);
+	CHECK(t.rc_ok);
+	base = t.rc_tail;
+	r.h->data_head += PAGE;
+	put(&r, 0, now_ns());
+	CHECK(proc_task_ring_cputime(&t, now_ns(), &ns, &ins) == 0);
+	CHECK(t.rc_tail == r.h->data_head);
+	CHECK(t.rc_tail != base + 16);
+	t.ring = NULL;		/* not an mmap: not ours to unmap */
+	proc_task_release(&t);
+	free(mem);
+}
+
+/* A thread of this process that runs in bursts and sleeps between them,
+ * then waits on a pipe until told to end. */
+static int ring_pipe[2];
+static volatile pid_t ring_tid;
+
+static void *bursts(void *arg)
+{
+	struct timespec nap = { 0, 500000 };
+	char c;
+
+	(void)arg;
+	ring_tid = (pid_t)syscall(SYS_gettid);
+	while (read(ring_pipe[0], &c, 1) == 1 && c == 'g') {
+		for (int i = 0; i < 20; i++) {
+			uint64_t end = now_ns() + 1000000;
+
+			while (now_ns() < end)
+				;
+			nanosleep(&nap, NULL);
+		}
+	}
+	return NULL;
+}
+
+TEST(proc, ring_cputime_agrees_with_schedstat)
+{
+	struct proc_task t;
+	pthread_t th;
+	uint64_t r0, r1, s0, s1, i0, i1, si0, si1, dr, ds, diff;
+	char c = 'g';
+
+	CHECK(pipe(ring_pipe) == 0);
+	CHECK(pthread_create(&th, NULL, bursts, NULL) == 0);
+	while (!ring_tid)
+		usleep(1000);
+	usleep(20000);		/* blocked on the pipe by now */
+	proc_task_init(&t, getpid(), ring_tid);
+	if (proc_task_watch(&t) || t.ring_rec != 16) {
+		c = 'q';
+		CHECK(write(ring_pipe[1], &c, 1) == 1);
+		pthread_join(th, NULL);
+		proc_task_release(&t);
+		SKIP("no timed context-switch ring here (perf events refused)");
+	}
+	/* a first burst, for records to start the sum by */
+	CHECK(write(ring_pipe[1], &c, 1) == 1);
+	usleep(40000);
+	CHECK(proc_task_ring_cputime(&t, now_ns(), &r0, &i0) == 0);
+	CHECK(proc_task_cputime(&t, &s0, &si0) == GS_OK);
+	CHECK(write(ring_pipe[1], &c, 1) == 1);
+	usleep(60000);		/* 20 ms of bursts, done and asleep again */
+	CHECK(proc_task_ring_cputime(&t, now_ns(), &r1, &i1) == 0);
+	CHECK(proc_task_cputime(&t, &s1, &si1) == GS_OK);
+	c = 'q';
+	CHECK(write(ring_pipe[1], &c, 1) == 1);
+	pthread_join(th, NULL);
+	dr = r1 - r0;
+	ds = s1 - s0;
+	diff = dr > ds ? dr - ds : ds - dr;
+	/* about 20 ms run each way; asleep at both looks, schedstat is
+	 * exact, so the two agree to within the switches' own cost */
+	CHECK(ds > 15000000);
+	CHECK(diff < ds / 50 + 100000);
+	CHECK(i1 - i0 >= 20);
+	proc_task_release(&t);
+	close(ring_pipe[0]);
+	close(ring_pipe[1]);
+}
