@@ -4,7 +4,8 @@
 #   accuracy  every state share within 3 points of the truth read from
 #             outside (tests/lib/truth.py on tests/targets/truth.py)
 #   cost      1 kHz on 4 threads: CPU per round <= the bare wake-up floor
-#             (bench/sample_cost.c with pid 0, same run) + 8 us
+#             (bench/sample_cost.c with pid 0, same run: on the idle
+#             machine, and beside the same busy target; the lower) + 8 us
 #   threads   500 idle + 3 busy threads at 1 kHz: <= 150 us per round and
 #             >= 98 % of the rate (bench/threads.sh has 10 to 1000)
 #   pacing    100 kHz on 4 threads: >= 98 % of the rate
@@ -57,11 +58,22 @@ accn=$(grep -c '^ok\|^fail' "$tmp/truth")
 nat=$(grep -o 'spin-.: native <= 1 (held [0-9.]*, waiting [0-9.]*, native [0-9.]*' "$tmp/truth" |
 	sed 's/.*native //' | sort -n | tail -1)
 
-# cost at 1 kHz and pacing at 100 kHz, 4 threads (bench/cpu3.py + main)
-"$G" record -r 1000 -o "$tmp/c1.json" -- "$PY" bench/cpu3.py 4000000 >/dev/null 2>&1
+# cost at 1 kHz and pacing at 100 kHz, 4 threads (bench/cpu3.py + main),
+# attached for SECS to a target already running: the steady round, not
+# interpreter start-up and first reads spread over a short run.  Then the
+# floor again, beside the same target: a wake-up that preempts a busy CPU
+# costs less than one from an idle CPU, so this is the floor the round is
+# held to (the lower of the two floors).
+"$PY" bench/cpu3.py 1000000000 >/dev/null 2>&1 &
+pids+=($!)
+sleep 0.5
+"$G" record -p "${pids[-1]}" -d "$SECS" -r 1000 -o "$tmp/c1.json" >/dev/null 2>&1
 read -r c1 hz1 <<<"$(summ "$tmp/c1.json" profiler_cpu_per_sample_us achieved_hz)"
-"$G" record -r 100000 -o "$tmp/c2.json" -- "$PY" bench/cpu3.py 4000000 >/dev/null 2>&1
+"$G" record -p "${pids[-1]}" -d "$SECS" -r 100000 -o "$tmp/c2.json" >/dev/null 2>&1
 read -r c2 hz2 <<<"$(summ "$tmp/c2.json" profiler_cpu_per_sample_us achieved_hz)"
+bfloor=
+[ -n "$floor" ] && bfloor=$("$tmp/sample_cost" 0 1000 "$SECS" | awk '{print $2}')
+kill "${pids[-1]}"
 
 # 500 idle threads + 3 busy
 "$PY" bench/idle_threads.py 500 >/dev/null 2>&1 &
@@ -78,9 +90,11 @@ row "accuracy: checks within 3 points" "all $accn" "$acc of $accn" \
 	"$(verdict "$acc == $accn and $accn > 0")"
 row "accuracy: spinner native share" "<= 1 %" "${nat:-?} %" \
 	"$(verdict "${nat:-99} <= 1")"
-if [ -n "$floor" ]; then
-	row "1 kHz, 4 threads: CPU/round" "<= floor $floor + 8 us" "$c1 us" \
-		"$(verdict "$c1 <= $floor + 8")"
+if [ -n "$bfloor" ]; then
+	echo "floor (bare paced wake-up at 1 kHz): $floor us on the idle machine, $bfloor us beside the busy target"
+	f=$(/usr/bin/python3 -c "print(min($floor, $bfloor))")
+	row "1 kHz, 4 threads: CPU/round" "<= floor $f + 8 us" "$c1 us" \
+		"$(verdict "$c1 <= $f + 8")"
 else
 	row "1 kHz, 4 threads: CPU/round" "<= floor + 8 us" "$c1 us" "floor unknown (make first)"
 fi
