@@ -60,6 +60,16 @@ enum gs_err sampler_new(struct py_target *t, const struct sampler_options *o,
 void sampler_free(struct sampler *s);	/* NULL is a no-op */
 
 /*
+ * Part of attaching: one sample taken and let go, then the clock starts
+ * again from now.  The first look at a process opens a /proc file and a
+ * context-switch ring for each of its threads, which for hundreds of
+ * threads takes tens of periods; done here, it costs the recording no
+ * tick.  Not with blocking (that would stop the process once more) nor
+ * for a pacer alone.
+ */
+void sampler_prime(struct sampler *s);
+
+/*
  * Wait for the next deadline, then sample.  stop (may be NULL) is polled
  * before and after sleeping; a signal handler that sets it interrupts the
  * sleep.  On SAMPLER_SAMPLE *out points at the sample, owned by the sampler

@@ -387,6 +387,9 @@ int session_start(struct session *s)
 		    sampler_new(s->targets[i]->py, &so,
 				&s->targets[i]->sampler, &err) != GS_OK)
 			return cmd_report_error(&err);
+	if (!s->args.subprocesses)
+		for (i = 0; i < s->ntargets; i++)
+			sampler_prime(s->targets[i]->sampler);
 	return 0;
 }
 

@@ -103,6 +103,14 @@ enum gs_err sampler_new(struct py_target *t, const struct sampler_options *o,
 	return GS_OK;
 }
 
+void sampler_prime(struct sampler *s)
+{
+	if (!s || !s->t || s->o.blocking)
+		return;
+	(void)pyt_sample(s->t, s->sample);
+	s->start_ns = now_ns();
+}
+
 void sampler_free(struct sampler *s)
 {
 	if (!s)
