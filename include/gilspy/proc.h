@@ -66,6 +66,7 @@ struct proc {
 	char comm[32];
 	char *cmdline;		/* NUL bytes replaced by spaces, owned */
 	uint64_t reads, read_bytes, faults;	/* counters for benchmarks */
+	unsigned merge_off;	/* proc_readv(): calls left not merging */
 	struct proc_image *image;	/* not owned; NULL: the process */
 };
 

@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,4 +167,46 @@ TEST(proc, ring_cputime_agrees_with_schedstat)
 	proc_task_release(&t);
 	close(ring_pipe[0]);
 	close(ring_pipe[1]);
+}
+
+/* proc_readv() reads ranges that lie close together as one remote range
+ * (src/proc/proc.c: merged_read), and a range that cannot be read costs
+ * only itself: here on this very process. */
+TEST(proc, readv_merges_close_ranges)
+{
+	struct proc *p = NULL;
+	struct gs_error err = { 0 };
+	uint8_t *m, a[16], b[16], c[16], ok[3];
+	struct iovec local[3], remote[3];
+	uint64_t reads;
+
+	if (proc_open(getpid(), &p, &err) != GS_OK)
+		SKIP("cannot open this process with proc_open()");
+	m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m != MAP_FAILED);
+	for (int i = 0; i < 2 * PAGE; i++)
+		m[i] = (uint8_t)(i * 7);
+	/* three ranges, given out of order, 100 and 300 bytes apart */
+	local[0] = (struct iovec){ b, 16 };
+	remote[0] = (struct iovec){ m + 116, 16 };
+	local[1] = (struct iovec){ a, 16 };
+	remote[1] = (struct iovec){ m, 16 };
+	local[2] = (struct iovec){ c, 16 };
+	remote[2] = (struct iovec){ m + PAGE - 8, 16 };	/* over the edge */
+	reads = p->reads;
+	CHECK(proc_readv(p, local, remote, 3, ok) == GS_OK);
+	CHECK(ok[0] && ok[1] && ok[2]);
+	CHECK(p->reads == reads + 1);
+	CHECK(!memcmp(a, m, 16) && !memcmp(b, m + 116, 16) &&
+	      !memcmp(c, m + PAGE - 8, 16));
+	/* the second page gone: the range over the edge fails, alone */
+	CHECK(munmap(m + PAGE, PAGE) == 0);
+	memset(a, 0, 16);
+	memset(b, 0, 16);
+	CHECK(proc_readv(p, local, remote, 3, ok) == GS_OK);
+	CHECK(ok[0] && ok[1] && !ok[2]);
+	CHECK(!memcmp(a, m, 16) && !memcmp(b, m + 116, 16));
+	munmap(m, PAGE);
+	proc_free(p);
 }
