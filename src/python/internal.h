@@ -368,7 +368,8 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 
 /* The CPU time and switch count of thread e into f (schedstat, or the
  * last read when its switch ring says it has not run since). */
-enum gs_err pytask_cputime(struct thread_entry *e, struct gil_facts *f);
+enum gs_err pytask_cputime(const struct py_target *t, struct thread_entry *e,
+			   struct gil_facts *f);
 /* After the read-ahead: whether the threads whose stacks were kept on the
  * guess that they are still taking the GIL are, by the GIL just read; for
  * those that are not, no stack is kept, and their thread states (and

@@ -161,7 +161,7 @@ static void classify(struct py_target *t, struct py_sample *s,
 		if (!t->free_threaded && sc->tentry[i]) {
 			e = sc->tentry[i];
 			if (!f->have_cpu && gil_needs_cpu(v, holder_cpu))
-				f->have_cpu = pytask_cputime(e, f) == GS_OK;
+				f->have_cpu = pytask_cputime(t, e, f) == GS_OK;
 			gil_woken(&e->gil, t->seq, s->time_ns, f, v);
 			if (v->state == GIL_WAITING &&
 			    v->evidence == EV_FUTEX_COND && e->obs_ok &&

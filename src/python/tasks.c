@@ -109,14 +109,16 @@ int pytask_ts_kept(const struct py_target *t, size_t i)
  * sample, costs no system call).  The mark is taken before the read, so a
  * switch during it leaves a mark that will not match.
  */
-enum gs_err pytask_cputime(struct thread_entry *e, struct gil_facts *f)
+enum gs_err pytask_cputime(const struct py_target *t, struct thread_entry *e,
+			   struct gil_facts *f)
 {
 	uint64_t mark = 0;
 	int on, marked = 0;
 	enum gs_err rc;
 
-	/* timed records: the ring itself says how long it ran */
-	if (e->watched && !proc_task_ring_cputime(&e->task, now_ns(),
+	/* timed records: the ring itself says how long it ran, up to the
+	 * sample's time (which the rules measure elapsed time by) */
+	if (e->watched && !proc_task_ring_cputime(&e->task, t->now_ns,
 						  &f->cpu_ns, &f->switches))
 		return GS_OK;
 	if (e->watched) {
@@ -292,7 +294,7 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		if (holder && !t->free_threaded) {
 			/* the holder needs no /proc evidence */
 			e->held_seq = t->seq;
-			if (holder_cpu && pytask_cputime(e, f) == GS_OK)
+			if (holder_cpu && pytask_cputime(t, e, f) == GS_OK)
 				f->have_cpu = 1;
 			continue;
 		}
