@@ -223,6 +223,10 @@ int proc_task_switches(const struct proc_task *t, uint64_t *mark, int *on_cpu);
  * now_ns()), if that is the ring's last record and records are timed: 0;
  * else -1.  For a task that is stopped, the start of its stop. */
 int proc_task_switched_out(const struct proc_task *t, uint64_t *ns);
+/* 1 when the ring's last record says the task was switched out while
+ * runnable (preempted: it stays runnable, queued for a CPU, until it runs
+ * again), else 0. */
+int proc_task_preempted(const struct proc_task *t);
 /* The task's CPU time up to now (now_ns()) and its switches in, as
  * proc_task_cputime() gives them, from the ring's timed records with no
  * system call: each record is a switch in or out with its time, so the

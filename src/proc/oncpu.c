@@ -105,8 +105,9 @@ fail:
 }
 
 /* The ring's head, and its last record when it is a switch: 1, with *out
- * set (switched out) and *ns its time (0 when records carry none); 0 when
- * there is none; -1 when the task is not watched. */
+ * set (switched out: 1, or 2 when it was preempted and is runnable) and
+ * *ns its time (0 when records carry none); 0 when there is none; -1 when
+ * the task is not watched. */
 static int last_switch(const struct proc_task *t, uint64_t *head, int *out,
 		       uint64_t *ns)
 {
@@ -133,7 +134,8 @@ static int last_switch(const struct proc_task *t, uint64_t *head, int *out,
 	memcpy(&rec, &words[0], sizeof(rec));
 	if (rec.type != PERF_RECORD_SWITCH || rec.size != len)
 		return 0;
-	*out = !!(rec.misc & PERF_RECORD_MISC_SWITCH_OUT);
+	*out = !(rec.misc & PERF_RECORD_MISC_SWITCH_OUT) ? 0 :
+	       rec.misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT ? 2 : 1;
 	*ns = len == 16 ? words[1] : 0;
 	return 1;
 }
@@ -145,6 +147,15 @@ int proc_task_switches(const struct proc_task *t, uint64_t *mark, int *on_cpu)
 
 	*on_cpu = r == 1 ? !out : -1;
 	return r < 0 ? -1 : 0;
+}
+
+int proc_task_preempted(const struct proc_task *t)
+{
+	uint64_t head, ns;
+	int out;
+
+	/* PERF_RECORD_MISC_SWITCH_OUT_PREEMPT: switched out runnable */
+	return last_switch(t, &head, &out, &ns) == 1 && out == 2;
 }
 
 int proc_task_switched_out(const struct proc_task *t, uint64_t *ns)

@@ -346,7 +346,18 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 				continue;
 			}
 		}
-		proc_task_read(&e->task, t->opt.with_syscall, st);
+		if (e->watched && t->opt.with_syscall &&
+		    (on == 1 || (on == 0 && proc_task_preempted(&e->task)))) {
+			/* on a CPU at its last switch, or switched out
+			 * runnable (preempted, queued): the syscall file
+			 * could only say "running" */
+			st->state = 'R';
+			st->syscall = -1;
+			st->arg0 = 0;
+			st->comm[0] = '\0';
+		} else {
+			proc_task_read(&e->task, t->opt.with_syscall, st);
+		}
 		if (!held_through(t, e, st, mark, first))
 			fresh++;
 		/* runnable: on a CPU, or queued for one (oncpu.c); the
