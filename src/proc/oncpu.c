@@ -237,7 +237,6 @@ static int ring_resync(struct proc_task *t, uint64_t head, const uint8_t *data,
 	if (proc_task_cputime(t, &ns, &ins) != GS_OK)
 		return -1;
 	at = head - 16;
-	words[0] = 0;
 	memcpy(&words[0], data + (at & (size - 1)), 8);
 	memcpy(&words[1], data + ((at + 8) & (size - 1)), 8);
 	memcpy(&rec, &words[0], sizeof(rec));

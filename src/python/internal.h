@@ -294,6 +294,7 @@ struct py_target {
 	size_t nprefetch;
 	uint8_t ts_ok[PY_MAX_THREADS];	/* which of those were read (or
 					   kept: pytask_ts_kept()) */
+	uint8_t ts_kept[PY_MAX_THREADS];	/* which this one kept */
 	uint64_t ts_full_seq;		/* last sample that read them all */
 	int guesses;			/* thread_entry.wait_guess set */
 	struct pf_interp pf_interp[PF_INTERPS];	/* last sample's interps */

@@ -66,7 +66,8 @@ enum gs_err pf_prefetch(struct py_target *t, uint64_t *head)
 	pystack_prefetch(t, pf, 0);
 	nkept = 0;
 	for (size_t i = 0; i < t->nprefetch; i++) {
-		if (pytask_ts_kept(t, i)) {
+		t->ts_kept[i] = (uint8_t)pytask_ts_kept(t, i);
+		if (t->ts_kept[i]) {
 			t->ts_ok[i] = 1;	/* its copy stands */
 			nkept++;
 			continue;

@@ -173,10 +173,11 @@ static int recent(const struct py_target *t, const struct thread_entry *e)
  * they were then, or when the switch number moved by one and the last
  * holder is another thread: take_gil leaves only with the GIL, and a GIL
  * taken by a thread other than its last holder moves the switch number by
- * one (so by two at least, for this thread to have had it in between).  It may have run meanwhile - the timed
- * waits of take_gil wake it every switch interval to ask for the GIL - but
- * it is waiting all the same, and it held no GIL, so its Python stack has
- * not changed.  Its state is its obs, the futex wait, with no read.
+ * one (so by two at least, for this thread to have had it in between).
+ * It may have run meanwhile - the timed waits of take_gil wake it every
+ * switch interval to ask for the GIL - but it is waiting all the same, and
+ * it held no GIL, so its Python stack has not changed.  Its state is its
+ * obs, the futex wait, with no read.
  */
 static int taking_by(const struct thread_entry *e, const struct gil_snap *g)
 {
@@ -201,14 +202,11 @@ static int still_taking(const struct py_target *t,
 enum gs_err pytask_guess_check(struct py_target *t)
 {
 	struct pf_set *pf = &t->scratch->pf;
-	uint8_t kept[PY_MAX_THREADS];
 	struct gil_snap g;
 	int wrong = 0;
 
 	if (!t->guesses)
 		return GS_OK;
-	for (size_t i = 0; i < t->nprefetch && i < PY_MAX_THREADS; i++)
-		kept[i] = (uint8_t)pytask_ts_kept(t, i);
 	for (size_t i = 0; i < t->nthreads; i++) {
 		struct thread_entry *e = &t->threads[i];
 
@@ -227,7 +225,7 @@ enum gs_err pytask_guess_check(struct py_target *t)
 	pf->n = 0;
 	pystack_prefetch(t, pf, 1);
 	for (size_t i = 0; i < t->nprefetch && i < PY_MAX_THREADS; i++)
-		if (kept[i] && !pytask_ts_kept(t, i))
+		if (t->ts_kept[i] && !pytask_ts_kept(t, i))
 			pf_add(pf, t->tsbufs + i * TS_MAX, t->prefetched[i],
 			       (size_t)t->layout.ts_size, &t->ts_ok[i]);
 	return pf->n ? pf_read(t, pf) : GS_OK;
@@ -281,8 +279,8 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		const struct gil_snap *g = f->gil >= 0 ? &gs->snap[f->gil] : NULL;
 		struct thread_entry *e;
 		int holder = g && g->locked == 1 && g->holder == th->tstate;
-		uint64_t mark = 0;
-		int on = -1;
+		uint64_t mark = 0, now_mark;
+		int on = -1, now_on;
 
 		st->state = '?';
 		st->syscall = -2;
@@ -346,8 +344,12 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 				continue;
 			}
 		}
+		/* (the ring again: the mark above may be from before the
+		 * read-ahead) */
 		if (e->watched && t->opt.with_syscall &&
-		    (on == 1 || (on == 0 && proc_task_preempted(&e->task)))) {
+		    !proc_task_switches(&e->task, &now_mark, &now_on) &&
+		    (now_on == 1 ||
+		     (now_on == 0 && proc_task_preempted(&e->task)))) {
 			/* on a CPU at its last switch, or switched out
 			 * runnable (preempted, queued): the syscall file
 			 * could only say "running" */
@@ -365,8 +367,6 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		 * state read took a while), else ask the clock */
 		if (st->state == 'R' && !t->free_threaded &&
 		    (e->watched || gil_oncpu_needed(&e->gil, t->seq))) {
-			uint64_t now_mark;
-
 			if (e->watched)
 				proc_task_switches(&e->task, &now_mark, &on);
 			if (!e->watched || on < 0)
