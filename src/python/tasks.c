@@ -357,11 +357,16 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 			st->syscall = -1;
 			st->arg0 = 0;
 			st->comm[0] = '\0';
+			/* no switch since the sample began: so it was at
+			 * the first GIL snapshot too */
+			if (!(first && e->pre_seq == t->seq &&
+			      now_mark == e->pre_mark))
+				fresh++;
 		} else {
 			proc_task_read(&e->task, t->opt.with_syscall, st);
+			if (!held_through(t, e, st, mark, first))
+				fresh++;
 		}
-		if (!held_through(t, e, st, mark, first))
-			fresh++;
 		/* runnable: on a CPU, or queued for one (oncpu.c); the
 		 * ring knows it from its last switch (looked at again: the
 		 * state read took a while), else ask the clock */
