@@ -104,31 +104,34 @@ fail:
 	return -1;
 }
 
-/* The ring's head, and its last record when it is a switch: 1, with *out
- * set (switched out: 1, or 2 when it was preempted and is runnable) and
- * *ns its time (0 when records carry none); 0 when there is none; -1 when
- * the task is not watched. */
-static int last_switch(const struct proc_task *t, uint64_t *head, int *out,
-		       uint64_t *ns)
+/* The data area of t's ring: 0 with *data and *size (a power of two),
+ * -1 when the ring is not there or its header is not one we can use. */
+static int ring_data(const struct proc_task *t, const uint8_t **data,
+		     uint64_t *size)
 {
 	const struct perf_event_mmap_page *h = t->ring;
-	const uint8_t *data;
-	uint64_t off, size, at, words[2];
-	struct perf_event_header rec;
-	size_t len = (size_t)t->ring_rec;
+	uint64_t off;
 
 	if (!h)
 		return -1;
-	*head = __atomic_load_n(&h->data_head, __ATOMIC_ACQUIRE);
 	off = h->data_offset ? h->data_offset : t->ring_len / 2;
-	size = h->data_size ? h->data_size : t->ring_len / 2;
-	if ((len != 8 && len != 16) || *head < len ||
-	    off + size > t->ring_len || size < 16 || (size & (size - 1)))
-		return 0;
-	data = (const uint8_t *)t->ring + off;
-	/* 8-byte words, each wrapped on its own: a record may straddle the
-	 * ring's end */
-	at = *head - len;
+	*size = h->data_size ? h->data_size : t->ring_len / 2;
+	if (off + *size > t->ring_len || *size < 64 || (*size & (*size - 1)))
+		return -1;
+	*data = (const uint8_t *)t->ring + off;
+	return 0;
+}
+
+/* The record of len (8 or 16) bytes at ring position at: 1 when it is a
+ * switch, with *out (0 in, 1 out, 2 out preempted: still runnable) and *ns
+ * its time (0 when records carry none); else 0.  Read as 8-byte words,
+ * each wrapped on its own: a record may straddle the ring's end. */
+static int switch_at(const uint8_t *data, uint64_t size, uint64_t at,
+		     size_t len, int *out, uint64_t *ns)
+{
+	uint64_t words[2] = { 0, 0 };
+	struct perf_event_header rec;
+
 	for (size_t i = 0; i < len / 8; i++)
 		memcpy(&words[i], data + ((at + 8 * i) & (size - 1)), 8);
 	memcpy(&rec, &words[0], sizeof(rec));
@@ -138,6 +141,26 @@ static int last_switch(const struct proc_task *t, uint64_t *head, int *out,
 	       rec.misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT ? 2 : 1;
 	*ns = len == 16 ? words[1] : 0;
 	return 1;
+}
+
+/* The ring's head, and its last record when it is a switch: 1, with *out
+ * and *ns as switch_at() gives them; 0 when there is none; -1 when the
+ * task is not watched. */
+static int last_switch(const struct proc_task *t, uint64_t *head, int *out,
+		       uint64_t *ns)
+{
+	const struct perf_event_mmap_page *h = t->ring;
+	const uint8_t *data;
+	uint64_t size;
+	size_t len = (size_t)t->ring_rec;
+
+	if (!h)
+		return -1;
+	*head = __atomic_load_n(&h->data_head, __ATOMIC_ACQUIRE);
+	if ((len != 8 && len != 16) || *head < len ||
+	    ring_data(t, &data, &size))
+		return 0;
+	return switch_at(data, size, *head - len, len, out, ns);
 }
 
 int proc_task_switches(const struct proc_task *t, uint64_t *mark, int *on_cpu)
@@ -231,21 +254,16 @@ int proc_task_oncpu(struct proc_task *t)
 static int ring_resync(struct proc_task *t, uint64_t head, const uint8_t *data,
 		       uint64_t size)
 {
-	uint64_t ns, ins, words[2], at;
-	struct perf_event_header rec;
+	uint64_t ns, ins, at_ns;
+	int out;
 
-	if (proc_task_cputime(t, &ns, &ins) != GS_OK)
-		return -1;
-	at = head - 16;
-	memcpy(&words[0], data + (at & (size - 1)), 8);
-	memcpy(&words[1], data + ((at + 8) & (size - 1)), 8);
-	memcpy(&rec, &words[0], sizeof(rec));
-	if (rec.type != PERF_RECORD_SWITCH || rec.size != 16)
+	if (proc_task_cputime(t, &ns, &ins) != GS_OK ||
+	    !switch_at(data, size, head - 16, 16, &out, &at_ns))
 		return -1;
 	t->rc_acc = ns;
 	t->rc_ins = ins;
 	t->rc_in = now_ns();
-	t->rc_on = !(rec.misc & PERF_RECORD_MISC_SWITCH_OUT);
+	t->rc_on = !out;
 	t->rc_tail = head;
 	t->rc_ok = 1;
 	return 0;
@@ -256,18 +274,14 @@ int proc_task_ring_cputime(struct proc_task *t, uint64_t now, uint64_t *ns,
 {
 	const struct perf_event_mmap_page *h = t->ring;
 	const uint8_t *data;
-	uint64_t head, again, off, size, at, acc, ins, in, words[2];
-	int on;
+	uint64_t head, again, size, at, acc, ins, in, when;
+	int on, out;
 
 	if (!h || t->ring_rec != 16)
 		return -1;
 	head = __atomic_load_n(&h->data_head, __ATOMIC_ACQUIRE);
-	off = h->data_offset ? h->data_offset : t->ring_len / 2;
-	size = h->data_size ? h->data_size : t->ring_len / 2;
-	if (head < 16 || off + size > t->ring_len || size < 64 ||
-	    (size & (size - 1)) || (head & 15))
+	if (head < 16 || (head & 15) || ring_data(t, &data, &size))
 		return -1;
-	data = (const uint8_t *)t->ring + off;
 	if (!t->rc_ok || head < t->rc_tail || head - t->rc_tail > size - 32) {
 		if (ring_resync(t, head, data, size))
 			return -1;
@@ -277,25 +291,21 @@ int proc_task_ring_cputime(struct proc_task *t, uint64_t now, uint64_t *ns,
 	ins = t->rc_ins;
 	in = t->rc_in;
 	on = t->rc_on;
+	/* (at most size / 16 records: the check above) */
 	for (at = t->rc_tail; at < head; at += 16) {
-		struct perf_event_header rec;
-
-		memcpy(&words[0], data + (at & (size - 1)), 8);
-		memcpy(&words[1], data + ((at + 8) & (size - 1)), 8);
-		memcpy(&rec, &words[0], sizeof(rec));
-		if (rec.type != PERF_RECORD_SWITCH || rec.size != 16) {
+		if (!switch_at(data, size, at, 16, &out, &when)) {
 			t->rc_ok = 0;	/* not ours to read: start over */
 			return -1;
 		}
-		if (!(rec.misc & PERF_RECORD_MISC_SWITCH_OUT)) {
+		if (!out) {
 			if (!on) {
 				ins++;
-				in = words[1] > in ? words[1] : in;
+				in = when > in ? when : in;
 			}
 			on = 1;
 		} else {
-			if (on && words[1] > in)
-				acc += words[1] - in;
+			if (on && when > in)
+				acc += when - in;
 			on = 0;
 		}
 	}

@@ -280,7 +280,7 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		struct thread_entry *e;
 		int holder = g && g->locked == 1 && g->holder == th->tstate;
 		uint64_t mark = 0, now_mark;
-		int on = -1, now_on;
+		int on = -1, now_on = -1, ringed = 0;
 
 		st->state = '?';
 		st->syscall = -2;
@@ -357,6 +357,7 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 			st->syscall = -1;
 			st->arg0 = 0;
 			st->comm[0] = '\0';
+			ringed = 1;
 			/* no switch since the sample began: so it was at
 			 * the first GIL snapshot too */
 			if (!(first && e->pre_seq == t->seq &&
@@ -372,7 +373,9 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		 * state read took a while), else ask the clock */
 		if (st->state == 'R' && !t->free_threaded &&
 		    (e->watched || gil_oncpu_needed(&e->gil, t->seq))) {
-			if (e->watched)
+			if (ringed)
+				on = now_on;	/* just looked at */
+			else if (e->watched)
 				proc_task_switches(&e->task, &now_mark, &on);
 			if (!e->watched || on < 0)
 				on = proc_task_oncpu(&e->task);
