@@ -100,10 +100,20 @@ TEST(proc, ring_cputime_sums_spans)
 	free(mem);
 }
 
-/* A thread of this process that runs in bursts and sleeps between them,
- * then waits on a pipe until told to end. */
-static int ring_pipe[2];
+/* A thread of this process that, at each 'g' on a pipe, runs 20 bursts
+ * of 1 ms of CPU (its own CPU clock: a loaded machine stretches them, it
+ * does not shorten them) with a short sleep after each, says 'd' on a
+ * second pipe, and waits on the first again; 'q' ends it. */
+static int ring_pipe[2], done_pipe[2];
 static volatile pid_t ring_tid;
+
+static uint64_t thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static void *bursts(void *arg)
 {
@@ -114,14 +124,35 @@ static void *bursts(void *arg)
 	ring_tid = (pid_t)syscall(SYS_gettid);
 	while (read(ring_pipe[0], &c, 1) == 1 && c == 'g') {
 		for (int i = 0; i < 20; i++) {
-			uint64_t end = now_ns() + 1000000;
+			uint64_t end = thread_cpu() + 1000000;
 
-			while (now_ns() < end)
+			while (thread_cpu() < end)
 				;
 			nanosleep(&nap, NULL);
 		}
+		if (write(done_pipe[1], "d", 1) != 1)
+			break;
 	}
 	return NULL;
+}
+
+/* Run one round of bursts and return once the thread is blocked on the
+ * pipe again (its ring's last record a switch out, not a preemption). */
+static int one_round(struct proc_task *t)
+{
+	char c = 'g';
+	uint64_t mark;
+	int on;
+
+	if (write(ring_pipe[1], &c, 1) != 1 || read(done_pipe[0], &c, 1) != 1)
+		return -1;
+	for (int i = 0; i < 2000; i++) {
+		if (!proc_task_switches(t, &mark, &on) && on == 0 &&
+		    !proc_task_preempted(t))
+			return 0;
+		usleep(500);
+	}
+	return -1;
 }
 
 TEST(proc, ring_cputime_agrees_with_schedstat)
@@ -129,44 +160,43 @@ TEST(proc, ring_cputime_agrees_with_schedstat)
 	struct proc_task t;
 	pthread_t th;
 	uint64_t r0, r1, s0, s1, i0, i1, si0, si1, dr, ds, diff;
-	char c = 'g';
+	char c = 'q';
 
 	CHECK(pipe(ring_pipe) == 0);
+	CHECK(pipe(done_pipe) == 0);
 	CHECK(pthread_create(&th, NULL, bursts, NULL) == 0);
 	while (!ring_tid)
 		usleep(1000);
-	usleep(20000);		/* blocked on the pipe by now */
 	proc_task_init(&t, getpid(), ring_tid);
 	if (proc_task_watch(&t) || t.ring_rec != 16) {
-		c = 'q';
 		CHECK(write(ring_pipe[1], &c, 1) == 1);
 		pthread_join(th, NULL);
 		proc_task_release(&t);
 		SKIP("no timed context-switch ring here (perf events refused)");
 	}
-	/* a first burst, for records to start the sum by */
-	CHECK(write(ring_pipe[1], &c, 1) == 1);
-	usleep(40000);
+	/* a first round, for records to start the sum by; both looks are
+	 * made with the thread asleep, where schedstat is exact */
+	CHECK(one_round(&t) == 0);
 	CHECK(proc_task_ring_cputime(&t, now_ns(), &r0, &i0) == 0);
 	CHECK(proc_task_cputime(&t, &s0, &si0) == GS_OK);
-	CHECK(write(ring_pipe[1], &c, 1) == 1);
-	usleep(60000);		/* 20 ms of bursts, done and asleep again */
+	CHECK(one_round(&t) == 0);
 	CHECK(proc_task_ring_cputime(&t, now_ns(), &r1, &i1) == 0);
 	CHECK(proc_task_cputime(&t, &s1, &si1) == GS_OK);
-	c = 'q';
 	CHECK(write(ring_pipe[1], &c, 1) == 1);
 	pthread_join(th, NULL);
 	dr = r1 - r0;
 	ds = s1 - s0;
 	diff = dr > ds ? dr - ds : ds - dr;
-	/* about 20 ms run each way; asleep at both looks, schedstat is
-	 * exact, so the two agree to within the switches' own cost */
+	/* 20 ms run each way, so the two agree to within the switches' own
+	 * cost; at least one switch in after each of the 20 sleeps */
 	CHECK(ds > 15000000);
 	CHECK(diff < ds / 50 + 100000);
 	CHECK(i1 - i0 >= 20);
 	proc_task_release(&t);
 	close(ring_pipe[0]);
 	close(ring_pipe[1]);
+	close(done_pipe[0]);
+	close(done_pipe[1]);
 }
 
 /* proc_readv() reads ranges that lie close together as one remote range
