@@ -81,6 +81,9 @@ struct py_sample {
 	uint64_t interval_us;
 	int nthreads;
 	int errors;			/* torn reads in this sample */
+	int running;			/* a thread was seen on a CPU, or queued
+					   for one, at this sample: the process
+					   was not stopped then (0: not known) */
 	struct py_thread_sample threads[PY_MAX_THREADS];
 	uint32_t pool[PY_MAX_THREADS * PY_MAX_DEPTH];	/* frame ids */
 	int pool_used;

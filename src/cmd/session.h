@@ -120,6 +120,7 @@ struct session_target {
 	uint64_t start_stack;
 	uint64_t checked_ns;		/* when stat was last read */
 	uint64_t checked_sig;		/* the sample's threads then */
+	int was_running;		/* the last sample's smp->running */
 	char *exec_path;		/* what it exec'd, once it has; owned */
 	/* -s */
 	char *cmdline;			/* when found; owned */

@@ -255,11 +255,21 @@ int target_check(struct session_target *tg, const struct py_sample *smp)
 {
 	uint64_t start_stack, now = now_ns(), sig = smp ? threads_sig(smp) : 0;
 	char state, link[64], exe[4096];
+	int was_running = tg->was_running;
 	ssize_t n;
 
-	if (smp && sig == tg->checked_sig && tg->checked_ns &&
-	    now - tg->checked_ns < TARGET_CHECK_NS)
-		return 0;
+	tg->was_running = smp && smp->running;
+	if (smp && sig == tg->checked_sig && tg->checked_ns) {
+		uint64_t age = now - tg->checked_ns;
+
+		if (smp->running && age < TARGET_RUNNING_CHECK_NS) {
+			tg->stopped = 0;	/* a thread ran just now */
+			return 0;
+		}
+		/* (no thread running after one ran: checked at once) */
+		if (!smp->running && !was_running && age < TARGET_CHECK_NS)
+			return 0;
+	}
 	tg->checked_ns = now;
 	tg->checked_sig = sig;
 	if (read_stat(tg, &state, &start_stack))

@@ -36,8 +36,13 @@ enum gs_err target_attach(struct session *s, struct session_target *tg,
  * An exec is seen at once all the same: the program it starts is read as
  * a failure (nothing where the interpreter was) or, for a Python at the
  * same address (a non-PIE interpreter exec'ing itself), as thread states
- * never seen before. */
-#define TARGET_CHECK_NS 10000000ull	/* 10 ms */
+ * never seen before.  A sample that saw a thread on a CPU (or queued for
+ * one) shows the process was not stopped then, so it is not checked for a
+ * stop: the check waits until TARGET_RUNNING_CHECK_NS.  The first sample
+ * after it where no thread runs is checked at once, so a stop is seen
+ * there. */
+#define TARGET_CHECK_NS 10000000ull		/* 10 ms */
+#define TARGET_RUNNING_CHECK_NS 100000000ull	/* 100 ms */
 int target_check(struct session_target *tg, const struct py_sample *smp);
 
 /* The target exited or exec'd: hooks->left is told, its interpreter and

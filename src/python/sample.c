@@ -186,6 +186,7 @@ static void start(struct py_target *t, struct py_sample *s, struct gil_set *gs)
 	t->now_ns = s->time_ns;
 	s->nthreads = 0;
 	s->errors = 0;
+	s->running = 0;
 	s->pool_used = 0;
 	s->gil_locked = -1;
 	s->gil_holder = 0;

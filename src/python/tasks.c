@@ -294,6 +294,13 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 			e->held_seq = t->seq;
 			if (holder_cpu && pytask_cputime(t, e, f) == GS_OK)
 				f->have_cpu = 1;
+			/* on a CPU or queued: the process is not stopped
+			 * (the mapped ring, no system call) */
+			if (!s->running && e->watched &&
+			    !proc_task_switches(&e->task, &now_mark, &on) &&
+			    (on == 1 ||
+			     (on == 0 && proc_task_preempted(&e->task))))
+				s->running = 1;
 			continue;
 		}
 		if (t->opt.with_syscall && !t->free_threaded &&
@@ -368,6 +375,8 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 			if (!held_through(t, e, st, mark, first))
 				fresh++;
 		}
+		if (st->state == 'R')
+			s->running = 1;
 		/* runnable: on a CPU, or queued for one (oncpu.c); the
 		 * ring knows it from its last switch (looked at again: the
 		 * state read took a while), else ask the clock */
