@@ -92,6 +92,9 @@ struct thread_entry {
 	uint64_t pre_mark;		/* read at the start of pre_seq */
 	int pre_on_cpu;
 	uint64_t held_seq;		/* last sample it held the GIL */
+	uint64_t held_gil, held_switch;	/* that GIL, and its switch number */
+	int hold_guess;		/* guessed still holding it, no hand-off
+				   since (pytask_ts_kept()) */
 	/* The last sample that found it blocked on a GIL's futex (obs), and
 	 * that GIL then: until the GIL's switch number moves, no thread but
 	 * its holder took it, so this one is still in take_gil (tasks.c) */
@@ -135,6 +138,7 @@ struct thread_entry {
 					   tstate and more (proc_readv()
 					   cuts it in IOV_MAX calls) */
 #define PF_INTERPS 8
+#define HEAD_EVERY_NS 10000000ull	/* 10 ms: see pf_prefetch() */
 #define PF_GILS 8
 #define PF_CODES 64
 #define PF_INTERP_RAW 1024	/* bytes of an interpreter's fields */
@@ -258,7 +262,13 @@ struct py_target {
 	int free_threaded, debug_build;
 
 	uint64_t runtime;		/* _PyRuntime, 0 on 3.6 */
+	uint64_t runtime_size;		/* its size, 0 if unknown */
 	uint64_t interp_head_addr;	/* where the interpreter list head is */
+	/* The head the last sample walked from, and when it was read: while
+	 * the one interpreter is the main one, inside _PyRuntime (never
+	 * freed), the head is read every HEAD_EVERY_NS only (prefetch.c). */
+	uint64_t head, head_ns;
+	int head_static;
 	uint64_t code_type;		/* &PyCode_Type, 0 if unknown */
 	struct gil_addrs gil;		/* static GIL (3.6 .. 3.11) */
 
@@ -296,7 +306,8 @@ struct py_target {
 					   kept: pytask_ts_kept()) */
 	uint8_t ts_kept[PY_MAX_THREADS];	/* which this one kept */
 	uint64_t ts_full_seq;		/* last sample that read them all */
-	int guesses;			/* thread_entry.wait_guess set */
+	int guesses;			/* thread_entry.wait_guess and
+					   hold_guess set */
 	struct pf_interp pf_interp[PF_INTERPS];	/* last sample's interps */
 	int npf_interp;
 	struct pf_gil pf_gil[PF_GILS];		/* and GILs */

@@ -222,6 +222,10 @@ enum gs_err pyinterp_walk(struct py_target *t, uint64_t interp,
 		interp = f.next;
 	}
 	*ninterp_out = ninterp;
+	t->head = ninterp ? seen_interp[0] : 0;
+	t->head_static = !rc && ninterp == 1 && t->runtime_size &&
+			 seen_interp[0] >= t->runtime &&
+			 seen_interp[0] < t->runtime + t->runtime_size;
 	if (rc)
 		return rc;
 	for (int i = 0; i < s->nthreads; i++)

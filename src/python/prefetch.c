@@ -27,17 +27,29 @@ enum gs_err pf_read(struct py_target *t, struct pf_set *pf)
 }
 
 /* Read the interpreter list head into *head, and with it everything the
- * previous sample read. */
+ * previous sample read.  The head is left out (the last one stands) while
+ * the previous sample found the main interpreter alone, inside _PyRuntime,
+ * and the head was read less than HEAD_EVERY_NS ago: that interpreter is
+ * never freed, and a subinterpreter is new, so at worst seen that late. */
 enum gs_err pf_prefetch(struct py_target *t, uint64_t *head)
 {
 	const struct py_layout *l = &t->layout;
 	struct pf_set *pf = &t->scratch->pf;
+	/* the main interpreter alone, in _PyRuntime: a new one would be
+	 * seen within HEAD_EVERY_NS (8 bytes, but a page of their own) */
+	int skip_head = t->head_static && t->now_ns - t->head_ns < HEAD_EVERY_NS;
 	uint8_t head_ok;
 	size_t nkept;
 	enum gs_err rc;
 
 	pf->n = 0;
-	pf_add(pf, head, t->interp_head_addr, 8, &head_ok);
+	if (skip_head) {
+		*head = t->head;
+		head_ok = 1;
+	} else {
+		pf_add(pf, head, t->interp_head_addr, 8, &head_ok);
+		t->head_ns = t->now_ns;
+	}
 	for (int k = 0; k < t->npf_interp; k++) {
 		struct pf_interp *pi = &t->pf_interp[k];
 		struct iovec local[4], remote[4];

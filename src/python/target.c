@@ -147,12 +147,12 @@ static enum gs_err find_static_gil(struct py_target *t, struct gs_error *err)
 }
 
 /* Locate _PyRuntime (3.7+) or the 3.6 globals in one ELF image. */
-static uint64_t runtime_in(struct elf_image *e)
+static uint64_t runtime_in(struct elf_image *e, uint64_t *size)
 {
-	uint64_t a = elf_symbol(e, "_PyRuntime", NULL);
+	uint64_t a = elf_symbol(e, "_PyRuntime", size);
 
 	if (!a)
-		a = elf_section(e, ".PyRuntime", NULL);
+		a = elf_section(e, ".PyRuntime", size);
 	return a;
 }
 
@@ -175,7 +175,7 @@ static enum gs_err detect(struct py_target *t, struct gs_error *err)
 
 		if (elf_load(p, paths[i], &e, NULL) != GS_OK)
 			continue;
-		if (runtime_in(e) || elf_symbol(e, "_PyThreadState_Current", NULL) ||
+		if (runtime_in(e, NULL) || elf_symbol(e, "_PyThreadState_Current", NULL) ||
 		    elf_symbol(e, "Py_GetVersion", NULL)) {
 			t->elf = e;
 		} else {
@@ -189,7 +189,7 @@ static enum gs_err detect(struct py_target *t, struct gs_error *err)
 				    "mapped; pass the pid of a python process",
 				    (int)p->pid, p->exe);
 
-	t->runtime = runtime_in(t->elf);
+	t->runtime = runtime_in(t->elf, &t->runtime_size);
 	/* 1. _Py_DebugOffsets (3.13+) */
 	if (t->runtime) {
 		size_t n = proc_read_partial(p, t->runtime, dbg, sizeof(dbg));
