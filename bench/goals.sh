@@ -49,7 +49,10 @@ mkdir -p "$tmp/t"
 cp tests/targets/truth.py tests/targets/_ready.py "$tmp/t/"
 "$PY" "$tmp/t/truth.py" "$tmp/t/ready" >/dev/null 2>&1 &
 pids+=($!)
-for i in $(seq 1 100); do [ -s "$tmp/t/count" ] && break; sleep 0.05; done
+# the ready file, as the test waits for: the count file comes earlier,
+# while the main thread may still wait for the GIL to finish mark_ready()
+# (the truth takes it for idle)
+for i in $(seq 1 200); do [ -e "$tmp/t/ready" ] && break; sleep 0.05; done
 /usr/bin/python3 tests/lib/truth.py "$G" "${pids[-1]}" "$tmp/t/count" "$SECS" \
 	1000 "$tmp/truth.json" >"$tmp/truth" 2>/dev/null
 kill "${pids[-1]}"
