@@ -31,8 +31,15 @@ void pytask_preread(struct py_target *t)
 
 		e->stack_reuse = 0;
 		e->wait_guess = 0;
+		e->hold_guess = 0;
 		if (e->last_seen + 1 != t->seq)
 			continue;
+		/* the last holder: guessed to hold still, with no hand-off
+		 * since (pytask_ts_kept(), pytask_guess_check()) */
+		if (e->held_seq + 1 == t->seq && e->held_gil) {
+			e->hold_guess = 1;
+			t->guesses++;
+		}
 		if (e->watched) {
 			e->pre_ok = 0;
 			e->pre_seq = t->seq;
@@ -74,6 +81,15 @@ void pytask_preread(struct py_target *t)
  * schedstat) and neither has the next thread of that sample's list.
  * Hundreds of idle threads then cost no read at all.  Every TS_REFRESH
  * samples all are read again anyway.
+ *
+ * The next thread may also be the last sample's GIL holder, on a guess
+ * (hold_guess) checked against the GIL of the same read-ahead: that it
+ * holds the GIL still and the switch number has not moved.  Then no other
+ * thread took the GIL since, and that thread, if it unlinked itself, did
+ * so holding the GIL, which it has not let go since: its state is not
+ * freed yet and still links to its own next, so the list read through the
+ * kept link is the list of an instant before, whole.  A wrong guess reads
+ * the state kept on it in one more call (pytask_guess_check()).
  */
 #define TS_REFRESH 64
 
@@ -97,7 +113,7 @@ int pytask_ts_kept(const struct py_target *t, size_t i)
 	if (i + 1 == t->nprefetch)
 		return 1;
 	next = entry_of(t, i + 1);
-	return next && next->stack_reuse;
+	return next && (next->stack_reuse || next->hold_guess);
 }
 
 /*
@@ -211,6 +227,15 @@ enum gs_err pytask_guess_check(struct py_target *t)
 		struct thread_entry *e = &t->threads[i];
 
 		e->wait_redo = 0;
+		if (e->hold_guess) {
+			if (pygil_prefetched(t, e->held_gil, &g) ||
+			    g.locked != 1 || g.holder != e->tstate ||
+			    g.switch_number != e->held_switch) {
+				e->hold_guess = 0;
+				wrong = 1;
+			}
+			continue;
+		}
 		if (!e->wait_guess)
 			continue;
 		if (!pygil_prefetched(t, e->wait_gil, &g) && taking_by(e, &g))
@@ -292,6 +317,8 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		if (holder && !t->free_threaded) {
 			/* the holder needs no /proc evidence */
 			e->held_seq = t->seq;
+			e->held_gil = gs->addrs[f->gil].base;
+			e->held_switch = g->switch_number;
 			if (holder_cpu && pytask_cputime(t, e, f) == GS_OK)
 				f->have_cpu = 1;
 			/* on a CPU or queued: the process is not stopped
