@@ -93,6 +93,10 @@ struct thread_entry {
 	int pre_on_cpu;
 	uint64_t held_seq;		/* last sample it held the GIL */
 	uint64_t held_gil, held_switch;	/* that GIL, and its switch number */
+	/* The mark at which its syscall file said "running" while its ring
+	 * showed it switched out: woken and not yet run, which it stays until
+	 * switched in (tasks.c); 0 when not so. */
+	uint64_t woken_mark;
 	int hold_guess;		/* guessed still holding it, no hand-off
 				   since (pytask_ts_kept()) */
 	/* The last sample that found it blocked on a GIL's futex (obs), and

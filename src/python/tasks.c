@@ -383,19 +383,27 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		if (e->watched && t->opt.with_syscall &&
 		    !proc_task_switches(&e->task, &now_mark, &now_on) &&
 		    (now_on == 1 ||
-		     (now_on == 0 && proc_task_preempted(&e->task)))) {
+		     (now_on == 0 && proc_task_preempted(&e->task)) ||
+		     (now_on == 0 && e->woken_mark &&
+		      now_mark == e->woken_mark && mark == e->woken_mark))) {
 			/* on a CPU at its last switch, or switched out
-			 * runnable (preempted, queued): the syscall file
-			 * could only say "running" */
+			 * runnable (preempted, queued), or woken and not yet
+			 * run since the syscall file said so: the file could
+			 * only say "running" */
 			st->state = 'R';
 			st->syscall = -1;
 			st->arg0 = 0;
 			st->comm[0] = '\0';
 			ringed = 1;
 			/* no switch since the sample began: so it was at
-			 * the first GIL snapshot too */
+			 * the first GIL snapshot too (woken: since the read
+			 * that saw it, and mark is from before that
+			 * snapshot) */
 			if (!(first && e->pre_seq == t->seq &&
-			      now_mark == e->pre_mark))
+			      now_mark == e->pre_mark) &&
+			    !(first && now_on == 0 && e->woken_mark &&
+			      now_mark == e->woken_mark &&
+			      mark == e->woken_mark))
 				fresh++;
 		} else {
 			proc_task_read(&e->task, t->opt.with_syscall, st);
@@ -409,10 +417,17 @@ int pytask_read(struct py_target *t, struct py_sample *s,
 		 * state read took a while), else ask the clock */
 		if (st->state == 'R' && !t->free_threaded &&
 		    (e->watched || gil_oncpu_needed(&e->gil, t->seq))) {
-			if (ringed)
+			if (ringed) {
 				on = now_on;	/* just looked at */
-			else if (e->watched)
-				proc_task_switches(&e->task, &now_mark, &on);
+			} else if (e->watched &&
+				   !proc_task_switches(&e->task, &now_mark,
+						       &on) &&
+				   on == 0 && mark && now_mark == mark) {
+				/* switched out blocking before the read and
+				 * after it, yet "running": woken, not yet
+				 * run, until the ring moves */
+				e->woken_mark = mark;
+			}
 			if (!e->watched || on < 0)
 				on = proc_task_oncpu(&e->task);
 			f->on_cpu = on < 0 ? GIL_CPU_UNKNOWN :
