@@ -87,11 +87,14 @@ struct profile_thread {
 	 * two, not the whole timeline.  Read it with profile_thread_bucket(). */
 	uint32_t *timeline;		/* tl_n * GIL_NSTATES, or NULL */
 	uint32_t tl_first, tl_n, tl_cap;	/* in buckets */
-	/* Ticks in bucket tl_pend_b and state tl_pend_st not yet added to
-	 * the timeline (profile.c): a thread in the same state tick after
-	 * tick, as hundreds of idle ones are, touches only this struct,
-	 * not its timeline elsewhere in memory. */
-	uint32_t tl_pend_b, tl_pend_n;
+	/* A run not yet added to the timeline (profile.c): tl_pend_n
+	 * consecutive samples from sample tl_pend_k on, in state
+	 * tl_pend_st, in buckets of tl_pend_span samples.  A thread in the
+	 * same state tick after tick, as hundreds of idle ones are, touches
+	 * only this struct, not its timeline elsewhere in memory, however
+	 * many buckets the run crosses. */
+	uint64_t tl_pend_k, tl_pend_span;
+	uint32_t tl_pend_n;
 	int tl_pend_st;
 };
 

@@ -350,24 +350,49 @@ static uint32_t *thread_bucket(struct profile_thread *t, size_t b)
 	return t->timeline + (b - t->tl_first) * GIL_NSTATES;
 }
 
-/* Add the ticks pending in t to its timeline. */
+/* How many of the n samples from sample k on fall in bucket b, buckets
+ * being span samples each. */
+static uint64_t run_in_bucket(uint64_t k, uint64_t n, uint64_t span,
+			      uint64_t b)
+{
+	uint64_t lo = b * span, hi = lo + span;
+
+	if (k > lo)
+		lo = k;
+	if (k + n < hi)
+		hi = k + n;
+	return hi > lo ? hi - lo : 0;
+}
+
+/* Add the run pending in t to its timeline, bucket by bucket (a merge
+ * flushes every run first, so its span is the timeline's). */
 static void tl_flush(struct profile_thread *t)
 {
+	uint64_t k = t->tl_pend_k, end = k + t->tl_pend_n;
+	uint64_t span = t->tl_pend_span;
+
 	if (!t->tl_pend_n)
 		return;
-	thread_bucket(t, t->tl_pend_b)[t->tl_pend_st] += t->tl_pend_n;
+	for (uint64_t b = k / span; b * span < end; b++)
+		thread_bucket(t, (size_t)b)[t->tl_pend_st] +=
+			(uint32_t)run_in_bucket(k, t->tl_pend_n, span, b);
 	t->tl_pend_n = 0;
 }
 
-/* One tick of t in bucket b and state st: pending while it repeats. */
-static void tl_count(struct profile_thread *t, size_t b, enum gil_state st)
+/* Sample k of t, in state st, the timeline's buckets being span samples:
+ * pending while the run goes on. */
+static void tl_count(struct profile_thread *t, uint64_t k, uint64_t span,
+		     enum gil_state st)
 {
-	if (t->tl_pend_n && t->tl_pend_b == b && t->tl_pend_st == (int)st) {
+	if (t->tl_pend_n && t->tl_pend_st == (int)st &&
+	    t->tl_pend_span == span && t->tl_pend_k + t->tl_pend_n == k &&
+	    t->tl_pend_n < UINT32_MAX) {
 		t->tl_pend_n++;
 		return;
 	}
 	tl_flush(t);
-	t->tl_pend_b = (uint32_t)b;
+	t->tl_pend_k = k;
+	t->tl_pend_span = span;
 	t->tl_pend_st = (int)st;
 	t->tl_pend_n = 1;
 }
@@ -381,10 +406,12 @@ const uint32_t *profile_thread_bucket(const struct profile_thread *t,
 
 	if (t->timeline && b >= t->tl_first && b - t->tl_first < t->tl_n)
 		v = t->timeline + (b - t->tl_first) * GIL_NSTATES;
-	if (!t->tl_pend_n || t->tl_pend_b != b)
+	if (!t->tl_pend_n ||
+	    !run_in_bucket(t->tl_pend_k, t->tl_pend_n, t->tl_pend_span, b))
 		return v;
 	memcpy(with_pending, v, sizeof(with_pending));
-	with_pending[t->tl_pend_st] += t->tl_pend_n;
+	with_pending[t->tl_pend_st] += (uint32_t)run_in_bucket(t->tl_pend_k,
+		t->tl_pend_n, t->tl_pend_span, b);
 	return with_pending;
 }
 
@@ -555,7 +582,7 @@ void profile_add(struct profile *p, const struct py_sample *s)
 			st = GIL_IDLE;
 		th->samples++;
 		th->state[st]++;
-		tl_count(th, b, st);
+		tl_count(th, p->st.samples, p->span, st);
 		if ((unsigned)ts->evidence < EV_NSTATES)
 			p->st.evidence[st][ts->evidence]++;
 		if (st == GIL_HELD) {

@@ -275,6 +275,66 @@ TEST(profile, short_thread_keeps_only_its_buckets)
 	profile_free(p);
 }
 
+/* A thread in one state for thousands of samples is one pending run, not
+ * one flush per bucket: its counts per bucket must still be exact, read
+ * while the run is pending, across merges, and after it ends; a thread
+ * missing from some samples starts a new run when seen again. */
+TEST(profile, long_runs_count_per_bucket)
+{
+	struct profile *p = new_profile();
+	struct py_sample *s = new_sample();
+	const uint32_t a[] = { 1 };
+	const struct profile_bucket *b;
+	const struct profile_thread *t0, *t1;
+	uint64_t span, w = 0, h = 0, gap = 0;
+	size_t nb, i;
+	int k, bad = 0;
+
+	for (k = 0; k < 6000; k++) {
+		reset(s, (uint64_t)k * 1000);
+		/* thread 0: idle for 4000 samples, then held */
+		set_thread(s, 0, 100, k < 4000 ? GIL_IDLE : GIL_HELD, 1, a);
+		/* thread 1: waiting, but missing from every 700th sample */
+		if (k % 700)
+			set_thread(s, 1, 200, GIL_WAITING, 1, a);
+		profile_add(p, s);
+		if (k == 2999) {	/* a read while the runs are pending */
+			b = profile_timeline(p, &nb, &span);
+			t0 = profile_thread(p, 0);
+			for (i = 0; i < nb; i++)
+				bad += profile_thread_bucket(t0, i)[GIL_IDLE] !=
+				       b[i].ticks;
+		}
+	}
+	CHECK_EQ_INT(bad, 0);
+	b = profile_timeline(p, &nb, &span);
+	CHECK_EQ_INT(span, 8);
+	t0 = profile_thread(p, 0);
+	t1 = profile_thread(p, 1);
+	for (i = 0; i < nb; i++) {
+		const uint32_t *c0 = profile_thread_bucket(t0, i);
+		uint64_t lo = i * span, hi = lo + span, missing = 0, j;
+
+		/* bucket i holds samples [lo, hi) */
+		bad += c0[GIL_IDLE] != (hi <= 4000 ? span : lo >= 4000 ? 0 :
+					4000 - lo);
+		bad += c0[GIL_IDLE] + c0[GIL_HELD] != b[i].ticks;
+		h += c0[GIL_HELD];
+		for (j = lo; j < hi && j < 6000; j++)
+			missing += j % 700 == 0;
+		bad += profile_thread_bucket(t1, i)[GIL_WAITING] !=
+		       b[i].ticks - missing;
+		w += profile_thread_bucket(t1, i)[GIL_WAITING];
+		gap += missing;
+	}
+	CHECK_EQ_INT(bad, 0);
+	CHECK_EQ_INT(h, 2000);
+	CHECK_EQ_INT(w + gap, 6000);
+	CHECK_EQ_INT(t1->state[GIL_WAITING], w);
+	free(s);
+	profile_free(p);
+}
+
 TEST(profile, timeline_merges_and_keeps_totals)
 {
 	struct profile *p = new_profile();
