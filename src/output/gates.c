@@ -356,6 +356,12 @@ static int check_one(const struct gate *gt, const struct profile *p,
 		break;
 	}
 	}
+	/* against a base, the value as a JSON report carries it first
+	 * (json_add_num(): 3 decimals), as the base's was: else a run checked
+	 * against its own report can differ, 189.5499 showing 189.5 and its
+	 * report's 189.550 showing 189.6 */
+	if (gt->rel != REL_NONE && gt->def->kind != K_COUNT)
+		v = shown(v, 3);
 	v = shown_as(gt, v);
 	if (gt->rel != REL_NONE) {
 		if (base_value(gt, base, &bv, out) < 0) {

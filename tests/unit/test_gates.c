@@ -90,6 +90,8 @@ static struct profile *gt_profile(void)
 	return p;
 }
 
+static uint64_t gt_wall_ns = 1000000000ull;	/* the recording's length */
+
 /* Parse expr into a fresh set and check it; returns the crossed count
  * (-1 if it did not parse) and leaves the lines in out. */
 static int run_base(const struct profile *p, const struct baseline *base,
@@ -97,7 +99,7 @@ static int run_base(const struct profile *p, const struct baseline *base,
 {
 	struct gates *g = gates_new();
 	struct strbuf why = STRBUF_INIT;
-	struct record_info ri = { .pid = 1, .wall_ns = 1000000000ull,
+	struct record_info ri = { .pid = 1, .wall_ns = gt_wall_ns,
 				  .exit_code = -1, .cores = 2 };
 	int n;
 
@@ -407,6 +409,26 @@ TEST(gates, nothing_sampled_fails_safe)
  *   worker-1: held 8, waiting 2 (held 80 %); worker-2 without counts
  *   (an older report with percentages only); no switches figure.
  */
+/* A run checked against its own JSON report agrees, though the report
+ * carries 3 decimals: 27 switches in 1.99262 s are 13.5499995/s, shown
+ * 13.5, and the report's "13.550" read back shows 13.6. */
+TEST(gates, base_from_its_own_json_agrees_at_a_rounding_edge)
+{
+	struct profile *p = gt_profile();
+	struct baseline b;
+
+	memset(&b, 0, sizeof(b));
+	b.has = BASE_SWITCHES;
+	b.switches_per_s = 13.550;	/* json_add_num(13.5499995) */
+	gt_wall_ns = 1992620000ull;
+	expect_base(p, &b, "switches!=base", 0, NULL);
+	expect_base(p, &b, "switches<base", 0, NULL);
+	expect_base(p, &b, "switches>=base", 1, "threshold crossed: "
+		    "switches 13.6/s >= base 13.6/s\n");
+	gt_wall_ns = 1000000000ull;
+	profile_free(p);
+}
+
 TEST(gates, base_expressions_compare_with_the_baseline)
 {
 	struct profile *p = gt_profile();
