@@ -356,10 +356,11 @@ static int check_one(const struct gate *gt, const struct profile *p,
 		break;
 	}
 	}
-	/* against a base, the value as a JSON report carries it first
-	 * (json_add_num(): 3 decimals), as the base's was: else a run checked
-	 * against its own report can differ, 189.5499 showing 189.5 and its
-	 * report's 189.550 showing 189.6 */
+	/* against a base, both values as a JSON report carries them first
+	 * (json_add_num(): 3 decimals): the base's was read from one, or
+	 * worked out from its counts as v was.  Else a run checked against
+	 * its own report can differ: 189.5499 shows 189.5, and its report's
+	 * 189.550 shows 189.6. */
 	if (gt->rel != REL_NONE && gt->def->kind != K_COUNT)
 		v = shown(v, 3);
 	v = shown_as(gt, v);
@@ -368,6 +369,8 @@ static int check_one(const struct gate *gt, const struct profile *p,
 			sb_release(&ctx);
 			return 1;
 		}
+		if (gt->def->kind != K_COUNT)
+			bv = shown(bv, 3);
 		bv = shown_as(gt, bv);
 		limit = shown_as(gt, gt->rel == REL_TIMES ?
 				 bv * gt->limit : bv + gt->limit);
